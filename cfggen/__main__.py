@@ -1,0 +1,3 @@
+from cfggen.cli import main
+
+main()

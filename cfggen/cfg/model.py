@@ -1,0 +1,89 @@
+"""Frozen records for a parsed cfg file.
+
+The model keeps every physical line (text and line ending), so ``emit(parse(text)) == text`` byte for
+byte, and on top of that the darknet view of the file: sections with their options, each with its
+line and column. Keys and values are stored the way darknet sees them (every space, tab, CR and LF
+deleted, see ``parse.darknet_strip``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# ok: key=value;  empty: "key=" (darknet rejects the line, the option does not exist);
+# noeq: a line without '=' (darknet stores a key whose value is NULL: a lookup finds nothing).
+OptionForm = Literal["ok", "empty", "noeq"]
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    text: str          # the physical line without its line ending
+    eol: str           # "\n", "\r\n" or "" (last line without newline)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    key: str           # darknet's key: text before the first '=', whitespace deleted
+    value: str | None  # text after the first '=', whitespace deleted; None for form "noeq"
+    line: int          # 1-based physical line
+    col: int           # 1-based column of the key's first character
+    value_col: int     # 1-based column of the value's first character (col of '=' + 1 when empty)
+    form: OptionForm = "ok"
+
+    @property
+    def text(self) -> str:
+        return self.key if self.value is None else f"{self.key}={self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    header: str        # the whole stripped header line, brackets included, e.g. "[conv]"
+    line: int
+    col: int
+    options: tuple[Option, ...]
+    index: int         # darknet layer index: -1 for the first ([net]) section, then 0, 1, ...
+
+    @property
+    def name(self) -> str:
+        """The text between the brackets (for messages); the header itself decides the type."""
+        h = self.header
+        return h[1:-1] if h.endswith("]") else h[1:]
+
+    def get(self, key: str) -> Option | None:
+        """Darknet's lookup: the first usable option with this key (first duplicate wins)."""
+        for opt in self.options:
+            if opt.key == key and opt.form != "empty":
+                return opt
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    line: int
+    text: str          # the raw physical line, leading whitespace removed
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str
+    lines: tuple[Line, ...]
+    sections: tuple[Section, ...]
+    orphans: tuple[Option, ...] = ()      # option lines before the first section (darknet segfaults)
+    comments: tuple[Comment, ...] = ()
+    bom: bool = False                     # a UTF-8 byte-order mark at the start of the file
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def net(self) -> Section | None:
+        """The first section if it is [net]/[network], else None."""
+        if self.sections and self.sections[0].header in ("[net]", "[network]"):
+            return self.sections[0]
+        return None
+
+    @property
+    def layer_sections(self) -> tuple[Section, ...]:
+        """Every section after the first: one darknet layer each."""
+        return self.sections[1:]
+
+    def line_text(self, line: int) -> str:
+        return self.lines[line - 1].text if 1 <= line <= len(self.lines) else ""

@@ -1,0 +1,89 @@
+"""The ``cfggen`` command group.
+
+Subcommands live in ``cfggen/commands/`` and are imported only when invoked, so ``cfggen validate``
+never pays for numpy or jinja2. Commands parse options, call the library, format, and return an exit
+code; ``main`` is the one place that turns a ``CfggenError`` into a one-line message.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from cfggen import __version__
+from cfggen.errors import EXIT_INTERNAL, CfggenError
+
+# name -> "module:attribute" of a click command
+COMMANDS: dict[str, str] = {
+    "validate": "cfggen.commands.validate:validate",
+    "build": "cfggen.commands.build:build",
+    "list": "cfggen.commands.build:list_variants",
+    "rules": "cfggen.commands.rules:rules",
+    "adapt": "cfggen.commands.adapt:adapt",
+    "weights": "cfggen.commands.weights:weights",
+}
+
+HELP = {
+    "validate": "Check cfg files: shapes, wiring, heads, keys; every training size.",
+    "build": "Generate an EfficientNet (B0-B7, Lite0-4) cfg with a classifier or YOLO head.",
+    "list": "List the generator's variants with layers, parameters and BFLOPs.",
+    "rules": "List the lint rules, or print one rule's documentation.",
+    "adapt": "Rewrite a detector cfg for a new class count, input size, anchors or batch.",
+    "weights": "Inspect, check, extract and initialise Darknet .weights files.",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        try:
+            return getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError):
+            return None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, HELP.get(name, "")) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cfggen")
+@click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Generate, validate and convert Darknet .cfg network files."""
+    ctx.obj = {"debug": debug}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the group, map errors to one line and an exit code."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        rc = cli.main(args=argv, prog_name="cfggen", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        rc = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        rc = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        rc = 1
+    except CfggenError as exc:
+        click.echo(str(exc), err=True)
+        rc = exc.exit_code
+    except BrokenPipeError:
+        rc = 0
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+        if debug:
+            raise
+        click.echo(f"cfggen: internal error: {type(exc).__name__}: {exc} (rerun with --debug)", err=True)
+        rc = EXIT_INTERNAL
+    sys.exit(rc if isinstance(rc, int) else 0)

@@ -1,0 +1,1 @@
+"""One module per subcommand; ``cfggen.cli`` imports them only when they are invoked."""
