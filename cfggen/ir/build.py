@@ -1,0 +1,153 @@
+"""Document -> Network: darknet's ``parse_network_cfg`` without the allocations.
+
+``plan(doc)`` reads every section's keys once (size-independent); ``infer(plan, size)`` propagates
+shapes for one input size. Validating every multi-scale training size re-runs only ``infer``.
+Findings that come from darknet's own behaviour while building (an exit, an assert, a crash, a
+silently truncated add) are returned with the network; everything else is a lint rule.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cfggen.cfg.model import Document, Section
+from cfggen.ir.cnum import f32
+from cfggen.ir.layers import LAYERS, NET_DEFAULTS, NET_TYPES, Ctx, Fault, LayerSpec, Out, convert
+from cfggen.ir.model import ZERO, Layer, Network, Shape, Totals
+from cfggen.lint.model import Diagnostic
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    section: Section
+    spec: LayerSpec | None      # None: a section darknet does not recognise
+    conf: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    doc: Document
+    net: dict[str, Any]
+    items: tuple[PlanItem, ...]
+    usable: bool                # False: darknet cannot even start (no [net], no input size)
+    findings: tuple[Diagnostic, ...]
+
+
+def read_conf(section: Section, types: dict[str, str], defaults: dict[str, Any]) -> dict[str, Any]:
+    """The keys darknet reads from a section: first occurrence wins, values converted like atoi/atof."""
+    conf = dict(defaults)
+    seen: set[str] = set()
+    for opt in section.options:
+        key = opt.key
+        if key in seen or opt.form == "empty":
+            continue
+        seen.add(key)
+        typ = types.get(key)
+        if typ is not None and opt.value is not None:
+            conf[key] = convert(typ, opt.value)
+    return conf
+
+
+def plan(doc: Document) -> Plan:
+    findings: list[Diagnostic] = []
+    net_section = doc.net
+    if net_section is None:
+        if not doc.sections:
+            findings.append(Diagnostic("DN114", "no sections: darknet exits 'Config file has no sections'",
+                                       line=1, hint="a network cfg starts with [net] followed by layer sections"))
+        else:
+            first = doc.sections[0]
+            findings.append(Diagnostic("DN112", f"the first section is {first.header}, not [net] or [network]; "
+                                       "darknet exits", line=first.line, col=first.col,
+                                       hint="start the file with a [net] section giving width, height, channels"))
+        return Plan(doc, dict(NET_DEFAULTS), (), False, tuple(findings))
+    net = read_conf(net_section, NET_TYPES, NET_DEFAULTS)
+    if net["inputs"] is None:
+        net["inputs"] = net["width"] * net["height"] * net["channels"]
+    usable = True
+    if not net["inputs"] and not (net["width"] and net["height"] and net["channels"]):
+        usable = False
+        findings.append(Diagnostic("DN113", "[net] gives no input size (width, height, channels or inputs): "
+                                   "darknet exits 'No input parameters supplied'", line=net_section.line,
+                                   col=net_section.col, hint="set width=, height= and channels= in [net]"))
+    items = []
+    for section in doc.layer_sections:
+        spec = LAYERS.get(section.header)
+        conf = read_conf(section, spec.types, spec.defaults) if spec else {}
+        items.append(PlanItem(section, spec, conf))
+    return Plan(doc, net, tuple(items), usable, tuple(findings))
+
+
+def _locate(section: Section, key: str | None) -> tuple[int, int]:
+    if key:
+        opt = section.get(key)
+        if opt is not None:
+            return opt.line, opt.col
+    return section.line, section.col
+
+
+def _finding(item: PlanItem, index: int, fault: Fault, size: tuple[int, int] | None) -> Diagnostic:
+    line, col = _locate(item.section, fault.key)
+    related = ((item.section.line, f"layer {index} {item.section.header}"),) if line != item.section.line else ()
+    return Diagnostic(fault.code, fault.message, line=line, col=col, layer=index, size=size, hint=fault.hint,
+                      related=related)
+
+
+def infer(p: Plan, size: tuple[int, int] | None = None) -> tuple[Network, list[Diagnostic]]:
+    """Build the layer table at ``size`` (default: the cfg's own width x height)."""
+    net = p.net
+    w0, h0 = size if size is not None else (net["width"], net["height"])
+    c0 = net["channels"]
+    inputs = w0 * h0 * c0 if size is not None or net.get("inputs") is None else net["inputs"]
+    cur, cur_outputs = Shape(w0, h0, c0), inputs
+    where = size if size is not None and size != (net["width"], net["height"]) else None
+    layers: list[Layer] = []
+    findings: list[Diagnostic] = []
+    total = 0.0
+    for index, item in enumerate(p.items):
+        spec = item.spec
+        ctx = Ctx(index, cur, cur_outputs, layers, net)
+        broken = not p.usable
+        if spec is None:
+            # darknet inserts an all-zero layer; the unknown section itself is a lint finding (DN101)
+            out, broken, type_ = Out(ZERO, 0), True, "blank"
+        else:
+            type_ = spec.type
+            try:
+                out = spec.infer(ctx, item.conf)
+            except Fault as fault:
+                out = fault.output or Out(ZERO, 0)
+                poisoned = broken or _poisoned(layers, ctx, spec)
+                if not poisoned:
+                    findings.append(_finding(item, index, fault, where))
+                broken = broken or poisoned or fault.fatal
+            except ZeroDivisionError:
+                out, broken = Out(ZERO, 0), True
+                if not _poisoned(layers, ctx, spec):
+                    findings.append(_finding(item, index, Fault(
+                        "DN211", "a zero in this layer's keys makes darknet divide by zero (SIGFPE)"), where))
+            else:
+                if not broken and _poisoned(layers, ctx, spec):
+                    broken = True
+            if not broken:
+                for note in ctx.notes:
+                    findings.append(_finding(item, index, note, where))
+        nxt = out.next if out.next is not None else out.output
+        nxt_outputs = out.next_outputs if out.next_outputs is not None else out.outputs
+        layer = Layer(index, type_, item.section, item.conf, tuple(ctx.refs), cur, cur_outputs, out.output,
+                      out.outputs, nxt, nxt_outputs, out.params, out.records, out.bflops, broken)
+        layers.append(layer)
+        if out.bflops > 0:
+            total = f32(total + out.bflops)
+        cur, cur_outputs = nxt, nxt_outputs
+    params = sum(layer.params.trainable for layer in layers)
+    floats = sum(layer.params.file_floats for layer in layers)
+    totals = Totals(params, floats, total, "%5.3f" % total)
+    return Network(w0, h0, c0, tuple(layers), totals, net), findings
+
+
+def _poisoned(layers: list[Layer], ctx: Ctx, spec: LayerSpec) -> bool:
+    """True when this layer's inputs come from a layer darknet would already have died at."""
+    if spec.type not in ("route", "implicit") and layers and layers[-1].broken:
+        return True
+    return any(0 <= r < len(layers) and layers[r].broken for r in ctx.refs)

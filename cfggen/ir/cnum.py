@@ -1,0 +1,101 @@
+"""C number semantics: atoi/atof prefixes, truncating division, int32 and float32 arithmetic.
+
+Darknet reads every number with ``atoi``/``atof`` (a valid prefix, garbage -> 0), divides with C
+integer division (truncation toward zero) and accumulates BFLOPs in ``float``. Reproducing those
+exactly is what makes shapes and totals agree with darknet to the last digit.
+"""
+from __future__ import annotations
+
+import math
+import re
+import struct
+
+_INT_RE = re.compile(r"[+-]?\d+")
+_FLOAT_RE = re.compile(
+    r"[+-]?(?:0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?"
+    r"|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+    r"|inf(?:inity)?|nan)", re.IGNORECASE)
+_F32 = struct.Struct("f")
+INT_MAX = 2**31 - 1
+
+
+def atoi(text: str | None) -> int:
+    """glibc ``atoi``: (int) strtol(text): the longest integer prefix, saturated to long, then cut to 32 bits."""
+    if not text:
+        return 0
+    m = _INT_RE.match(text)
+    if not m:
+        return 0
+    v = int(m.group())
+    v = max(-(2**63), min(2**63 - 1, v))
+    return wrap32(v)
+
+
+def atof(text: str | None) -> float:
+    """glibc ``atof``: the longest floating-point prefix (decimal, hex, inf, nan), else 0.0."""
+    if not text:
+        return 0.0
+    m = _FLOAT_RE.match(text)
+    if not m:
+        return 0.0
+    s = m.group()
+    body = s.lstrip("+-")
+    if body[:2].lower() == "0x":
+        sign = -1.0 if s.startswith("-") else 1.0
+        mant = body[2:]
+        if "p" not in mant.lower():
+            mant += "p0"
+        try:
+            return sign * float.fromhex("0x" + mant)
+        except (ValueError, OverflowError):
+            return sign * math.inf
+    try:
+        return float(s)
+    except ValueError:  # pragma: no cover - the regex only matches parseable text
+        return 0.0
+
+
+def is_int_text(text: str) -> bool:
+    return bool(re.fullmatch(r"[+-]?\d+", text))
+
+
+def is_float_text(text: str) -> bool:
+    m = _FLOAT_RE.fullmatch(text)
+    return m is not None
+
+
+def wrap32(v: int) -> int:
+    """Reduce to a signed 32-bit int, as storing into a C ``int`` does."""
+    v &= 0xFFFFFFFF
+    return v - 0x100000000 if v & 0x80000000 else v
+
+
+def cdiv(a: int, b: int) -> int:
+    """C integer division (truncates toward zero). ``b == 0`` raises ZeroDivisionError."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b > 0) else -q
+
+
+def f32(x: float) -> float:
+    """Round a Python float to the nearest float32 value (what storing into a C ``float`` does)."""
+    try:
+        return _F32.unpack(_F32.pack(x))[0]
+    except OverflowError:
+        return math.copysign(math.inf, x)
+
+
+def int_list(text: str | None, stop_at_hash: bool = False) -> list[int]:
+    """Darknet's list loops: n = commas (+1), then ``atoi`` at each comma-separated position."""
+    if text is None:
+        return []
+    head = text.split("#", 1)[0] if stop_at_hash else text
+    n = head.count(",") + 1
+    return [atoi(p) for p in text.split(",")[:n]]
+
+
+def float_list(text: str | None, stop_at_hash: bool = False) -> list[float]:
+    if text is None:
+        return []
+    head = text.split("#", 1)[0] if stop_at_hash else text
+    n = head.count(",") + 1
+    return [atof(p) for p in text.split(",")[:n]]

@@ -1,0 +1,104 @@
+"""Immutable records of an inferred network."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from cfggen.cfg.model import Section
+
+
+class Shape(NamedTuple):
+    """A tensor shape in darknet's order and words: width, height, channels."""
+
+    w: int
+    h: int
+    c: int
+
+    def __str__(self) -> str:
+        return f"{self.w}x{self.h}x{self.c}"
+
+
+ZERO = Shape(0, 0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """Parameter counts the way darknet's weight saver writes them (reference §7.4)."""
+
+    weights: int = 0
+    biases: int = 0
+    bn_scales: int = 0
+    bn_rolling: int = 0
+
+    @property
+    def trainable(self) -> int:
+        return self.weights + self.biases + self.bn_scales
+
+    @property
+    def file_floats(self) -> int:
+        return self.trainable + self.bn_rolling
+
+    def __add__(self, other: "Params") -> "Params":
+        return Params(self.weights + other.weights, self.biases + other.biases,
+                      self.bn_scales + other.bn_scales, self.bn_rolling + other.bn_rolling)
+
+
+NO_PARAMS = Params()
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One array of a layer's record in a .weights file, in file order."""
+
+    name: str       # "biases", "scales", "rolling_mean", "rolling_variance", "weights"
+    count: int
+    sub: str = ""   # sub-layer of a recurrent layer ("input", "self", "uf", ...)
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    index: int
+    type: str                    # darknet's layer enum, lower-case ("convolutional", "yolo", ...)
+    section: Section
+    conf: dict[str, Any]         # the keys darknet read, converted as darknet converts them
+    refs: tuple[int, ...]        # absolute indices of the layers it reads besides the previous one
+    input: Shape
+    inputs: int
+    output: Shape
+    outputs: int
+    next: Shape                  # what the next layer receives (differs after an antialiasing blur)
+    next_outputs: int
+    params: Params
+    records: tuple[Record, ...]
+    bflops: float                # darknet's float32 per-layer figure
+    broken: bool = False         # darknet would have stopped at or before this layer
+
+    @property
+    def line(self) -> int:
+        return self.section.line
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    params: int
+    weights_file_floats: int
+    bflops: float                # float32 sum, as darknet accumulates
+    bflops_printed: str          # "%5.3f" of it, the "Total BFLOPS" line
+
+    @property
+    def weights_file_bytes(self) -> int:
+        return 20 + 4 * self.weights_file_floats
+
+
+@dataclass(frozen=True)
+class Network:
+    width: int
+    height: int
+    channels: int
+    layers: tuple[Layer, ...]
+    totals: Totals
+    net: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return (self.width, self.height)

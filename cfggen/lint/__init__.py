@@ -1,0 +1,1 @@
+"""Findings: the rule catalogue, the engine that runs it, suppressions and fixes."""
