@@ -1,6 +1,7 @@
 """Frozen records for a parsed cfg file.
 
-The model keeps every physical line (text and line ending), so ``emit(parse(text)) == text`` byte for
+Records are NamedTuples (immutable and cheap to build: a corpus file has thousands of lines). The
+model keeps every physical line (text and line ending), so ``emit(parse(text)) == text`` byte for
 byte, and on top of that the darknet view of the file: sections with their options, each with its
 line and column. Keys and values are stored the way darknet sees them (every space, tab, CR and LF
 deleted, see ``parse.darknet_strip``).
@@ -8,21 +9,19 @@ deleted, see ``parse.darknet_strip``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 # ok: key=value;  empty: "key=" (darknet rejects the line, the option does not exist);
 # noeq: a line without '=' (darknet stores a key whose value is NULL: a lookup finds nothing).
 OptionForm = Literal["ok", "empty", "noeq"]
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):
     text: str          # the physical line without its line ending
     eol: str           # "\n", "\r\n" or "" (last line without newline)
 
 
-@dataclass(frozen=True, slots=True)
-class Option:
+class Option(NamedTuple):
     key: str           # darknet's key: text before the first '=', whitespace deleted
     value: str | None  # text after the first '=', whitespace deleted; None for form "noeq"
     line: int          # 1-based physical line
@@ -35,8 +34,7 @@ class Option:
         return self.key if self.value is None else f"{self.key}={self.value}"
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+class Section(NamedTuple):
     header: str        # the whole stripped header line, brackets included, e.g. "[conv]"
     line: int
     col: int
@@ -57,8 +55,7 @@ class Section:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class Comment:
+class Comment(NamedTuple):
     line: int
     text: str          # the raw physical line, leading whitespace removed
 

@@ -55,24 +55,11 @@ def parse_bytes(data: bytes, path: str = "<string>") -> Document:
 
 def split_lines(text: str) -> list[Line]:
     pieces = text.split("\n")
-    lines: list[Line] = []
-    last = len(pieces) - 1
-    for i, piece in enumerate(pieces):
-        if i == last:
-            if piece:
-                lines.append(Line(piece, ""))
-        elif piece.endswith("\r"):
-            lines.append(Line(piece[:-1], "\r\n"))
-        else:
-            lines.append(Line(piece, "\n"))
+    tail = pieces.pop()
+    lines = [Line(p[:-1], "\r\n") if p.endswith("\r") else Line(p, "\n") for p in pieces]
+    if tail:
+        lines.append(Line(tail, ""))
     return lines
-
-
-def _first_col(raw: str) -> int:
-    for i, ch in enumerate(raw):
-        if ch not in " \t\r\n":
-            return i + 1
-    return 1
 
 
 def parse(text: str, path: str = "<string>") -> Document:
@@ -84,36 +71,39 @@ def parse(text: str, path: str = "<string>") -> Document:
     comments: list[Comment] = []
     header: tuple[str, int, int] | None = None
     options: list[Option] = []
-    strip = _STRIP
-
-    def close() -> None:
-        if header is not None:
-            sections.append(Section(header[0], header[1], header[2], tuple(options), len(sections) - 1))
-
+    ws = " \t\r\n"
     for n, line in enumerate(lines, start=1):
-        raw = line.text
+        raw = line[0]
+        shift = 0
         if n == 1 and bom:
-            raw = raw[1:]
-        s = raw.translate(strip)
-        if not s:
+            # darknet keeps the BOM bytes (it is not whitespace to it); cfggen reports the BOM (DN110)
+            # and reads the rest as intended, so that one finding does not hide all the others
+            raw, shift = raw[1:], 1
+        body = raw.lstrip(ws)
+        if not body:
             continue
-        first = s[0]
-        if first == "[":
-            close()
-            header = (s, n, _first_col(raw) + (1 if n == 1 and bom else 0))
-            options = []
-        elif first == "#" or first == ";":
+        first = body[0]
+        if first == "#" or first == ";":
             comments.append(Comment(n, raw.lstrip(" \t")))
+            continue
+        # darknet's strip(): every space, tab, CR and LF goes, wherever it is
+        s = body.replace(" ", "").replace("\t", "")
+        if "\r" in s:
+            s = s.replace("\r", "")
+        col = len(raw) - len(body) + 1 + shift
+        if first == "[":
+            if header is not None:
+                sections.append(Section(header[0], header[1], header[2], tuple(options), len(sections) - 1))
+            header = (s, n, col)
+            options = []
         else:
-            col = _first_col(raw) + (1 if n == 1 and bom else 0)
             eq = s.find("=")
             if eq < 0:
-                opt = Option(s, None, n, col, col + len(raw.strip(" \t\r")), "noeq")
+                opt = Option(s, None, n, col, col + len(raw.strip(ws)), "noeq")
             else:
                 raw_eq = raw.find("=")
-                value_col = raw_eq + 2 + (1 if n == 1 and bom else 0)
                 rest = raw[raw_eq + 1:]
-                value_col += len(rest) - len(rest.lstrip(" \t"))
+                value_col = raw_eq + 2 + shift + len(rest) - len(rest.lstrip(" \t"))
                 if eq == len(s) - 1:
                     opt = Option(s[:eq], "", n, col, value_col, "empty")
                 else:
@@ -122,6 +112,7 @@ def parse(text: str, path: str = "<string>") -> Document:
                 orphans.append(opt)
             else:
                 options.append(opt)
-    close()
+    if header is not None:
+        sections.append(Section(header[0], header[1], header[2], tuple(options), len(sections) - 1))
     return Document(path=path, lines=tuple(lines), sections=tuple(sections), orphans=tuple(orphans),
                     comments=tuple(comments), bom=bom)

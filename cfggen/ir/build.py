@@ -127,7 +127,7 @@ def infer(p: Plan, size: tuple[int, int] | None = None) -> tuple[Network, list[D
                     findings.append(_finding(item, index, Fault(
                         "DN211", "a zero in this layer's keys makes darknet divide by zero (SIGFPE)"), where))
             else:
-                if not broken and _poisoned(layers, ctx, spec):
+                if not broken and (ctx.refs or (layers and layers[-1].broken)) and _poisoned(layers, ctx, spec):
                     broken = True
             if not broken:
                 for note in ctx.notes:

@@ -6,6 +6,7 @@ exactly is what makes shapes and totals agree with darknet to the last digit.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 import struct
@@ -23,6 +24,8 @@ def atoi(text: str | None) -> int:
     """glibc ``atoi``: (int) strtol(text): the longest integer prefix, saturated to long, then cut to 32 bits."""
     if not text:
         return 0
+    if len(text) < 10 and text.isdigit():  # the common case, exact without the regex
+        return int(text)
     m = _INT_RE.match(text)
     if not m:
         return 0
@@ -84,13 +87,18 @@ def f32(x: float) -> float:
         return math.copysign(math.inf, x)
 
 
-def int_list(text: str | None, stop_at_hash: bool = False) -> list[int]:
+def int_list(text: str | None, stop_at_hash: bool = False) -> tuple[int, ...]:
     """Darknet's list loops: n = commas (+1), then ``atoi`` at each comma-separated position."""
     if text is None:
-        return []
+        return ()
+    return _int_list(text, stop_at_hash)
+
+
+@functools.lru_cache(maxsize=4096)
+def _int_list(text: str, stop_at_hash: bool) -> tuple[int, ...]:
     head = text.split("#", 1)[0] if stop_at_hash else text
     n = head.count(",") + 1
-    return [atoi(p) for p in text.split(",")[:n]]
+    return tuple(atoi(p) for p in text.split(",")[:n])
 
 
 def float_list(text: str | None, stop_at_hash: bool = False) -> list[float]:

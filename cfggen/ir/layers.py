@@ -191,7 +191,7 @@ def _sub_convs(ctx: Ctx, k: dict, plan: list[tuple[str, int, int]]) -> tuple[Par
     total, recs, flops = NO_PARAMS, [], 0.0
     for name, c_in, n in plan:
         p, r = _conv_records(c_in, n, size, groups, bn, name)
-        total, flops = total + p, f32(flops + _conv_flops(p.weights, ow, oh))
+        total, flops = total.plus(p), f32(flops + _conv_flops(p.weights, ow, oh))
         recs.extend(r)
     return total, tuple(recs), flops, ow, oh
 
@@ -218,10 +218,11 @@ def _convolutional(ctx: Ctx, k: dict) -> Out:
     sy = k["stride_y"] if k["stride_y"] >= 1 else k["stride"]
     padding = size // 2 if k["pad"] else k["padding"]
     groups = 1 if k["xnor"] or k["groups"] < 1 else k["groups"]
-    if sum(1 for key in ("sway", "rotate", "stretch", "stretch_sway") if k[key]) > 1:
-        raise Fault("DN211", "more than one of sway/rotate/stretch/stretch_sway is set; darknet exits")
-    if (k["sway"] or k["rotate"] or k["stretch"] or k["stretch_sway"]) and size == 1:
-        raise Fault("DN211", "sway/rotate/stretch need size >= 3; darknet exits with size=1", key="size")
+    if k["sway"] or k["rotate"] or k["stretch"] or k["stretch_sway"]:
+        if sum(1 for key in ("sway", "rotate", "stretch", "stretch_sway") if k[key]) > 1:
+            raise Fault("DN211", "more than one of sway/rotate/stretch/stretch_sway is set; darknet exits")
+        if size == 1:
+            raise Fault("DN211", "sway/rotate/stretch need size >= 3; darknet exits with size=1", key="size")
     aa = k["antialiasing"]
     ow, oh = _conv_out(w, h, size, 1 if aa else sx, 1 if aa else sy, padding)
     params, records = _conv_records(c, n, size, groups, bool(k["batch_normalize"] or k["cbn"]))
@@ -495,7 +496,7 @@ def _rnn(ctx: Ctx, k: dict) -> Out:
     total, recs = NO_PARAMS, []
     for sub, i, o in (("input", ctx.inputs, hid), ("self", hid, hid), ("output", hid, out)):
         p, r = _connected_records(i, o, bn, sub)
-        total = total + p
+        total = total.plus(p)
         recs.extend(r)
     return Out(Shape(1, 1, out), out, total, tuple(recs))
 
@@ -507,7 +508,7 @@ def _gru(ctx: Ctx, k: dict) -> Out:
     plan = [(f"input_{g}", ctx.inputs) for g in "zrh"] + [(f"state_{g}", out) for g in "zrh"]
     for sub, i in plan:
         p, r = _connected_records(i, out, bn, sub)
-        total = total + p
+        total = total.plus(p)
         recs.extend(r)
     return Out(ZERO, out, total, tuple(recs))
 
@@ -519,7 +520,7 @@ def _lstm(ctx: Ctx, k: dict) -> Out:
     plan = [(f"w{g}", out) for g in "figo"] + [(f"u{g}", ctx.inputs) for g in "figo"]
     for sub, i in plan:
         p, r = _connected_records(i, out, bn, sub)
-        total = total + p
+        total = total.plus(p)
         recs.extend(r)
     return Out(Shape(1, 1, out), out, total, tuple(recs))
 

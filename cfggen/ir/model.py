@@ -1,4 +1,4 @@
-"""Immutable records of an inferred network."""
+"""Immutable records of an inferred network (NamedTuples: built thousands of times per file)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -21,8 +21,7 @@ class Shape(NamedTuple):
 ZERO = Shape(0, 0, 0)
 
 
-@dataclass(frozen=True, slots=True)
-class Params:
+class Params(NamedTuple):
     """Parameter counts the way darknet's weight saver writes them (reference §7.4)."""
 
     weights: int = 0
@@ -38,7 +37,7 @@ class Params:
     def file_floats(self) -> int:
         return self.trainable + self.bn_rolling
 
-    def __add__(self, other: "Params") -> "Params":
+    def plus(self, other: "Params") -> "Params":
         return Params(self.weights + other.weights, self.biases + other.biases,
                       self.bn_scales + other.bn_scales, self.bn_rolling + other.bn_rolling)
 
@@ -46,8 +45,7 @@ class Params:
 NO_PARAMS = Params()
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
     """One array of a layer's record in a .weights file, in file order."""
 
     name: str       # "biases", "scales", "rolling_mean", "rolling_variance", "weights"
@@ -55,8 +53,7 @@ class Record:
     sub: str = ""   # sub-layer of a recurrent layer ("input", "self", "uf", ...)
 
 
-@dataclass(frozen=True, slots=True)
-class Layer:
+class Layer(NamedTuple):
     index: int
     type: str                    # darknet's layer enum, lower-case ("convolutional", "yolo", ...)
     section: Section

@@ -35,7 +35,7 @@ class Diagnostic:
     related: tuple[tuple[int, str], ...] = ()  # other lines involved: (line, what is there)
     fix: Fix | None = None
     end_col: int | None = None
-    severity: Severity = "error"      # stamped by the engine from the catalogue / config
+    severity: Severity | str = ""     # "" = the rule's default; the engine stamps it (config overrides win)
     name: str = ""                    # the rule's slug, stamped by the engine
     path: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)

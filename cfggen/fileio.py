@@ -1,0 +1,32 @@
+"""Atomic writes: a temp file in the same folder, then os.replace. Never a half-written output."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+from cfggen.errors import InputError
+
+
+def write_atomic(path: str, data: str | bytes, encoding: str = "utf-8") -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise InputError("the output folder does not exist", path=path)
+    payload = data.encode(encoding) if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=".cfggen-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        if os.path.exists(path):
+            try:
+                os.chmod(tmp, os.stat(path).st_mode & 0o777)
+            except OSError:
+                pass
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

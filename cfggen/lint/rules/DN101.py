@@ -1,0 +1,45 @@
+"""unknown-section: a section header darknet does not recognise.
+
+*Why*: darknet prints "Type not recognized", inserts an all-zero layer and carries on; the next
+spatial layer then dies with "Layer before ... must output image", or, if the section is last, the
+network loads with an empty output. Section names are case-sensitive (`[Yolo]` is unknown, and
+`[Gaussian_yolo]` needs its capital G); a second `[net]` is unknown too.
+
+**FAIL**
+    [convolutinal]
+**PASS**
+    [convolutional]
+
+*Fix safety*: not fixable automatically (the intended type is a guess).
+"""
+from __future__ import annotations
+
+import difflib
+
+from cfggen.ir.layers import LAYERS
+from cfggen.lint.rules._base import RuleContext, diag
+
+CODE, NAME, SEVERITY, SCOPE = "DN101", "unknown-section", "error", "file"
+SUMMARY = "section type darknet does not recognise"
+
+_KNOWN = sorted(set(LAYERS) | {"[net]", "[network]"})
+
+
+def suggest(header: str) -> str | None:
+    folded = {h.lower(): h for h in _KNOWN}
+    if header.lower() in folded:
+        return folded[header.lower()]
+    close = difflib.get_close_matches(header, _KNOWN, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def check(ctx: RuleContext):
+    for item in ctx.plan.items:
+        if item.spec is None:
+            sec = item.section
+            guess = suggest(sec.header)
+            what = "a second [net] section" if sec.header in ("[net]", "[network]") else f"{sec.header}"
+            yield diag(CODE, f"unknown section {what}: darknet inserts an empty layer (layer "
+                       f"{sec.index}) and the network breaks after it", sec,
+                       layer=sec.index, hint=f"did you mean {guess}?" if guess and guess != sec.header else
+                       "see `cfggen rules DN101` for the section names darknet knows")

@@ -1,0 +1,21 @@
+"""route-shape-mismatch: [route] concatenates maps of different width/height.
+
+*Why*: at parse time darknet only warns and zeroes the route's width/height (the next spatial layer then exits); at a multi-scale training resize it exits.
+
+**FAIL**
+    [route]
+    layers=-1,36   # 26x26 and 52x52
+**PASS**
+    [upsample]
+    stride=2
+    
+    [route]
+    layers=-1,36
+
+*Fix safety*: none.
+
+Detected while inferring shapes (``cfggen.ir``), at every input size that is checked.
+"""
+CODE, NAME, SEVERITY, SCOPE = "DN203", "route-shape-mismatch", "error", "infer"
+SUMMARY = "[route] concatenates maps of different width/height"
+check = None

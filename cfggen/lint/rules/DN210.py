@@ -1,0 +1,35 @@
+"""nonpositive-output: a layer whose output width, height or channels is zero or negative.
+
+*Why*: darknet accepts negative sizes (a 5x5 kernel on a 2x2 map gives -2x-2) and zero sizes
+(`[upsample] stride=0`, a kernel larger than the padded input), and the forward pass then runs over
+garbage. It often appears only at small multi-scale training sizes.
+
+**FAIL**
+    [convolutional]
+    size=7
+    stride=1     # on a 4x4 input, no padding: -2x-2
+**PASS**
+    [convolutional]
+    size=7
+    pad=1
+
+*Fix safety*: not fixable automatically.
+"""
+from __future__ import annotations
+
+from cfggen.lint.rules._base import RuleContext, diag
+
+CODE, NAME, SEVERITY, SCOPE = "DN210", "nonpositive-output", "error", "size"
+SUMMARY = "output width/height/channels <= 0"
+
+
+def check(ctx: RuleContext):
+    for layer in ctx.net.layers:
+        if layer.broken or layer.type in ("softmax", "cost", "detection", "contrastive", "gru", "blank"):
+            continue
+        out = layer.next
+        if min(out) <= 0 and min(layer.input) > 0:
+            yield diag(CODE, f"layer {layer.index} [{layer.section.name}] turns {layer.input} into {out}: "
+                       "darknet accepts it and computes garbage", layer.section, layer=layer.index,
+                       size=ctx.size, hint="check size/stride/padding against the input size")
+            return  # everything after it is a consequence

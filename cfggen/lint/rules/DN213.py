@@ -1,0 +1,48 @@
+"""non-resizable-layer: multi-scale training with a layer darknet cannot resize.
+
+*Why*: when the last detection layer has `random` set, `detector train` resizes the network every
+10 iterations, starting at iteration 0; `resize_network` exits on [connected], [softmax],
+[activation], [local], recurrent layers, [history], [detection], [contrastive], [implicit],
+[empty]/[silence] and unrecognised sections.
+
+**FAIL**
+    [connected]
+    output=256
+    ...
+    [yolo]
+    random=1
+**PASS**
+    [yolo]
+    random=0
+
+*Fix safety*: not fixable automatically.
+"""
+from __future__ import annotations
+
+from cfggen.lint.rules._base import RuleContext, at
+from cfggen.lint.model import Diagnostic
+from cfggen.lint.training import training_head
+
+CODE, NAME, SEVERITY, SCOPE = "DN213", "non-resizable-layer", "error", "network"
+SUMMARY = "random= multi-scale training with a layer that cannot be resized"
+
+
+def check(ctx: RuleContext):
+    head = training_head(ctx.net)
+    if head is None or not head.conf.get("random"):
+        return
+    for layer in ctx.net.layers:
+        spec_ok = layer.type != "blank" and _resizable(layer.type)
+        if not spec_ok:
+            line, col = at(layer.section)
+            hline, _ = at(head.section, "random")
+            yield Diagnostic(CODE, f"layer {layer.index} [{layer.section.name}] cannot be resized, but "
+                             f"random={head.conf['random']:g} in layer {head.index} makes training resize the "
+                             "network: darknet exits at the first iteration", line=line, col=col,
+                             layer=layer.index, related=((hline, f"random= of layer {head.index}"),),
+                             hint="set random=0 in the last detection layer, or replace this layer")
+
+
+def _resizable(type_: str) -> bool:
+    from cfggen.ir.layers import BY_TYPE
+    return BY_TYPE[type_].resizable

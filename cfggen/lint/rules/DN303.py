@@ -1,0 +1,52 @@
+"""anchors-count: `anchors` does not supply exactly 2*num values.
+
+*Why*: darknet reads the first 2*num values; missing ones stay 0.5 pixels (useless anchors, silently)
+and an odd count leaves the last anchor's height at 0.5. Extra values are ignored by [yolo] and
+[region] (a warning here: usually `num` was not updated), but [Gaussian_yolo] writes them past its
+table (memory corruption).
+
+**FAIL**
+    [yolo]
+    anchors=10,13, 16,30, 33,23
+    num=9
+**PASS**
+    [yolo]
+    anchors=10,13, 16,30, 33,23
+    num=3
+
+*Fix safety*: not fixable automatically.
+"""
+from __future__ import annotations
+
+from cfggen.lint.rules._base import RuleContext, diag
+
+CODE, NAME, SEVERITY, SCOPE = "DN303", "anchors-count", "error", "network"
+SUMMARY = "anchors= does not hold 2*num values"
+
+
+def check(ctx: RuleContext):
+    for layer in ctx.net.layers:
+        if layer.type not in ("yolo", "gaussian_yolo", "region"):
+            continue
+        num, text = layer.conf["num"], layer.conf["anchors"]
+        want = 2 * num
+        if text is None:
+            yield diag(CODE, f"no anchors= but num={num}: every anchor is 0.5x0.5 pixels", layer.section,
+                       layer=layer.index, hint=f"give {want} values (w,h pairs)")
+            continue
+        head = text.split("#", 1)[0] if layer.type == "yolo" else text
+        have = head.count(",") + 1
+        if have == want:
+            continue
+        if have < want:
+            msg = f"anchors= has {have} values but num={num} needs {want}: the missing ones are 0.5 pixels"
+        elif layer.type == "gaussian_yolo":
+            msg = (f"anchors= has {have} values but num={num} needs {want}: [Gaussian_yolo] writes the extra ones "
+                   "past its anchor table (memory corruption)")
+        else:
+            msg = f"anchors= has {have} values but num={num} uses only the first {want}"
+        odd = " (an odd count: the last anchor has no height)" if have % 2 else ""
+        # extra values are only ignored by [yolo]/[region]: a warning; everything else is an error
+        sev = "warning" if have > want and layer.type != "gaussian_yolo" and not odd else ""
+        yield diag(CODE, msg + odd, layer.section, "anchors", layer=layer.index, severity=sev,
+                   hint="num= is the number of w,h pairs in anchors=")

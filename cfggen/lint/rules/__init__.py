@@ -1,0 +1,32 @@
+"""The rule catalogue: one module per rule, listed explicitly (no import magic).
+
+Each module has ``CODE``, ``NAME`` (slug), ``SEVERITY`` (default), ``SCOPE`` and a docstring that is
+its documentation (*Why*, **FAIL**/**PASS**, *Fix safety*), plus ``check(ctx)`` yielding
+Diagnostics. Scopes: ``file`` (the text; once), ``network`` (the network at its own size; once),
+``size`` (every input size checked), ``infer`` (found by shape inference itself; ``check`` is None).
+Codes: 1xx syntax and keys, 2xx shapes and wiring, 3xx detection heads, 4xx training schedule and
+dataset, 5xx performance and portability.
+"""
+from __future__ import annotations
+
+from types import ModuleType
+
+from cfggen.lint.rules import (DN101, DN109, DN110, DN111, DN112, DN113, DN114, DN116, DN201, DN202, DN203, DN204,
+                               DN205, DN206, DN207, DN208, DN209, DN210, DN211, DN212, DN213, DN218, DN301, DN302,
+                               DN303, DN304, DN305)
+
+_MODULES: tuple[ModuleType, ...] = (
+    DN101, DN109, DN110, DN111, DN112, DN113, DN114, DN116,
+    DN201, DN202, DN203, DN204, DN205, DN206, DN207, DN208, DN209, DN210, DN211, DN212, DN213, DN218,
+    DN301, DN302, DN303, DN304, DN305,
+)
+
+RULES: dict[str, ModuleType] = {m.CODE: m for m in _MODULES}
+BY_NAME: dict[str, ModuleType] = {m.NAME: m for m in _MODULES}
+
+
+def get(code_or_name: str) -> ModuleType:
+    rule = RULES.get(code_or_name.upper()) or BY_NAME.get(code_or_name.lower())
+    if rule is None:
+        raise KeyError(code_or_name)
+    return rule
