@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from cfggen.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CfggenError
+from cfggen.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CfggenError, InputError
 from cfggen.fileio import write_atomic
 from cfggen.options import SIZE, output_option
 
@@ -16,9 +16,13 @@ def collect_paths(paths: tuple[str, ...]) -> list[str]:
     out: list[str] = []
     for p in paths:
         if os.path.isdir(p):
+            found = []
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                out.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(".cfg"))
+                found.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(".cfg"))
+            if not found:
+                raise InputError("no .cfg files in this directory", path=p)
+            out.extend(found)
         else:
             out.append(p)
     return out
@@ -54,8 +58,6 @@ def validate(paths, fmt, table, size, native_only, list_sizes, aspect, size_rang
     sizes = [size] if size else ("native" if native_only else "training")
     chunks: list[str] = []
     files = collect_paths(paths)
-    if not files:
-        report.notices.append("no .cfg files found")
     for path in files:
         try:
             doc = read_file(path)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cfggen.cfg.model import Document, Section
-from cfggen.ir.cnum import f32
+from cfggen.ir.cnum import INT_MAX, f32
 from cfggen.ir.layers import LAYERS, NET_DEFAULTS, NET_TYPES, Ctx, Fault, LayerSpec, Out, convert
 from cfggen.ir.model import ZERO, Layer, Network, Shape, Totals
 from cfggen.lint.model import Diagnostic
@@ -70,6 +70,17 @@ def plan(doc: Document) -> Plan:
         findings.append(Diagnostic("DN113", "[net] gives no input size (width, height, channels or inputs): "
                                    "darknet exits 'No input parameters supplied'", line=net_section.line,
                                    col=net_section.col, hint="set width=, height= and channels= in [net]"))
+    elif min(net["width"], net["height"], net["channels"]) < 0 or \
+            abs(net["width"] * net["height"] * net["channels"]) > INT_MAX:
+        usable = False
+        bad = next(k for k in ("width", "height", "channels") if net[k] < 0) if \
+            min(net["width"], net["height"], net["channels"]) < 0 else None
+        opt = net_section.get(bad) if bad else None
+        msg = (f"[net] {bad}={net[bad]} (as darknet reads '{opt.value}'): a negative input size" if bad and opt else
+               f"[net] {net['width']}x{net['height']}x{net['channels']} overflows darknet's 32-bit 'inputs'")
+        findings.append(Diagnostic("DN115", msg + "; every layer shape is garbage",
+                                   line=opt.line if opt else net_section.line, col=opt.col if opt else net_section.col,
+                                   hint="width, height and channels must be positive and reasonably sized"))
     items = []
     for section in doc.layer_sections:
         spec = LAYERS.get(section.header)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from cfggen.lint.rules import (DN101, DN109, DN110, DN111, DN112, DN113, DN114, DN116, DN201, DN202, DN203, DN204,
+from cfggen.lint.rules import (DN101, DN109, DN110, DN111, DN112, DN113, DN114, DN115, DN116, DN201, DN202, DN203, DN204,
                                DN205, DN206, DN207, DN208, DN209, DN210, DN211, DN212, DN213, DN218, DN301, DN302,
                                DN303, DN304, DN305)
 
 _MODULES: tuple[ModuleType, ...] = (
-    DN101, DN109, DN110, DN111, DN112, DN113, DN114, DN116,
+    DN101, DN109, DN110, DN111, DN112, DN113, DN114, DN115, DN116,
     DN201, DN202, DN203, DN204, DN205, DN206, DN207, DN208, DN209, DN210, DN211, DN212, DN213, DN218,
     DN301, DN302, DN303, DN304, DN305,
 )
