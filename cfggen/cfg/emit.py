@@ -5,8 +5,8 @@ from cfggen.cfg.model import Document
 
 
 def emit(doc: Document) -> str:
-    """The file's text exactly as it was read (or as edited with ``replace_lines``)."""
-    return "".join(line.text + line.eol for line in doc.lines)
+    """The file's text exactly as it was read."""
+    return doc.text
 
 
 def replace_lines(doc: Document, edits: dict[int, str | None], inserts: dict[int, list[str]] | None = None) -> str:

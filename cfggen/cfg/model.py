@@ -8,7 +8,6 @@ deleted, see ``parse.darknet_strip``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 # ok: key=value;  empty: "key=" (darknet rejects the line, the option does not exist);
@@ -60,15 +59,32 @@ class Comment(NamedTuple):
     text: str          # the raw physical line, leading whitespace removed
 
 
-@dataclass(frozen=True)
 class Document:
-    path: str
-    lines: tuple[Line, ...]
-    sections: tuple[Section, ...]
-    orphans: tuple[Option, ...] = ()      # option lines before the first section (darknet segfaults)
-    comments: tuple[Comment, ...] = ()
-    bom: bool = False                     # a UTF-8 byte-order mark at the start of the file
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    """A parsed file. Immutable by convention; ``lines`` is split from ``text`` on first use."""
+
+    __slots__ = ("path", "text", "sections", "orphans", "comments", "bom", "_lines")
+
+    def __init__(self, path: str, text: str, sections: tuple[Section, ...], orphans: tuple[Option, ...] = (),
+                 comments: tuple[Comment, ...] = (), bom: bool = False):
+        self.path = path
+        self.text = text
+        self.sections = sections
+        self.orphans = orphans            # option lines before the first section (darknet segfaults)
+        self.comments = comments
+        self.bom = bom                    # a UTF-8 byte-order mark at the start of the file
+        self._lines: tuple[Line, ...] | None = None
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        """Every physical line with its ending: ``"".join(l.text + l.eol for l in lines) == text``."""
+        if self._lines is None:
+            pieces = self.text.split("\n")
+            tail = pieces.pop()
+            lines = [Line(p[:-1], "\r\n") if p.endswith("\r") else Line(p, "\n") for p in pieces]
+            if tail:
+                lines.append(Line(tail, ""))
+            self._lines = tuple(lines)
+        return self._lines
 
     @property
     def net(self) -> Section | None:
@@ -83,4 +99,5 @@ class Document:
         return self.sections[1:]
 
     def line_text(self, line: int) -> str:
-        return self.lines[line - 1].text if 1 <= line <= len(self.lines) else ""
+        lines = self.lines
+        return lines[line - 1].text if 1 <= line <= len(lines) else ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from cfggen.cfg.model import Comment, Document, Line, Option, Section
+from cfggen.cfg.model import Comment, Document, Option, Section
 from cfggen.errors import CfgSyntaxError, InputError
 
 _STRIP = str.maketrans("", "", " \t\r\n")
@@ -53,27 +53,16 @@ def parse_bytes(data: bytes, path: str = "<string>") -> Document:
     return parse(text, path)
 
 
-def split_lines(text: str) -> list[Line]:
-    pieces = text.split("\n")
-    tail = pieces.pop()
-    lines = [Line(p[:-1], "\r\n") if p.endswith("\r") else Line(p, "\n") for p in pieces]
-    if tail:
-        lines.append(Line(tail, ""))
-    return lines
-
-
 def parse(text: str, path: str = "<string>") -> Document:
     """Parse cfg text into a Document; never raises on any text."""
     bom = text.startswith("\ufeff")
-    lines = split_lines(text)
     sections: list[Section] = []
     orphans: list[Option] = []
     comments: list[Comment] = []
     header: tuple[str, int, int] | None = None
     options: list[Option] = []
     ws = " \t\r\n"
-    for n, line in enumerate(lines, start=1):
-        raw = line[0]
+    for n, raw in enumerate(text.split("\n"), start=1):
         shift = 0
         if n == 1 and bom:
             # darknet keeps the BOM bytes (it is not whitespace to it); cfggen reports the BOM (DN110)
@@ -84,7 +73,7 @@ def parse(text: str, path: str = "<string>") -> Document:
             continue
         first = body[0]
         if first == "#" or first == ";":
-            comments.append(Comment(n, raw.lstrip(" \t")))
+            comments.append(Comment(n, body.rstrip("\r")))
             continue
         # darknet's strip(): every space, tab, CR and LF goes, wherever it is
         s = body.replace(" ", "").replace("\t", "")
@@ -99,7 +88,7 @@ def parse(text: str, path: str = "<string>") -> Document:
         else:
             eq = s.find("=")
             if eq < 0:
-                opt = Option(s, None, n, col, col + len(raw.strip(ws)), "noeq")
+                opt = Option(s, None, n, col, col + len(body.rstrip(ws)), "noeq")
             else:
                 raw_eq = raw.find("=")
                 rest = raw[raw_eq + 1:]
@@ -114,5 +103,4 @@ def parse(text: str, path: str = "<string>") -> Document:
                 options.append(opt)
     if header is not None:
         sections.append(Section(header[0], header[1], header[2], tuple(options), len(sections) - 1))
-    return Document(path=path, lines=tuple(lines), sections=tuple(sections), orphans=tuple(orphans),
-                    comments=tuple(comments), bom=bom)
+    return Document(path, text, tuple(sections), tuple(orphans), tuple(comments), bom)

@@ -7,7 +7,6 @@ import sys
 import click
 
 from cfggen.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CfggenError, InputError
-from cfggen.fileio import write_atomic
 from cfggen.options import SIZE, output_option
 
 
@@ -76,6 +75,7 @@ def validate(paths, fmt, table, size, native_only, list_sizes, aspect, size_rang
             chunks.append(valid_sizes_text(analysis, size_range, aspect))
     text = "".join(chunks) + FORMATTERS[fmt](report)
     if output:
+        from cfggen.fileio import write_atomic
         write_atomic(output, text)
     else:
         sys.stdout.write(text)

@@ -43,8 +43,10 @@ def read_conf(section: Section, types: dict[str, str], defaults: dict[str, Any])
             continue
         seen.add(key)
         typ = types.get(key)
-        if typ is not None and opt.value is not None:
-            conf[key] = convert(typ, opt.value)
+        value = opt.value
+        if typ is not None and value is not None:
+            # the common case (a plain non-negative int) without atoi's regex
+            conf[key] = int(value) if typ == "i" and len(value) < 10 and value.isdigit() else convert(typ, value)
     return conf
 
 

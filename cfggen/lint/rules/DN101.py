@@ -14,8 +14,6 @@ network loads with an empty output. Section names are case-sensitive (`[Yolo]` i
 """
 from __future__ import annotations
 
-import difflib
-
 from cfggen.ir.layers import LAYERS
 from cfggen.lint.rules._base import RuleContext, diag
 
@@ -29,6 +27,8 @@ def suggest(header: str) -> str | None:
     folded = {h.lower(): h for h in _KNOWN}
     if header.lower() in folded:
         return folded[header.lower()]
+    import difflib
+
     close = difflib.get_close_matches(header, _KNOWN, n=1, cutoff=0.75)
     return close[0] if close else None
 
