@@ -22,6 +22,15 @@ SUMMARY = "section type darknet does not recognise"
 
 _KNOWN = sorted(set(LAYERS) | {"[net]", "[network]"})
 
+# Sections other darknet dialects and cfg readers know, which AlexeyAB's parser does not (reference §1.6).
+_ELSEWHERE = {
+    "[deconvolutional]": "pjreddie/darknet", "[deconv]": "pjreddie/darknet", "[iseg]": "pjreddie/darknet",
+    "[logistic]": "pjreddie/darknet", "[l2norm]": "pjreddie/darknet",
+    "[implicit_add]": "YOLOR-style PyTorch cfg readers (darknet has only [implicit])",
+    "[implicit_mul]": "YOLOR-style PyTorch cfg readers (darknet has only [implicit])",
+    "[control_channels]": "YOLOR-style PyTorch cfg readers", "[reorg_old]": "no darknet ([reorg] is the old reorg)",
+}
+
 
 def suggest(header: str) -> str | None:
     folded = {h.lower(): h for h in _KNOWN}
@@ -39,7 +48,11 @@ def check(ctx: RuleContext):
             sec = item.section
             guess = suggest(sec.header)
             what = "a second [net] section" if sec.header in ("[net]", "[network]") else f"{sec.header}"
-            yield diag(CODE, f"unknown section {what}: darknet inserts an empty layer (layer "
-                       f"{sec.index}) and the network breaks after it", sec,
-                       layer=sec.index, hint=f"did you mean {guess}?" if guess and guess != sec.header else
-                       "see `cfggen rules DN101` for the section names darknet knows")
+            where = _ELSEWHERE.get(sec.header)
+            extra = f" ({sec.header} exists in {where}, not in AlexeyAB darknet)" if where else ""
+            if guess and guess != sec.header:
+                hint = f"did you mean {guess}?"
+            else:
+                hint = "see `cfggen rules DN101` for the section names darknet knows"
+            yield diag(CODE, f"unknown section {what}{extra}: darknet inserts an empty layer (layer "
+                       f"{sec.index}) and the network breaks after it", sec, layer=sec.index, hint=hint)
