@@ -47,7 +47,7 @@ def check(ctx: RuleContext):
         if item.spec is None:
             sec = item.section
             guess = suggest(sec.header)
-            what = "a second [net] section" if sec.header in ("[net]", "[network]") else f"{sec.header}"
+            what = f"{sec.header} (a second network section)" if sec.header in ("[net]", "[network]") else sec.header
             where = _ELSEWHERE.get(sec.header)
             extra = f" ({sec.header} exists in {where}, not in AlexeyAB darknet)" if where else ""
             if guess and guess != sec.header:
