@@ -21,14 +21,15 @@ from cfggen.lint.rules._base import RuleContext, diag
 
 CODE, NAME, SEVERITY, SCOPE = "DN210", "nonpositive-output", "error", "size"
 SUMMARY = "output width/height/channels <= 0"
+_FLAT = frozenset(("softmax", "cost", "detection", "contrastive", "gru", "blank"))
 
 
 def check(ctx: RuleContext):
     for layer in ctx.net.layers:
-        if layer.broken or layer.type in ("softmax", "cost", "detection", "contrastive", "gru", "blank"):
+        w, h, c = out = layer.next
+        if (w > 0 and h > 0 and c > 0) or layer.broken or layer.type in _FLAT:
             continue
-        out = layer.next
-        if min(out) <= 0 and min(layer.input) > 0:
+        if min(layer.input) > 0:
             yield diag(CODE, f"layer {layer.index} [{layer.section.name}] turns {layer.input} into {out}: "
                        "darknet accepts it and computes garbage", layer.section, layer=layer.index,
                        size=ctx.size, hint="check size/stride/padding against the input size")

@@ -19,6 +19,7 @@
 """
 from __future__ import annotations
 
+from cfggen.ir.layers import BY_TYPE
 from cfggen.lint.rules._base import RuleContext, at
 from cfggen.lint.model import Diagnostic
 from cfggen.lint.training import training_head
@@ -32,8 +33,8 @@ def check(ctx: RuleContext):
     if head is None or not head.conf.get("random"):
         return
     for layer in ctx.net.layers:
-        spec_ok = layer.type != "blank" and _resizable(layer.type)
-        if not spec_ok:
+        spec = BY_TYPE.get(layer.type)
+        if spec is None or not spec.resizable:
             line, col = at(layer.section)
             hline, _ = at(head.section, "random")
             yield Diagnostic(CODE, f"layer {layer.index} [{layer.section.name}] cannot be resized, but "
@@ -41,8 +42,3 @@ def check(ctx: RuleContext):
                              "network: darknet exits at the first iteration", line=line, col=col,
                              layer=layer.index, related=((hline, f"random= of layer {head.index}"),),
                              hint="set random=0 in the last detection layer, or replace this layer")
-
-
-def _resizable(type_: str) -> bool:
-    from cfggen.ir.layers import BY_TYPE
-    return BY_TYPE[type_].resizable
