@@ -9,7 +9,7 @@ _SPATIAL_TYPES_SKIP = ("softmax", "cost", "detection", "contrastive", "gru", "bl
 
 def fits(analysis: Analysis, size: tuple[int, int]) -> bool:
     """Every layer builds at this size: no darknet failure and no empty or negative map."""
-    net, found = infer(analysis.plan, size)
+    net, found = infer(analysis.plan, size, stop_at_break=True)
     # channel-only mismatches and head filters do not depend on the size; the question here is shape
     if any(d.code not in ("DN202", "DN301") for d in found):
         return False
@@ -27,7 +27,7 @@ def total_stride(analysis: Analysis) -> int | None:
 
 
 def _runs(values: list[int]) -> str:
-    """Compress a sorted list into runs: 32, 64, ..., 2048 (step 32) or 97-101."""
+    """Compress a sorted list into runs: ``32..2048 step 32`` or ``97-101`` (every size)."""
     if not values:
         return "none"
     out, i = [], 0
@@ -37,7 +37,7 @@ def _runs(values: list[int]) -> str:
         while step and j + 1 < len(values) and values[j + 1] - values[j] == step:
             j += 1
         if j - i >= 3:
-            out.append(f"{values[i]}..{values[j]} step {step}")
+            out.append(f"{values[i]}-{values[j]}" if step == 1 else f"{values[i]}..{values[j]} step {step}")
             i = j + 1
         else:
             out.append(str(values[i]))

@@ -133,5 +133,5 @@ def test_sizes_listing(capsys):
                          str(CORPUS / "enet-coco.cfg"))
     line = [l for l in out.splitlines() if "square sizes" in l][0]
     # darknet's own 1-pixel sweep: 256 and then the 16 sizes below each multiple of 32 (up to it) parse
-    assert line.endswith("fits: 256, " + ", ".join(f"{k - 15}..{k} step 1" for k in range(288, 705, 32)))
+    assert line.endswith("fits: 256, " + ", ".join(f"{k - 15}-{k}" for k in range(288, 705, 32)))
     assert "total stride 32" in out

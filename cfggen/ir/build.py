@@ -106,8 +106,13 @@ def _finding(item: PlanItem, index: int, fault: Fault, size: tuple[int, int] | N
                       related=related)
 
 
-def infer(p: Plan, size: tuple[int, int] | None = None) -> tuple[Network, list[Diagnostic]]:
-    """Build the layer table at ``size`` (default: the cfg's own width x height)."""
+def infer(p: Plan, size: tuple[int, int] | None = None, stop_at_break: bool = False
+          ) -> tuple[Network, list[Diagnostic]]:
+    """Build the layer table at ``size`` (default: the cfg's own width x height).
+
+    ``stop_at_break``: return as soon as a layer is one darknet would die at (the layer table is then
+    incomplete); for callers that only ask "does this size work?".
+    """
     net = p.net
     w0, h0 = size if size is not None else (net["width"], net["height"])
     c0 = net["channels"]
@@ -150,6 +155,8 @@ def infer(p: Plan, size: tuple[int, int] | None = None) -> tuple[Network, list[D
         layer = Layer(index, type_, item.section, item.conf, tuple(ctx.refs), cur, cur_outputs, out.output,
                       out.outputs, nxt, nxt_outputs, out.params, out.records, out.bflops, broken)
         layers.append(layer)
+        if broken and stop_at_break and p.usable:
+            break
         if out.bflops > 0:
             total = f32(total + out.bflops)
         cur, cur_outputs = nxt, nxt_outputs
