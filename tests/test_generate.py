@@ -323,7 +323,28 @@ def test_templates_are_strict():
 def test_templates_load_from_the_source_checkout():
     from cfggen.render import templates_dir
 
+    assert templates_dir() == __import__("pathlib").Path(REPO, "templates")
     assert (templates_dir() / "mbconv.cfg.j2").is_file()
+
+
+def test_templates_load_from_the_installed_package(tmp_path, monkeypatch):
+    # installed, setup.cfg maps templates/ to the package cfggen.templates (no __init__.py); fake
+    # that layout by adding a second cfggen/ directory holding templates/ to the package path
+    import shutil
+
+    import cfggen
+    from cfggen.render import env
+
+    installed = tmp_path / "cfggen" / "templates"
+    shutil.copytree(os.path.join(REPO, "templates"), installed)
+    (installed / "stem.cfg.j2").write_text("# installed {{ filters }}\n")
+    monkeypatch.setattr(cfggen, "__path__", [*cfggen.__path__, str(tmp_path / "cfggen")])
+    env.environment.cache_clear()
+    try:
+        assert env.templates_dir() == installed
+        assert env.render("stem.cfg.j2", filters=3) == "# installed 3\n"
+    finally:
+        env.environment.cache_clear()
 
 
 # --- the committed defaults ----------------------------------------------------------------------
