@@ -19,7 +19,6 @@ from typing import Iterable, Sequence
 
 from cfggen.errors import GenerateError, UsageError
 from cfggen.scale import BASELINE_BLOCKS, VARIANTS, BlockArgs, Network, decode_list, encode, get_variant, scale
-from cfggen.scale.network import Block
 from cfggen.scale.rounding import round_filters
 from cfggen.scale.variants import CUSTOM, Variant
 
@@ -34,7 +33,16 @@ YOLOV4_TINY_ANCHORS = ((10, 14), (23, 27), (37, 58), (81, 82), (135, 169), (344,
 
 
 @dataclass(frozen=True)
+class Tap:
+    """A backbone feature map a detector head reads: the last layer of a stage."""
+
+    index: int            # absolute layer index (routes name it as yolov4.cfg names its backbone)
+    description: str      # for the cfg comment
+
+
+@dataclass(frozen=True)
 class Head:
+    name: str
     template: str
     classes: int                          # default --classes
     batch: int                            # default [net] batch ...
@@ -52,13 +60,13 @@ class Head:
 
 HEADS: dict[str, Head] = {
     # batch 4096 is the recipe's (lr 0.256); 128 subdivisions of 32 images fit one GPU at B0
-    "classifier": Head("head-classifier.cfg.j2", classes=1000, batch=4096, minibatch=32),
+    "classifier": Head("classifier", "head-classifier.cfg.j2", classes=1000, batch=4096, minibatch=32),
     # neck widths double at b7 (width 2.0) to yolov4.cfg's 128/256/512
-    "yolo": Head("head-yolo.cfg.j2", classes=80, batch=64, minibatch=4, taps=(8, 16, 32),
+    "yolo": Head("yolo", "head-yolo.cfg.j2", classes=80, batch=64, minibatch=4, taps=(8, 16, 32),
                  widths=(64, 128, 256), anchors=YOLOV4_ANCHORS, anchor_size=608,
                  masks=((0, 1, 2), (3, 4, 5), (6, 7, 8))),
     # ... and to yolov3-tiny.cfg's 128/256
-    "yolo-tiny": Head("head-yolo-tiny.cfg.j2", classes=80, batch=64, minibatch=4, taps=(16, 32),
+    "yolo-tiny": Head("yolo-tiny", "head-yolo-tiny.cfg.j2", classes=80, batch=64, minibatch=4, taps=(16, 32),
                       widths=(64, 128), anchors=YOLOV4_TINY_ANCHORS, anchor_size=416,
                       masks=((0, 1, 2), (3, 4, 5))),
 }
@@ -235,9 +243,7 @@ def generate(variant: str | None = "b0", head: str = "classifier", classes: int 
     pieces.append(render(
         spec.template, activation=activation, classes=classes, head=net.head, dropout=base.dropout,
         in_filters=net.blocks[-1].out_filters, det_filters=3 * (classes + 5),
-        widths=tuple(round_filters(w, width_mult) for w in spec.widths),
-        taps={s: index for s, (index, _) in taps.items()},
-        tap_desc={s: desc for s, (_, desc) in taps.items()},
+        widths=tuple(round_filters(w, width_mult) for w in spec.widths), taps=taps,
         anchors=[tuple(format_anchor(v) for v in a) for a in anchor_pairs], masks=spec.masks))
     return "".join(pieces)
 
@@ -249,7 +255,7 @@ def _input_size(spec: Head, base: Variant, resolution: int, size, net: Network
         missing = [s for s in spec.taps if s not in net.stage_ends()]
         if missing or total_stride != max(spec.taps):
             reached = sorted(net.stage_ends())
-            raise GenerateError(f"the {spec.template.split('.')[0].removeprefix('head-')} head taps the "
+            raise GenerateError(f"the {spec.name} head taps the "
                                 f"stage ends at strides {', '.join(map(str, spec.taps))}; these blocks "
                                 f"end stages at strides {', '.join(map(str, reached))}")
     if size is not None:
@@ -282,21 +288,21 @@ def _batching(spec: Head, batch: int | None, subdivisions: int | None) -> tuple[
 
 
 def _render_backbone(net: Network, size: tuple[int, int], activation: str, render
-                     ) -> tuple[list[str], dict[int, tuple[int, str]]]:
-    """Stem and blocks; also the last layer index (and a description) of each stride's stage end."""
+                     ) -> tuple[list[str], dict[int, Tap]]:
+    """Stem and blocks, plus the stage end at each total stride (what detector heads tap)."""
     width, height = conv_out(size[0], 3, 2), conv_out(size[1], 3, 2)
     pieces = [render("stem.cfg.j2", filters=net.stem, activation=activation, out_w=width, out_h=height)]
     layers = count_layers(pieces[0])
     repeats = Counter(b.stage for b in net.blocks)
-    taps: dict[int, tuple[int, str]] = {}
+    taps: dict[int, Tap] = {}
     for block in net.blocks:
         width, height = conv_out(width, block.kernel, block.stride), conv_out(height, block.kernel, block.stride)
         text = render("mbconv.cfg.j2", b=block, repeats=repeats[block.stage], out_w=width, out_h=height,
                       activation=activation)
         pieces.append(text)
         layers += count_layers(text)
-        taps[block.out_stride] = (layers - 1, f"layer {layers - 1}, the end of stage {block.stage}, "
-                                              f"{width}x{height}x{block.out_filters}")
+        taps[block.out_stride] = Tap(layers - 1, f"layer {layers - 1}, the end of stage {block.stage}, "
+                                                 f"{width}x{height}x{block.out_filters}")
     return pieces, taps
 
 
@@ -388,16 +394,8 @@ def summarize(variant: str, head: str = "classifier") -> Summary:
     text = generate(variant, head=head)
     result = analyze_text(text, path=default_filename(variant, head), sizes="native")
     net = result.network
-    width, height = _net_size(text)
-    return Summary(variant, width, height, len(net.layers), net.totals.params, net.totals.bflops_printed)
-
-
-def _net_size(text: str) -> tuple[int, int]:
-    from cfggen.cfg import parse
-
-    net = parse(text).net
-    assert net is not None
-    return int(net.get("width").value), int(net.get("height").value)  # type: ignore[union-attr]
+    return Summary(variant, net.width, net.height, len(net.layers), net.totals.params,
+                   net.totals.bflops_printed)
 
 
 def write_atomic(path: str, text: str) -> None:
