@@ -39,6 +39,7 @@ def environment() -> "jinja2.Environment":
         trim_blocks=True,      # a line holding only a {% tag %} leaves no empty line behind
         lstrip_blocks=True,
         autoescape=False,      # cfg text, not HTML
+        auto_reload=False,     # templates do not change while a process runs: skip the stat per render
     )
 
 
