@@ -1,13 +1,20 @@
-"""Run the catalogue over a document: every checked input size, severities, sorting, de-duplication."""
+"""Run the catalogue over a document: every checked input size, severities, suppressions, sorting.
+
+``analyze(doc, sizes)`` is the one entry point. Optional keyword arguments narrow it down without
+changing the default behaviour: ``rules`` (the codes to report; every other finding is dropped and
+its check is not even run), ``severity`` (per-code overrides, e.g. from the configuration) and
+``options`` (extra facts some rules compare against, e.g. the dataset's class names).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from cfggen.cfg.model import Document
 from cfggen.ir.build import Plan, infer, plan
 from cfggen.ir.model import Network
 from cfggen.ir.sizes import training_sizes
+from cfggen.lint import suppress
 from cfggen.lint.model import Diagnostic
 from cfggen.lint.rules import RULES
 from cfggen.lint.rules._base import RuleContext
@@ -50,14 +57,17 @@ def sizes_to_check(p: Plan, net: Network, spec: SizeSpec) -> tuple[tuple[int, in
     return tuple(tuple(s) for s in spec)  # type: ignore[misc]
 
 
-def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | None = None) -> Analysis:
-    """Everything cfggen knows about one document, with severities stamped and findings sorted.
+def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | None = None, *,
+            severity: Mapping[str, str] | None = None, options: Mapping[str, Any] | None = None) -> Analysis:
+    """Everything cfggen knows about one document, with severities stamped, suppressions applied, sorted.
 
     ``sizes``: "training" = the cfg's own size plus every size multi-scale training can visit;
     "native" = only the cfg's own size; a list of (w, h) = exactly those sizes instead.
+    ``rules``: the codes to report (default: all). ``severity``: code -> "error"/"warning"/"info".
     """
     p = plan(doc)
-    selected = [RULES[c] for c in rules] if rules is not None else list(RULES.values())
+    enabled = frozenset(rules) if rules is not None else None
+    selected = [m for c, m in RULES.items() if enabled is None or c in enabled]
     explicit = not isinstance(sizes, str)
     primary = tuple(sizes[0]) if explicit and sizes else None
     found: list[Diagnostic] = list(p.findings)
@@ -66,9 +76,9 @@ def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | 
     if doc.net is not None:
         net, at_primary = infer(p, primary)
         found.extend(at_primary)
-    ctx = RuleContext(doc, p, net, primary)  # type: ignore[arg-type]
+    ctx = RuleContext(doc, p, net, primary, options or {})  # type: ignore[arg-type]
     for rule in selected:
-        if rule.check is not None and (net is not None or rule.SCOPE == "file"):
+        if rule.check is not None and rule.SCOPE != "suppress" and (net is not None or rule.SCOPE == "file"):
             found.extend(rule.check(ctx))
     if net is not None and p.usable:
         extra = tuple(tuple(s) for s in sizes[1:]) if explicit else sizes_to_check(p, net, sizes)
@@ -76,29 +86,52 @@ def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | 
         for size in extra:
             snet, at_size = infer(p, size)
             found.extend(at_size)
-            sctx = RuleContext(doc, p, snet, size)
+            sctx = RuleContext(doc, p, snet, size, options or {})
             for rule in size_rules:
                 found.extend(rule.check(sctx))
-    return Analysis(doc.path, doc, p, net, tuple(finish(found, doc.path)), extra)
+    if enabled is not None:
+        found = [d for d in found if d.code in enabled]
+    merged = finish(found, doc.path, severity)
+    if net is not None:
+        merged = [_with_fix(d, net, doc) for d in merged]
+    merged = suppress.apply(doc, merged, enabled)
+    merged = [_stamp(d, doc.path, severity) if not d.name else d for d in merged]
+    merged.sort(key=Diagnostic.sort_key)
+    return Analysis(doc.path, doc, p, net, tuple(merged), extra)
 
 
-def finish(found: list[Diagnostic], path: str) -> list[Diagnostic]:
+def _stamp(d: Diagnostic, path: str, severity: Mapping[str, str] | None) -> Diagnostic:
+    rule = RULES.get(d.code)
+    level = (severity or {}).get(d.code) or d.severity or (rule.SEVERITY if rule else "error")
+    return replace(d, path=path, name=rule.NAME if rule else d.name, severity=level)
+
+
+def _with_fix(d: Diagnostic, net: Network, doc: Document) -> Diagnostic:
+    """Findings made by shape inference get their fix from the rule module, if it offers one."""
+    rule = RULES.get(d.code)
+    add_fix = getattr(rule, "add_fix", None)
+    if add_fix is None or d.fix is not None:
+        return d
+    return add_fix(d, net, doc)
+
+
+def finish(found: list[Diagnostic], path: str, severity: Mapping[str, str] | None = None) -> list[Diagnostic]:
     """Stamp rule metadata, merge the same finding seen at several sizes, sort."""
     merged: dict[tuple, Diagnostic] = {}
     also: dict[tuple, list[tuple[int, int]]] = {}
+    places: set[tuple] = set()
     for d in found:
-        rule = RULES.get(d.code)
         # the same finding at several sizes differs only in its shapes: merge on the place; findings
         # at the primary size are distinct when their messages are
-        key = (d.code, d.line, d.col, d.layer) + (() if d.size is not None else (d.message,))
         place = (d.code, d.line, d.col, d.layer)
-        if key in merged or (d.size is not None and any(k[:4] == place for k in merged)):
+        key = place + (() if d.size is not None else (d.message,))
+        if key in merged or (d.size is not None and place in places):
             first = merged.get(key)
             if first is not None and first.size is not None and d.size is not None:
                 also[key].append(d.size)
             continue
-        merged[key] = replace(d, path=path, name=rule.NAME if rule else d.name,
-                              severity=d.severity or (rule.SEVERITY if rule else "error"))
+        merged[key] = _stamp(d, path, severity)
+        places.add(place)
         also[key] = []
     out = []
     for key, d in merged.items():

@@ -1,11 +1,20 @@
-"""What a rule module sees, and small helpers shared by rules."""
+"""What a rule module sees, and small helpers shared by rules.
+
+Everything several rules need about a document (which lines are merge-conflict markers, which keys
+each section may have, ...) is computed once per document by ``facts(doc)`` and cached on the
+document, so no rule re-reads or re-parses the text.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
-from cfggen.cfg.model import Document, Section
+from cfggen.cfg.model import Document, Option, Section
 from cfggen.ir.build import Plan
-from cfggen.ir.model import Network
+from cfggen.ir.layers import COMMON_KEYS, LAYERS, NET_TYPES
+from cfggen.ir.model import Layer, Network
 from cfggen.lint.model import Diagnostic
 
 
@@ -15,6 +24,7 @@ class RuleContext:
     plan: Plan
     net: Network                         # the network at `size` (file-scope rules: the native size)
     size: tuple[int, int] | None         # None: the cfg's own size
+    options: Mapping[str, Any] = field(default_factory=dict)  # e.g. "names": NamesInfo from --data/--names
 
 
 def at(section: Section, key: str | None = None) -> tuple[int, int]:
@@ -29,3 +39,88 @@ def at(section: Section, key: str | None = None) -> tuple[int, int]:
 def diag(code: str, message: str, section: Section, key: str | None = None, **kw) -> Diagnostic:
     line, col = at(section, key)
     return Diagnostic(code, message, line=line, col=col, **kw)
+
+
+def at_option(code: str, message: str, opt: Option, value: bool = False, **kw) -> Diagnostic:
+    """A finding at an option line: at its key, or at its value (``value=True``)."""
+    col = opt.value_col if value else opt.col
+    return Diagnostic(code, message, line=opt.line, col=col, **kw)
+
+
+# ------------------------------------------------------------------------------------------------
+# per-document facts, computed once
+
+# git's conflict markers: "<<<<<<< ours", "=======", ">>>>>>> theirs" (and diff3's "||||||| base")
+_CONFLICT = re.compile(r"^(?:(?:<{7}|>{7}|\|{7})(?:[ \t][^\n]*)?|={7}[ \t]*)\r?$", re.MULTILINE)
+_CACHE: list[tuple[Document, "Facts"]] = []   # the last few documents' facts (documents have no spare slot)
+
+
+@dataclass(frozen=True)
+class Facts:
+    conflict_lines: frozenset[int]       # merge-conflict marker lines (git's <<<<<<<, =======, >>>>>>>)
+    key_types: tuple[dict[str, str] | None, ...]   # per section: the keys darknet reads there (None: unknown)
+    memo: dict = field(default_factory=dict, compare=False)   # other per-document values rules compute once
+
+
+def facts(doc: Document) -> Facts:
+    for d, f in _CACHE:
+        if d is doc:
+            return f
+    f = _facts(doc)
+    _CACHE.append((doc, f))
+    if len(_CACHE) > 4:
+        del _CACHE[0]
+    return f
+
+
+def _facts(doc: Document) -> Facts:
+    conflicts = set()
+    text = doc.text
+    if "<<<<<<<" in text or "=======" in text or ">>>>>>>" in text or "|||||||" in text:
+        for m in _CONFLICT.finditer(text):
+            conflicts.add(text.count("\n", 0, m.start()) + 1)
+    types: list[dict[str, str] | None] = []
+    for i, section in enumerate(doc.sections):
+        if i == 0 and section.header in ("[net]", "[network]"):
+            types.append(NET_TYPES)
+        else:
+            spec = LAYERS.get(section.header)
+            types.append(_with_common(spec) if spec is not None else None)
+    return Facts(frozenset(conflicts), tuple(types))
+
+
+_COMMON: dict[int, dict[str, str]] = {}
+
+
+def _with_common(spec) -> dict[str, str]:
+    merged = _COMMON.get(id(spec))
+    if merged is None:
+        merged = _COMMON[id(spec)] = {**spec.types, **COMMON_KEYS}
+    return merged
+
+
+def is_net(doc: Document, section: Section) -> bool:
+    return section is doc.net
+
+
+# ------------------------------------------------------------------------------------------------
+# did-you-mean
+
+def suggest(word: str, candidates, cutoff: float = 0.75) -> str | None:
+    """The closest candidate: same spelling in another case first, then difflib's best match."""
+    folded = {c.lower(): c for c in candidates}
+    if word.lower() in folded:
+        return folded[word.lower()]
+    close = difflib.get_close_matches(word.lower(), list(folded), n=1, cutoff=cutoff)
+    return folded[close[0]] if close else None
+
+
+def value_head(value: str | None) -> str:
+    """The part of a value before an inline comment (darknet keeps the comment; see DN106)."""
+    if value is None:
+        return ""
+    return value.split("#", 1)[0]
+
+
+def previous_layer(net: Network, layer: Layer) -> Layer | None:
+    return net.layers[layer.index - 1] if layer.index > 0 else None

@@ -1,0 +1,67 @@
+"""inline-comment: a `#` comment after a value.
+
+*Why*: darknet has no inline comments: it deletes the spaces and keeps the rest, so
+`activation=leaky # x` becomes `leaky#x`, an unknown activation, and darknet silently uses ReLU
+(an error). Numbers survive (`atoi`/`atof` stop at `#`: a warning), but a comment with commas after
+`layers=`/`from=` adds list entries (`layers=-1,-4 # a, b` routes absolute layer 0 in: an error).
+
+**FAIL**
+    [convolutional]
+    activation=leaky # was mish
+**PASS**
+    [convolutional]
+    # was mish
+    activation=leaky
+
+*Fix safety*: safe: `--fix` moves the comment to its own line above the option.
+"""
+from __future__ import annotations
+
+from cfggen.lint.model import Edit, Fix
+from cfggen.lint.rules._base import RuleContext, at_option, facts
+
+CODE, NAME, SEVERITY, SCOPE = "DN106", "inline-comment", "warning", "file"
+SUMMARY = "'#' after a value is part of the value to darknet"
+
+# list keys that darknet splits at every comma, '#' or not (reference §1.5)
+_COMMA_LISTS = ("layers", "from")
+
+
+def check(ctx: RuleContext):
+    f = facts(ctx.doc)
+    lines = ctx.doc.lines
+    for i, section in enumerate(ctx.doc.sections):
+        types = f.key_types[i] or {}
+        for opt in section.options:
+            if opt.form != "ok" or "#" not in opt.value or opt.line in f.conflict_lines:
+                continue
+            head, _, comment = opt.value.partition("#")
+            typ = types.get(opt.key)
+            severity = "warning"
+            if typ == "s":
+                severity = "error"
+                effect = f"darknet reads the string '{opt.value}', not '{head}'"
+            elif typ == "l" and opt.key in _COMMA_LISTS and "," in comment:
+                severity = "error"
+                effect = "darknet splits the comment at its commas and reads extra layer indices (0) from it"
+            elif typ in ("i", "f", "l"):
+                effect = f"darknet still reads {head or 'nothing (0)'} because the number ends at '#', but the value is '{opt.value}'"
+            else:
+                effect = f"darknet reads the value '{opt.value}'"
+            yield at_option(CODE, f"{opt.key}= has an inline comment: {effect}", opt, value=True,
+                            severity=severity, hint="darknet comments are whole lines starting with '#' or ';'",
+                            fix=_fix(ctx, lines, opt))
+
+
+def _fix(ctx, lines, opt) -> Fix | None:
+    text = lines[opt.line - 1].text
+    hash_at = text.find("#", opt.value_col - 1)
+    if hash_at < 0 or not text[:hash_at].strip():
+        return None
+    value_part = text[:hash_at].rstrip(" \t")
+    if value_part.endswith("="):
+        return None  # nothing before the comment: removing it would leave "key=" (DN104)
+    indent = text[:len(text) - len(text.lstrip(" \t"))]
+    comment = text[hash_at:].rstrip(" \t")
+    eol = lines[opt.line - 1].eol or "\n"
+    return Fix("move the inline comment to its own line", (Edit(opt.line, f"{indent}{comment}{eol}{value_part}"),))

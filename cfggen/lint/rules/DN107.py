@@ -1,0 +1,134 @@
+"""bad-value: a value that is not a number where darknet reads one.
+
+*Why*: darknet converts with `atoi`/`atof`, which read the longest numeric prefix and give 0 for
+anything else, without a message: `filters=abc` is 0 filters, `batch_normalize=true` is 0 (off),
+`filters=64.5` is 64, `filters=0x40` is 0, and template leftovers such as `filters=[(classes+5)*3]`
+or `{{ filters }}` are 0. Blanks are deleted before reading, so `anchors=61,45 61,45` (a missing
+comma) reads the anchor 4561. A `from=` of `[sam]`/`[scale_channels]` takes one layer: `from=-1,-2`
+silently uses only -1. The Hank.ai fork rejects non-numeric values.
+
+**FAIL**
+    [convolutional]
+    filters=[(classes+5)*3]
+**PASS**
+    [convolutional]
+    filters=255
+
+*Fix safety*: not fixable automatically.
+"""
+from __future__ import annotations
+
+import re
+
+from cfggen.ir.cnum import atof, atoi, is_float_text
+from cfggen.lint.model import Diagnostic
+from cfggen.lint.rules._base import RuleContext, at_option, facts, value_head
+
+CODE, NAME, SEVERITY, SCOPE = "DN107", "bad-value", "error", "file"
+SUMMARY = "non-numeric or wrongly typed value (darknet reads 0 or a prefix)"
+
+_INT = re.compile(r"[+-]?\d+")
+_INTEGRAL_FLOAT = re.compile(r"[+-]?\d+\.0*")
+_TEMPLATE = re.compile(r"[\[\]{}()$<>%*]")
+# list keys holding floats; every other list key holds ints (layer indices, mask, steps, counts)
+_FLOAT_LISTS = ("anchors", "scales", "seq_scales")
+_SINGLE_REF = ("[sam]", "[scale_channels]")
+
+
+def check(ctx: RuleContext):
+    f = facts(ctx.doc)
+    spaced = _spaced_lines(ctx.doc, f)
+    for i, section in enumerate(ctx.doc.sections):
+        types = f.key_types[i]
+        if types is None:
+            continue
+        for opt in section.options:
+            if opt.form != "ok" or opt.line in f.conflict_lines:
+                continue
+            typ = types.get(opt.key)
+            if typ is None or typ == "s":
+                continue
+            head = value_head(opt.value)
+            joined = _joined(ctx.doc.line_text(opt.line), opt) if opt.line in spaced else None
+            if joined is not None:
+                yield joined
+                continue
+            if typ == "l":
+                d = _list(opt, head, section.header)
+            else:
+                d = _scalar(opt, head, typ)
+            if d is not None:
+                yield d
+
+
+_SPACED = re.compile(r"[0-9.]([ \t]+)[-+0-9.]")
+
+
+def _spaced_lines(doc, f) -> frozenset[int]:
+    """Lines where a digit and a number are separated only by blanks (found once, in the whole text)."""
+    lines = f.memo.get("spaced")
+    if lines is None:
+        text = doc.text
+        lines = f.memo["spaced"] = frozenset(text.count("\n", 0, m.start()) + 1 for m in _SPACED.finditer(text))
+    return lines
+
+
+def _joined(raw: str, opt):
+    """Numbers separated only by blanks: darknet deletes the blanks and reads one longer number."""
+    body = raw[opt.value_col - 1:].split("#", 1)[0].rstrip()
+    m = _SPACED.search(body)
+    if m is None:
+        return None
+    a = body[:m.start(1)].rsplit(",", 1)[-1].strip()
+    b = body[m.end(1):].split(",", 1)[0].strip()
+    return Diagnostic(CODE, f"{opt.key}= has '{a}{m.group(1)}{b}' without a comma: darknet deletes the blanks and "
+                      f"reads {(a + b).replace(' ', '').replace(chr(9), '')}", line=opt.line,
+                      col=opt.value_col + m.start(1) - len(a), hint="separate the numbers with a comma")
+
+
+def _why(text: str) -> str:
+    if _TEMPLATE.search(text):
+        return " (a template placeholder or formula that was never filled in?)"
+    if text.lower() in ("true", "false", "yes", "no", "on", "off"):
+        return " (darknet has no booleans: use 1 or 0)"
+    return ""
+
+
+def _scalar(opt, head: str, typ: str):
+    if typ == "i":
+        if _INT.fullmatch(head):
+            return None
+        got = atoi(head)
+        if _INTEGRAL_FLOAT.fullmatch(head):
+            return at_option(CODE, f"{opt.key}={head} is read as an integer: darknet reads {got}", opt, value=True,
+                             severity="warning", hint=f"write {opt.key}={got}")
+        if is_float_text(head):
+            return at_option(CODE, f"{opt.key}={head} is not an integer: darknet truncates it to {got}", opt,
+                             value=True, hint=f"{opt.key} takes a whole number")
+        return at_option(CODE, f"{opt.key}={head or opt.value} is not a number: darknet reads {got}{_why(head)}",
+                         opt, value=True, hint=f"{opt.key} takes a whole number")
+    if is_float_text(head):
+        return None
+    got = atof(head)
+    return at_option(CODE, f"{opt.key}={head or opt.value} is not a number: darknet reads {got:g}{_why(head)}", opt,
+                     value=True, hint=f"{opt.key} takes a number such as 0.5 or 1e-3")
+
+
+def _list(opt, head: str, header: str):
+    if opt.key == "from" and header in _SINGLE_REF and "," in head:
+        return at_option(CODE, f"from={head}: {header} reads a single layer; darknet uses only {atoi(head)}", opt,
+                         value=True, hint=f"{header} multiplies the previous layer by exactly one other layer")
+    floats = opt.key in _FLOAT_LISTS
+    bad = []
+    for part in head.split(","):
+        if not part:
+            continue  # an empty element is DN111's
+        ok = is_float_text(part) if floats else bool(_INT.fullmatch(part))
+        if not ok:
+            bad.append(part)
+    if not bad:
+        return None
+    kind = "numbers" if floats else "whole numbers"
+    got = ", ".join(f"{b}->{(atof(b) if floats else atoi(b)):g}" for b in bad[:4])
+    return at_option(CODE, f"{opt.key}= has entries that are not {kind} ({got} as darknet reads them)"
+                     f"{_why(''.join(bad))}", opt, value=True, hint=f"{opt.key} is a comma-separated list of {kind}")

@@ -1,0 +1,49 @@
+"""unknown-activation: an activation name darknet does not know.
+
+*Why*: names are compared exactly; an unknown one prints a warning and darknet uses ReLU, so the
+network trains and runs with a different activation: `Leaky`, `LEAKY`, `silu`, `sigmoid`,
+`identity`, `none` all become ReLU. (`leaky # note` is DN106.) The Hank.ai fork rejects them.
+
+**FAIL**
+    [convolutional]
+    activation=silu
+**PASS**
+    [convolutional]
+    activation=swish
+
+*Fix safety*: not fixed automatically; the hint names darknet's spelling.
+"""
+from __future__ import annotations
+
+from cfggen.ir.layers import ACTIVATIONS
+from cfggen.lint.rules._base import RuleContext, at_option, facts, suggest, value_head
+
+CODE, NAME, SEVERITY, SCOPE = "DN108", "unknown-activation", "error", "file"
+SUMMARY = "activation name darknet does not know (it uses ReLU)"
+
+ALIASES = {"silu": "swish", "sigmoid": "logistic", "identity": "linear", "none": "linear", "leakyrelu": "leaky",
+           "leaky_relu": "leaky", "lrelu": "leaky", "hardtanh": "hardtan", "hard_tanh": "hardtan",
+           "relu_6": "relu6", "hardmish": "hard_mish", "hard-mish": "hard_mish"}
+_KEYS = ("activation", "lstm_activation")
+
+
+def check(ctx: RuleContext):
+    f = facts(ctx.doc)
+    for i, section in enumerate(ctx.doc.sections):
+        types = f.key_types[i]
+        if types is None:
+            continue
+        for key in _KEYS:
+            if key not in types:
+                continue
+            opt = section.get(key)
+            if opt is None or opt.value is None or opt.value in ACTIVATIONS:
+                continue
+            if "#" in opt.value and value_head(opt.value) in ACTIVATIONS:
+                continue  # the inline comment is the problem: DN106
+            name = value_head(opt.value) or opt.value
+            guess = ALIASES.get(name.lower()) or suggest(name, ACTIVATIONS, cutoff=0.7)
+            yield at_option(CODE, f"{key}={opt.value} is not an activation darknet knows: it uses ReLU instead",
+                            opt, value=True,
+                            hint=f"did you mean {key}={guess}?" if guess else
+                            f"darknet's activations: {', '.join(ACTIVATIONS[:12])}, ...")

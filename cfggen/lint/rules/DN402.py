@@ -1,0 +1,57 @@
+"""max-batches-low: a detector trained for fewer iterations than darknet's guide asks.
+
+*Why*: AlexeyAB's training guide sets `max_batches` to `classes*2000` and never below 6000; much
+shorter schedules (a cfg copied from a tutorial with `max_batches=2000`, or a VOC schedule kept for
+80 classes) stop long before the model converges. Reported below 6000, or below half of
+`classes*2000`: the guide is a rule of thumb, and official schedules such as pjreddie's 120000
+iterations for 80 classes are within it. The `classes*2000` part is capped at 500000, the length of
+the stock COCO schedules, so very large class counts (Open Images, YOLO9000) are not held to
+millions of iterations. A warning: the right length depends on the dataset. Cfgs without a `max_batches=` line are
+taken as inference-only and not checked.
+
+**FAIL**
+    [net]
+    max_batches=2000
+    ...
+    [yolo]
+    classes=3
+**PASS**
+    [net]
+    max_batches=6000
+    ...
+    [yolo]
+    classes=3
+
+*Fix safety*: not fixable automatically.
+"""
+from __future__ import annotations
+
+from cfggen.lint.model import Diagnostic
+from cfggen.lint.rules._base import RuleContext, at
+
+CODE, NAME, SEVERITY, SCOPE = "DN402", "max-batches-low", "warning", "file"
+SUMMARY = "max_batches far below max(6000, classes*2000)"
+
+CAP = 500_000
+
+
+def check(ctx: RuleContext):
+    net = ctx.doc.net
+    heads = [item for item in ctx.plan.items
+             if item.spec is not None and item.spec.type in ("yolo", "gaussian_yolo", "region")]
+    if net is None or not heads or net.get("max_batches") is None:
+        return  # no max_batches= at all: an inference-only cfg, not a training schedule
+    head = heads[-1]
+    classes = head.conf["classes"]
+    mb = ctx.plan.net["max_batches"]
+    want = max(6000, min(classes * 2000, CAP))
+    if mb >= 6000 and 2 * mb >= want:
+        return
+    line, col = at(net, "max_batches")
+    effect = ("detector training stops before the first iteration" if mb <= 0 else
+              "training stops long before the model converges")
+    cls = head.section.get("classes")
+    yield Diagnostic(CODE, f"max_batches={mb} for a {classes}-class detector: {effect} (darknet's guide asks for "
+                     f"max(6000, classes*2000) = {want})", line=line, col=col,
+                     related=((cls.line, f"classes={classes} of the last head"),) if cls else (),
+                     hint=f"max_batches={want}, with steps at 80% and 90% of it")
