@@ -145,6 +145,9 @@ def test_lite_keeps_relu6_and_explains_the_cpu_bug():
     activations = {opts.get("activation") for _, opts in sections(text)} - {None}
     assert activations == {"relu6", "linear"}
     assert "[scale_channels]" not in text and "relu6 needs a GPU build" in text
+    # the validator's relu6-cpu warning (DN501) is answered once, with the reason
+    assert "\n# cfggen: disable-file DN501 -- relu6 is intended" in text
+    assert "disable-file" not in generate("lite2", activation="relu")
 
 
 # --- options ---------------------------------------------------------------------------------------
