@@ -397,6 +397,11 @@ def test_build_writes_a_file(capsys, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["b1.cfg"]                 # no temp file left
 
 
+def test_build_reports_an_unwritable_output(capsys, tmp_path):
+    code, out, err = run(capsys, "build", "b0", "-o", str(tmp_path / "missing" / "b0.cfg"))
+    assert code == 2 and out == "" and "cannot write" in err and "missing" in err
+
+
 @pytest.mark.parametrize("args, message", [
     (("b9",), "unknown variant 'b9'"),
     (("b0", "--head", "yolo", "--size", "500x500"), "multiples of 32"),

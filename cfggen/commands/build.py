@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from cfggen.errors import UsageError
+from cfggen.errors import InputError, UsageError
 from cfggen.generate import ACTIVATIONS, HEADS
 
 
@@ -45,7 +45,10 @@ def build(variant, head, classes, size, activation, no_se, anchors, batch, subdi
                     anchors=anchors, batch=batch, subdivisions=subdivisions, blocks=blocks,
                     width_mult=width_mult, depth_mult=depth_mult, resolution=resolution)
     if output:
-        write_atomic(output, text)
+        try:
+            write_atomic(output, text)
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror or exc}", path=output) from None
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
