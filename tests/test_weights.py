@@ -194,6 +194,18 @@ def test_header_rules(tmp_path, version, size, transpose):
     assert w.read_header(str(p)) == (h, size + 8)
 
 
+def test_old_16_byte_header_file(tmp_path, zoo):
+    _, network = zoo
+    p, old, out = tmp_path / "a.weights", tmp_path / "old.weights", tmp_path / "x.weights"
+    w.init(network, str(p), seed=1)
+    data = p.read_bytes()
+    old.write_bytes(struct.pack("<iiiI", 0, 1, 0, 42) + data[20:])       # version 0.1: 4-byte seen
+    rep = w.check(str(old), network)
+    assert rep.fits and rep.header == w.Header(0, 1, 0, 42) and rep.expected == len(data) - 4
+    w.extract(str(old), network, 16, str(out), keep_seen=True)           # rewritten with a 20-byte header
+    assert out.read_bytes() == struct.pack("<iiiQ", 0, 2, 5, 42) + data[20:]
+
+
 def test_seen_is_64_bit(tmp_path):
     p = tmp_path / "h.weights"
     p.write_bytes(w.Header(0, 2, 5, 2 ** 40 + 7).pack())
