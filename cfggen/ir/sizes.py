@@ -150,7 +150,9 @@ def _reachable(width: int, height: int, random: float, resize_step: int):
             w, h = W0, H0
         return max(w, S), max(h, S)
 
-    found = {resize(c): (c, None)}  # first resize (and the last 100 iterations): r = c exactly
+    # First resize (and the last 100 iterations): max_dim_w, max_dim_h, never clamped to W0, H0
+    # even when c < 1 makes them the smallest size.
+    found = {(max(S * k(c, Wf), S), max(S * k(c, Hf), S)): (c, None)}
     for recip in (False, True):
         # r as a function of the u index; increasing for r = s, decreasing for r = 1/s
         def r_of(i: int, recip=recip) -> float:
@@ -185,11 +187,15 @@ def training_sizes(width: int, height: int, random: float,
     """Every ``(w, h)`` darknet's multi-scale training can resize the network to, sorted.
 
     Includes ``(wmax, hmax)`` (forced on the first resize and in the last 100 iterations) and
-    ``(width, height)`` when reachable (only through the ``r < 1`` clamp if it is not a multiple of
-    ``resize_step``). ``random`` is the detection layer's value: 1 means factor 1.4, other values
-    are the factor itself, (0, 1) mirrors it. Returns ``()`` when darknet never resizes
-    (``random == 0``) and for inputs that have no finite answer: ``resize_step <= 0``, a size
-    ``<= 0``, ``random < 0`` or not finite (see ``_reachable``); callers report those separately.
+    ``(width, height)``: a draw just below ``r = 1`` always overshoots and is clamped back to it
+    (the only way to get it when it is not a multiple of ``resize_step``). Every size is at least
+    ``resize_step`` (darknet raises smaller ones, the clamped ``(width, height)`` included), and
+    all but the clamped pair are multiples of it. ``random`` is the detection layer's value:
+    exactly 1 means factor 1.4, other values are the factor itself, (0, 1) mirrors it.
+
+    Returns ``()`` when darknet never resizes (``random == 0``) and for inputs that have no finite
+    answer: ``resize_step <= 0``, a size ``<= 0``, ``random < 0`` or not finite (see
+    ``_reachable``); callers report those separately.
     Raises ``ValueError`` when the set is absurdly large (more than ``MAX_STEPS`` steps per axis).
     """
     return tuple(size for size, _ in _reachable(int(width), int(height), float(random),
