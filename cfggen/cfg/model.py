@@ -62,7 +62,7 @@ class Comment(NamedTuple):
 class Document:
     """A parsed file. Immutable by convention; ``lines`` is split from ``text`` on first use."""
 
-    __slots__ = ("path", "text", "sections", "orphans", "comments", "bom", "_lines")
+    __slots__ = ("path", "text", "sections", "orphans", "comments", "bom", "extra", "_lines", "__weakref__")
 
     def __init__(self, path: str, text: str, sections: tuple[Section, ...], orphans: tuple[Option, ...] = (),
                  comments: tuple[Comment, ...] = (), bom: bool = False):
@@ -72,6 +72,7 @@ class Document:
         self.orphans = orphans            # option lines before the first section (darknet segfaults)
         self.comments = comments
         self.bom = bom                    # a UTF-8 byte-order mark at the start of the file
+        self.extra: dict = {}             # a cache for facts derived from the document (suppressions, ...)
         self._lines: tuple[Line, ...] | None = None
 
     @property
