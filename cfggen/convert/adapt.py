@@ -6,6 +6,13 @@ head, ``filters=`` of the layer feeding each head (reference §5.5), ``max_batch
 (key spelling, spacing around ``=``, trailing comments, line endings stay byte-identical); a key that is
 missing is inserted after the last option line of its section, in that section's spelling style.
 
+Heads handled: ``[yolo]`` (filters = len(mask)*(classes+5)), ``[Gaussian_yolo]`` (len(mask)*(classes+9)),
+``[region]`` (num*(classes+coords+1)) and the YOLOv1 ``[detection]`` head, whose feeding layer is a
+``[connected]``: its ``output=`` becomes side²*((1+coords)*num+classes). The feeding layer is the one just
+before the head; anything else there is an error (the cfg needs a hand edit). ``[contrastive] classes``
+is an embedding setting, not the label count: left alone. ``counters_per_class`` (per-class label counts)
+cannot survive a new class count (darknet exits unless it has one count per class): it is commented out.
+
 The result is re-validated: ``verify`` lists the error findings the edit *added* (pre-existing ones do
 not count), and the command refuses to write when there are any.
 """

@@ -260,8 +260,11 @@ class WeightsFile:
     def __init__(self, path: str, network, header: Header, size: int, spans: tuple[Span, ...]):
         self.path, self.network, self.header, self.size, self.spans = path, network, header, size, spans
         self.floats = (size - header.size) // 4
-        self._map = (np.memmap(path, dtype=FLOAT, mode="r", offset=header.size, shape=(self.floats,))
-                     if self.floats > 0 else np.empty(0, FLOAT))
+        try:
+            self._map = (np.memmap(path, dtype=FLOAT, mode="r", offset=header.size, shape=(self.floats,))
+                         if self.floats > 0 else np.empty(0, FLOAT))
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
         self.arrays = {a.key: a for s in spans for a in s.arrays}
 
     @property
@@ -501,7 +504,10 @@ def atomic_output(path: str) -> Iterator:
         raise InputError("the output folder does not exist", path=path)
     if os.path.isdir(path):
         raise InputError("is a directory", path=path)
-    fd, tmp = tempfile.mkstemp(prefix=".cfggen-", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".cfggen-", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise InputError(f"cannot write there: {exc.strerror or exc}", path=path) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
