@@ -1,4 +1,9 @@
-"""``cfggen validate``: darknet's view of each cfg plus the mistakes darknet misses."""
+"""``cfggen validate``: darknet's view of each cfg plus the mistakes darknet misses.
+
+Exit codes: 0 no error-level finding (no warning either with ``--strict``; always 0 with
+``--exit-zero``), 1 findings at that level (or, with ``--diff``, changes ``--fix`` would make),
+2 usage, configuration or unreadable input, 3 internal error (``cli.main``).
+"""
 from __future__ import annotations
 
 import os
@@ -8,6 +13,8 @@ import click
 
 from cfggen.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CfggenError, InputError
 from cfggen.options import SIZE, output_option
+
+FORMATS = ("auto", "text", "json", "github", "sarif")
 
 
 def collect_paths(paths: tuple[str, ...]) -> list[str]:
@@ -33,10 +40,47 @@ def is_network(doc) -> bool:
     return any(s.header in ("[net]", "[network]") or s.header in LAYERS for s in doc.sections)
 
 
+def choose_format(fmt: str) -> str:
+    """``auto``: GitHub annotations inside a GitHub Actions workflow, text elsewhere."""
+    if fmt != "auto":
+        return fmt
+    return "github" if os.environ.get("GITHUB_ACTIONS") and os.environ.get("GITHUB_WORKFLOW") else "text"
+
+
+def _selectors(ctx, param, values) -> tuple[str, ...] | None:
+    if not values:
+        return None
+    from cfggen.lint.config import check_selector
+    out: list[str] = []
+    for value in values:
+        for item in value.replace(" ", ",").split(","):
+            if not item:
+                continue
+            if not check_selector(item):
+                raise click.BadParameter(f"'{item}' is not a rule code, slug or prefix (see `cfggen rules`)")
+            out.append(item)
+    return tuple(out)
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Report format.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help="Report format; auto = github inside GitHub Actions, else text.")
+@click.option("--select", multiple=True, callback=_selectors,
+              help="Only these rules: codes, slugs or prefixes, comma-separated (replaces the configured select).")
+@click.option("--ignore", multiple=True, callback=_selectors,
+              help="Skip these rules: codes, slugs or prefixes (added to the configured ignore).")
+@click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (2 still means unusable input).")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes in place (atomically; re-validated first).")
+@click.option("--diff", is_flag=True, help="Print the changes --fix would make as a unified diff; write nothing.")
+@click.option("--data", "data_file", type=click.Path(dir_okay=False), default=None,
+              help="Darknet .data file: its names= file must have one line per class of every head.")
+@click.option("--names", "names_file", type=click.Path(dir_okay=False), default=None,
+              help="Class names file (one per line) to compare with classes= of every head.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Read settings from this pyproject.toml/setup.cfg instead of discovering one.")
+@click.option("--no-config", is_flag=True, help="Ignore configuration files.")
 @click.option("--table", is_flag=True, help="Print darknet's layer table for each file.")
 @click.option("--size", "size", type=SIZE, default=None,
               help="Validate at this input size only (instead of the cfg's own and every training size).")
@@ -47,17 +91,23 @@ def is_network(doc) -> bool:
               help="With --sizes: smallest and largest size.")
 @click.option("--concise", is_flag=True, help="One line per finding (no source snippet, no hint).")
 @output_option("Write the report to FILE (atomically).")
-def validate(paths, fmt, table, size, native_only, list_sizes, aspect, size_range, concise, output):
-    """Validate Darknet cfg files: shapes, wiring, heads; every multi-scale training size."""
+def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file, names_file, config_file,
+             no_config, table, size, native_only, list_sizes, aspect, size_range, concise, output):
+    """Validate Darknet cfg files: keys, values, shapes, wiring, heads, training schedule; every
+    multi-scale training size. Directories are searched for *.cfg files."""
     from cfggen.cfg.parse import read_file
     from cfggen.lint.engine import analyze
     from cfggen.report import FORMATTERS, Report, format_table
 
+    fmt = choose_format(fmt)
+    settings = Settings(select, ignore, config_file, no_config)
+    names = _names(data_file, names_file)
+    options = {"names": names} if names is not None else {}
     report = Report([], concise=concise)
     sizes = [size] if size else ("native" if native_only else "training")
     chunks: list[str] = []
-    files = collect_paths(paths)
-    for path in files:
+    diffs: list[str] = []
+    for path in collect_paths(paths):
         try:
             doc = read_file(path)
         except CfggenError as exc:
@@ -66,14 +116,24 @@ def validate(paths, fmt, table, size, native_only, list_sizes, aspect, size_rang
         if doc.sections and not is_network(doc):
             report.notices.append(f"{path}: skipped: not a darknet network cfg (no [net] and no layer section)")
             continue
-        analysis = analyze(doc, sizes)
+        enabled, severity = settings.for_file(path)
+
+        def run(d, enabled=enabled, severity=severity):
+            return analyze(d, sizes, enabled, severity=severity, options=options)
+
+        analysis = run(doc)
+        if fix or diff:
+            analysis = _fix(analysis, run, path, fix and not diff, diffs, report)
         report.analyses.append(analysis)
         if table:
             chunks.append(format_table(analysis))
         if list_sizes:
             from cfggen.sizes_report import valid_sizes_text
             chunks.append(valid_sizes_text(analysis, size_range, aspect))
-    text = "".join(chunks) + FORMATTERS[fmt](report)
+    if diff:
+        text = "".join(diffs)
+    else:
+        text = "".join(chunks) + FORMATTERS[fmt](report)
     if output:
         from cfggen.fileio import write_atomic
         write_atomic(output, text)
@@ -83,4 +143,68 @@ def validate(paths, fmt, table, size, native_only, list_sizes, aspect, size_rang
         for err in report.errors:
             click.echo(err, err=True)
         return EXIT_USAGE
-    return EXIT_FINDINGS if any(d.severity == "error" for d in report.findings) else EXIT_OK
+    if diff:
+        return EXIT_FINDINGS if diffs and not exit_zero else EXIT_OK
+    if exit_zero:
+        return EXIT_OK
+    failing = ("error", "warning") if strict else ("error",)
+    return EXIT_FINDINGS if any(d.severity in failing for d in report.findings) else EXIT_OK
+
+
+class Settings:
+    """Command-line selectors merged with each file's configuration (cached per folder)."""
+
+    def __init__(self, select, ignore, config_file, no_config):
+        from cfggen.lint.config import Config, ConfigFinder, read_config_file
+        self.select, self.ignore = select, ignore or ()
+        self.fixed: Config | None = None
+        self.finder = None
+        if config_file is not None:
+            if not os.path.isfile(config_file):
+                raise InputError("no such configuration file", path=config_file)
+            self.fixed = read_config_file(config_file)
+            if self.fixed is None:
+                from cfggen.lint.config import ConfigError
+                raise ConfigError("has no [tool.cfggen] (pyproject.toml) or [cfggen] (setup.cfg) section",
+                                  path=config_file)
+        elif no_config:
+            self.fixed = Config()
+        else:
+            self.finder = ConfigFinder()
+        self._cache: dict[tuple, frozenset[str]] = {}
+
+    def for_file(self, path: str):
+        from cfggen.lint.config import enabled_codes
+        config = self.fixed if self.fixed is not None else self.finder.for_file(path)
+        select = self.select if self.select is not None else config.select
+        ignore = tuple(config.ignore) + tuple(self.ignore) + config.ignores_for(path)
+        key = (select, ignore)
+        enabled = self._cache.get(key)
+        if enabled is None:
+            enabled = self._cache[key] = enabled_codes(select, ignore)
+        return enabled, config.severity
+
+
+def _names(data_file, names_file):
+    if data_file is None and names_file is None:
+        return None
+    from cfggen.lint.rules.DN408 import load_names
+    return load_names(data_file, names_file)
+
+
+def _fix(analysis, run, path, write, diffs, report):
+    """Apply the safe fixes; write them (``--fix``) or collect a diff (``--diff``). Returns the analysis to report."""
+    from cfggen.lint.fix import fix_analysis
+    result = fix_analysis(analysis, run)
+    if result.refused:
+        report.notices.append(f"{path}: {result.refused}; file left as it was" if not result.changed else
+                              f"{path}: {result.refused} (earlier fixes kept)")
+    if not result.changed:
+        return analysis
+    if write:
+        from cfggen.fileio import write_atomic
+        write_atomic(path, result.text)
+        report.notices.append(f"{path}: fixed {result.applied} finding{'s' * (result.applied != 1)}")
+        return result.analysis
+    diffs.append(result.diff(path))
+    return analysis

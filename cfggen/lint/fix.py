@@ -4,11 +4,12 @@ Only fixes marked safe are applied; edits replace whole physical lines, so every
 file (comments, blank lines, spacing, line endings) stays as it was. Fixes are applied in rounds
 (one fix can make another applicable, e.g. removing a trailing comma from ``mask=`` before setting
 ``filters=``); after each round the new text is parsed and validated again, and the round is
-refused when it has more error-level findings than before or removed none.
+refused when any rule reports more findings (at any level) than before, or when it removed none.
 """
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
@@ -37,8 +38,18 @@ class FixResult:
                                             fromfile=f"a/{path}", tofile=f"b/{path}"))
 
 
-def _errors(a: Analysis) -> int:
-    return sum(1 for d in a.findings if d.severity == "error")
+def _by_code(a: Analysis) -> Counter:
+    return Counter((d.code, d.severity) for d in a.findings)
+
+
+def worse(before: Analysis, after: Analysis) -> str | None:
+    """Why ``after`` is worse than ``before``: a rule that reports more findings (of a level) than before."""
+    b, a = _by_code(before), _by_code(after)
+    grown = sorted(k for k in a if a[k] > b.get(k, 0))
+    if grown:
+        code, level = grown[0]
+        return f"refused: the fixed text has {a[(code, level)]} {code} {level}(s), the original {b.get((code, level), 0)}"
+    return None
 
 
 def choose_edits(a: Analysis) -> tuple[dict[int, str | None], int]:
@@ -68,9 +79,8 @@ def fix_analysis(a: Analysis, reanalyze: Callable[[object], Analysis]) -> FixRes
             break
         text = replace_lines(current.doc, edits)
         after = reanalyze(parse(text, current.doc.path))
-        if _errors(after) > _errors(current):
-            refused = (f"refused: the fixed text has {_errors(after)} error(s), the original "
-                       f"{_errors(current)}")
+        refused = worse(current, after)
+        if refused:
             break
         if len(after.findings) >= len(current.findings):
             refused = "refused: the fixes did not remove any finding"

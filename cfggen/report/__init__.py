@@ -25,6 +25,37 @@ class Report:
         return [d for a in self.analyses for d in a.findings]
 
 
+def display_path(path: str) -> str:
+    """A path as CI tools want it: relative to the current folder when inside it, '/' separators."""
+    import os
+    if os.path.isabs(path):
+        try:
+            rel = os.path.relpath(path)
+        except ValueError:  # another drive (Windows)
+            return path.replace(os.sep, "/")
+        if not rel.startswith(".."):
+            path = rel
+    return path.replace(os.sep, "/")
+
+
+def end_column(a: Analysis, d: Diagnostic) -> int:
+    """The column after the flagged text (at least col + 1)."""
+    if d.end_col and d.end_col > d.col:
+        return d.end_col
+    text = a.doc.line_text(d.line) if 1 <= d.line else ""
+    return d.col + _token_width(text, d.col)
+
+
+def _token_width(text: str, col: int) -> int:
+    rest = text[col - 1:].rstrip()
+    first = rest.split()[0] if rest.split() else ""
+    return max(1, len(first))
+
+
+def counts_line(report: Report) -> str:
+    return _counts(report)
+
+
 def _counts(report: Report) -> str:
     by = {"error": 0, "warning": 0, "info": 0}
     for d in report.findings:
@@ -52,6 +83,8 @@ def format_text(report: Report) -> str:
                 out.append(f"      = line {line}: {what}")
             if d.hint:
                 out.append(f"      = hint: {d.hint}")
+            if d.fix is not None and d.fix.safe:
+                out.append(f"      = fix: {d.fix.description} (cfggen validate --fix)")
     out.extend(report.notices)
     out.append(_counts(report))
     return "\n".join(out) + "\n"
@@ -123,4 +156,15 @@ def format_table(a: Analysis) -> str:
     return "\n".join(rows) + "\n"
 
 
-FORMATTERS: dict[str, Callable[[Report], str]] = {"text": format_text, "json": format_json}
+def format_github(report: Report) -> str:
+    from cfggen.report.github import format_github as fmt
+    return fmt(report)
+
+
+def format_sarif(report: Report) -> str:
+    from cfggen.report.sarif import format_sarif as fmt
+    return fmt(report)
+
+
+FORMATTERS: dict[str, Callable[[Report], str]] = {"text": format_text, "json": format_json,
+                                                  "github": format_github, "sarif": format_sarif}

@@ -12,7 +12,7 @@ enabled (a code switched off by `--ignore` or the configuration is not checked).
     [shortcut]               # a real partial-channel shortcut
     from=-3
 
-*Fix safety*: safe in principle, but not applied by `--fix`: delete the comment by hand.
+*Fix safety*: not applied by `--fix`: delete the comment by hand.
 """
 CODE, NAME, SEVERITY, SCOPE = "DN191", "unused-suppression", "warning", "suppress"
 SUMMARY = "a suppression comment that suppresses nothing"

@@ -40,3 +40,84 @@ def check(ctx: RuleContext):
         if info.data_classes is not None and classes != info.data_classes:
             yield Diagnostic(CODE, f"classes={classes} but {info.data_path} says classes={info.data_classes}",
                              line=line, col=col, layer=h.index, hint="make the .data file's classes= match")
+
+
+# ------------------------------------------------------------------------------------------------
+# reading the dataset files (darknet's read_data_cfg and get_labels rules)
+
+class NamesInfo:
+    """What --data/--names say about the classes: the names count and the .data's classes=."""
+
+    __slots__ = ("count", "empty", "names_path", "data_path", "data_classes")
+
+    def __init__(self, count=None, empty=0, names_path="", data_path="", data_classes=None):
+        self.count, self.empty, self.names_path = count, empty, names_path
+        self.data_path, self.data_classes = data_path, data_classes
+
+
+def read_data_file(path: str) -> dict[str, str]:
+    """A darknet .data file: every blank deleted, '#'/';' comment lines, key=value at the first '='."""
+    from cfggen.errors import UsageError
+    from cfggen.cfg.parse import darknet_strip
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read().decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise UsageError(f"cannot read the .data file: {exc.strerror or exc}", path=path) from None
+    out: dict[str, str] = {}
+    for line in text.split("\n"):
+        s = darknet_strip(line)
+        if not s or s[0] in "#;" or "=" not in s:
+            continue
+        key, _, value = s.partition("=")
+        out.setdefault(key, value)   # darknet's lookup returns the first
+    return out
+
+
+def count_names(path: str) -> tuple[int, int]:
+    """(names, empty ones): one name per line as darknet's get_labels reads them (fgetl per line)."""
+    from cfggen.errors import UsageError
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read the names file: {exc.strerror or exc}", path=path) from None
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return len(lines), sum(1 for line in lines if not line.strip())
+
+
+def load_names(data: str | None, names: str | None) -> NamesInfo | None:
+    """--data and/or --names -> NamesInfo; a missing file is a UsageError (exit 2)."""
+    import os
+    from cfggen.errors import UsageError
+    if data is None and names is None:
+        return None
+    info = NamesInfo()
+    if data is not None:
+        if not os.path.isfile(data):
+            raise UsageError("no such .data file", path=data)
+        conf = read_data_file(data)
+        info.data_path = data
+        if "classes" in conf:
+            from cfggen.ir.cnum import atoi
+            info.data_classes = atoi(conf["classes"])
+        if names is None:
+            ref = conf.get("names")
+            if not ref:
+                raise UsageError("the .data file has no names= line (or use --names)", path=data)
+            here = os.path.join(os.path.dirname(os.path.abspath(data)), ref)
+            if os.path.isabs(ref) or os.path.isfile(ref):
+                names = ref
+            elif os.path.isfile(here):
+                names = here
+            else:
+                raise UsageError(f"names={ref}: no such file (looked in the current folder and next to the "
+                                 ".data file)", path=data)
+    if names is not None:
+        if not os.path.isfile(names):
+            raise UsageError("no such names file", path=names)
+        info.count, info.empty = count_names(names)
+        info.names_path = names
+    return info

@@ -52,7 +52,6 @@ def at_option(code: str, message: str, opt: Option, value: bool = False, **kw) -
 
 # git's conflict markers: "<<<<<<< ours", "=======", ">>>>>>> theirs" (and diff3's "||||||| base")
 _CONFLICT = re.compile(r"^(?:(?:<{7}|>{7}|\|{7})(?:[ \t][^\n]*)?|={7}[ \t]*)\r?$", re.MULTILINE)
-_CACHE: list[tuple[Document, "Facts"]] = []   # the last few documents' facts (documents have no spare slot)
 
 
 @dataclass(frozen=True)
@@ -63,13 +62,13 @@ class Facts:
 
 
 def facts(doc: Document) -> Facts:
-    for d, f in _CACHE:
-        if d is doc:
-            return f
-    f = _facts(doc)
-    _CACHE.append((doc, f))
-    if len(_CACHE) > 4:
-        del _CACHE[0]
+    """The document's facts, computed on first use and cached in ``doc.extra``."""
+    extra = getattr(doc, "extra", None)
+    if extra is None:
+        return _facts(doc)
+    f = extra.get("lint.facts")
+    if f is None:
+        f = extra["lint.facts"] = _facts(doc)
     return f
 
 

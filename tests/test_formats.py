@@ -1,0 +1,142 @@
+"""Report formats: exact text/github lines for a tiny input, SARIF against the 2.1.0 schema, the JSON contract."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cfggen.cfg.parse import parse
+from cfggen.lint.engine import analyze
+from cfggen.lint.rules import RULES
+from cfggen.report import FORMATTERS, Report
+from cfggen.report.github import escape_data, escape_property
+from cfggen.report.sarif import sarif_log
+
+SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
+
+TINY = ("[net]\nwidth=32\nheight=32\nchannels=3\nsubdivision=16\n\n"
+        "[convolutional]\nfilters=255\nsize=1\nactivation=linear\n\n"
+        "[yolo]\nmask=0,1,2\nanchors=1,1,2,2,3,3\nnum=3\nclasses=1\n")
+
+
+def _report(text: str = TINY, path: str = "cfg/tiny.cfg") -> Report:
+    return Report([analyze(parse(text, path), "native")])
+
+
+def test_tiny_input_findings():
+    r = _report()
+    assert [(d.code, d.line, d.col) for d in r.findings] == [("DN102", 5, 1), ("DN301", 16, 1)]
+
+
+def test_text_format_line_and_snippet():
+    out = FORMATTERS["text"](_report())
+    lines = out.splitlines()
+    assert lines[0] == ("cfg/tiny.cfg:5:1: error: [net] does not read subdivision=: darknet ignores it silently "
+                        "([net] keys are never checked) [DN102 unknown-key]")
+    assert lines[1] == "    5 | subdivision=16"
+    assert lines[2] == "      | ^~~~~~~~~~~~~~"
+    assert "      = hint: did you mean subdivisions=?" in lines
+    assert "      = fix: set filters=18 in layer 0 (cfggen validate --fix)" in lines
+    assert lines[-1] == "2 errors, 0 warnings in 1 file"
+
+
+def test_github_format_exact_lines():
+    out = FORMATTERS["github"](_report()).splitlines()
+    assert out[0] == ("::error file=cfg/tiny.cfg,line=5,endLine=5,col=1,endColumn=15,title=DN102 unknown-key::"
+                      "[net] does not read subdivision=: darknet ignores it silently ([net] keys are never checked)"
+                      "%0Ahint: did you mean subdivisions=?")
+    assert out[1] == ("::error file=cfg/tiny.cfg,line=16,endLine=16,col=1,endColumn=10,"
+                      "title=DN301 head-filters-mismatch::[yolo] expects 18 input channels (3 anchors x (classes 1 + 5)) "
+                      "but the previous layer gives 255; darknet exits 'filters= in the [convolutional]-layer doesn't "
+                      "correspond to classes= or mask='%0Ahint: set filters=18 in the [convolutional] layer before it")
+    assert out[2] == "2 errors, 0 warnings in 1 file"
+
+
+def test_github_escaping_matches_actions_core():
+    assert escape_data("100%\r\nnext") == "100%25%0D%0Anext"
+    assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+    r = _report(path="odd,name:1.cfg")
+    first = FORMATTERS["github"](r).splitlines()[0]
+    assert first.startswith("::error file=odd%2Cname%3A1.cfg,line=5,")
+
+
+def test_github_levels_and_notices():
+    text = "[net]\nwidth=32\nheight=32\nchannels=3\nletter_box=1\nmosaic=1\nmomentum=0.9\nmomentum=0.9\n"
+    r = _report(text)
+    r.notices.append("setup.cfg: skipped: not a darknet network cfg")
+    lines = FORMATTERS["github"](r).splitlines()
+    assert lines[0].startswith("::notice file=cfg/tiny.cfg,line=5,") and "title=DN406 letterbox-mosaic::" in lines[0]
+    assert lines[1].startswith("::warning file=cfg/tiny.cfg,line=8,") and "title=DN103 duplicate-key::" in lines[1]
+    assert lines[2] == "::notice::setup.cfg: skipped: not a darknet network cfg"
+
+
+def test_sarif_exact_result_for_tiny_input():
+    log = sarif_log(_report())
+    run = log["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == list(RULES)
+    res = run["results"]
+    assert len(res) == 2
+    first = res[0]
+    assert first["ruleId"] == "DN102" and rules[first["ruleIndex"]]["id"] == "DN102"
+    assert first["level"] == "error"
+    assert first["locations"] == [{"physicalLocation": {"artifactLocation": {"uri": "cfg/tiny.cfg"},
+                                                        "region": {"startLine": 5, "startColumn": 1, "endLine": 5,
+                                                                   "endColumn": 15}}}]
+    assert first["message"]["text"].startswith("[net] does not read subdivision=")
+    second = res[1]
+    assert second["ruleId"] == "DN301" and second["properties"] == {"layer": 1}
+    assert {"id": 0, "message": {"text": "layer 1 [yolo]"},
+            "physicalLocation": {"artifactLocation": {"uri": "cfg/tiny.cfg"}, "region": {"startLine": 12}}} \
+        in second["relatedLocations"]
+
+
+def test_sarif_is_valid_against_the_2_1_0_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    r = _report()
+    r.notices.append("x.cfg: skipped: not a darknet network cfg")
+    log = json.loads(FORMATTERS["sarif"](r))
+    jsonschema.Draft4Validator.check_schema(schema)
+    errors = sorted(jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).iter_errors(log),
+                    key=str)
+    assert errors == []
+
+
+def test_sarif_meets_github_code_scanning_requirements():
+    """GitHub's subset (stricter than the schema): required, non-empty, limited fields."""
+    log = sarif_log(_report())
+    assert log["$schema"] and log["version"] == "2.1.0"
+    driver = log["runs"][0]["tool"]["driver"]
+    assert driver["name"] == "cfggen" and driver["rules"]
+    for rule in driver["rules"]:
+        assert rule["id"] and rule["name"]
+        assert 0 < len(rule["shortDescription"]["text"]) <= 1024
+        assert 0 < len(rule["fullDescription"]["text"]) <= 1024
+        assert rule["help"]["text"]
+        assert rule["defaultConfiguration"]["level"] in ("note", "warning", "error")
+        assert rule["properties"]["tags"] and rule["properties"]["precision"] in ("very-high", "high", "medium", "low")
+    for res in log["runs"][0]["results"]:
+        assert res["message"]["text"] and 1 <= len(res["locations"]) <= 10
+        region = res["locations"][0]["physicalLocation"]["region"]
+        assert region["startLine"] >= 1 and region["startColumn"] >= 1
+        assert region["endLine"] >= region["startLine"] and region["endColumn"] > region["startColumn"]
+
+
+def test_sarif_uri_outside_the_current_folder_is_a_file_uri(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    log = sarif_log(_report(path="/elsewhere/x.cfg"))
+    assert log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
+        "file:///elsewhere/x.cfg"
+
+
+def test_json_keeps_its_contract():
+    doc = json.loads(FORMATTERS["json"](_report()))
+    assert set(doc) == {"files", "notices", "errors"}
+    (f,) = doc["files"]
+    assert set(f) == {"path", "network", "layers", "totals", "sizes_checked", "findings"}
+    d = f["findings"][1]
+    assert set(d) == {"rule", "name", "severity", "line", "column", "layer", "size", "message", "hint", "related",
+                      "fixable"}
+    assert d["rule"] == "DN301" and d["fixable"] is True and d["line"] == 16

@@ -1,0 +1,121 @@
+"""The rule catalogue: every rule documented and covered by a fixture with exact positions.
+
+Fixtures are ``tests/rules/<CODE>.yml``::
+
+    fail:                       # each case: cfg text and the line:col of every finding of CODE
+      - cfg: |
+          [net]
+          ...
+        expect: ["7:1"]
+        sizes: native           # optional: "native", "training" (default) or [[w, h], ...]
+        names: {count: 3}       # optional: what --data/--names would say (DN408)
+    pass:                       # cfg texts with no finding of CODE
+      - cfg: ...
+    fix:                        # optional: the text after `--fix` with only CODE's fixes
+      - cfg: ...
+        fixed: ...
+"""
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cfggen.cfg.parse import parse
+from cfggen.lint.engine import analyze
+from cfggen.lint.fix import fix_analysis
+from cfggen.lint.rules import BY_NAME, RULES
+from cfggen.lint.rules.DN408 import NamesInfo
+
+FIXTURES = Path(__file__).parent / "rules"
+
+
+def _load(code: str) -> dict:
+    return yaml.safe_load((FIXTURES / f"{code}.yml").read_text(encoding="utf-8"))
+
+
+def _cases(kind: str):
+    out = []
+    for path in sorted(FIXTURES.glob("DN*.yml")):
+        code = path.stem
+        for i, case in enumerate(_load(code).get(kind) or []):
+            out.append(pytest.param(code, case, id=f"{code}-{kind}-{i}"))
+    return out
+
+
+def _analyze(code: str, case: dict, rules=None):
+    sizes = case.get("sizes", "training")
+    if isinstance(sizes, list):
+        sizes = [tuple(s) for s in sizes]
+    options = {}
+    if "names" in case:
+        options["names"] = NamesInfo(**{"names_path": "obj.names", "data_path": "obj.data", **case["names"]})
+    return analyze(parse(case["cfg"], "fixture.cfg"), sizes, rules, options=options)
+
+
+@pytest.mark.parametrize("code, case", _cases("fail"))
+def test_fail_case_reports_exactly_these_positions(code, case):
+    a = _analyze(code, case)
+    got = sorted(f"{d.line}:{d.col}" for d in a.findings if d.code == code)
+    assert got == sorted(case["expect"]), [d.message for d in a.findings if d.code == code]
+    for d in a.findings:
+        if d.code == code:
+            assert d.name == RULES[code].NAME and d.severity in ("error", "warning", "info")
+            assert d.message and not d.message.endswith(".")
+
+
+@pytest.mark.parametrize("code, case", _cases("pass"))
+def test_pass_case_has_no_finding(code, case):
+    a = _analyze(code, case)
+    assert [d.message for d in a.findings if d.code == code] == []
+
+
+@pytest.mark.parametrize("code, case", _cases("fix"))
+def test_fix_case_gives_the_expected_text(code, case):
+    a = _analyze(code, case, rules=[code])
+    assert any(d.fix is not None for d in a.findings), "the rule offers no fix here"
+    result = fix_analysis(a, lambda doc: analyze(doc, case.get("sizes", "training"), [code]))
+    assert result.refused is None
+    assert result.text == case["fixed"]
+    assert [d for d in result.analysis.findings if d.code == code] == []
+
+
+# ------------------------------------------------------------------------------------------------
+# the registry
+
+def test_every_rule_has_a_fixture_with_fail_and_pass():
+    missing = [code for code in RULES if not (FIXTURES / f"{code}.yml").is_file()]
+    assert missing == []
+    for code in RULES:
+        data = _load(code)
+        assert data.get("fail") and data.get("pass"), code
+        for case in data["fail"]:
+            assert case["expect"] and all(re.fullmatch(r"\d+:\d+", p) for p in case["expect"]), code
+    assert sorted(p.stem for p in FIXTURES.glob("DN*.yml")) == sorted(RULES)
+
+
+@pytest.mark.parametrize("code", list(RULES))
+def test_rule_module_is_documented(code):
+    rule = RULES[code]
+    doc = inspect.cleandoc(rule.__doc__ or "")
+    assert doc.startswith(f"{rule.NAME}: "), code
+    for part in ("*Why*", "**FAIL**", "**PASS**", "*Fix safety*"):
+        assert part in doc, (code, part)
+    assert doc.index("**FAIL**") < doc.index("**PASS**") < doc.index("*Fix safety*")
+    assert re.fullmatch(r"DN[1-5]\d\d", code) and rule.CODE == code
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.NAME)
+    assert rule.SEVERITY in ("error", "warning", "info")
+    assert rule.SCOPE in ("file", "network", "size", "infer", "suppress")
+    assert (rule.check is None) == (rule.SCOPE in ("infer", "suppress"))
+    assert rule.SUMMARY and len(rule.SUMMARY) < 100
+    if "*Fix safety*: safe" in doc:
+        assert _load(code).get("fix"), f"{code} says it has a safe fix but has no fix fixture"
+
+
+def test_slugs_are_unique_and_codes_are_in_their_range():
+    assert len(BY_NAME) == len(RULES)
+    groups = {"1": "syntax", "2": "shapes", "3": "heads", "4": "training", "5": "portability"}
+    assert {code[2] for code in RULES} <= set(groups)
