@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         base, weights, part, copy = (os.path.join(folder, n) for n in
                                      ("base.bin", "net.weights", "part.weights", "copy.bin"))
         times: dict[str, list[tuple[float, float]]] = {k: [] for k in ("write", "init", "read", "check", "copy",
-                                                                         "extract")}
+                                                                         "extract", "naive")}
+        spans = w.layout(network, mode="save")
         report = None
 
         def do_check():
@@ -92,14 +93,34 @@ def main(argv: list[str] | None = None) -> int:
         def baseline_copy():
             np.fromfile(base, dtype=np.float32, count=(kept - 20) // 4).tofile(copy)
 
-        steps = {"write": lambda: data.tofile(base), "init": lambda: w.init(network, weights, seed=1),
+        def naive_init():
+            """Context, not a target: the plain numpy way (float32 uniforms per array, then one write)."""
+            rng = np.random.default_rng(1)
+            out = np.empty(floats, np.float32)
+            at = 0
+            for span in spans:
+                for a in span.arrays:
+                    part = out[at:at + a.count]
+                    if a.name == "weights":
+                        bound = np.float32(np.sqrt(6.0 / max(1, w._fan_in(network.layers[a.layer], a))))
+                        rng.random(out=part, dtype=np.float32)
+                        part *= 2 * bound
+                        part -= bound
+                    else:
+                        part[:] = w._CONSTANT[a.name]
+                    at += a.count
+            with open(copy, "wb") as fh:
+                fh.write(w.darknet_header().pack())
+                out.tofile(fh)
+
+        steps = {"naive": naive_init, "write": lambda: data.tofile(base), "init": lambda: w.init(network, weights, seed=1),
                  "read": lambda: np.fromfile(base, dtype=np.float32), "check": do_check,
                  "copy": baseline_copy, "extract": lambda: w.extract(weights, network, keep, part)}
-        pairs = (("write", "init"), ("read", "check"), ("copy", "extract"))
+        pairs = (("write", "init"), ("read", "check"), ("copy", "extract"), ("naive",))
         for r in range(args.repeat):
             remove(base, weights, part, copy)
-            for first, second in pairs:
-                for key in ((first, second) if r % 2 == 0 else (second, first)):
+            for pair in pairs:
+                for key in (pair if r % 2 == 0 else pair[::-1]):
                     if key in ("read", "copy") and not os.path.exists(base):
                         data.tofile(base)
                     if key in ("check", "extract") and not os.path.exists(weights):
@@ -107,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                     times[key].append(timed(steps[key]))
             assert report is not None and report.fits, report and report.message
             assert os.path.getsize(part) == kept
+            remove(copy)
         remove(base, weights, part, copy)
 
         rows = [("init", "write once (tofile)", "init", "ref_write"),
@@ -124,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label:<9} {min(wall_op):>7.3f} {statistics.median(wall_op):>7.3f} {cpu_op:>6.3f}   "
                   f"{base_label:<21} {min(wall_ref):>7.3f} {statistics.median(wall_ref):>7.3f} {cpu_ref:>6.3f}  "
                   f"{ratio:>5.2f}x {cpu_op / cpu_ref:>8.2f}x{'' if ratio <= args.limit else '  SLOW'}")
+        naive = min(t for t, _ in times["naive"])
+        print(f"context: plain numpy He-init + one write (float32 uniforms) {naive:.3f} s, "
+              f"{naive / min(t for t, _ in times['write']):.2f}x the write; cfggen init is "
+              f"{min(t for t, _ in times['init']) / naive:.2f}x of it")
         print(f"\n{'ok' if worst <= args.limit else 'over'}: worst wall ratio {worst:.2f}x (limit {args.limit:.1f}x); "
               f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end")
         return 1 if args.strict and worst > args.limit else 0
