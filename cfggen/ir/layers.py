@@ -8,6 +8,7 @@ parameters, weights-file records and BFLOPs exactly as darknet does (C truncatin
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
@@ -153,6 +154,7 @@ def _blur(shape: Shape, mode: int, sx: int, sy: int) -> Shape:
     return Shape(cdiv(shape.w + 2 * p - k, sx) + 1, cdiv(shape.h + 2 * p - k, sy) + 1, shape.c)
 
 
+@functools.lru_cache(maxsize=4096)  # the same few kernels recur across layers, files and training sizes
 def _conv_records(c_in: int, n: int, size: int, groups: int, bn: bool, sub: str = "") -> tuple[Params, tuple[Record, ...]]:
     nweights = cdiv(c_in, groups) * n * size * size
     recs = [Record("biases", n, sub)]
