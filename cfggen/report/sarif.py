@@ -9,6 +9,7 @@ expects for files in the repository; others are ``file://`` URIs.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pathlib
@@ -37,7 +38,17 @@ def _paragraphs(doc: str) -> tuple[str, str]:
     return first.replace("\n", " "), full
 
 
+@functools.lru_cache(maxsize=1)
+def _descriptors() -> tuple[str, ...]:
+    return tuple(json.dumps(r) for r in _rule_descriptors())
+
+
 def rule_descriptors() -> list[dict]:
+    """Every rule of the catalogue as a SARIF reportingDescriptor (computed once per process)."""
+    return [json.loads(r) for r in _descriptors()]
+
+
+def _rule_descriptors() -> list[dict]:
     from cfggen.lint.rules import RULES
     out = []
     for code, rule in RULES.items():

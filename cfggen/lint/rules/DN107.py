@@ -38,27 +38,34 @@ _SINGLE_REF = ("[sam]", "[scale_channels]")
 def check(ctx: RuleContext):
     f = facts(ctx.doc)
     spaced = _spaced_lines(ctx.doc, f)
+    conflicts = f.conflict_lines
     for i, section in enumerate(ctx.doc.sections):
         types = f.key_types[i]
         if types is None:
             continue
         for opt in section.options:
-            if opt.form != "ok" or opt.line in f.conflict_lines:
-                continue
             typ = types.get(opt.key)
-            if typ is None or typ == "s":
+            if typ is None or typ == "s" or opt.form != "ok":
                 continue
-            head = value_head(opt.value)
+            v = opt.value
+            if opt.line not in spaced:   # the common case, decided without a regex
+                if typ == "i" and (v.isdigit() or (v[0] in "+-" and v[1:].isdigit())):
+                    continue
+                if typ == "f" and _PLAIN_FLOAT.fullmatch(v):
+                    continue
+            if opt.line in conflicts:
+                continue
+            head = value_head(v)
             joined = _joined(ctx.doc.line_text(opt.line), opt) if opt.line in spaced else None
             if joined is not None:
                 yield joined
                 continue
-            if typ == "l":
-                d = _list(opt, head, section.header)
-            else:
-                d = _scalar(opt, head, typ)
+            d = _list(opt, head, section.header) if typ == "l" else _scalar(opt, head, typ)
             if d is not None:
                 yield d
+
+
+_PLAIN_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 _SPACED = re.compile(r"[0-9.]([ \t]+)[-+0-9.]")

@@ -28,6 +28,7 @@ from cfggen.lint.rules._base import RuleContext, at
 
 CODE, NAME, SEVERITY, SCOPE = "DN304", "anchor-coverage", "warning", "network"
 SUMMARY = "an anchor used by no head, or by several"
+MAX_ANCHORS = 4096   # beyond this num= is a typo that DN303 reports; listing anchors one by one is pointless
 
 
 def check(ctx: RuleContext):
@@ -35,8 +36,8 @@ def check(ctx: RuleContext):
     if not heads:
         return
     num = heads[-1].conf["num"]
-    if any(h.conf["num"] != num for h in heads) or num <= 0:
-        return  # num differs between heads: DN303/DN302 say more than coverage could
+    if any(h.conf["num"] != num for h in heads) or num <= 0 or num > MAX_ANCHORS:
+        return  # num differs between heads or is absurd: DN303/DN302/DN306 say more than coverage could
     users: dict[int, list] = {}
     for h in heads:
         mask = int_list(h.conf["mask"], stop_at_hash=True) if h.conf["mask"] is not None else list(range(num))
@@ -57,7 +58,8 @@ def check(ctx: RuleContext):
     if unused:
         last = heads[-1]
         line, col = at(last.section, "mask")
-        yield Diagnostic(CODE, f"anchor{'s' if len(unused) > 1 else ''} {', '.join(map(str, unused))} of num={num} "
+        shown = ", ".join(map(str, unused[:12])) + (f" and {len(unused) - 12} more" if len(unused) > 12 else "")
+        yield Diagnostic(CODE, f"anchor{'s' if len(unused) > 1 else ''} {shown} of num={num} "
                          f"{'are' if len(unused) > 1 else 'is'} used by no [yolo] head: never trained",
                          line=line, col=col, layer=last.index,
                          related=tuple((at(h.section, "mask")[0], f"mask of layer {h.index}") for h in heads[:-1]),
