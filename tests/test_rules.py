@@ -119,3 +119,45 @@ def test_slugs_are_unique_and_codes_are_in_their_range():
     assert len(BY_NAME) == len(RULES)
     groups = {"1": "syntax", "2": "shapes", "3": "heads", "4": "training", "5": "portability"}
     assert {code[2] for code in RULES} <= set(groups)
+
+
+# ------------------------------------------------------------------------------------------------
+# the corpus: darknet's own "Unused field" messages are exactly cfggen's DN102 in layer sections
+
+from conftest import CORPUS, GOLDEN, corpus_files, golden_name, needs_shared  # noqa: E402
+
+
+@needs_shared
+def test_unknown_keys_match_darknets_unused_fields_on_the_corpus():
+    import json
+    from cfggen.cfg import read_file
+    for path in corpus_files():
+        golden = json.loads((GOLDEN / golden_name(path)).read_text())
+        theirs = sorted((m["layer"], m["text"].split("'")[1].split(" = ")[0]) for m in golden["messages"]
+                        if m["kind"] == "unused_field")
+        a = analyze(read_file(str(path)), "native", ["DN102"])
+        doc = a.doc
+        mine = sorted((d.layer, doc.line_text(d.line).split("=")[0].strip()) for d in a.findings
+                      if d.layer is not None)
+        assert mine == theirs, path.name
+
+
+CORPUS_EXPECTED = FIXTURES / "corpus-findings.txt"
+
+
+@needs_shared
+def test_corpus_findings_are_the_reviewed_ones():
+    """Every finding on the 95 stock cfgs was read and judged a real problem (see the commit that
+    changed this file). A rule change that adds or moves a finding here must be reviewed the same
+    way: rerun with CFGGEN_UPDATE_CORPUS=1 and read the diff."""
+    import os
+    from cfggen.cfg import read_file
+    lines = []
+    for path in corpus_files():
+        a = analyze(read_file(str(path)))
+        rel = path.relative_to(CORPUS).as_posix()
+        lines.extend(f"{rel}:{d.line}:{d.col} {d.code} {d.severity}" for d in a.findings)
+    text = "\n".join(lines) + "\n"
+    if os.environ.get("CFGGEN_UPDATE_CORPUS"):
+        CORPUS_EXPECTED.write_text(text)
+    assert text == CORPUS_EXPECTED.read_text()

@@ -96,6 +96,8 @@ def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | 
         merged = [_with_fix(d, net, doc) for d in merged]
     merged = suppress.apply(doc, merged, enabled)
     merged = [_stamp(d, doc.path, severity) if not d.name else d for d in merged]
+    if any(d.layer is None for d in merged):
+        merged = _with_layers(doc, merged)
     merged.sort(key=Diagnostic.sort_key)
     return Analysis(doc.path, doc, p, net, tuple(merged), extra)
 
@@ -104,6 +106,22 @@ def _stamp(d: Diagnostic, path: str, severity: Mapping[str, str] | None) -> Diag
     rule = RULES.get(d.code)
     level = (severity or {}).get(d.code) or d.severity or (rule.SEVERITY if rule else "error")
     return replace(d, path=path, name=rule.NAME if rule else d.name, severity=level)
+
+
+def _with_layers(doc: Document, found: list[Diagnostic]) -> list[Diagnostic]:
+    """Findings placed inside a layer section (a key, a comment) name that layer too."""
+    import bisect
+    if doc.net is None:
+        return found   # darknet builds no layers at all
+    starts = [s.line for s in doc.sections]
+    out = []
+    for d in found:
+        if d.layer is None:
+            k = bisect.bisect_right(starts, d.line) - 1
+            if k >= 1:
+                d = replace(d, layer=doc.sections[k].index)
+        out.append(d)
+    return out
 
 
 def _with_fix(d: Diagnostic, net: Network, doc: Document) -> Diagnostic:

@@ -3,7 +3,8 @@
 *Why*: darknet has no inline comments: it deletes the spaces and keeps the rest, so
 `activation=leaky # x` becomes `leaky#x`, an unknown activation, and darknet silently uses ReLU
 (an error). Numbers survive (`atoi`/`atof` stop at `#`: a warning), but a comment with commas after
-`layers=`/`from=` adds list entries (`layers=-1,-4 # a, b` routes absolute layer 0 in: an error).
+`layers=`/`from=` (or `anchors=` of `[region]`/`[Gaussian_yolo]`) adds list entries
+(`layers=-1,-4 # a, b` routes absolute layer 0 in: an error).
 
 **FAIL**
     [convolutional]
@@ -23,8 +24,8 @@ from cfggen.lint.rules._base import RuleContext, at_option, facts
 CODE, NAME, SEVERITY, SCOPE = "DN106", "inline-comment", "warning", "file"
 SUMMARY = "'#' after a value is part of the value to darknet"
 
-# list keys that darknet splits at every comma, '#' or not (reference §1.5)
-_COMMA_LISTS = ("layers", "from")
+# list keys that darknet splits at every comma, '#' or not (reference §1.5); the other lists stop at '#'
+_COMMA_LISTS = {"layers": None, "from": None, "anchors": ("[region]", "[Gaussian_yolo]")}
 
 
 def check(ctx: RuleContext):
@@ -41,9 +42,11 @@ def check(ctx: RuleContext):
             if typ == "s":
                 severity = "error"
                 effect = f"darknet reads the string '{opt.value}', not '{head}'"
-            elif typ == "l" and opt.key in _COMMA_LISTS and "," in comment:
+            elif typ == "l" and opt.key in _COMMA_LISTS and "," in comment and \
+                    (_COMMA_LISTS[opt.key] is None or section.header in _COMMA_LISTS[opt.key]):
                 severity = "error"
-                effect = "darknet splits the comment at its commas and reads extra layer indices (0) from it"
+                what = "anchor values" if opt.key == "anchors" else "layer indices (0 = absolute layer 0)"
+                effect = f"darknet splits the comment at its commas and reads extra {what} from it"
             elif typ in ("i", "f", "l"):
                 effect = f"darknet still reads {head or 'nothing (0)'} because the number ends at '#', but the value is '{opt.value}'"
             else:

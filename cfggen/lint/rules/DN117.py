@@ -33,8 +33,8 @@ def check(ctx: RuleContext):
     for k, n in enumerate(conflicts):
         marker = ctx.doc.line_text(n).strip()
         before = first is None or n < first
-        effect = ("before the first section: darknet crashes (segmentation fault)" if before else
+        effect = ("it comes before the first section, so darknet crashes (segmentation fault)" if before else
                   "darknet reads both sides of the conflict (the first of each key wins)")
-        yield Diagnostic(CODE, f"merge-conflict marker '{marker[:30]}' {effect}", line=n, col=1,
+        yield Diagnostic(CODE, f"merge-conflict marker '{marker[:30]}': {effect}", line=n, col=1,
                          related=tuple((m, "the neighbouring marker") for m in conflicts[max(0, k - 1):k + 2] if m != n),
                          hint="resolve the conflict and delete the markers")
