@@ -1,28 +1,30 @@
 """The rule catalogue: every rule documented and covered by a fixture with exact positions.
 
-Fixtures are ``tests/rules/<CODE>.yml``::
+Fixtures are ``tests/rules/<CODE>.txt``, blocks of cfg text under ``=== `` header lines (no
+dependency, the cfg stays readable)::
 
-    fail:                       # each case: cfg text and the line:col of every finding of CODE
-      - cfg: |
-          [net]
-          ...
-        expect: ["7:1"]
-        sizes: native           # optional: "native", "training" (default) or [[w, h], ...]
-        names: {count: 3}       # optional: what --data/--names would say (DN408)
-    pass:                       # cfg texts with no finding of CODE
-      - cfg: ...
-    fix:                        # optional: the text after `--fix` with only CODE's fixes
-      - cfg: ...
-        fixed: ...
+    === fail 7:1 9:3            every finding of CODE at these line:col, nothing else
+    [net]
+    ...
+    === pass                    no finding of CODE
+    ...
+    === fix                     --fix with only CODE's fixes ...
+    ...
+    === fixed                   ... gives exactly this text
+    ...
+
+Header options: ``sizes=native`` (default: every training size), ``count=3 data_classes=2`` (what
+--data/--names would say, for DN408), ``json`` (the body is one JSON string: for BOMs, CRLF, trailing
+blanks). A body ends at the next header; trailing blank lines are not part of it.
 """
 from __future__ import annotations
 
 import inspect
+import json
 import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from cfggen.cfg.parse import parse
 from cfggen.lint.engine import analyze
@@ -33,13 +35,42 @@ from cfggen.lint.rules.DN408 import NamesInfo
 FIXTURES = Path(__file__).parent / "rules"
 
 
+def parse_fixture(text: str) -> dict:
+    data: dict[str, list[dict]] = {"fail": [], "pass": [], "fix": []}
+    for block in re.split(r"^=== ", text, flags=re.M)[1:]:
+        header, _, body = block.partition("\n")
+        kind, *words = header.split()
+        cfg = json.loads(body) if "json" in words else body.rstrip("\n") + "\n"
+        case: dict = {"cfg": cfg}
+        names = {}
+        for w in words:
+            if re.fullmatch(r"\d+:\d+", w):
+                case.setdefault("expect", []).append(w)
+            elif w.startswith("sizes="):
+                case["sizes"] = w.split("=", 1)[1]
+            elif "=" in w:
+                key, value = w.split("=", 1)
+                names[key] = int(value)
+            elif w != "json":
+                raise ValueError(f"unknown fixture option {w!r} in '=== {header}'")
+        if names:
+            case["names"] = names
+        if kind == "fixed":
+            data["fix"][-1]["fixed"] = cfg
+        elif kind in data:
+            data[kind].append(case)
+        else:
+            raise ValueError(f"unknown fixture block '=== {header}'")
+    return data
+
+
 def _load(code: str) -> dict:
-    return yaml.safe_load((FIXTURES / f"{code}.yml").read_text(encoding="utf-8"))
+    return parse_fixture((FIXTURES / f"{code}.txt").read_text(encoding="utf-8"))
 
 
 def _cases(kind: str):
     out = []
-    for path in sorted(FIXTURES.glob("DN*.yml")):
+    for path in sorted(FIXTURES.glob("DN*.txt")):
         code = path.stem
         for i, case in enumerate(_load(code).get(kind) or []):
             out.append(pytest.param(code, case, id=f"{code}-{kind}-{i}"))
@@ -87,14 +118,14 @@ def test_fix_case_gives_the_expected_text(code, case):
 # the registry
 
 def test_every_rule_has_a_fixture_with_fail_and_pass():
-    missing = [code for code in RULES if not (FIXTURES / f"{code}.yml").is_file()]
+    missing = [code for code in RULES if not (FIXTURES / f"{code}.txt").is_file()]
     assert missing == []
     for code in RULES:
         data = _load(code)
         assert data.get("fail") and data.get("pass"), code
         for case in data["fail"]:
             assert case["expect"] and all(re.fullmatch(r"\d+:\d+", p) for p in case["expect"]), code
-    assert sorted(p.stem for p in FIXTURES.glob("DN*.yml")) == sorted(RULES)
+    assert sorted(p.stem for p in FIXTURES.glob("DN*.txt")) == sorted(RULES)
 
 
 @pytest.mark.parametrize("code", list(RULES))
