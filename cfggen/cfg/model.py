@@ -62,7 +62,7 @@ class Comment(NamedTuple):
 class Document:
     """A parsed file. Immutable by convention; ``lines`` is split from ``text`` on first use."""
 
-    __slots__ = ("path", "text", "sections", "orphans", "comments", "bom", "extra", "_lines", "__weakref__")
+    __slots__ = ("path", "text", "sections", "orphans", "comments", "bom", "extra", "_lines", "_raw", "__weakref__")
 
     def __init__(self, path: str, text: str, sections: tuple[Section, ...], orphans: tuple[Option, ...] = (),
                  comments: tuple[Comment, ...] = (), bom: bool = False):
@@ -74,7 +74,7 @@ class Document:
         self.bom = bom                    # a UTF-8 byte-order mark at the start of the file
         self.extra: dict = {}             # a cache for facts derived from the document (suppressions, ...)
         self._lines: tuple[Line, ...] | None = None
-
+        self._raw: list[str] | None = None    # text.split("\\n"), kept from parsing
     @property
     def lines(self) -> tuple[Line, ...]:
         """Every physical line with its ending: ``"".join(l.text + l.eol for l in lines) == text``."""
@@ -100,5 +100,11 @@ class Document:
         return self.sections[1:]
 
     def line_text(self, line: int) -> str:
-        lines = self.lines
-        return lines[line - 1].text if 1 <= line <= len(lines) else ""
+        """Physical line ``line`` (1-based) without its line ending; "" outside the file."""
+        raw = self._raw
+        if raw is None:
+            raw = self._raw = self.text.split("\n")
+        if not 1 <= line <= len(raw) or (line == len(raw) and not raw[-1]):
+            return ""
+        text = raw[line - 1]
+        return text[:-1] if text.endswith("\r") and line < len(raw) else text
