@@ -327,3 +327,12 @@ def test_rules_code_prints_the_documentation(capsys):
     assert code == 2 and "no rule 'DN3O1'; did you mean DN301?" in err
     code, out, _ = run(capsys, "rules", "--format", "json", "DN110")
     assert json.loads(out)["fix"] == "safe"
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e300"])
+def test_non_finite_resize_step_is_a_finding_not_a_crash(tmp_path, capsys, value):
+    """Regression: int(float('nan')) used to escape from the multi-scale size computation (exit 3)."""
+    text = (NET + f"resize_step={value}\n\n[convolutional]\nfilters=18\nsize=1\nactivation=linear\n\n"
+            "[yolo]\nmask=0,1,2\nanchors=1,1,2,2,3,3\nnum=3\nclasses=1\nrandom=1\n")
+    code, out, err = run(capsys, "validate", "--concise", write(tmp_path, "a.cfg", text))
+    assert code == 1 and err == "" and codes(out) == ["DN107"] and ":5:13: error: resize_step=" in out

@@ -7,6 +7,7 @@ its check is not even run), ``severity`` (per-code overrides, e.g. from the conf
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -46,9 +47,10 @@ def sizes_to_check(p: Plan, net: Network, spec: SizeSpec) -> tuple[tuple[int, in
     if spec == "training":
         head = training_head(net)
         random = head.conf.get("random") if head is not None else 0
-        step = int(p.net["resize_step"])
-        if not random or step <= 0:
-            return ()
+        step_f = p.net["resize_step"]   # darknet reads a float and stores it in an int
+        if not random or not (math.isfinite(step_f) and 1 <= step_f < 2**31):
+            return ()   # <= 0, NaN, inf or beyond int: no meaningful size (DN107 reports the value)
+        step = int(step_f)
         try:
             found = training_sizes(native[0], native[1], random, step)
         except ValueError:

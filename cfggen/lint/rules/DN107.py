@@ -18,6 +18,7 @@ silently uses only -1. The Hank.ai fork rejects non-numeric values.
 """
 from __future__ import annotations
 
+import math
 import re
 
 from cfggen.ir.cnum import atof, atoi, is_float_text
@@ -51,7 +52,7 @@ def check(ctx: RuleContext):
             if opt.line not in spaced:   # the common case, decided without a regex
                 if typ == "i" and (v.isdigit() or (v[0] in "+-" and v[1:].isdigit())):
                     continue
-                if typ == "f" and _PLAIN_FLOAT.fullmatch(v):
+                if typ == "f" and _PLAIN_FLOAT.fullmatch(v) and opt.key not in _FLOAT_TO_INT:
                     continue
             if opt.line in conflicts:
                 continue
@@ -101,6 +102,10 @@ def _why(text: str) -> str:
     return ""
 
 
+# keys darknet reads with atof and stores in an int (reference §1.4)
+_FLOAT_TO_INT = ("resize_step", "show_receptive_field", "assisted_excitation", "dropblock_size_abs")
+
+
 def _scalar(opt, head: str, typ: str):
     if typ == "i":
         if _INT.fullmatch(head):
@@ -115,6 +120,12 @@ def _scalar(opt, head: str, typ: str):
         return at_option(CODE, f"{opt.key}={head or opt.value} is not a number: darknet reads {got}{_why(head)}",
                          opt, value=True, hint=f"{opt.key} takes a whole number")
     if is_float_text(head):
+        if opt.key in _FLOAT_TO_INT:
+            v = atof(head)
+            if not (math.isfinite(v) and -2**31 <= v < 2**31):
+                return at_option(CODE, f"{opt.key}={head} does not fit the int darknet stores it in: the "
+                                 "conversion is undefined (garbage)", opt, value=True,
+                                 hint=f"{opt.key} takes a whole number")
         return None
     got = atof(head)
     return at_option(CODE, f"{opt.key}={head or opt.value} is not a number: darknet reads {got:g}{_why(head)}", opt,
