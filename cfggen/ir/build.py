@@ -36,17 +36,16 @@ class Plan:
 def read_conf(section: Section, types: dict[str, str], defaults: dict[str, Any]) -> dict[str, Any]:
     """The keys darknet reads from a section: first occurrence wins, values converted like atoi/atof."""
     conf = dict(defaults)
-    seen: set[str] = set()
-    for opt in section.options:
-        key = opt.key
-        if key in seen or opt.form == "empty":
-            continue
-        seen.add(key)
+    # walk backwards so that the first occurrence of a duplicated key is written last and wins
+    for opt in reversed(section.options):
+        key, value, form = opt[0], opt[1], opt[5]
         typ = types.get(key)
-        value = opt.value
-        if typ is not None and value is not None:
-            # the common case (a plain non-negative int) without atoi's regex
-            conf[key] = int(value) if typ == "i" and len(value) < 10 and value.isdigit() else convert(typ, value)
+        if typ is None or form != "ok":
+            if typ is not None and form == "noeq":
+                conf[key] = defaults[key]   # found but valueless: darknet uses the default
+            continue
+        # the common case (a plain non-negative int) without atoi's regex
+        conf[key] = int(value) if typ == "i" and len(value) < 10 and value.isdigit() else convert(typ, value)
     return conf
 
 

@@ -30,7 +30,6 @@ _COMMA_LISTS = {"layers": None, "from": None, "anchors": ("[region]", "[Gaussian
 
 def check(ctx: RuleContext):
     f = facts(ctx.doc)
-    lines = ctx.doc.lines
     for i, section in enumerate(ctx.doc.sections):
         types = f.key_types[i] or {}
         for opt in section.options:
@@ -53,7 +52,7 @@ def check(ctx: RuleContext):
                 effect = f"darknet reads the value '{opt.value}'"
             yield at_option(CODE, f"{opt.key}= has an inline comment: {effect}", opt, value=True,
                             severity=severity, hint="darknet comments are whole lines starting with '#' or ';'",
-                            fix=_fix(ctx, lines, opt))
+                            fix=_fix(ctx, ctx.doc.lines, opt))
 
 
 def _fix(ctx, lines, opt) -> Fix | None:
