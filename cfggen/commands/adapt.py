@@ -13,7 +13,7 @@ from cfggen.options import SIZE, output_option
 def _read(path: str):
     from cfggen.cfg.parse import parse_bytes, read_file
     if path == "-":
-        return parse_bytes(click.get_binary_stream("stdin").read(), "<stdin>")
+        return parse_bytes(sys.stdin.buffer.read(), "<stdin>")
     return read_file(path)
 
 
@@ -73,7 +73,7 @@ def adapt(cfg, classes, size, anchors, batch, subdivisions, max_batches, force, 
         sys.stdout.write(summary)
     else:
         sys.stderr.write(summary)
-        stream = click.get_binary_stream("stdout")
-        stream.write(result.text.encode("utf-8"))
-        stream.flush()
+        sys.stdout.flush()
+        sys.stdout.buffer.write(result.text.encode("utf-8"))
+        sys.stdout.buffer.flush()
     return EXIT_OK
