@@ -121,6 +121,8 @@ def infer(p: Plan, size: tuple[int, int] | None = None, stop_at_break: bool = Fa
     layers: list[Layer] = []
     findings: list[Diagnostic] = []
     total = 0.0
+    params = floats = 0
+    new = tuple.__new__  # Layer's own constructor is a Python function; this is the hot loop
     for index, item in enumerate(p.items):
         spec = item.spec
         ctx = Ctx(index, cur, cur_outputs, layers, net)
@@ -151,17 +153,17 @@ def infer(p: Plan, size: tuple[int, int] | None = None, stop_at_break: bool = Fa
                     findings.append(_finding(item, index, note, where))
         nxt = out.next if out.next is not None else out.output
         nxt_outputs = out.next_outputs if out.next_outputs is not None else out.outputs
-        layer = Layer(index, type_, item.section, item.conf, tuple(ctx.refs), cur, cur_outputs, out.output,
-                      out.outputs, nxt, nxt_outputs, out.params, out.records, out.bflops, broken)
+        layer = new(Layer, (index, type_, item.section, item.conf, tuple(ctx.refs), cur, cur_outputs, out.output,
+                            out.outputs, nxt, nxt_outputs, out.params, out.records, out.bflops, broken))
         layers.append(layer)
+        params += out.params.weights + out.params.biases + out.params.bn_scales
+        floats += out.params.bn_rolling
         if broken and stop_at_break and p.usable:
             break
         if out.bflops > 0:
             total = f32(total + out.bflops)
         cur, cur_outputs = nxt, nxt_outputs
-    params = sum(layer.params.trainable for layer in layers)
-    floats = sum(layer.params.file_floats for layer in layers)
-    totals = Totals(params, floats, total, "%5.3f" % total)
+    totals = Totals(params, params + floats, total, "%5.3f" % total)
     return Network(w0, h0, c0, tuple(layers), totals, net), findings
 
 

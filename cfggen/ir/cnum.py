@@ -75,6 +75,8 @@ def wrap32(v: int) -> int:
 
 def cdiv(a: int, b: int) -> int:
     """C integer division (truncates toward zero). ``b == 0`` raises ZeroDivisionError."""
+    if a >= 0 and b > 0:
+        return a // b
     q = abs(a) // abs(b)
     return q if (a >= 0) == (b > 0) else -q
 
