@@ -4,17 +4,15 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from cfggen.api import analyze_text
 from cfggen.cfg.parse import parse, read_file
-from cfggen.cli import main
 from cfggen.convert.adapt import AdaptError, adapt, adapt_checked, new_steps
 from cfggen.errors import InputError, UsageError
+from conftest import run_cli as run  # noqa: E402
 
 SHARED = Path(os.environ.get("CFGGEN_SHARED", Path(__file__).resolve().parent.parent.parent / "shared"))
 CORPUS = SHARED / "corpus" / "darknet"
@@ -31,21 +29,6 @@ def detector_cfgs() -> list[Path]:
         if any(s.header in HEADS for s in doc.sections):
             out.append(p)
     return out
-
-
-def run(*args, input=None):
-    """The real entry point (cli.main: error mapping and exit codes) inside CliRunner's isolation."""
-    runner = CliRunner()
-    with runner.isolation(input=input) as (out, err, _):
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = exc.code
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        return code, out.getvalue().decode(), err.getvalue().decode()
 
 
 YOLO = """[net]

@@ -3,23 +3,15 @@ dataset files, output formats and `cfggen rules`. Every test asserts the exit co
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
-from cfggen.cli import main
+from conftest import run_cli as run  # noqa: E402
 
 NET = "[net]\nwidth=32\nheight=32\nchannels=3\n"
 # a DN202 (error: partial shortcut) at line 15 and a DN103 (warning: repeated key) at line 6
 PARTIAL = (NET + "momentum=0.9\nmomentum=0.9\n\n[convolutional]\nfilters=16\nsize=1\n\n"
            "[convolutional]\nfilters=8\nsize=1\n\n[shortcut]\nfrom=-2\n")
-
-
-def run(capsys, *args, env=None, monkeypatch=None):
-    with pytest.raises(SystemExit) as exc:
-        main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def write(folder, name, text):
@@ -45,18 +37,18 @@ def codes(out: str) -> list[str]:
 
 def test_errors_exit_1_and_warnings_alone_exit_0(tmp_path, capsys):
     p = write(tmp_path, "a.cfg", PARTIAL)
-    code, out, _ = run(capsys, "validate", "--concise", p)
+    code, out, _ = run("validate", "--concise", p)
     assert code == 1 and codes(out) == ["DN103", "DN202"]
-    code, out, _ = run(capsys, "validate", "--concise", "--ignore", "DN202", p)
+    code, out, _ = run("validate", "--concise", "--ignore", "DN202", p)
     assert code == 0 and codes(out) == ["DN103"]
 
 
 def test_strict_makes_warnings_fail_and_exit_zero_never_fails(tmp_path, capsys):
     p = write(tmp_path, "a.cfg", PARTIAL)
-    assert run(capsys, "validate", "--ignore", "DN202", "--strict", p)[0] == 1
-    code, out, _ = run(capsys, "validate", "--exit-zero", "--strict", p)
+    assert run("validate", "--ignore", "DN202", "--strict", p)[0] == 1
+    code, out, _ = run("validate", "--exit-zero", "--strict", p)
     assert code == 0 and "DN202" in out
-    assert run(capsys, "validate", "--exit-zero", tmp_path / "missing.cfg")[0] == 2
+    assert run("validate", "--exit-zero", tmp_path / "missing.cfg")[0] == 2
 
 
 @pytest.mark.parametrize("selector, expected", [
@@ -65,26 +57,26 @@ def test_strict_makes_warnings_fail_and_exit_zero_never_fails(tmp_path, capsys):
 ])
 def test_select_takes_codes_slugs_and_prefixes(tmp_path, capsys, selector, expected):
     p = write(tmp_path, "a.cfg", PARTIAL)
-    code, out, _ = run(capsys, "validate", "--concise", "--select", selector, p)
+    code, out, _ = run("validate", "--concise", "--select", selector, p)
     assert codes(out) == expected and code == (1 if "DN202" in expected else 0)
 
 
 def test_more_specific_selector_wins(tmp_path, capsys):
     p = write(tmp_path, "a.cfg", PARTIAL)
-    code, out, _ = run(capsys, "validate", "--concise", "--select", "DN2", "--ignore", "DN20", "--select", "DN202", p)
+    code, out, _ = run("validate", "--concise", "--select", "DN2", "--ignore", "DN20", "--select", "DN202", p)
     assert codes(out) == ["DN202"]
 
 
 def test_unknown_selector_is_a_usage_error(tmp_path, capsys):
     p = write(tmp_path, "a.cfg", PARTIAL)
-    code, out, err = run(capsys, "validate", "--select", "DN9", p)
+    code, out, err = run("validate", "--select", "DN9", p)
     assert code == 2 and out == "" and "'DN9' is not a rule code" in err
 
 
 def test_setup_cfg_is_skipped_with_a_notice(tmp_path, capsys):
     write(tmp_path, "setup.cfg", "[metadata]\nname = x\n\n[options]\npackages = find:\n")
     write(tmp_path, "net.cfg", NET + "[convolutional]\nfilters=8\n")
-    code, out, _ = run(capsys, "validate", tmp_path)
+    code, out, _ = run("validate", tmp_path)
     assert code == 0
     assert f"{tmp_path / 'setup.cfg'}: skipped: not a darknet network cfg" in out
     assert out.splitlines()[-1] == "0 errors, 0 warnings in 1 file"
@@ -92,20 +84,20 @@ def test_setup_cfg_is_skipped_with_a_notice(tmp_path, capsys):
 
 def test_format_auto_is_github_inside_actions(tmp_path, capsys, monkeypatch):
     p = write(tmp_path, "a.cfg", PARTIAL)
-    code, out, _ = run(capsys, "validate", p)
+    code, out, _ = run("validate", p)
     assert out.startswith(f"{p}:6:1: warning:")
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    code, out, _ = run(capsys, "validate", p)
+    code, out, _ = run("validate", p)
     assert out.startswith(f"{p}:6:1:")          # GITHUB_WORKFLOW missing: still text
     monkeypatch.setenv("GITHUB_WORKFLOW", "lint")
-    code, out, _ = run(capsys, "validate", p)
+    code, out, _ = run("validate", p)
     assert code == 1 and out.startswith("::warning file=") and "title=DN202 shortcut-channel-mismatch::" in out
 
 
 def test_output_file_holds_the_report(tmp_path, capsys):
     p = write(tmp_path, "a.cfg", PARTIAL)
     report = tmp_path / "out.sarif"
-    code, out, _ = run(capsys, "validate", "--format", "sarif", "-o", report, p)
+    code, out, _ = run("validate", "--format", "sarif", "-o", report, p)
     assert code == 1 and out == ""
     log = json.loads(report.read_text())
     assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["DN103", "DN202"]
@@ -118,7 +110,7 @@ def test_pyproject_config_is_found_upward_and_applied(tmp_path, capsys):
     (tmp_path / ".git").mkdir()
     write(tmp_path, "pyproject.toml", '[tool.cfggen]\nignore = ["DN103"]\nseverity = { DN202 = "warning" }\n')
     p = write(tmp_path, "cfg/deep/a.cfg", PARTIAL)
-    code, out, _ = run(capsys, "validate", "--concise", p)
+    code, out, _ = run("validate", "--concise", p)
     assert code == 0 and codes(out) == ["DN202"] and ": warning: [shortcut]" in out
 
 
@@ -127,7 +119,7 @@ def test_setup_cfg_config_and_per_file_ignores(tmp_path, capsys):
                                  "per-file-ignores =\n    legacy/*.cfg: DN202\n    b.cfg: duplicate-key\n")
     a = write(tmp_path, "legacy/a.cfg", PARTIAL)
     b = write(tmp_path, "b.cfg", PARTIAL)
-    code, out, _ = run(capsys, "validate", "--concise", a, b)
+    code, out, _ = run("validate", "--concise", a, b)
     lines = [l for l in out.splitlines() if "[DN" in l]
     assert [(l.split(":")[0], codes(l)[0]) for l in lines] == [(str(a), "DN103"), (str(b), "DN202")]
     assert code == 1
@@ -138,7 +130,7 @@ def test_discovery_stops_at_the_repository_root(tmp_path, capsys):
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
     p = write(repo, "a.cfg", PARTIAL)
-    code, out, _ = run(capsys, "validate", "--concise", p)
+    code, out, _ = run("validate", "--concise", p)
     assert code == 1 and codes(out) == ["DN103", "DN202"]
 
 
@@ -147,9 +139,9 @@ def test_nearest_config_wins_and_cli_select_overrides_it(tmp_path, capsys):
     write(tmp_path, "pyproject.toml", '[tool.cfggen]\nignore = ["DN202"]\n')
     write(tmp_path, "sub/setup.cfg", "[cfggen]\nignore = DN103\n")
     p = write(tmp_path, "sub/a.cfg", PARTIAL)
-    assert codes(run(capsys, "validate", "--concise", p)[1]) == ["DN202"]
-    assert codes(run(capsys, "validate", "--concise", "--no-config", p)[1]) == ["DN103", "DN202"]
-    assert codes(run(capsys, "validate", "--concise", "--select", "DN1", p)[1]) == []   # DN103 still ignored
+    assert codes(run("validate", "--concise", p)[1]) == ["DN202"]
+    assert codes(run("validate", "--concise", "--no-config", p)[1]) == ["DN103", "DN202"]
+    assert codes(run("validate", "--concise", "--select", "DN1", p)[1]) == []   # DN103 still ignored
 
 
 @pytest.mark.parametrize("name, text, fragment", [
@@ -163,7 +155,7 @@ def test_bad_config_is_a_one_line_error_naming_file_and_key(tmp_path, capsys, na
     (tmp_path / ".git").mkdir()
     cfg = write(tmp_path, name, text)
     p = write(tmp_path, "a.cfg", PARTIAL)
-    code, out, err = run(capsys, "validate", p)
+    code, out, err = run("validate", p)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith(f"{cfg}: error: ") and fragment in err
 
@@ -171,9 +163,9 @@ def test_bad_config_is_a_one_line_error_naming_file_and_key(tmp_path, capsys, na
 def test_explicit_config_file(tmp_path, capsys):
     cfg = write(tmp_path, "lint.toml", '[tool.cfggen]\nselect = ["DN103"]\n')
     p = write(tmp_path, "a.cfg", PARTIAL)
-    assert codes(run(capsys, "validate", "--concise", "--config", cfg, p)[1]) == ["DN103"]
+    assert codes(run("validate", "--concise", "--config", cfg, p)[1]) == ["DN103"]
     empty = write(tmp_path, "empty.toml", "[tool.other]\n")
-    code, _, err = run(capsys, "validate", "--config", empty, p)
+    code, _, err = run("validate", "--config", empty, p)
     assert code == 2 and "has no [tool.cfggen]" in err
 
 
@@ -182,34 +174,34 @@ def test_explicit_config_file(tmp_path, capsys):
 
 def test_disable_next_line_above_a_section_covers_the_whole_section(tmp_path, capsys):
     text = PARTIAL.replace("[shortcut]", "# cfggen: disable-next-line DN202 -- partial residual on purpose\n[shortcut]")
-    code, out, _ = run(capsys, "validate", "--concise", write(tmp_path, "a.cfg", text))
+    code, out, _ = run("validate", "--concise", write(tmp_path, "a.cfg", text))
     assert code == 0 and codes(out) == ["DN103"]
 
 
 def test_disable_next_line_above_a_key_covers_that_line_only(tmp_path, capsys):
     text = PARTIAL.replace("momentum=0.9\nmomentum=0.9", "momentum=0.9\n# cfggen: disable-next-line DN103\nmomentum=0.9")
-    code, out, _ = run(capsys, "validate", "--concise", write(tmp_path, "a.cfg", text))
+    code, out, _ = run("validate", "--concise", write(tmp_path, "a.cfg", text))
     assert codes(out) == ["DN202"]
 
 
 def test_disable_enable_range_and_disable_file(tmp_path, capsys):
     text = PARTIAL.replace("momentum=0.9\nmomentum=0.9", "; cfggen: disable duplicate-key\nmomentum=0.9\nmomentum=0.9\n"
                                                           "# cfggen: enable")
-    assert codes(run(capsys, "validate", "--concise", write(tmp_path, "a.cfg", text))[1]) == ["DN202"]
+    assert codes(run("validate", "--concise", write(tmp_path, "a.cfg", text))[1]) == ["DN202"]
     text = PARTIAL + "# cfggen: disable-file DN202, DN103\n"
-    code, out, _ = run(capsys, "validate", "--concise", write(tmp_path, "b.cfg", text))
+    code, out, _ = run("validate", "--concise", write(tmp_path, "b.cfg", text))
     assert code == 0 and codes(out) == []
 
 
 def test_unused_and_malformed_suppressions_are_reported(tmp_path, capsys):
     text = NET + "# cfggen: disable-next-line DN301\n[convolutional]\nfilters=8\n# cfggen: disable-nextline DN101\n"
     p = write(tmp_path, "a.cfg", text)
-    code, out, _ = run(capsys, "validate", "--concise", p)
+    code, out, _ = run("validate", "--concise", p)
     assert code == 0
     assert f"{p}:5:29: warning: 'disable-next-line DN301' suppresses nothing" in out
     assert f"{p}:8:1: warning: unknown suppression directive 'disable-nextline'" in out
     # a code switched off by the configuration is not "unused"
-    assert codes(run(capsys, "validate", "--concise", "--ignore", "DN301", p)[1]) == ["DN190"]
+    assert codes(run("validate", "--concise", "--ignore", "DN301", p)[1]) == ["DN190"]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -225,27 +217,27 @@ FIXED = ("[net]\r\nwidth=32\r\nheight=32 \r\nchannels=3\r\n\r\n# keep me\r\n[con
 
 def test_fix_applies_safe_fixes_and_keeps_every_other_byte(tmp_path, capsys):
     p = write(tmp_path, "a.cfg", FIXABLE)
-    code, out, _ = run(capsys, "validate", "--concise", "--fix", p)
+    code, out, _ = run("validate", "--concise", "--fix", p)
     assert p.read_bytes() == FIXED.encode()
     assert f"{p}: fixed 4 findings" in out
     assert code == 0 and codes(out) == ["DN304"]        # anchor 3 unused: not fixable, a warning
-    code, out, _ = run(capsys, "validate", "--concise", "--fix", p)     # idempotent
+    code, out, _ = run("validate", "--concise", "--fix", p)     # idempotent
     assert p.read_bytes() == FIXED.encode() and "fixed" not in out
 
 
 def test_diff_shows_the_change_and_writes_nothing(tmp_path, capsys):
     p = write(tmp_path, "a.cfg", FIXABLE)
-    code, out, _ = run(capsys, "validate", "--diff", p)
+    code, out, _ = run("validate", "--diff", p)
     assert code == 1 and p.read_bytes() == FIXABLE.encode()
     assert out.startswith(f"--- a/{p}\n+++ b/{p}\n")
     assert "-filters=255   # 80 classes\r\n+# 80 classes\r\n+filters=18\r\n" in out
     clean = write(tmp_path, "b.cfg", FIXED)
-    assert run(capsys, "validate", "--diff", clean) == (0, "", "")
+    assert run("validate", "--diff", clean) == (0, "", "")
 
 
 def test_fix_never_touches_an_unreadable_file(tmp_path, capsys):
     p = write(tmp_path, "bin.cfg", b"[net]\n\x00\xff")
-    code, out, err = run(capsys, "validate", "--fix", p)
+    code, out, err = run("validate", "--fix", p)
     assert code == 2 and p.read_bytes() == b"[net]\n\x00\xff" and "binary data" in err
 
 
@@ -270,9 +262,9 @@ HEAD = NET + "\n[convolutional]\nfilters=24\nsize=1\nactivation=linear\n\n[yolo]
 def test_names_count_must_equal_classes(tmp_path, capsys):
     p = write(tmp_path, "a.cfg", HEAD)
     ok = write(tmp_path, "ok.names", "cat\ndog\nbird\n")
-    assert run(capsys, "validate", "--names", ok, p)[0] == 0
+    assert run("validate", "--names", ok, p)[0] == 0
     bad = write(tmp_path, "bad.names", "cat\ndog\nbird\n\n")
-    code, out, _ = run(capsys, "validate", "--concise", "--names", bad, p)
+    code, out, _ = run("validate", "--concise", "--names", bad, p)
     assert code == 1 and f"{p}:15:1: error: classes=3 but {bad} has 4 names, 1 of them empty" in out
 
 
@@ -281,7 +273,7 @@ def test_data_file_resolves_names_next_to_it_and_compares_classes(tmp_path, caps
     p = write(tmp_path, "a.cfg", HEAD)
     write(tmp_path, "data/obj.names", "a\nb\n")
     data = write(tmp_path, "data/obj.data", "classes = 2\n# comment\ntrain = train.txt\nnames = obj.names\n")
-    code, out, _ = run(capsys, "validate", "--concise", "--data", data, p)
+    code, out, _ = run("validate", "--concise", "--data", data, p)
     assert code == 1
     assert "classes=3 but " in out and "obj.names has 2 names" in out and "obj.data says classes=2" in out
 
@@ -293,7 +285,7 @@ def test_data_file_resolves_names_next_to_it_and_compares_classes(tmp_path, caps
 def test_missing_dataset_file_is_a_usage_error(tmp_path, capsys, monkeypatch, args, fragment):
     monkeypatch.chdir(tmp_path)
     p = write(tmp_path, "a.cfg", HEAD)
-    code, out, err = run(capsys, "validate", *args, p)
+    code, out, err = run("validate", *args, p)
     assert code == 2 and out == "" and err.strip() == fragment
 
 
@@ -301,7 +293,7 @@ def test_data_file_whose_names_file_is_missing(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     p = write(tmp_path, "a.cfg", HEAD)
     data = write(tmp_path, "obj.data", "names=data/none.names\n")
-    code, out, err = run(capsys, "validate", "--data", data, p)
+    code, out, err = run("validate", "--data", data, p)
     assert code == 2 and err.count("\n") == 1 and "names=data/none.names: no such file" in err
 
 
@@ -310,7 +302,7 @@ def test_data_file_whose_names_file_is_missing(tmp_path, capsys, monkeypatch):
 
 def test_rules_lists_every_rule(capsys):
     from cfggen.lint.rules import RULES
-    code, out, _ = run(capsys, "rules")
+    code, out, _ = run("rules")
     assert code == 0
     rows = out.splitlines()
     assert rows[0].split()[:4] == ["code", "slug", "severity", "scope"]
@@ -320,12 +312,12 @@ def test_rules_lists_every_rule(capsys):
 
 
 def test_rules_code_prints_the_documentation(capsys):
-    code, out, _ = run(capsys, "rules", "head-filters-mismatch")
+    code, out, _ = run("rules", "head-filters-mismatch")
     assert code == 0 and out.startswith("DN301 head-filters-mismatch (default severity: error; scope: infer)")
     assert "**FAIL**" in out and "**PASS**" in out and "*Fix safety*: safe" in out
-    code, out, err = run(capsys, "rules", "DN3O1")
+    code, out, err = run("rules", "DN3O1")
     assert code == 2 and "no rule 'DN3O1'; did you mean DN301?" in err
-    code, out, _ = run(capsys, "rules", "--format", "json", "DN110")
+    code, out, _ = run("rules", "--format", "json", "DN110")
     assert json.loads(out)["fix"] == "safe"
 
 
@@ -334,5 +326,5 @@ def test_non_finite_resize_step_is_a_finding_not_a_crash(tmp_path, capsys, value
     """Regression: int(float('nan')) used to escape from the multi-scale size computation (exit 3)."""
     text = (NET + f"resize_step={value}\n\n[convolutional]\nfilters=18\nsize=1\nactivation=linear\n\n"
             "[yolo]\nmask=0,1,2\nanchors=1,1,2,2,3,3\nnum=3\nclasses=1\nrandom=1\n")
-    code, out, err = run(capsys, "validate", "--concise", write(tmp_path, "a.cfg", text))
+    code, out, err = run("validate", "--concise", write(tmp_path, "a.cfg", text))
     assert code == 1 and err == "" and codes(out) == ["DN107"] and ":5:13: error: resize_step=" in out

@@ -5,18 +5,11 @@ import json
 
 import pytest
 
-from cfggen.cli import main
 
 from conftest import CORPUS, needs_shared
+from conftest import run_cli as run  # noqa: E402
 
 NET = "[net]\nwidth=32\nheight=32\nchannels=3\n"
-
-
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
 
 
 def write(tmp_path, name, data):
@@ -47,7 +40,7 @@ BAD_INPUTS = [
 @pytest.mark.parametrize("name,content,rc,what,line", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
 def test_bad_input_gets_a_located_one_line_finding(tmp_path, capsys, name, content, rc, what, line):
     path = write(tmp_path, name, content)
-    code, out, err = run(capsys, "validate", "--concise", path)
+    code, out, err = run("validate", "--concise", path)
     assert code == rc
     text = out + err
     assert "Traceback" not in text
@@ -57,26 +50,26 @@ def test_bad_input_gets_a_located_one_line_finding(tmp_path, capsys, name, conte
 
 
 def test_missing_file_and_empty_directory_exit_2(tmp_path, capsys):
-    code, out, err = run(capsys, "validate", str(tmp_path / "nope.cfg"))
+    code, out, err = run("validate", str(tmp_path / "nope.cfg"))
     assert code == 2 and err.strip() == f"{tmp_path / 'nope.cfg'}: error: no such file"
-    code, out, err = run(capsys, "validate", str(tmp_path))
+    code, out, err = run("validate", str(tmp_path))
     assert code == 2 and "no .cfg files" in err
 
 
 def test_usage_error_exits_2(capsys):
-    code, out, err = run(capsys, "validate", "--format", "yaml", "x.cfg")
+    code, out, err = run("validate", "--format", "yaml", "x.cfg")
     assert code == 2 and "yaml" in err
 
 
 def test_clean_file_exits_0(tmp_path, capsys):
     path = write(tmp_path, "ok.cfg", NET + "[convolutional]\nfilters=8\nsize=3\npad=1\nactivation=leaky\n")
-    code, out, err = run(capsys, "validate", path)
+    code, out, err = run("validate", path)
     assert code == 0 and out.strip() == "0 errors, 0 warnings in 1 file"
 
 
 @needs_shared
 def test_json_contract_for_enet_coco(capsys):
-    code, out, err = run(capsys, "validate", "--format", "json", str(CORPUS / "enet-coco.cfg"))
+    code, out, err = run("validate", "--format", "json", str(CORPUS / "enet-coco.cfg"))
     assert code == 1
     doc = json.loads(out)
     (f,) = doc["files"]
@@ -96,7 +89,7 @@ def test_json_contract_for_enet_coco(capsys):
 
 @needs_shared
 def test_size_option_finds_the_400_abort(capsys):
-    code, out, err = run(capsys, "validate", "--concise", "--size", "400x400", str(CORPUS / "enet-coco.cfg"))
+    code, out, err = run("validate", "--concise", "--size", "400x400", str(CORPUS / "enet-coco.cfg"))
     assert code == 1
     first = [l for l in out.splitlines() if "DN201" in l][0]
     assert ":1038:" in first and "25x25x576" in first and "26x26x128" in first and "400x400" in first
@@ -109,7 +102,7 @@ def test_training_sizes_are_checked(tmp_path, capsys):
     text = (CORPUS / "enet-coco.cfg").read_text().replace("random=0", "random=1").replace("width=416", "width=400") \
         .replace("height=416", "height=400")
     path = write(tmp_path, "enet400.cfg", text)
-    code, out, err = run(capsys, "--debug", "validate", "--concise", "--format", "json", path)
+    code, out, err = run("--debug", "validate", "--concise", "--format", "json", path)
     f = json.loads(out)["files"][0]
     sizes = {tuple(s) for s in f["sizes_checked"]}
     assert (400, 400) in sizes and (608, 608) in sizes and len(sizes) == 10
@@ -119,7 +112,7 @@ def test_training_sizes_are_checked(tmp_path, capsys):
 
 @needs_shared
 def test_table_lists_every_layer(capsys):
-    code, out, err = run(capsys, "validate", "--table", "--concise", str(CORPUS / "yolov4-tiny.cfg"))
+    code, out, err = run("validate", "--table", "--concise", str(CORPUS / "yolov4-tiny.cfg"))
     lines = out.splitlines()
     assert lines[0].endswith("416x416x3")
     row0 = lines[2].split()
@@ -129,7 +122,7 @@ def test_table_lists_every_layer(capsys):
 
 @needs_shared
 def test_sizes_listing(capsys):
-    code, out, err = run(capsys, "validate", "--sizes", "--range", "256", "704", "--concise",
+    code, out, err = run("validate", "--sizes", "--range", "256", "704", "--concise",
                          str(CORPUS / "enet-coco.cfg"))
     line = [l for l in out.splitlines() if "square sizes" in l][0]
     # darknet's own 1-pixel sweep: 256 and then the 16 sizes below each multiple of 32 (up to it) parse

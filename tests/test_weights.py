@@ -10,31 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from cfggen.cli import main
 from cfggen.convert import weights as w
 from cfggen.errors import InputError, UsageError, WeightsFormatError
+from conftest import run_cli as run  # noqa: E402
 
 SHARED = Path(os.environ.get("CFGGEN_SHARED", Path(__file__).resolve().parent.parent.parent / "shared"))
 CORPUS = SHARED / "corpus" / "darknet"
 GOLDEN = SHARED / "golden" / "darknet"
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no shared corpus at {CORPUS}")
-
-
-def run(*args):
-    """The real entry point (cli.main: error mapping and exit codes) inside CliRunner's isolation."""
-    runner = CliRunner()
-    with runner.isolation() as (out, err, _):
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exc:
-            code = exc.code
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        return code, out.getvalue().decode(), err.getvalue().decode()
 
 
 # Every layer type that has weights, in one small network (records of §7.2, sub-layers included).

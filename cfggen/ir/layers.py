@@ -12,7 +12,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
-from cfggen.ir.cnum import atof, atoi, cdiv, f32, float_list, int_list, wrap32
+from cfggen.ir.cnum import atof, atoi, cdiv, f32, int_list, wrap32
 from cfggen.ir.model import NO_PARAMS, Params, Record, Shape, ZERO
 
 
