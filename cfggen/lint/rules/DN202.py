@@ -7,7 +7,8 @@
     filters=128
     
     [shortcut]
-    from=90   # layer 90 has 576 channels
+    # layer 90 has 576 channels
+    from=90
 **PASS**
     [convolutional]
     filters=576

@@ -4,7 +4,8 @@
 
 **FAIL**
     [route]
-    layers=-1,36   # 26x26 and 52x52
+    # the previous layer is 26x26, layer 36 is 52x52
+    layers=-1,36
 **PASS**
     [upsample]
     stride=2

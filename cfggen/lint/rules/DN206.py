@@ -4,7 +4,8 @@
 
 **FAIL**
     [route]
-    layers=-40   # in layer 10
+    # in layer 10: 10-40 is below 0
+    layers=-40
 **PASS**
     [route]
     layers=-4

@@ -4,7 +4,8 @@
 
 **FAIL**
     [route]
-    layers=12   # in layer 10
+    # in layer 10: layer 12 is not built yet
+    layers=12
 **PASS**
     [route]
     layers=8
