@@ -85,7 +85,8 @@ def parse(text: str, path: str = "<string>") -> Document:
         s = body.replace(" ", "").replace("\t", "")
         if "\r" in s:
             s = s.replace("\r", "")
-        col = len(raw) - len(body) + 1 + shift
+        # str methods return the very same object when they change nothing: cheap tests for the common case
+        col = 1 + shift if body is raw else len(raw) - len(body) + 1 + shift
         if first == "[":
             if header is not None:
                 sections.append(new(Section, (header[0], header[1], header[2], tuple(options), len(sections) - 1)))
@@ -96,7 +97,7 @@ def parse(text: str, path: str = "<string>") -> Document:
         if eq < 0:
             opt = new(Option, (s, None, n, col, col + len(body.rstrip(ws)), "noeq"))
         else:
-            if len(s) == len(body):       # nothing deleted inside the line: columns map one to one
+            if s is body:                 # nothing deleted inside the line: columns map one to one
                 value_col = col + eq + 1
             else:
                 raw_eq = raw.find("=")

@@ -32,6 +32,9 @@ def check(ctx: RuleContext):
     for i, section in enumerate(ctx.doc.sections):
         if f.key_types[i] is None:
             continue  # unknown section: DN101
+        options = section.options
+        if len({opt[0] for opt in options}) == len(options):
+            continue  # no key twice: the common case, decided in C
         first: dict[str, object] = {}
         for opt in section.options:
             if opt.form == "empty" or opt.line in f.conflict_lines:
