@@ -1,18 +1,5 @@
-"""Positions and source snippets."""
+"""Source snippets for findings."""
 from __future__ import annotations
-
-from typing import NamedTuple
-
-
-class Loc(NamedTuple):
-    """A 1-based position in a file; ``col`` counts characters of the physical line."""
-
-    file: str
-    line: int
-    col: int = 1
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
 
 
 def snippet(lines: list[str] | tuple[str, ...], line: int, col: int, width: int = 1) -> str:

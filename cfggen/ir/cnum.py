@@ -58,10 +58,6 @@ def atof(text: str | None) -> float:
         return 0.0
 
 
-def is_int_text(text: str) -> bool:
-    return bool(re.fullmatch(r"[+-]?\d+", text))
-
-
 def is_float_text(text: str) -> bool:
     m = _FLOAT_RE.fullmatch(text)
     return m is not None

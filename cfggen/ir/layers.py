@@ -357,14 +357,20 @@ def _shortcut(ctx: Ctx, k: dict) -> Out:
     return out
 
 
+def _from_layer(ctx: Ctx, k: dict, name: str):
+    """[scale_channels]/[sam]: one `from` layer (atoi: only the first of a list counts), whose shape they output."""
+    if k["from"] is None:
+        raise Fault("DN208", f"[{name}] without from=: darknet crashes (segmentation fault)")
+    src = ctx.ref(atoi(k["from"]), "from")
+    w2, h2, c2 = src.output
+    return src, Out(Shape(w2, h2, c2), w2 * h2 * c2)
+
+
 @layer("scale_channels", ("[scale_channels]",), "from:l scale_wh:i=0 activation:s=linear")
 def _scale_channels(ctx: Ctx, k: dict) -> Out:
-    if k["from"] is None:
-        raise Fault("DN208", "[scale_channels] without from=: darknet crashes (segmentation fault)")
-    src = ctx.ref(atoi(k["from"]), "from")
+    src, out = _from_layer(ctx, k, "scale_channels")
     w, h, c = ctx.inp
     w2, h2, c2 = src.output
-    out = Out(Shape(w2, h2, c2), w2 * h2 * c2)
     if k["scale_wh"]:
         ok, want = (c == 1 and w == w2 and h == h2), f"{w2}x{h2}x1"
     else:
@@ -377,11 +383,8 @@ def _scale_channels(ctx: Ctx, k: dict) -> Out:
 
 @layer("sam", ("[sam]",), "from:l activation:s=linear")
 def _sam(ctx: Ctx, k: dict) -> Out:
-    if k["from"] is None:
-        raise Fault("DN208", "[sam] without from=: darknet crashes (segmentation fault)")
-    src = ctx.ref(atoi(k["from"]), "from")
+    src, out = _from_layer(ctx, k, "sam")
     w2, h2, c2 = src.output
-    out = Out(Shape(w2, h2, c2), w2 * h2 * c2)
     if tuple(ctx.inp) != (w2, h2, c2):
         raise Fault("DN205", f"[sam] multiplies layer {src.index}'s {w2}x{h2}x{c2} by the previous layer's "
                     f"{ctx.inp}; the shapes must be equal (darknet asserts)", key="from", output=out, fatal=False)

@@ -136,7 +136,7 @@ def _with_fix(d: Diagnostic, net: Network, doc: Document) -> Diagnostic:
 
 
 def finish(found: list[Diagnostic], path: str, severity: Mapping[str, str] | None = None) -> list[Diagnostic]:
-    """Stamp rule metadata, merge the same finding seen at several sizes, sort."""
+    """Stamp rule metadata and merge the same finding seen at several sizes (``analyze`` sorts once, last)."""
     merged: dict[tuple, Diagnostic] = {}
     also: dict[tuple, list[tuple[int, int]]] = {}
     places: set[tuple] = set()
@@ -160,5 +160,4 @@ def finish(found: list[Diagnostic], path: str, severity: Mapping[str, str] | Non
             where = ", ".join(f"{w}x{h}" for w, h in sizes[:6]) + (f" and {len(sizes) - 6} more" if len(sizes) > 6 else "")
             d = replace(d, message=f"{d.message} (at input size{'s' if len(sizes) > 1 else ''} {where})")
         out.append(d)
-    out.sort(key=Diagnostic.sort_key)
     return out
