@@ -9,9 +9,10 @@ import pytest
 from conftest import run_cli as run  # noqa: E402
 
 NET = "[net]\nwidth=32\nheight=32\nchannels=3\n"
-# a DN202 (error: partial shortcut) at line 15 and a DN103 (warning: repeated key) at line 6
-PARTIAL = (NET + "momentum=0.9\nmomentum=0.9\n\n[convolutional]\nfilters=16\nsize=1\n\n"
-           "[convolutional]\nfilters=8\nsize=1\n\n[shortcut]\nfrom=-2\n")
+# a DN201 (error: shortcut of a 16x16 map onto 32x32) at line 16 and a DN102 (warning: a key darknet
+# ignores, that changes nothing) at line 6
+PARTIAL = (NET + "momentum=0.9\nseen=64000\n\n[convolutional]\nfilters=8\nsize=1\n\n"
+           "[convolutional]\nfilters=8\nsize=1\nstride=2\n\n[shortcut]\nfrom=-2\n")
 
 
 def write(folder, name, text):
@@ -38,33 +39,33 @@ def codes(out: str) -> list[str]:
 def test_errors_exit_1_and_warnings_alone_exit_0(tmp_path, capsys):
     p = write(tmp_path, "a.cfg", PARTIAL)
     code, out, _ = run("validate", "--concise", p)
-    assert code == 1 and codes(out) == ["DN103", "DN202"]
-    code, out, _ = run("validate", "--concise", "--ignore", "DN202", p)
-    assert code == 0 and codes(out) == ["DN103"]
+    assert code == 1 and codes(out) == ["DN102", "DN201"]
+    code, out, _ = run("validate", "--concise", "--ignore", "DN201", p)
+    assert code == 0 and codes(out) == ["DN102"]
 
 
 def test_strict_makes_warnings_fail_and_exit_zero_never_fails(tmp_path, capsys):
     p = write(tmp_path, "a.cfg", PARTIAL)
-    assert run("validate", "--ignore", "DN202", "--strict", p)[0] == 1
+    assert run("validate", "--ignore", "DN201", "--strict", p)[0] == 1
     code, out, _ = run("validate", "--exit-zero", "--strict", p)
-    assert code == 0 and "DN202" in out
+    assert code == 0 and "DN201" in out
     assert run("validate", "--exit-zero", tmp_path / "missing.cfg")[0] == 2
 
 
 @pytest.mark.parametrize("selector, expected", [
-    ("DN2", ["DN202"]), ("DN202", ["DN202"]), ("shortcut-channel-mismatch", ["DN202"]), ("DN1", ["DN103"]),
-    ("DN1,DN2", ["DN103", "DN202"]), ("duplicate-key", ["DN103"]),
+    ("DN2", ["DN201"]), ("DN201", ["DN201"]), ("shortcut-shape-mismatch", ["DN201"]), ("DN1", ["DN102"]),
+    ("DN1,DN2", ["DN102", "DN201"]), ("unknown-key", ["DN102"]),
 ])
 def test_select_takes_codes_slugs_and_prefixes(tmp_path, capsys, selector, expected):
     p = write(tmp_path, "a.cfg", PARTIAL)
     code, out, _ = run("validate", "--concise", "--select", selector, p)
-    assert codes(out) == expected and code == (1 if "DN202" in expected else 0)
+    assert codes(out) == expected and code == (1 if "DN201" in expected else 0)
 
 
 def test_more_specific_selector_wins(tmp_path, capsys):
     p = write(tmp_path, "a.cfg", PARTIAL)
-    code, out, _ = run("validate", "--concise", "--select", "DN2", "--ignore", "DN20", "--select", "DN202", p)
-    assert codes(out) == ["DN202"]
+    code, out, _ = run("validate", "--concise", "--select", "DN2", "--ignore", "DN20", "--select", "DN201", p)
+    assert codes(out) == ["DN201"]
 
 
 def test_unknown_selector_is_a_usage_error(tmp_path, capsys):
@@ -91,7 +92,7 @@ def test_format_auto_is_github_inside_actions(tmp_path, capsys, monkeypatch):
     assert out.startswith(f"{p}:6:1:")          # GITHUB_WORKFLOW missing: still text
     monkeypatch.setenv("GITHUB_WORKFLOW", "lint")
     code, out, _ = run("validate", p)
-    assert code == 1 and out.startswith("::warning file=") and "title=DN202 shortcut-channel-mismatch::" in out
+    assert code == 1 and out.startswith("::warning file=") and "title=DN201 shortcut-shape-mismatch::" in out
 
 
 def test_output_file_holds_the_report(tmp_path, capsys):
@@ -100,7 +101,7 @@ def test_output_file_holds_the_report(tmp_path, capsys):
     code, out, _ = run("validate", "--format", "sarif", "-o", report, p)
     assert code == 1 and out == ""
     log = json.loads(report.read_text())
-    assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["DN103", "DN202"]
+    assert [r["ruleId"] for r in log["runs"][0]["results"]] == ["DN102", "DN201"]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -108,20 +109,20 @@ def test_output_file_holds_the_report(tmp_path, capsys):
 
 def test_pyproject_config_is_found_upward_and_applied(tmp_path, capsys):
     (tmp_path / ".git").mkdir()
-    write(tmp_path, "pyproject.toml", '[tool.cfggen]\nignore = ["DN103"]\nseverity = { DN202 = "warning" }\n')
+    write(tmp_path, "pyproject.toml", '[tool.cfggen]\nignore = ["DN102"]\nseverity = { DN201 = "warning" }\n')
     p = write(tmp_path, "cfg/deep/a.cfg", PARTIAL)
     code, out, _ = run("validate", "--concise", p)
-    assert code == 0 and codes(out) == ["DN202"] and ": warning: [shortcut]" in out
+    assert code == 0 and codes(out) == ["DN201"] and ": warning: [shortcut]" in out
 
 
 def test_setup_cfg_config_and_per_file_ignores(tmp_path, capsys):
     write(tmp_path, "setup.cfg", "[metadata]\nname = x\n\n[cfggen]\nselect = DN1, DN2\n"
-                                 "per-file-ignores =\n    legacy/*.cfg: DN202\n    b.cfg: duplicate-key\n")
+                                 "per-file-ignores =\n    legacy/*.cfg: DN201\n    b.cfg: unknown-key\n")
     a = write(tmp_path, "legacy/a.cfg", PARTIAL)
     b = write(tmp_path, "b.cfg", PARTIAL)
     code, out, _ = run("validate", "--concise", a, b)
     lines = [l for l in out.splitlines() if "[DN" in l]
-    assert [(l.split(":")[0], codes(l)[0]) for l in lines] == [(str(a), "DN103"), (str(b), "DN202")]
+    assert [(l.split(":")[0], codes(l)[0]) for l in lines] == [(str(a), "DN102"), (str(b), "DN201")]
     assert code == 1
 
 
@@ -131,23 +132,23 @@ def test_discovery_stops_at_the_repository_root(tmp_path, capsys):
     (repo / ".git").mkdir(parents=True)
     p = write(repo, "a.cfg", PARTIAL)
     code, out, _ = run("validate", "--concise", p)
-    assert code == 1 and codes(out) == ["DN103", "DN202"]
+    assert code == 1 and codes(out) == ["DN102", "DN201"]
 
 
 def test_nearest_config_wins_and_cli_select_overrides_it(tmp_path, capsys):
     (tmp_path / ".git").mkdir()
-    write(tmp_path, "pyproject.toml", '[tool.cfggen]\nignore = ["DN202"]\n')
-    write(tmp_path, "sub/setup.cfg", "[cfggen]\nignore = DN103\n")
+    write(tmp_path, "pyproject.toml", '[tool.cfggen]\nignore = ["DN201"]\n')
+    write(tmp_path, "sub/setup.cfg", "[cfggen]\nignore = DN102\n")
     p = write(tmp_path, "sub/a.cfg", PARTIAL)
-    assert codes(run("validate", "--concise", p)[1]) == ["DN202"]
-    assert codes(run("validate", "--concise", "--no-config", p)[1]) == ["DN103", "DN202"]
-    assert codes(run("validate", "--concise", "--select", "DN1", p)[1]) == []   # DN103 still ignored
+    assert codes(run("validate", "--concise", p)[1]) == ["DN201"]
+    assert codes(run("validate", "--concise", "--no-config", p)[1]) == ["DN102", "DN201"]
+    assert codes(run("validate", "--concise", "--select", "DN1", p)[1]) == []   # DN102 still ignored
 
 
 @pytest.mark.parametrize("name, text, fragment", [
-    ("pyproject.toml", '[tool.cfggen]\nignor = ["DN103"]\n', "unknown key 'ignor'"),
+    ("pyproject.toml", '[tool.cfggen]\nignor = ["DN102"]\n', "unknown key 'ignor'"),
     ("pyproject.toml", '[tool.cfggen]\nselect = ["DN9"]\n', "'select': 'DN9' is not a cfggen rule"),
-    ("pyproject.toml", '[tool.cfggen]\nseverity = { DN202 = "fatal" }\n', "'severity': DN202 = 'fatal'"),
+    ("pyproject.toml", '[tool.cfggen]\nseverity = { DN201 = "fatal" }\n', "'severity': DN201 = 'fatal'"),
     ("pyproject.toml", '[tool.cfggen\nselect = 1\n', "invalid TOML"),
     ("setup.cfg", "[cfggen]\nper-file-ignores =\n    nocolon\n", "'per-file-ignores': 'nocolon'"),
 ])
@@ -161,9 +162,9 @@ def test_bad_config_is_a_one_line_error_naming_file_and_key(tmp_path, capsys, na
 
 
 def test_explicit_config_file(tmp_path, capsys):
-    cfg = write(tmp_path, "lint.toml", '[tool.cfggen]\nselect = ["DN103"]\n')
+    cfg = write(tmp_path, "lint.toml", '[tool.cfggen]\nselect = ["DN102"]\n')
     p = write(tmp_path, "a.cfg", PARTIAL)
-    assert codes(run("validate", "--concise", "--config", cfg, p)[1]) == ["DN103"]
+    assert codes(run("validate", "--concise", "--config", cfg, p)[1]) == ["DN102"]
     empty = write(tmp_path, "empty.toml", "[tool.other]\n")
     code, _, err = run("validate", "--config", empty, p)
     assert code == 2 and "has no [tool.cfggen]" in err
@@ -173,22 +174,22 @@ def test_explicit_config_file(tmp_path, capsys):
 # suppressions
 
 def test_disable_next_line_above_a_section_covers_the_whole_section(tmp_path, capsys):
-    text = PARTIAL.replace("[shortcut]", "# cfggen: disable-next-line DN202 -- partial residual on purpose\n[shortcut]")
+    text = PARTIAL.replace("[shortcut]", "# cfggen: disable-next-line DN201 -- mismatch on purpose\n[shortcut]")
     code, out, _ = run("validate", "--concise", write(tmp_path, "a.cfg", text))
-    assert code == 0 and codes(out) == ["DN103"]
+    assert code == 0 and codes(out) == ["DN102"]
 
 
 def test_disable_next_line_above_a_key_covers_that_line_only(tmp_path, capsys):
-    text = PARTIAL.replace("momentum=0.9\nmomentum=0.9", "momentum=0.9\n# cfggen: disable-next-line DN103\nmomentum=0.9")
+    text = PARTIAL.replace("momentum=0.9\nseen=64000", "momentum=0.9\n# cfggen: disable-next-line DN102\nseen=64000")
     code, out, _ = run("validate", "--concise", write(tmp_path, "a.cfg", text))
-    assert codes(out) == ["DN202"]
+    assert codes(out) == ["DN201"]
 
 
 def test_disable_enable_range_and_disable_file(tmp_path, capsys):
-    text = PARTIAL.replace("momentum=0.9\nmomentum=0.9", "; cfggen: disable duplicate-key\nmomentum=0.9\nmomentum=0.9\n"
+    text = PARTIAL.replace("momentum=0.9\nseen=64000", "; cfggen: disable unknown-key\nmomentum=0.9\nseen=64000\n"
                                                           "# cfggen: enable")
-    assert codes(run("validate", "--concise", write(tmp_path, "a.cfg", text))[1]) == ["DN202"]
-    text = PARTIAL + "# cfggen: disable-file DN202, DN103\n"
+    assert codes(run("validate", "--concise", write(tmp_path, "a.cfg", text))[1]) == ["DN201"]
+    text = PARTIAL + "# cfggen: disable-file DN201, DN102\n"
     code, out, _ = run("validate", "--concise", write(tmp_path, "b.cfg", text))
     assert code == 0 and codes(out) == []
 
@@ -248,7 +249,7 @@ def test_fix_refuses_a_round_that_makes_things_worse():
     from cfggen.lint.fix import fix_analysis
     from cfggen.lint.model import Diagnostic, Edit, Fix
     a = analyze(parse(PARTIAL, "x.cfg"), "native")
-    bad = Diagnostic("DN103", "x", line=1, fix=Fix("break it", (Edit(1, "[nett]"),)), severity="warning", name="x")
+    bad = Diagnostic("DN102", "x", line=1, fix=Fix("break it", (Edit(1, "[nett]"),)), severity="warning", name="x")
     result = fix_analysis(replace(a, findings=a.findings + (bad,)), lambda d: analyze(d, "native"))
     assert result.refused == "refused: the fixed text has 1 DN112 error(s), the original 0" and not result.changed
 

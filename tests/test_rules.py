@@ -29,6 +29,7 @@ import pytest
 from cfggen.cfg.parse import parse
 from cfggen.lint.engine import analyze
 from cfggen.lint.fix import fix_analysis
+from cfggen.lint.group import places
 from cfggen.lint.rules import BY_NAME, RULES
 from cfggen.lint.rules.DN408 import NamesInfo
 
@@ -168,8 +169,8 @@ def test_unknown_keys_match_darknets_unused_fields_on_the_corpus():
                         if m["kind"] == "unused_field")
         a = analyze(read_file(str(path)), "native", ["DN102"])
         doc = a.doc
-        mine = sorted((d.layer, doc.line_text(d.line).split("=")[0].strip()) for d in a.findings
-                      if d.layer is not None)
+        mine = sorted((layer, doc.line_text(line).split("=")[0].strip()) for d in a.findings
+                      for line, layer in places(d) if layer is not None)
         assert mine == theirs, path.name
 
 

@@ -448,20 +448,34 @@ def _feeding_layer_size(ed: Editor, doc: Document, layers, head, classes: int, h
 # ------------------------------------------------------------------------------------------------
 # verification
 
+# a partial residual (DN202, a warning) is a design choice when written, a mistake when an edit makes it
+BLOCKING = ("DN202",)
+
+
+def _blocking(findings):
+    """(code, layer, finding) of every error place, merged findings expanded (cfggen.lint.group)."""
+    from cfggen.lint.group import places
+    for d in findings:
+        if d.severity == "error" or d.code in BLOCKING:
+            for _, layer in places(d):
+                yield d.code, layer, d
+
+
 def error_keys(findings) -> Counter:
     """Error findings as a multiset of (code, layer): comparable across an edit that shifts lines."""
-    return Counter((d.code, d.layer) for d in findings if d.severity == "error")
+    return Counter((code, layer) for code, layer, _ in _blocking(findings))
 
 
 def new_errors(before, after) -> list:
     """Error findings in ``after`` that ``before`` did not have (by code and layer)."""
     extra = error_keys(after) - error_keys(before)
     out = []
-    for d in after:
-        key = (d.code, d.layer)
-        if d.severity == "error" and extra.get(key, 0) > 0:
+    for code, layer, d in _blocking(after):
+        key = (code, layer)
+        if extra.get(key, 0) > 0:
             extra[key] -= 1
-            out.append(d)
+            if d not in out:
+                out.append(d)
     return out
 
 

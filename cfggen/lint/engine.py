@@ -16,6 +16,7 @@ from cfggen.ir.build import Plan, infer, plan
 from cfggen.ir.model import Network
 from cfggen.ir.sizes import training_sizes
 from cfggen.lint import suppress
+from cfggen.lint.group import group
 from cfggen.lint.model import Diagnostic
 from cfggen.lint.rules import RULES
 from cfggen.lint.rules._base import RuleContext
@@ -101,6 +102,7 @@ def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | 
     if any(d.layer is None for d in merged):
         merged = _with_layers(doc, merged)
     merged.sort(key=Diagnostic.sort_key)
+    merged = group(merged)   # one finding per fact and per cause (cfggen/lint/group.py)
     return Analysis(doc.path, doc, p, net, tuple(merged), extra)
 
 

@@ -79,7 +79,8 @@ def format_text(report: Report) -> str:
             snip = snippet(lines, d.line, d.col, _width(lines, d))
             if snip:
                 out.append(snip)
-            for line, what in d.related:
+            # merged places are listed in the message already; JSON and SARIF carry every one of them
+            for line, what in d.related[:d.extra.get("own_related", len(d.related))]:
                 out.append(f"      = line {line}: {what}")
             if d.hint:
                 out.append(f"      = hint: {d.hint}")

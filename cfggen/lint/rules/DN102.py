@@ -4,8 +4,16 @@
 "Unused field" and goes on with the default; in `[net]` it says nothing at all, so `subdivision=16`
 (for `subdivisions`) or `mosiac=1` train with the defaults and nobody notices. The Hank.ai fork
 rejects every unused key. Keys of another layer type (`mask` in `[region]`, `uc_normalizer` in
-`[yolo]`) are reported too. Keys that only pjreddie/darknet reads (`[net] random`, `center`, ...)
-are warnings. Sections darknet does not recognise are left to DN101.
+`[yolo]`, `classes=`/`anchors=` in `[net]`) are reported too, without a did-you-mean (they are not
+typos). Sections darknet does not recognise are left to DN101.
+
+*Severity*: an error when the key is a near-miss of a key this section reads and that key is not
+set (`subdivision=16`, `mosiac=1`): the intended setting silently keeps its default, so darknet
+trains something other than the file says. Everything else is a warning, because darknet builds
+and trains exactly the same network with or without the line: keys of another section type (often
+metadata that repeats the heads, or `uc_normalizer` as AlexeyAB's own cfgs carry), keys no darknet
+reads (`seen=`: darknet takes it from the `.weights` file), keys only pjreddie/darknet reads
+(`[net] random`, `center`, ...), and near-misses whose key is set as well.
 
 **FAIL**
     [net]
@@ -68,14 +76,20 @@ def _finding(section, opt, known, is_net):
         extra = _LEGACY_NET[key]
         return at_option(CODE, f"[net] {key}= is read only by pjreddie/darknet; AlexeyAB's darknet ignores it",
                          opt, severity="warning", hint=extra or "remove it")
+    owners = [o for o in _OWNERS.get(key, []) if o != where]
+    if owners:
+        # a real key of another section type (metadata such as classes= in [net], uc_normalizer= of
+        # [Gaussian_yolo] in [yolo]): no did-you-mean, it is not a typo; darknet builds the same network
+        return at_option(CODE, f"{where} does not read {key}=: {effect} ({key}= is read in "
+                         f"{', '.join(owners[:3])})", opt, severity="warning", hint=f"delete {key}= if it is "
+                         f"only a note; darknet takes it from {owners[0]} sections")
     guess = suggest(key, known)
     if guess is None and not is_net:
         guess = suggest(key, COMMON_KEYS)
-    owners = [o for o in _OWNERS.get(key, []) if o != where]
-    if guess is not None:
-        hint = f"did you mean {guess}=?"
-    elif owners:
-        hint = f"{key}= is read in {', '.join(owners[:3])}, not in {where}"
-    else:
-        hint = f"see the reference for the keys {where} reads"
-    return at_option(CODE, f"{where} does not read {key}=: {effect}", opt, hint=hint)
+    if guess is not None and section.get(guess) is None:
+        # a near-miss of a key this section reads, and that key is not set: the intended setting is lost
+        return at_option(CODE, f"{where} does not read {key}=: {effect}, so {guess}= keeps its default", opt,
+                         hint=f"did you mean {guess}=?")
+    hint = f"{guess}= is set too; delete {key}=" if guess is not None else f"delete it, or see the reference for " \
+        f"the keys {where} reads"
+    return at_option(CODE, f"{where} does not read {key}=: {effect}", opt, severity="warning", hint=hint)

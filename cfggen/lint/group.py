@@ -1,0 +1,136 @@
+"""One finding per fact per file, one finding per cause.
+
+Two steps run once over a file's findings, after suppressions (so a suppression comment still
+works on its own line or section) and before the report:
+
+1. ``absorb``: when one finding explains another, only the explaining one is kept. ``ABSORBS`` is
+   the table: (winner, loser, relation), e.g. an unknown section (DN101) is not also a dead layer
+   (DN214), a trailing comma in ``steps=`` (DN111) is not also a steps/scales count (DN118).
+2. ``merge``: the same rule saying the same thing in many places (``activation=silu`` in 134 layers,
+   the same partial residual in every CSP block) becomes one finding at the first place, whose
+   message ends "… and 133 more layers: 54, 67, …" and whose ``related`` lists every other place
+   (JSON ``related``, SARIF ``relatedLocations``). "The same thing" is the message with its layer
+   and line numbers taken out, unless the rule module defines ``fact(d)`` (e.g. DN202: every
+   channel-only shortcut of a file is one design choice). Safe fixes of the merged findings are
+   merged too, so ``--fix`` still fixes every place.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Callable, Iterable
+
+from cfggen.lint.model import Diagnostic, Fix
+
+_PLACE = re.compile(r"\b(layers?|lines?) -?\d+(?:'s)?|\blayer -?\d+|\(layer -?\d+\)")
+SHOWN = 8   # places listed in the message; `related` has all of them
+
+
+def _lines(d: Diagnostic) -> set[int]:
+    return {d.line} | {line for line, _ in d.related}
+
+
+def same_layer(winner: Diagnostic, loser: Diagnostic) -> bool:
+    return winner.layer is not None and winner.layer == loser.layer
+
+
+def same_line(winner: Diagnostic, loser: Diagnostic) -> bool:
+    return winner.line == loser.line
+
+
+def touches(winner: Diagnostic, loser: Diagnostic) -> bool:
+    """The loser is at, or points to, the winner's line."""
+    return winner.line in _lines(loser)
+
+
+def covers(winner: Diagnostic, loser: Diagnostic) -> bool:
+    """The winner says it stands for the loser's line (``extra["covers"]``: a file-level note)."""
+    return loser.line in winner.extra.get("covers", ())
+
+
+# (winner, loser, relation): the loser is a consequence of the winner and is dropped
+ABSORBS: tuple[tuple[str, str, Callable[[Diagnostic, Diagnostic], bool]], ...] = (
+    ("DN101", "DN214", same_layer),      # an unknown section is an empty layer: of course nothing reads it
+    ("DN111", "DN118", touches),         # steps=a,b, has "3" steps: the trailing comma is the cause
+    ("DN107", "DN401", touches),         # steps=4e5 read as 4: the bad value explains the order
+    ("DN107", "DN403", touches),
+    ("DN107", "DN402", touches),
+    ("DN107", "DN303", same_line),      # anchors=10,13  16,30: the missing comma is why the count is off
+    ("DN203", "DN219", touches),         # the route that breaks at a non-multiple size (DN203 names the cause)
+    ("DN201", "DN219", touches),
+    ("DN120", "DN108", covers),         # a file written for another reader: one note (DN120) instead
+    ("DN120", "DN101", covers),
+    ("DN120", "DN214", covers),
+    ("DN120", "DN102", covers),
+)
+
+
+def absorb(found: list[Diagnostic]) -> list[Diagnostic]:
+    by_code: dict[str, list[Diagnostic]] = {}
+    for d in found:
+        by_code.setdefault(d.code, []).append(d)
+    dropped: set[int] = set()
+    for winner, loser, related in ABSORBS:
+        if winner in by_code and loser in by_code:
+            for w in by_code[winner]:
+                for d in by_code[loser]:
+                    if id(d) not in dropped and related(w, d):
+                        dropped.add(id(d))
+    return [d for d in found if id(d) not in dropped] if dropped else found
+
+
+def _fact(d: Diagnostic, facts: dict) -> tuple:
+    own = facts.get(d.code)
+    key = own(d) if own is not None else None
+    if key is None:
+        key = (_PLACE.sub("#", d.message), _PLACE.sub("#", d.hint or ""))
+    return (d.code, d.severity, d.size is None, d.fix is not None and d.fix.safe, key)
+
+
+def merge(found: Iterable[Diagnostic], facts: dict | None = None) -> list[Diagnostic]:
+    """Merge findings of one file that state the same fact; ``found`` is sorted, the first place wins."""
+    facts = facts or {}
+    groups: dict[tuple, list[Diagnostic]] = {}
+    order: list[tuple] = []
+    for d in found:
+        key = _fact(d, facts)
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(d)
+    return [_one(groups[k]) for k in order]
+
+
+def _one(members: list[Diagnostic]) -> Diagnostic:
+    first = members[0]
+    others = members[1:]
+    if not others:
+        return first
+    in_layers = all(d.layer is not None for d in others)
+    places = [str(d.layer) if in_layers else str(d.line) for d in others]
+    unit = ("layer" if in_layers else "line") + ("s" * (len(others) > 1))
+    listed = ", ".join(places[:SHOWN]) + (", …" if len(places) > SHOWN else "")
+    message = f"{first.message} … and {len(others)} more {unit}: {listed}"
+    also = tuple((d.line, f"layer {d.layer}: the same finding" if d.layer is not None else "the same finding")
+                 for d in others)
+    fix = first.fix
+    if fix is not None and fix.safe:
+        edits = tuple(e for d in members for e in d.fix.edits)
+        if len({e.line for e in edits}) == len(edits):
+            fix = Fix(fix.description, edits, True)
+    extra = dict(first.extra)
+    extra["own_related"] = len(first.related)
+    extra["same"] = tuple((d.line, d.layer) for d in others)
+    return replace(first, message=message, related=first.related + also, fix=fix, extra=extra)
+
+
+def places(d: Diagnostic) -> tuple[tuple[int, int | None], ...]:
+    """Every (line, layer) a finding stands for: its own place first, then the merged ones."""
+    return ((d.line, d.layer),) + tuple(d.extra.get("same", ()))
+
+
+def group(found: list[Diagnostic]) -> list[Diagnostic]:
+    """``absorb`` then ``merge``, with each rule's own ``fact`` (found sorted by position)."""
+    from cfggen.lint.rules import RULES
+    facts = {code: rule.fact for code, rule in RULES.items() if hasattr(rule, "fact")}
+    return merge(absorb(found), facts)
