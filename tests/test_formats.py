@@ -33,7 +33,7 @@ def test_text_format_line_and_snippet():
     out = FORMATTERS["text"](_report())
     lines = out.splitlines()
     assert lines[0] == ("cfg/tiny.cfg:5:1: error: [net] does not read subdivision=: darknet ignores it silently "
-                        "([net] keys are never checked) [DN102 unknown-key]")
+                        "([net] keys are never checked), so subdivisions= keeps its default [DN102 unknown-key]")
     assert lines[1] == "    5 | subdivision=16"
     assert lines[2] == "      | ^~~~~~~~~~~~~~"
     assert "      = hint: did you mean subdivisions=?" in lines
@@ -44,8 +44,8 @@ def test_text_format_line_and_snippet():
 def test_github_format_exact_lines():
     out = FORMATTERS["github"](_report()).splitlines()
     assert out[0] == ("::error file=cfg/tiny.cfg,line=5,endLine=5,col=1,endColumn=15,title=DN102 unknown-key::"
-                      "[net] does not read subdivision=: darknet ignores it silently ([net] keys are never checked)"
-                      "%0Ahint: did you mean subdivisions=?")
+                      "[net] does not read subdivision=: darknet ignores it silently ([net] keys are never checked), "
+                      "so subdivisions= keeps its default%0Ahint: did you mean subdivisions=?")
     assert out[1] == ("::error file=cfg/tiny.cfg,line=16,endLine=16,col=1,endColumn=10,"
                       "title=DN301 head-filters-mismatch::[yolo] expects 18 input channels (3 anchors x (classes 1 + 5)) "
                       "but the previous layer gives 255; darknet exits 'filters= in the [convolutional]-layer doesn't "
@@ -62,12 +62,12 @@ def test_github_escaping_matches_actions_core():
 
 
 def test_github_levels_and_notices():
-    text = "[net]\nwidth=32\nheight=32\nchannels=3\nletter_box=1\nmosaic=1\nmomentum=0.9\nmomentum=0.9\n"
+    text = "[net]\nwidth=32\nheight=32\nchannels=3\nletter_box=1\nmosaic=1\nmomentum=0.9\nseen=1\n"
     r = _report(text)
     r.notices.append("setup.cfg: skipped: not a darknet network cfg")
     lines = FORMATTERS["github"](r).splitlines()
     assert lines[0].startswith("::notice file=cfg/tiny.cfg,line=5,") and "title=DN406 letterbox-mosaic::" in lines[0]
-    assert lines[1].startswith("::warning file=cfg/tiny.cfg,line=8,") and "title=DN103 duplicate-key::" in lines[1]
+    assert lines[1].startswith("::warning file=cfg/tiny.cfg,line=8,") and "title=DN102 unknown-key::" in lines[1]
     assert lines[2] == "::notice::setup.cfg: skipped: not a darknet network cfg"
 
 

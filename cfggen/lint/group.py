@@ -106,7 +106,8 @@ def _one(members: list[Diagnostic]) -> Diagnostic:
     others = members[1:]
     if not others:
         return first
-    in_layers = all(d.layer is not None for d in others)
+    layers = [d.layer for d in members]
+    in_layers = None not in layers and len(set(layers)) == len(layers)
     places = [str(d.layer) if in_layers else str(d.line) for d in others]
     unit = ("layer" if in_layers else "line") + ("s" * (len(others) > 1))
     listed = ", ".join(places[:SHOWN]) + (", …" if len(places) > SHOWN else "")

@@ -5,7 +5,8 @@
 (for `subdivisions`) or `mosiac=1` train with the defaults and nobody notices. The Hank.ai fork
 rejects every unused key. Keys of another layer type (`mask` in `[region]`, `uc_normalizer` in
 `[yolo]`, `classes=`/`anchors=` in `[net]`) are reported too, without a did-you-mean (they are not
-typos). Sections darknet does not recognise are left to DN101.
+typos). Sections darknet does not recognise are left to DN101, `key=` lines
+without a value (darknet drops them before any lookup) to DN104.
 
 *Severity*: an error when the key is a near-miss of a key this section reads and that key is not
 set (`subdivision=16`, `mosiac=1`): the intended setting silently keeps its default, so darknet
@@ -59,7 +60,7 @@ def check(ctx: RuleContext):
             continue  # an unknown section: DN101
         is_net = known is NET_TYPES
         for opt in section.options:
-            if opt.form == "noeq" or opt.key in known or opt.line in f.conflict_lines:
+            if opt.form != "ok" or opt.key in known or opt.line in f.conflict_lines:
                 continue  # a line without '=' is DN105's
             yield _finding(section, opt, known, is_net)
 

@@ -2,8 +2,12 @@
 
 *Why*: darknet's lookup returns the first occurrence: later ones are ignored (reported as "Unused
 field" in layers, silently in `[net]`). Usually the later line is the edit that was meant to take
-effect. Identical duplicates are only warnings. A `[net]` with both the "Testing" and the
+effect. A `[net]` with both the "Testing" and the
 "Training" `batch=`/`subdivisions=` lines active is DN405's, not reported here twice.
+
+*Severity*: an error when the two values differ: the file says one thing and darknet uses the
+other. A duplicate with the same value is info: darknet builds exactly what the file says, the
+line is only clutter.
 
 **FAIL**
     [convolutional]
@@ -53,7 +57,7 @@ def check(ctx: RuleContext):
                                 hint=f"delete line {prev.line}")
             elif prev.value == opt.value:
                 yield at_option(CODE, f"{opt.text} repeats line {prev.line}: darknet reads only the first", opt,
-                                severity="warning", related=((prev.line, f"first {prev.key} in {where}"),),
+                                severity="info", related=((prev.line, f"first {prev.key} in {where}"),),
                                 hint="delete the repeated line")
             else:
                 yield at_option(CODE, f"{opt.text} is ignored: darknet uses the first {prev.text} (line {prev.line})",

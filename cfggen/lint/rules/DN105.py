@@ -2,7 +2,13 @@
 
 *Why*: darknet stores the line as a key with no value: a lookup of that key finds it, returns
 "not found" and the default is used; as darknet deletes every space, `batch_normalize 1` becomes
-the unknown key `batch_normalize1`. A stray word (a note typed without `#`) is the other usual cause.
+the unknown key `batch_normalize1`. A stray word (a note typed without `#`, such as `Training` in
+`[net]`) is the other usual cause.
+
+*Severity*: an error when the line looks like a setting (`batch_normalize 1`, `mosaic: 1`, a key
+the section reads, or a near-miss of one): the setting is lost and the default is used. A warning
+for a stray word that is no key and has no value: darknet stores a key nothing looks up, so the
+network is the same with or without the line.
 
 **FAIL**
     [convolutional]
@@ -22,6 +28,7 @@ from cfggen.lint.rules._base import RuleContext, at_option, facts, suggest
 CODE, NAME, SEVERITY, SCOPE = "DN105", "missing-equals", "error", "file"
 SUMMARY = "option line without '=' (darknet uses the default)"
 
+_WORD = re.compile(r"[A-Za-z_][A-Za-z_.!?-]*")
 _SPLIT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*[:\s]\s*(\S.*?)\s*$")
 
 
@@ -34,10 +41,33 @@ def check(ctx: RuleContext):
                 continue
             raw = ctx.doc.line_text(opt.line)
             hint = "write key=value, or start a note with '#'"
+            severity = ""
             m = _SPLIT.match(raw.lstrip("\ufeff"))
+            key = None
             if m:
                 key = m.group(1) if m.group(1) in known else suggest(m.group(1), known) if known else None
                 if key:
                     hint = f"did you mean {key}={m.group(2).replace(' ', '')}?"
-            yield at_option(CODE, f"'{raw.strip()[:40]}' has no '=': darknet reads it as a key "
-                            f"'{opt.key[:40]}' without a value and ignores it", opt, hint=hint)
+            if key is None and _stray_note(raw, known):
+                severity = "warning"
+                hint = "start a note with '#' (darknet reads only whole-line comments)"
+            shown = _cut(raw.strip())
+            yield at_option(CODE, f"'{shown}' has no '=': darknet reads it as a key '{_cut(opt.key)}' without a value "
+                            "and ignores it", opt, severity=severity, hint=hint)
+
+
+def _cut(text: str, width: int = 40) -> str:
+    """A quote of at most ``width`` characters, marked with '…' when it was cut."""
+    return text if len(text) <= width else text[:width] + "…"
+
+
+def _stray_note(raw: str, known) -> bool:
+    """Words without a digit, none of them a key the section reads (or a near-miss): a note, not a setting."""
+    text = raw.strip().lstrip("\ufeff")
+    if any(ch.isdigit() for ch in text) or "=" in text:
+        return False
+    first = _WORD.match(text)
+    if first is None:
+        return False
+    word = first.group(0)
+    return word not in known and (not known or suggest(word, known) is None)

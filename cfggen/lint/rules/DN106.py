@@ -2,9 +2,14 @@
 
 *Why*: darknet has no inline comments: it deletes the spaces and keeps the rest, so
 `activation=leaky # x` becomes `leaky#x`, an unknown activation, and darknet silently uses ReLU
-(an error). Numbers survive (`atoi`/`atof` stop at `#`: a warning), but a comment with commas after
+(an error). Numbers survive (`atoi`/`atof` stop at `#`), but a comment with commas after
 `layers=`/`from=` (or `anchors=` of `[region]`/`[Gaussian_yolo]`) adds list entries
 (`layers=-1,-4 # a, b` routes absolute layer 0 in: an error).
+
+*Severity*: an error where darknet reads something else (a string key, a comma list that splits
+the comment); info after a number or a list that stops at `#`: darknet reads exactly the number
+written, the comment only breaks stricter readers (the Hank.ai fork, other tools); a warning for
+keys whose type cfggen does not know. The same kind of comment in many layers is one finding.
 
 **FAIL**
     [convolutional]
@@ -47,6 +52,7 @@ def check(ctx: RuleContext):
                 what = "anchor values" if opt.key == "anchors" else "layer indices (0 = absolute layer 0)"
                 effect = f"darknet splits the comment at its commas and reads extra {what} from it"
             elif typ in ("i", "f", "l"):
+                severity = "info"
                 effect = f"darknet still reads {head or 'nothing (0)'} because the number ends at '#', but the value is '{opt.value}'"
             else:
                 effect = f"darknet reads the value '{opt.value}'"
@@ -67,3 +73,8 @@ def _fix(ctx, lines, opt) -> Fix | None:
     comment = text[hash_at:].rstrip(" \t")
     eol = lines[opt.line - 1].eol or "\n"
     return Fix("move the inline comment to its own line", (Edit(opt.line, f"{indent}{comment}{eol}{value_part}"),))
+
+
+def fact(d) -> tuple | None:
+    """Comments after numbers are one fact per file (info); the others are grouped by their message."""
+    return ("after-a-number",) if d.severity == "info" else None
