@@ -322,7 +322,9 @@ def _route(ctx: Ctx, k: dict) -> Out:
         parts = ", ".join(f"layer {s.index} is {s.output.w}x{s.output.h}" for s in mismatch)
         raise Fault("DN203", f"[route] concatenates maps of different sizes: layer {first.index} is "
                     f"{first.output.w}x{first.output.h}, {parts}; darknet zeroes the route "
-                    "(and exits when training resizes)", key="layers", output=out)
+                    "(and exits when training resizes)", key="layers", output=out,
+                    hint="check layers= (one may point one block off); if the maps differ only at some input "
+                    "sizes, use sizes that are a multiple of the network's total stride")
     return out
 
 

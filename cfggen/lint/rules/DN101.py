@@ -10,6 +10,10 @@ network loads with an empty output. Section names are case-sensitive (`[Yolo]` i
 **PASS**
     [convolutional]
 
+*Severity*: an error: darknet builds a different network (an empty layer where the file has one).
+A file written for another reader (`[implicit_add]` of YOLOR-style PyTorch cfgs, pjreddie's
+`[deconvolutional]`) gets one file-level note (DN120) instead of one error per section.
+
 *Fix safety*: not fixable automatically (the intended type is a guess).
 """
 from __future__ import annotations
@@ -20,6 +24,7 @@ from cfggen.lint.rules._base import RuleContext, diag
 CODE, NAME, SEVERITY, SCOPE = "DN101", "unknown-section", "error", "file"
 SUMMARY = "section type darknet does not recognise"
 
+_HEADS = ("[yolo]", "[Gaussian_yolo]", "[region]", "[detection]")
 _KNOWN = sorted(set(LAYERS) | {"[net]", "[network]"})
 
 # Sections other darknet dialects and cfg readers know, which AlexeyAB's parser does not (reference §1.6).
@@ -54,5 +59,11 @@ def check(ctx: RuleContext):
                 hint = f"did you mean {guess}?"
             else:
                 hint = "see `cfggen rules DN101` for the section names darknet knows"
-            yield diag(CODE, f"unknown section {what}{extra}: darknet inserts an empty layer (layer "
-                       f"{sec.index}) and the network breaks after it", sec, layer=sec.index, hint=hint)
+            last = sec.index == len(ctx.plan.items) - 1
+            head = guess in _HEADS or any(w in sec.header.lower() for w in ("yolo", "region", "detection"))
+            effect = ("the network loads and this head is lost" if head else
+                      "the network loads and its output is lost" if last else
+                      "a layer that reads it gets an empty input (darknet exits at the next one that needs an "
+                      "image)")
+            yield diag(CODE, f"unknown section {what}{extra}: darknet prints 'Type not recognized' and inserts an "
+                       f"all-zero layer (layer {sec.index}); {effect}", sec, layer=sec.index, hint=hint)

@@ -1,9 +1,14 @@
 """anchors-count: `anchors` does not supply exactly 2*num values.
 
-*Why*: darknet reads the first 2*num values; missing ones stay 0.5 pixels (useless anchors, silently)
-and an odd count leaves the last anchor's height at 0.5. Extra values are ignored by [yolo] and
+*Why*: darknet reads the first 2*num values; missing ones stay 0.5 (pixels for [yolo], grid cells
+for [region], whose anchors are in units of the output grid: useless anchors, silently) and an odd
+count leaves the last anchor's height at 0.5. Extra values are ignored by [yolo] and
 [region] (a warning here: usually `num` was not updated), but [Gaussian_yolo] writes them past its
 table (memory corruption).
+
+*Severity*: an error when values are missing or [Gaussian_yolo] overflows: darknet trains with
+anchors the file does not give. Extra values for [yolo]/[region] are a warning: darknet uses the
+first 2*num exactly as written and ignores the rest.
 
 **FAIL**
     [yolo]
@@ -29,9 +34,10 @@ def check(ctx: RuleContext):
         if layer.type not in ("yolo", "gaussian_yolo", "region"):
             continue
         num, text = layer.conf["num"], layer.conf["anchors"]
+        unit = "grid cells" if layer.type == "region" else "pixels"   # [region] anchors are in grid cells
         want = 2 * num
         if text is None:
-            yield diag(CODE, f"no anchors= but num={num}: every anchor is 0.5x0.5 pixels", layer.section,
+            yield diag(CODE, f"no anchors= but num={num}: every anchor is 0.5x0.5 {unit}", layer.section,
                        layer=layer.index, hint=f"give {want} values (w,h pairs)")
             continue
         head = text.split("#", 1)[0] if layer.type == "yolo" else text
@@ -39,7 +45,7 @@ def check(ctx: RuleContext):
         if have == want:
             continue
         if have < want:
-            msg = f"anchors= has {have} values but num={num} needs {want}: the missing ones are 0.5 pixels"
+            msg = f"anchors= has {have} values but num={num} needs {want}: the missing ones are 0.5 {unit}"
         elif layer.type == "gaussian_yolo":
             msg = (f"anchors= has {have} values but num={num} needs {want}: [Gaussian_yolo] writes the extra ones "
                    "past its anchor table (memory corruption)")

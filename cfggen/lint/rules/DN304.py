@@ -3,7 +3,13 @@
 *Why*: each anchor is meant for one scale. An anchor listed in no head is never trained; an anchor in
 two heads (or twice in one mask) predicts the same box shape on two scales. Darknet reports neither.
 The published enet-coco.cfg has `mask=3,4,5` and `mask=1,2,3`: anchor 0 unused, anchor 3 shared (a
-typo inherited from yolov3-tiny; `0,1,2` was meant).
+typo inherited from yolov3-tiny; `0,1,2` was meant). When one mask moved to a different run of
+anchors covers every anchor exactly once, that is the one finding, with the mask to use. Masks
+that slide on purpose (`0,1,2` / `1,2,3` / `2,3,4` / `3,4,5`: distinct runs of consecutive anchors
+of one length, together covering every anchor) are not reported.
+
+*Severity*: a warning. Darknet trains what the masks say (an unused anchor is never trained, a
+shared one is trained twice); the network works, but is rarely what was meant.
 
 **FAIL**
     [yolo]
@@ -38,11 +44,26 @@ def check(ctx: RuleContext):
     num = heads[-1].conf["num"]
     if any(h.conf["num"] != num for h in heads) or num <= 0 or num > MAX_ANCHORS:
         return  # num differs between heads or is absurd: DN303/DN302/DN306 say more than coverage could
-    users: dict[int, list] = {}
-    for h in heads:
-        mask = int_list(h.conf["mask"], stop_at_hash=True) if h.conf["mask"] is not None else list(range(num))
-        for m in mask:
-            users.setdefault(m, []).append(h)
+    masks = [_mask(h, num) for h in heads]
+    if _sliding(masks, num):
+        return
+    shift = _shifted(masks, num)
+    if shift is not None:
+        k, new = shift
+        h = heads[k]
+        line, col = at(h.section, "mask")
+        cover = _cover(masks, num)
+        unused = [a for a in range(num) if not cover.get(a)]
+        shared = [a for a in range(num) if len(cover.get(a, ())) > 1]
+        yield Diagnostic(CODE, f"mask={','.join(map(str, masks[k]))} of layer {h.index} looks shifted: "
+                         f"{_list('anchor', unused)} {_be(unused)} used by no head and {_list('anchor', shared)} "
+                         f"{_be(shared)} shared; with mask={','.join(map(str, new))} every anchor is used once",
+                         line=line, col=col, layer=h.index,
+                         related=tuple((at(o.section, "mask")[0], f"mask of layer {o.index}")
+                                       for o in heads if o is not h),
+                         hint=f"mask={','.join(map(str, new))}")
+        return
+    users = _cover(masks, num, heads)
     for a in range(num):
         hs = users.get(a, [])
         if len(hs) > 1:
@@ -64,3 +85,57 @@ def check(ctx: RuleContext):
                          line=line, col=col, layer=last.index,
                          related=tuple((at(h.section, "mask")[0], f"mask of layer {h.index}") for h in heads[:-1]),
                          hint="masks of all heads together should list every anchor index once")
+
+
+def _mask(head, num: int) -> list[int]:
+    m = head.conf["mask"]
+    return int_list(m, stop_at_hash=True) if m is not None else list(range(num))
+
+
+def _cover(masks, num: int, heads=None) -> dict[int, list]:
+    """anchor -> the heads (or mask indices) that use it, in order."""
+    users: dict[int, list] = {}
+    for k, mask in enumerate(masks):
+        for m in mask:
+            users.setdefault(m, []).append(heads[k] if heads is not None else k)
+    return users
+
+
+def _exact(masks, num: int) -> bool:
+    flat = sorted(m for mask in masks for m in mask)
+    return flat == list(range(num))
+
+
+def _run(mask) -> bool:
+    return bool(mask) and all(b == a + 1 for a, b in zip(mask, mask[1:]))
+
+
+def _sliding(masks, num: int) -> bool:
+    """Distinct runs of consecutive anchors, all of one length, overlapping, together covering every anchor."""
+    if len(masks) < 2 or not all(_run(m) for m in masks) or len({len(m) for m in masks}) != 1:
+        return False
+    starts = [m[0] for m in masks]
+    if len(set(starts)) != len(starts) or _exact(masks, num):
+        return False
+    return set(range(num)) == {a for m in masks for a in m}
+
+
+def _shifted(masks, num: int) -> tuple[int, list[int]] | None:
+    """(head, new mask) when moving one mask by a constant makes every anchor used exactly once."""
+    if _exact(masks, num):
+        return None
+    for d in sorted(range(-num + 1, num), key=abs):
+        for k in reversed(range(len(masks))):   # ties: the later head, usually the copied one
+            mask = masks[k]
+            new = [m + d for m in mask]
+            if d and all(0 <= m < num for m in new) and _exact(masks[:k] + [new] + masks[k + 1:], num):
+                return k, new
+    return None
+
+
+def _list(word: str, idx: list[int]) -> str:
+    return f"{word}{'s' * (len(idx) > 1)} {', '.join(map(str, idx))}"
+
+
+def _be(idx: list[int]) -> str:
+    return "are" if len(idx) > 1 else "is"

@@ -1,10 +1,14 @@
 """steps-order: learning-rate `steps` out of order or beyond `max_batches`.
 
 *Why*: with `policy=steps` darknet walks `steps` from the left and stops at the first step larger
-than the current iteration, so a list that is not increasing applies its later drops late or
-together with an earlier one; a step beyond `max_batches` never happens (usually `max_batches` was
+than the current iteration (multiplying the scales of every step it passes), so a decreasing
+list applies its later drop late, and equal steps drop together; a step beyond `max_batches` never happens (usually `max_batches` was
 lowered for a small dataset and `steps` kept), and `burn_in` longer than `max_batches` never
 reaches the full learning rate. darknet checks none of this.
+
+*Severity*: an error for a decreasing list (a drop happens at another iteration than written); a
+warning for equal steps (darknet does what the file says: both drops at once), for steps beyond
+`max_batches` and for a `burn_in` longer than training (the schedule is cut short as written).
 
 **FAIL**
     [net]
@@ -40,10 +44,17 @@ def check(ctx: RuleContext):
     if conf["policy"] == "steps" and steps_opt is not None and steps_opt.value:
         steps = int_list(steps_opt.value, stop_at_hash=True)
         for i in range(1, len(steps)):
-            if steps[i] <= steps[i - 1]:
+            if steps[i] < steps[i - 1]:
                 yield at_option(CODE, f"steps={steps_opt.value} is not increasing ({steps[i - 1]} then {steps[i]}): "
-                                "darknet stops at the first step above the iteration, so later drops come late",
-                                steps_opt, value=True, hint="list the steps in increasing order")
+                                f"darknet stops at the first step above the iteration, so the drop at {steps[i]} "
+                                f"comes only at {steps[i - 1]}", steps_opt, value=True,
+                                hint="list the steps in increasing order")
+                break
+            if steps[i] == steps[i - 1]:
+                yield at_option(CODE, f"steps={steps_opt.value} repeats {steps[i]}: both drops happen together at "
+                                f"iteration {steps[i]}", steps_opt, value=True, severity="warning",
+                                hint="one step with the product of the two scales says the same; or was another "
+                                "step meant?")
                 break
         if mb > 0:
             beyond = [s for s in steps if s > mb]

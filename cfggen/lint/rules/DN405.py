@@ -2,9 +2,13 @@
 
 *Why*: stock cfgs ship with a `# Testing` block (`batch=1`, `subdivisions=1`) and a `# Training`
 block (`batch=64`, `subdivisions=16`), one of them commented out. With both active darknet reads the
-first `batch=` (1): training runs with one image per iteration (darknet exits when images per
-iteration are 1, and with subdivisions it silently trains with tiny batches). Inference is not
-affected (darknet forces batch 1 there), which is why it goes unnoticed.
+first `batch=` (1): with the Testing `subdivisions=1` first too, one image per iteration, and
+darknet's `train_detector` stops at the start ("You set incorrect value batch=1 for Training");
+with another `subdivisions=` first, it trains with that tiny batch. Inference is not affected
+(darknet forces batch 1 there), which is why it goes unnoticed.
+
+*Severity*: an error: training does not run, or runs with another batch than the Training block
+says.
 
 **FAIL**
     [net]
@@ -61,7 +65,12 @@ def check(ctx):
     if len(subs) > 1:
         related.append((subs[1].line, f"subdivisions={subs[1].value}, ignored"))
     first = batches[0]
+    sub = atoi(subs[0].value) if subs else 1
+    if sub == 1:
+        effect = ("training stops at the start ('You set incorrect value batch=1 for Training') instead of "
+                  f"using batch={train.value}")
+    else:
+        effect = f"training runs with batch={first.value} (subdivisions={sub}) instead of batch={train.value}"
     yield Diagnostic(CODE, f"batch= appears {len(batches)} times in [net] and darknet reads the first (batch="
-                     f"{first.value}): training runs with {first.value} image{'s' * (atoi(first.value) != 1)} per "
-                     f"iteration instead of {train.value}", line=first.line, col=first.col, related=tuple(related),
+                     f"{first.value}): {effect}", line=first.line, col=first.col, related=tuple(related),
                      hint="comment out the '# Testing' batch= and subdivisions= lines for training")

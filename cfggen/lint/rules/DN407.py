@@ -5,7 +5,11 @@
 ignored silently (warnings; the Hank.ai fork rejects them): `steps`/`scales` without
 `policy=steps`/`sgdr`, `step` without `step`/`sigmoid`, `scale` without `step`, `gamma` without
 `exp`/`sigmoid`, `B1`/`B2`/`eps` without `adam=1`. A schedule written for another policy is
-usually a sign that `policy=` was changed by mistake.
+usually a sign that `policy=` was changed by mistake. All the keys one policy ignores are one
+finding (`steps=` and `scales=` of a `policy=poly` cfg).
+
+*Severity*: an error when darknet exits or divides by zero at the start of training; a warning for
+ignored keys: darknet trains with the policy the file names, the leftover keys change nothing.
 
 **FAIL**
     [net]
@@ -50,15 +54,22 @@ def check(ctx):
     if policy == "step" and conf["step"] == 0 and net.get("step") is not None:
         yield at_option(CODE, "step=0 with policy=step: darknet divides by zero when training starts",
                         net.get("step"), value=True, related=related, hint="step is the interval between drops")
-    for key, policies in _READ_BY.items():
-        opt = net.get(key)
-        if opt is not None and policy not in policies:
-            yield at_option(CODE, f"{key}= is ignored with policy={policy} (read only by policy="
-                            f"{'/'.join(policies)})", opt, severity="warning", related=related,
-                            hint=f"delete {key}=, or set the policy that uses it")
+    ignored = [(net.get(key), policies) for key, policies in _READ_BY.items()
+               if net.get(key) is not None and policy not in policies]
+    if ignored:
+        # one schedule written for another policy is one finding (steps= and scales= together)
+        (first, policies), rest = ignored[0], ignored[1:]
+        keys = [o.key + "=" for o, _ in ignored]
+        users = list(dict.fromkeys(p for _, ps in ignored for p in ps))
+        yield at_option(CODE, f"{', '.join(keys)} {'are' if len(keys) > 1 else 'is'} ignored with policy={policy} "
+                        f"(read only by policy={'/'.join(users)})", first, severity="warning",
+                        related=related + tuple((o.line, f"{o.key}={o.value}, ignored too") for o, _ in rest),
+                        hint=f"delete {' and '.join(keys)}, or set the policy that uses {'them' if rest else 'it'}")
     if not conf["adam"]:
-        for key in ("B1", "B2", "eps"):
-            opt = net.get(key)
-            if opt is not None:
-                yield at_option(CODE, f"{key}= is ignored without adam=1", opt, severity="warning",
-                                hint=f"delete {key}=, or set adam=1")
+        unused = [net.get(key) for key in ("B1", "B2", "eps") if net.get(key) is not None]
+        if unused:
+            keys = [o.key + "=" for o in unused]
+            yield at_option(CODE, f"{', '.join(keys)} {'are' if len(keys) > 1 else 'is'} ignored without adam=1",
+                            unused[0], severity="warning",
+                            related=tuple((o.line, f"{o.key}={o.value}, ignored too") for o in unused[1:]),
+                            hint=f"delete {' and '.join(keys)}, or set adam=1")
