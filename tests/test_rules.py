@@ -134,9 +134,13 @@ def test_rule_module_is_documented(code):
     rule = RULES[code]
     doc = inspect.cleandoc(rule.__doc__ or "")
     assert doc.startswith(f"{rule.NAME}: "), code
-    for part in ("*Why*", "**FAIL**", "**PASS**", "*Fix safety*"):
+    for part in ("*Why*", "*Severity*", "**FAIL**", "**PASS**", "*Fix safety*"):
         assert part in doc, (code, part)
-    assert doc.index("**FAIL**") < doc.index("**PASS**") < doc.index("*Fix safety*")
+    assert doc.index("*Why*") < doc.index("*Severity*") < doc.index("**FAIL**") < doc.index("**PASS**") \
+        < doc.index("*Fix safety*")
+    # the severity paragraph names the default level and says why
+    severity = doc[doc.index("*Severity*"):doc.index("**FAIL**")]
+    assert {"error": "error", "warning": "warning", "info": "info"}[rule.SEVERITY] in severity.lower(), code
     assert re.fullmatch(r"DN[1-5]\d\d", code) and rule.CODE == code
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.NAME)
     assert rule.SEVERITY in ("error", "warning", "info")

@@ -2,17 +2,17 @@
 
 *Why*: darknet prints "Type not recognized", inserts an all-zero layer and carries on; the next
 spatial layer then dies with "Layer before ... must output image", or, if the section is last, the
-network loads with an empty output. Section names are case-sensitive (`[Yolo]` is unknown, and
-`[Gaussian_yolo]` needs its capital G); a second `[net]` is unknown too.
+network loads and its output (a head: that head) is lost. Section names are case-sensitive
+(`[Yolo]` is unknown, and `[Gaussian_yolo]` needs its capital G); a second `[net]` is unknown too.
+
+*Severity*: an error: darknet builds a different network (an empty layer where the file has one).
+A file written for another reader (`[implicit_add]` of YOLOR-style PyTorch cfgs, pjreddie's
+`[deconvolutional]`) gets one file-level note (DN120) instead of one error per section.
 
 **FAIL**
     [convolutinal]
 **PASS**
     [convolutional]
-
-*Severity*: an error: darknet builds a different network (an empty layer where the file has one).
-A file written for another reader (`[implicit_add]` of YOLOR-style PyTorch cfgs, pjreddie's
-`[deconvolutional]`) gets one file-level note (DN120) instead of one error per section.
 
 *Fix safety*: not fixable automatically (the intended type is a guess).
 """

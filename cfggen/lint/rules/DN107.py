@@ -7,6 +7,9 @@ or `{{ filters }}` are 0. Blanks are deleted before reading, so `anchors=61,45 6
 comma) reads the anchor 4561. A `from=` of `[sam]`/`[scale_channels]` takes one layer: `from=-1,-2`
 silently uses only -1. The Hank.ai fork rejects non-numeric values.
 
+*Severity*: an error: darknet reads another number than the file shows (0 or a prefix), silently. A
+warning where the number read is the one written but the text is not (`filters=64.0`).
+
 **FAIL**
     [convolutional]
     filters=[(classes+5)*3]

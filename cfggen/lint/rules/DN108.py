@@ -4,6 +4,10 @@
 network trains and runs with a different activation: `Leaky`, `LEAKY`, `silu`, `sigmoid`,
 `identity`, `none` all become ReLU. (`leaky # note` is DN106.) The Hank.ai fork rejects them.
 
+*Severity*: an error: darknet trains and runs with ReLU instead of the activation the file names. A
+file that uses `silu` in most layers is written for a PyTorch reader: one DN120 note stands for
+these findings.
+
 **FAIL**
     [convolutional]
     activation=silu

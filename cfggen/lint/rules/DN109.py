@@ -4,6 +4,8 @@
 segmentation fault and no message. Usual causes: a pasted fragment, a note typed without `#`, a key
 meant for `[net]` put above it. (Merge-conflict markers, before `[net]` or anywhere else, are DN117.)
 
+*Severity*: an error: darknet crashes (segmentation fault) while reading the file.
+
 **FAIL**
     batch=64
     [net]

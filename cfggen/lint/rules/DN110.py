@@ -4,6 +4,8 @@
 first line is no longer a section header but an option before any section: darknet crashes with a
 segmentation fault. Editors on Windows add it silently.
 
+*Severity*: an error: darknet crashes (segmentation fault) while reading the file.
+
 **FAIL**
     \\ufeff[net]
 **PASS**

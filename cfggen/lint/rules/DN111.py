@@ -4,6 +4,9 @@
 absolute layer 0 in as a third input, `from=-3,` adds layer 0, and `mask=0,1,2,` adds anchor 0 (the
 filters check then fails). The file looks right and the network is silently different.
 
+*Severity*: an error: darknet builds a different network (an extra input, anchor or step of 0) than
+the file seems to say.
+
 **FAIL**
     [route]
     layers=-1,-4,

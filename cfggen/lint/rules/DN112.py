@@ -2,6 +2,8 @@
 
 *Why*: darknet requires the first section to be `[net]` (or `[network]`) and exits otherwise.
 
+*Severity*: an error: darknet cannot build the network (it exits on the first section).
+
 **FAIL**
     [convolutional]
     filters=16

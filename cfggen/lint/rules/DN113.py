@@ -2,6 +2,8 @@
 
 *Why*: without `width`, `height` and `channels` (or `inputs`) darknet exits 'No input parameters supplied'.
 
+*Severity*: an error: darknet exits ('No input parameters supplied').
+
 **FAIL**
     [net]
     batch=1

@@ -2,6 +2,8 @@
 
 *Why*: an empty file (or one with only comments) makes darknet exit 'Config file has no sections'.
 
+*Severity*: an error: darknet has nothing to build and exits.
+
 **FAIL**
     # empty
 **PASS**

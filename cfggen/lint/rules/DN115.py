@@ -5,6 +5,8 @@ zero: a negative value (or one so large that `atoi` saturates, e.g. `width=99999
 reads as -1) passes, and every layer shape computed from it is garbage. A product beyond 2^31-1
 overflows darknet's `inputs`.
 
+*Severity*: an error: darknet allocates a negative or overflowing input and crashes or exits.
+
 **FAIL**
     [net]
     width=-416

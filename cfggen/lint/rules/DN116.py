@@ -6,6 +6,8 @@ with plain IoU loss without a word, a misspelt `nms_kind` or `[Gaussian_yolo] yo
 default, an unknown `[cost] type` uses sse. `[shortcut] weights_type` must be none, per_feature
 (per_layer) or per_channel: anything else makes darknet exit (found while inferring shapes).
 
+*Severity*: an error: darknet exits, or silently uses another mode than the one written.
+
 **FAIL**
     [yolo]
     iou_loss=CIoU

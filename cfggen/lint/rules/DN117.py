@@ -5,6 +5,9 @@ they crash it (segmentation fault); inside a section they are unused keys, and b
 conflict are read: the first of each duplicated key wins, so the network is a mix of the two
 versions.
 
+*Severity*: an error: the file holds two versions of its lines; darknet reads the markers as keys
+and both versions, a network nobody wrote.
+
 **FAIL**
     [convolutional]
     <<<<<<< HEAD

@@ -6,6 +6,10 @@ the string, a segmentation fault at start-up (a trailing comma in `steps` does i
 values than `steps` are ignored silently (a warning). The Hank.ai fork pads missing scales with 0,
 which drops the learning rate to zero.
 
+*Severity*: an error when `scales` is short: darknet crashes at start-up. Extra values are a
+warning: darknet uses exactly the scales of the steps written and ignores the rest. A trailing comma
+in `steps=` is DN111's finding, not reported twice.
+
 **FAIL**
     [net]
     policy=steps

@@ -15,6 +15,9 @@ Suppressions are whole-line comments (darknet has no inline comments):
 
 Codes or slugs (`shortcut-channel-mismatch`) may be used; several are separated by commas.
 
+*Severity*: a warning: the comment has no effect on darknet; only the suppression it was meant to be
+is lost.
+
 **FAIL**
     # cfggen: disable-next-line DN2O2
 **PASS**

@@ -4,6 +4,9 @@
 the next, different problem at that place. Reported per code, at the comment, for rules that are
 enabled (a code switched off by `--ignore` or the configuration is not checked).
 
+*Severity*: a warning: the comment changes nothing, but it may hide a future finding of that rule;
+delete it.
+
 **FAIL**
     # cfggen: disable-next-line DN202
     [convolutional]          # nothing DN202 here

@@ -2,6 +2,9 @@
 
 *Why*: darknet asserts that every `from` layer has the previous layer's width and height: Makefile builds abort (SIGABRT), release (NDEBUG) builds add mismatched buffers silently. It often appears only at some input sizes, e.g. enet-coco.cfg at 400x400 (26x26 vs 25x25).
 
+*Severity*: an error: darknet aborts on an assertion (release builds add mismatched buffers, memory
+corruption).
+
 **FAIL**
     [maxpool]
     size=2

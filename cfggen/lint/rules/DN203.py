@@ -2,6 +2,8 @@
 
 *Why*: at parse time darknet only warns and zeroes the route's width/height (the next spatial layer then exits); at a multi-scale training resize it exits.
 
+*Severity*: an error: darknet zeroes the route's output (and exits when training resizes).
+
 **FAIL**
     [route]
     # the previous layer is 26x26, layer 36 is 52x52

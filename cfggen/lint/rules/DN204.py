@@ -2,6 +2,8 @@
 
 *Why*: with scale_wh=0 (squeeze-and-excitation) the previous layer must be 1x1xC of the `from` layer; with scale_wh=1 it must be WxHx1. darknet asserts.
 
+*Severity*: an error: darknet aborts on an assertion.
+
 **FAIL**
     [convolutional]
     filters=64

@@ -2,6 +2,8 @@
 
 *Why*: [sam] multiplies the previous layer and the `from` layer element-wise; darknet asserts that their shapes are equal.
 
+*Severity*: an error: darknet aborts on an assertion.
+
 **FAIL**
     [sam]
     from=-3

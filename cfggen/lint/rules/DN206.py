@@ -2,6 +2,8 @@
 
 *Why*: darknet makes no range check: a reference below 0 reads outside its layer array (garbage sizes or a crash).
 
+*Severity*: an error: darknet reads outside its layer array (garbage sizes or a crash).
+
 **FAIL**
     [route]
     # in layer 10: 10-40 is below 0

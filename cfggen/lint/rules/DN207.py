@@ -2,6 +2,9 @@
 
 *Why*: the referenced layer is not built yet: darknet reads an all-zero layer and something later fails.
 
+*Severity*: an error: darknet reads an all-zero layer or exits; the wiring is not what the file
+says.
+
 **FAIL**
     [route]
     # in layer 10: layer 12 is not built yet

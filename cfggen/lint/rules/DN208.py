@@ -2,6 +2,8 @@
 
 *Why*: [route] without layers= exits; [shortcut], [scale_channels], [sam] without from= and [contrastive] without yolo_layer= crash darknet with a segmentation fault.
 
+*Severity*: an error: darknet exits or crashes while parsing.
+
 **FAIL**
     [shortcut]
     activation=linear

@@ -2,6 +2,8 @@
 
 *Why*: convolutional, pooling, reorg, crop and local layers need an image; after [softmax], [cost], [gru], [detection], [contrastive] or an unrecognised section darknet exits 'Layer before ... must output image'.
 
+*Severity*: an error: darknet exits ('Layer before ... must output image').
+
 **FAIL**
     [softmax]
     

@@ -4,6 +4,8 @@
 (`[upsample] stride=0`, a kernel larger than the padded input), and the forward pass then runs over
 garbage. It often appears only at small multi-scale training sizes.
 
+*Severity*: an error: darknet exits or allocates an empty map.
+
 **FAIL**
     [convolutional]
     size=7

@@ -2,6 +2,8 @@
 
 *Why*: stride=0 in a convolutional/maxpool/reorg/local layer, groups=0 in a [route] and similar values make darknet die with SIGFPE while parsing.
 
+*Severity*: an error: darknet divides by zero (SIGFPE) or exits.
+
 **FAIL**
     [maxpool]
     size=2

@@ -2,6 +2,9 @@
 
 *Why*: darknet truncates C/groups silently: a [convolutional] with groups not dividing its input channels or filters computes garbage (C=3, groups=4 gives 0 weights); a [route] with groups not dividing an input's channels reads the wrong slice; [softmax] groups must divide its inputs (assert).
 
+*Severity*: an error: darknet computes a different (truncated) grouping, reads out of bounds or
+exits.
+
 **FAIL**
     [convolutional]
     filters=30

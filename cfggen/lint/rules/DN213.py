@@ -5,6 +5,8 @@
 [activation], [local], recurrent layers, [history], [detection], [contrastive], [implicit],
 [empty]/[silence] and unrecognised sections.
 
+*Severity*: an error: training exits at the first resize.
+
 **FAIL**
     [connected]
     output=256

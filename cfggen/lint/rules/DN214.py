@@ -6,6 +6,10 @@ not a detection head, a `[cost]`/`[contrastive]` loss or the last layer, the wor
 a `[route]` or `from=` points one layer off, or a block was left behind after editing. The layers
 that feed only the dead one are named in the message.
 
+*Severity*: a warning: darknet builds and trains the network as written; the layer only wastes time
+and weights, or hints at a wrong reference. Not reported for a section DN101 already reports (an
+unknown section is an empty layer).
+
 **FAIL**
     [convolutional]
     filters=64

@@ -5,6 +5,8 @@ dilated kernel with padding `p*d`, whose true output is `(W + 2pd - d(k-1) - 1) 
 agree only when `2p = k - 1` (an odd kernel with `pad=1`); otherwise the layer writes a map of
 another size into its buffer: silent memory corruption.
 
+*Severity*: an error: the layer writes a map of another size into its buffer (memory corruption).
+
 **FAIL**
     [convolutional]
     size=3

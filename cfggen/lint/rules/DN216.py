@@ -4,6 +4,8 @@
 the input directly, ignoring `stride_y`: the layer computes wrong values (and reads the wrong rows)
 silently on CPU, while its declared output is `H/stride_y` high.
 
+*Severity*: an error: darknet's CPU path computes wrong values silently.
+
 **FAIL**
     [convolutional]
     size=1

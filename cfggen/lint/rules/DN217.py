@@ -4,6 +4,9 @@
 `size=2, stride=1, pad=1` convolution turns a 52x52 map into 53x53, and a later `[route]` or
 `[shortcut]` with a 52x52 map then fails. Usually `pad=1` was copied from a 3x3 layer.
 
+*Severity*: a warning: darknet does what the file says (a map one pixel larger); it only breaks when
+a later layer combines it with a same-size map, which DN201/DN203 report as errors.
+
 **FAIL**
     [convolutional]
     size=2

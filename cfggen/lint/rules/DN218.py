@@ -5,6 +5,9 @@ has width and height > 1; in a network of only vector layers (rnn, gru, lstm, co
 none and it dies with SIGFPE right after printing "Total BFLOPS". This is a darknet bug, not a cfg
 mistake: the cfg is well-formed and pjreddie/darknet loads it, but AlexeyAB-based builds cannot.
 
+*Severity*: a warning: a darknet bug, not a mistake in the file; pjreddie/darknet loads the same
+cfg.
+
 **FAIL**
     [net]
     inputs=256

@@ -7,6 +7,10 @@ reported too, at the same size). Even when nothing breaks, the grid of a `[yolo]
 no longer lines up with the image (darknet only warns). Reported at the cfg's own size and at every
 multi-scale training size (`resize_step` must then be a multiple of the total stride).
 
+*Severity*: a warning: darknet runs; only the grid alignment suffers. When a route or shortcut
+breaks at that size, DN203/DN201 report the error and name this cause, and this finding is not
+repeated there.
+
 **FAIL**
     [net]
     width=400

@@ -5,6 +5,9 @@ num*(classes+coords+1), [detection] side^2*((1+coords)*num+classes) inputs. dark
 asserts for [detection]). The classic cause: `classes=` changed, `filters=` of the conv before each
 head not.
 
+*Severity*: an error: darknet exits ('filters= in the [convolutional]-layer doesn't correspond to
+classes= or mask=').
+
 **FAIL**
     [convolutional]
     filters=255

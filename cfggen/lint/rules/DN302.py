@@ -5,6 +5,8 @@ entry must be in [0, num). Darknet does not check: an entry >= num (e.g. `num=3`
 `mask=6,7,8`, or `num` forgotten) reads past the anchor table, giving garbage box sizes at inference,
 and training never assigns a box to that slot. Silent.
 
+*Severity*: an error: darknet reads an anchor outside its table (garbage boxes or a crash).
+
 **FAIL**
     [yolo]
     mask=6,7,8

@@ -4,6 +4,9 @@
 skips labels with a class id >= its own `classes`. Almost always a head missed when the class count
 was changed (`cfggen adapt` changes them all).
 
+*Severity*: an error: the heads train for different class counts; detections and the loss disagree
+with the dataset.
+
 **FAIL**
     [yolo]
     classes=80

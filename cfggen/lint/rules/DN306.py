@@ -5,6 +5,9 @@ copy, so the tables are meant to be identical. After recalculating anchors (`det
 calc_anchors`) people often paste them into one head only: the heads then train with boxes that
 do not match each other's masks, and nothing reports it.
 
+*Severity*: a warning: darknet uses each head's own table as written; it only matters when the
+tables were meant to be equal.
+
 **FAIL**
     [yolo]
     mask=3,4,5

@@ -4,6 +4,8 @@
 [region] layer only. `random=1` on an earlier head with `random=0` on the last means no
 multi-scale training at all, silently; a different non-zero value on an earlier head is ignored.
 
+*Severity*: a warning: the key changes nothing; darknet reads random= only from the last head.
+
 **FAIL**
     [yolo]
     random=1

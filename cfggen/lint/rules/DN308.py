@@ -6,6 +6,8 @@ With `leaky` the negative logits are squashed by 10, with batch norm the outputs
 per channel: the head still trains, worse, and nothing reports it. (With `new_coords=1` the
 convolution must be `logistic` instead: DN309.)
 
+*Severity*: a warning: the head still trains (worse); darknet does what the file says.
+
 **FAIL**
     [convolutional]
     batch_normalize=1

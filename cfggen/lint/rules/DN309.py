@@ -4,6 +4,8 @@
 sigmoid itself: the convolution before it must use `activation=logistic`. With `linear` (or
 anything else) the box offsets, objectness and class scores are unbounded; darknet does not check.
 
+*Severity*: an error: new_coords=1 decodes outputs that the conv did not squash: boxes are wrong.
+
 **FAIL**
     [convolutional]
     filters=255

@@ -4,6 +4,8 @@
 number of values (commas before the first `#`, plus one) differs from `classes`. Usually
 `classes` was changed and the counts were copied from another dataset.
 
+*Severity*: an error: darknet exits at the start of training.
+
 **FAIL**
     [yolo]
     classes=3

@@ -4,6 +4,9 @@
 layer's channels are split evenly between the head's anchors. AlexeyAB's darknet only prints a
 warning when they do not divide; the Hank.ai fork exits.
 
+*Severity*: a warning where AlexeyAB darknet only prints a warning and splits the channels as it
+can; an error where the reference points at no earlier layer.
+
 **FAIL**
     [convolutional]
     filters=100

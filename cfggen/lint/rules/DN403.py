@@ -5,6 +5,9 @@ and `steps` kept from the cfg it was copied from, the learning rate drops early 
 training runs at the final, smallest rate (the opposite mistake, steps beyond `max_batches`, is
 DN401). Only drops count (`scales` below 1); warm-up steps that raise the rate are ignored.
 
+*Severity*: a warning: darknet follows the schedule as written; whether the steps are stale is a
+judgement, not darknet's behaviour.
+
 **FAIL**
     [net]
     max_batches=100400

@@ -5,6 +5,9 @@ with `mini_batch * subdivisions` images per iteration: `batch=64, subdivisions=2
 and `subdivisions` larger than `batch` gives a mini-batch of 0, raised to 1. `subdivisions=0`
 divides by zero while parsing (an error).
 
+*Severity*: a warning: darknet trains with a slightly smaller batch than written; `subdivisions=0`
+is an error (division by zero).
+
 **FAIL**
     [net]
     batch=64

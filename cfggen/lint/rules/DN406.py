@@ -5,6 +5,8 @@ them, exit at the first training data load with "letter_box=1 & mosaic=1 - isn't
 builds combine the two (the stock scaled-YOLOv4 cfgs use both). An info note: check which darknet
 trains the cfg.
 
+*Severity*: info: only older darknet builds exit; current ones do what the file says.
+
 **FAIL**
     [net]
     letter_box=1

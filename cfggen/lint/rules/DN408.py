@@ -5,6 +5,9 @@ names the way darknet does (one per line, empty lines included) and compares the
 of every detection head, and with `classes=` of the .data file. darknet only notices during
 training with `-map`, and at test time it may index past the names list.
 
+*Severity*: an error: darknet trains or detects with a class count that does not match the dataset's
+names.
+
 **FAIL**
     [yolo]
     classes=80      # obj.names has 3 lines

@@ -5,6 +5,9 @@ GPU-trained model) every relu6 layer outputs zeros, silently. GPU builds are cor
 cfgs with relu6 (EfficientNet-Lite, MobileNet ports) work for their authors. Reported once per
 file, at the first relu6, with the number of layers affected.
 
+*Severity*: a warning: correct on GPU builds, which is how such cfgs are used; CPU inference outputs
+zeros.
+
 **FAIL**
     [convolutional]
     activation=relu6

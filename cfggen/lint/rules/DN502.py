@@ -6,6 +6,8 @@ generic element-wise routine with no case for swish, mish, hard_mish and normali
 returns 0 for every element, on CPU and GPU ([scale_channels]/[sam] print a note for swish/mish).
 [shortcut] handles swish and mish itself, but not hard_mish or normalize_channels*.
 
+*Severity*: an error: darknet outputs zeros for that layer on every build.
+
 **FAIL**
     [activation]
     activation=mish
