@@ -48,10 +48,25 @@ def covers(winner: Diagnostic, loser: Diagnostic) -> bool:
     return loser.line in winner.extra.get("covers", ())
 
 
+def empty_mask(winner: Diagnostic, loser: Diagnostic) -> bool:
+    """An empty ``mask=`` (the head uses every anchor) explains that head's anchor coverage."""
+    return winner.message.startswith("mask=") and winner.layer is not None and winner.layer == loser.layer
+
+
+def lost_head(winner: Diagnostic, loser: Diagnostic) -> bool:
+    """A head darknet does not recognise takes its anchors with it: coverage is not judged then."""
+    return bool(winner.extra.get("head"))
+
+
 # (winner, loser, relation): the loser is a consequence of the winner and is dropped
 ABSORBS: tuple[tuple[str, str, Callable[[Diagnostic, Diagnostic], bool]], ...] = (
     ("DN101", "DN214", same_layer),      # an unknown section is an empty layer: of course nothing reads it
     ("DN111", "DN118", touches),         # steps=a,b, has "3" steps: the trailing comma is the cause
+    ("DN111", "DN401", touches),         # ... and a step at 0, out of order
+    ("DN111", "DN403", touches),
+    ("DN111", "DN304", same_layer),      # mask=0,1,2, adds anchor 0 twice
+    ("DN104", "DN304", empty_mask),      # mask= empty: the head uses every anchor
+    ("DN101", "DN304", lost_head),       # [Yolo]: the head is lost, and its anchors with it
     ("DN107", "DN401", touches),         # steps=4e5 read as 4: the bad value explains the order
     ("DN107", "DN403", touches),
     ("DN107", "DN402", touches),

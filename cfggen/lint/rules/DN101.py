@@ -66,4 +66,5 @@ def check(ctx: RuleContext):
                       "a layer that reads it gets an empty input (darknet exits at the next one that needs an "
                       "image)")
             yield diag(CODE, f"unknown section {what}{extra}: darknet prints 'Type not recognized' and inserts an "
-                       f"all-zero layer (layer {sec.index}); {effect}", sec, layer=sec.index, hint=hint)
+                       f"all-zero layer (layer {sec.index}); {effect}", sec, layer=sec.index, hint=hint,
+                       extra={"head": head})

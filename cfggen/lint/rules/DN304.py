@@ -64,17 +64,21 @@ def check(ctx: RuleContext):
                          hint=f"mask={','.join(map(str, new))}")
         return
     users = _cover(masks, num, heads)
+    pairs: dict[tuple[int, int], list[int]] = {}      # (first head, second head) -> the anchors they share
     for a in range(num):
         hs = users.get(a, [])
         if len(hs) > 1:
-            first, second = hs[0], hs[1]
-            line, col = at(second.section, "mask")
-            where = (f"layers {first.index} and {second.index}" if first is not second
-                     else f"layer {first.index}'s mask twice")
-            yield Diagnostic(CODE, f"anchor {a} is used by {where}: it predicts the same box shape twice",
-                             line=line, col=col, layer=second.index,
-                             related=((at(first.section, "mask")[0], f"mask of layer {first.index}"),),
-                             hint="give each anchor index to exactly one head")
+            pairs.setdefault((hs[0].index, hs[1].index), []).append(a)
+    by_index = {h.index: h for h in heads}
+    for (i, j), shared in pairs.items():
+        first, second = by_index[i], by_index[j]
+        line, col = at(second.section, "mask")
+        where = f"layers {i} and {j}" if i != j else f"layer {i}'s mask twice"
+        yield Diagnostic(CODE, f"{_list('anchor', shared)} {_be(shared)} used by {where}: "
+                         f"{'it predicts' if len(shared) == 1 else 'they predict'} the same box shape twice",
+                         line=line, col=col, layer=j,
+                         related=((at(first.section, "mask")[0], f"mask of layer {i}"),),
+                         hint="give each anchor index to exactly one head")
     unused = [a for a in range(num) if a not in users]
     if unused:
         last = heads[-1]
