@@ -57,5 +57,8 @@ def test_anchor_coverage_names_both_layers():
             "[route]\nlayers=-3\n\n" + head.format("1,2,3"))
     a = analyze_text(text, sizes="native")
     msgs = sorted(d.message for d in a.findings if d.code == "DN304")
-    assert msgs == ["anchor 0 of num=6 is used by no [yolo] head: never trained",
-                    "anchor 3 is used by layers 1 and 4: it predicts the same box shape twice"]
+    # one cause (a mask shifted by one), one finding that names both layers and the mask to use
+    assert msgs == ["mask=1,2,3 of layer 4 looks shifted: anchor 0 is used by no head and anchor 3 is shared; "
+                    "with mask=0,1,2 every anchor is used once"]
+    (d,) = [d for d in a.findings if d.code == "DN304"]
+    assert d.layer == 4 and [line for line, _ in d.related] == [12] and d.hint == "mask=0,1,2"

@@ -16,6 +16,7 @@ works on its own line or section) and before the report:
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 from typing import Callable, Iterable
@@ -64,7 +65,6 @@ ABSORBS: tuple[tuple[str, str, Callable[[Diagnostic, Diagnostic], bool]], ...] =
     ("DN111", "DN118", touches),         # steps=a,b, has "3" steps: the trailing comma is the cause
     ("DN111", "DN401", touches),         # ... and a step at 0, out of order
     ("DN111", "DN403", touches),
-    ("DN111", "DN304", same_layer),      # mask=0,1,2, adds anchor 0 twice
     ("DN104", "DN304", empty_mask),      # mask= empty: the head uses every anchor
     ("DN101", "DN304", lost_head),       # [Yolo]: the head is lost, and its anchors with it
     ("DN107", "DN401", touches),         # steps=4e5 read as 4: the bad value explains the order
@@ -147,6 +147,13 @@ def places(d: Diagnostic) -> tuple[tuple[int, int | None], ...]:
 
 def group(found: list[Diagnostic]) -> list[Diagnostic]:
     """``absorb`` then ``merge``, with each rule's own ``fact`` (found sorted by position)."""
+    if len(found) < 2:
+        return found
+    return merge(absorb(found), _facts())
+
+
+@functools.lru_cache(maxsize=1)
+def _facts() -> dict:
+    """code -> the rule's own ``fact(d)``, for the rules that define one."""
     from cfggen.lint.rules import RULES
-    facts = {code: rule.fact for code, rule in RULES.items() if hasattr(rule, "fact")}
-    return merge(absorb(found), facts)
+    return {code: rule.fact for code, rule in RULES.items() if hasattr(rule, "fact")}
