@@ -10,8 +10,8 @@ works on its own line or section) and before the report:
    the same partial residual in every CSP block) becomes one finding at the first place, whose
    message ends "… and 133 more layers: 54, 67, …" and whose ``related`` lists every other place
    (JSON ``related``, SARIF ``relatedLocations``). "The same thing" is the message with its layer
-   and line numbers taken out, unless the rule module defines ``fact(d)`` (e.g. DN202: every
-   channel-only shortcut of a file is one design choice). Safe fixes of the merged findings are
+   and line numbers taken out (the first place's hint is kept), unless the rule module defines
+   ``fact(d)`` (e.g. DN202: every channel-only shortcut of a file is one design choice). Safe fixes of the merged findings are
    merged too, so ``--fix`` still fixes every place.
 """
 from __future__ import annotations
@@ -49,6 +49,15 @@ def covers(winner: Diagnostic, loser: Diagnostic) -> bool:
     return loser.line in winner.extra.get("covers", ())
 
 
+def breaks_here(winner: Diagnostic, loser: Diagnostic) -> bool:
+    """The layer a non-multiple input size breaks (DN219's ``extra["breaks"]``) is the winner's layer."""
+    return winner.layer is not None and loser.extra.get("breaks") == winner.layer
+
+
+# the loser's hint says how to remove the winner's cause: the winner keeps it
+CARRY_HINT = frozenset({("DN203", "DN219"), ("DN201", "DN219")})
+
+
 def empty_mask(winner: Diagnostic, loser: Diagnostic) -> bool:
     """An empty ``mask=`` (the head uses every anchor) explains that head's anchor coverage."""
     return winner.message.startswith("mask=") and winner.layer is not None and winner.layer == loser.layer
@@ -71,8 +80,8 @@ ABSORBS: tuple[tuple[str, str, Callable[[Diagnostic, Diagnostic], bool]], ...] =
     ("DN107", "DN403", touches),
     ("DN107", "DN402", touches),
     ("DN107", "DN303", same_line),      # anchors=10,13  16,30: the missing comma is why the count is off
-    ("DN203", "DN219", touches),         # the route that breaks at a non-multiple size (DN203 names the cause)
-    ("DN201", "DN219", touches),
+    ("DN203", "DN219", breaks_here),     # the route that breaks at a non-multiple size: its hint names the cause
+    ("DN201", "DN219", breaks_here),
     ("DN120", "DN108", covers),         # a file written for another reader: one note (DN120) instead
     ("DN120", "DN101", covers),
     ("DN120", "DN214", covers),
@@ -85,20 +94,25 @@ def absorb(found: list[Diagnostic]) -> list[Diagnostic]:
     for d in found:
         by_code.setdefault(d.code, []).append(d)
     dropped: set[int] = set()
+    hints: dict[int, str] = {}
     for winner, loser, related in ABSORBS:
         if winner in by_code and loser in by_code:
             for w in by_code[winner]:
                 for d in by_code[loser]:
                     if id(d) not in dropped and related(w, d):
                         dropped.add(id(d))
-    return [d for d in found if id(d) not in dropped] if dropped else found
+                        if (winner, loser) in CARRY_HINT and d.hint and id(w) not in hints:
+                            hints[id(w)] = f"{w.hint}; here: {d.hint}" if w.hint else d.hint
+    if not dropped:
+        return found
+    return [replace(d, hint=hints[id(d)]) if id(d) in hints else d for d in found if id(d) not in dropped]
 
 
 def _fact(d: Diagnostic, facts: dict) -> tuple:
     own = facts.get(d.code)
     key = own(d) if own is not None else None
     if key is None:
-        key = (_PLACE.sub("#", d.message), _PLACE.sub("#", d.hint or ""))
+        key = _PLACE.sub("#", d.message)
     return (d.code, d.severity, d.size is None, d.fix is not None and d.fix.safe, key)
 
 

@@ -2,8 +2,8 @@
 
 *Why*: each stride-2 layer rounds an odd map up, so a 400x400 input reaches the 32x-downsampled
 level as 13x13 instead of 12.5x12.5, and an `[upsample]` back to 26x26 then meets the 25x25 map it is
-routed or added to: darknet zeroes the `[route]` or aborts on the `[shortcut]` (those findings are
-reported too, at the same size). Even when nothing breaks, the grid of a `[yolo]`/`[region]` head
+routed or added to: darknet zeroes the `[route]` or aborts on the `[shortcut]` (then that error,
+DN203/DN201, is the one finding, with the size to use in its hint). Even when nothing breaks, the grid of a `[yolo]`/`[region]` head
 no longer lines up with the image (darknet only warns). Reported at the cfg's own size and at every
 multi-scale training size (`resize_step` must then be a multiple of the total stride).
 
@@ -144,7 +144,8 @@ def check(ctx: RuleContext):
         msg = (f"multi-scale training resizes the network to {w}x{h}, not a multiple of its total stride {total}: "
                + "; ".join(parts))
         hint = f"make resize_step= (and width/height) multiples of {total}"
-    yield Diagnostic(CODE, msg, line=line, col=col, size=ctx.size, related=related, hint=hint)
+    yield Diagnostic(CODE, msg, line=line, col=col, size=ctx.size, related=related, hint=hint,
+                     extra={"breaks": broken[0].index} if broken is not None else {})
 
 
 def _near(v: int, s: int) -> int:
