@@ -15,6 +15,8 @@ and trains exactly the same network with or without the line: keys of another se
 metadata that repeats the heads, or `uc_normalizer` as AlexeyAB's own cfgs carry), keys no darknet
 reads (`seen=`: darknet takes it from the `.weights` file), keys only pjreddie/darknet reads
 (`[net] random`, `center`, ...), and near-misses whose key is set as well.
+The same unused key with the same effect in several layers (`uc_normalizer=` in every `[yolo]`) is
+one finding at the first, listing the other layers.
 
 **FAIL**
     [net]

@@ -9,6 +9,8 @@ silently uses only -1. The Hank.ai fork rejects non-numeric values.
 
 *Severity*: an error: darknet reads another number than the file shows (0 or a prefix), silently. A
 warning where the number read is the one written but the text is not (`filters=64.0`).
+The same misread value in several sections (one anchors line pasted into every head) is one finding
+at the first, listing the others.
 
 **FAIL**
     [convolutional]

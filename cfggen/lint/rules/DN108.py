@@ -7,6 +7,7 @@ network trains and runs with a different activation: `Leaky`, `LEAKY`, `silu`, `
 *Severity*: an error: darknet trains and runs with ReLU instead of the activation the file names. A
 file that uses `silu` in most layers is written for a PyTorch reader: one DN120 note stands for
 these findings.
+The same unknown activation in several layers is one finding at the first, listing the others.
 
 **FAIL**
     [convolutional]

@@ -78,11 +78,12 @@ def check(ctx: RuleContext):
         if not secs and not everywhere:
             continue
         marks = used if secs else everywhere
-        parts, does, covers = [], [], set()
+        parts, does, covers, places = [], [], set(), []
         for name, opts in marks.items():
             parts.append(f"activation={name} in {len(opts)} layer{'s' * (len(opts) > 1)}")
             does.append(f"runs {name} as ReLU (darknet's name is {ACTIVATIONS[name][1]})")
             covers.update(o.line for o in opts)
+            places.extend((o.line, f"activation={name}") for o in opts)
         kinds = sorted({s.header for s in secs})
         if secs:
             parts.append(", ".join(f"{k} x{sum(s.header == k for s in secs)}" for k in kinds))
@@ -90,8 +91,9 @@ def check(ctx: RuleContext):
             for s in secs:
                 covers.add(s.line)
                 covers.update(o.line for o in s.options)
-        shown = sorted(covers)[:3]
+                places.append((s.line, s.header))
+        places.sort()
         yield Diagnostic(CODE, f"this file is written for {who} ({'; '.join(parts)}): AlexeyAB darknet "
                          f"{' and '.join(does)}; the per-line findings about these are folded into this note",
-                         line=1, col=1, related=tuple((n, "for example here") for n in shown), hint="use the reader the file was written for, or replace these for "
-                         "darknet", extra={"covers": frozenset(covers)})
+                         line=1, col=1, related=tuple(places), hint="use the reader the file was written for, or replace these for "
+                         "darknet", extra={"covers": frozenset(covers), "own_related": 3})

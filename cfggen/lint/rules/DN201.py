@@ -4,6 +4,8 @@
 
 *Severity*: an error: darknet aborts on an assertion (release builds add mismatched buffers, memory
 corruption).
+The same mismatch in several layers (one input size, one pattern repeated) is one finding at the
+first, listing the others.
 
 **FAIL**
     [maxpool]

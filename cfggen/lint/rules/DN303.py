@@ -9,6 +9,8 @@ table (memory corruption).
 *Severity*: an error when values are missing or [Gaussian_yolo] overflows: darknet trains with
 anchors the file does not give. Extra values for [yolo]/[region] are a warning: darknet uses the
 first 2*num exactly as written and ignores the rest.
+The same count mismatch in several heads is one finding at the first, listing the others; when a
+missing comma (DN107) on the same line is the cause, only DN107 is reported.
 
 **FAIL**
     [yolo]
