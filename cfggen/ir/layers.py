@@ -353,10 +353,10 @@ def _shortcut(ctx: Ctx, k: dict) -> Out:
                         f"{w}x{h}x{c}; the maps differ in size and darknet aborts (assert)", key="from",
                         output=out, fatal=False)
         if sc != c:
-            part = (f"only the first {c} of layer {src.index}'s {sc} channels to the previous layer's {c}"
-                    if sc > c else f"layer {src.index}'s {sc} channels to only the first {sc} of the previous "
-                    f"layer's {c}")
-            ctx.note("DN202", f"[shortcut] adds {part} ({sw}x{sh}): a partial residual; intended?", key="from",
+            part = (f"only the first {c} of the {sc} channels of layer {src.index} ({sw}x{sh}x{sc}) to the previous "
+                    f"layer's {w}x{h}x{c}" if sc > c else f"the {sc} channels of layer {src.index} ({sw}x{sh}x{sc}) "
+                    f"to only the first {sc} of the previous layer's {w}x{h}x{c}")
+            ctx.note("DN202", f"[shortcut] adds {part}: a partial residual; intended?", key="from",
                      hint="if intended, put '# cfggen: disable-next-line DN202' above the [shortcut] line; "
                      "otherwise make the channel counts equal")
     return out
