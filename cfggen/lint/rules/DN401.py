@@ -9,6 +9,8 @@ reaches the full learning rate. darknet checks none of this.
 *Severity*: an error for a decreasing list (a drop happens at another iteration than written); a
 warning for equal steps (darknet does what the file says: both drops at once), for steps beyond
 `max_batches` and for a `burn_in` longer than training (the schedule is cut short as written).
+When the steps are out of order only because darknet misreads them (`steps=4e5,4.5e5` reads 4,4:
+DN107) or because of a trailing comma (DN111), that finding is the one reported.
 
 **FAIL**
     [net]

@@ -7,6 +7,8 @@ DN401). Only drops count (`scales` below 1); warm-up steps that raise the rate a
 
 *Severity*: a warning: darknet follows the schedule as written; whether the steps are stale is a
 judgement, not darknet's behaviour.
+When the steps look stale only because darknet misreads them (DN107) or a trailing comma adds a step
+at 0 (DN111), that finding is the one reported.
 
 **FAIL**
     [net]
