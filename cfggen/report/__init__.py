@@ -80,8 +80,11 @@ def format_text(report: Report) -> str:
             if snip:
                 out.append(snip)
             # merged places are listed in the message already; JSON and SARIF carry every one of them
-            for line, what in d.related[:d.extra.get("own_related", len(d.related))]:
+            shown = d.extra.get("own_related", len(d.related))
+            for line, what in d.related[:shown]:
                 out.append(f"      = line {line}: {what}")
+            if "same" not in d.extra and len(d.related) > shown:
+                out.append(f"      = … and {len(d.related) - shown} more lines (all in --format json/sarif)")
             if d.hint:
                 out.append(f"      = hint: {d.hint}")
             if d.fix is not None and d.fix.safe:

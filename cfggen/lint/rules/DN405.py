@@ -3,7 +3,8 @@
 *Why*: stock cfgs ship with a `# Testing` block (`batch=1`, `subdivisions=1`) and a `# Training`
 block (`batch=64`, `subdivisions=16`), one of them commented out. With both active darknet reads the
 first `batch=` (1): with the Testing `subdivisions=1` first too, one image per iteration, and
-darknet's `train_detector` stops at the start ("You set incorrect value batch=1 for Training");
+darknet's `train_detector` stops at the start ("Error: You set incorrect value batch=1 for
+Training!", then `getchar()` waits for a key; builds that replaced it with `error()` exit);
 with another `subdivisions=` first, it trains with that tiny batch. Inference is not affected
 (darknet forces batch 1 there), which is why it goes unnoticed.
 
@@ -67,8 +68,8 @@ def check(ctx):
     first = batches[0]
     sub = atoi(subs[0].value) if subs else 1
     if sub == 1:
-        effect = ("training stops at the start ('You set incorrect value batch=1 for Training') instead of "
-                  f"using batch={train.value}")
+        effect = ("training stops at the start ('You set incorrect value batch=1 for Training!': darknet waits "
+                  f"for a key press, newer builds exit) instead of using batch={train.value}")
     else:
         effect = f"training runs with batch={first.value} (subdivisions={sub}) instead of batch={train.value}"
     yield Diagnostic(CODE, f"batch= appears {len(batches)} times in [net] and darknet reads the first (batch="
