@@ -71,6 +71,7 @@ def lost_head(winner: Diagnostic, loser: Diagnostic) -> bool:
 # (winner, loser, relation): the loser is a consequence of the winner and is dropped
 ABSORBS: tuple[tuple[str, str, Callable[[Diagnostic, Diagnostic], bool]], ...] = (
     ("DN101", "DN214", same_layer),      # an unknown section is an empty layer: of course nothing reads it
+    ("DN101", "DN213", same_layer),      # ... and it cannot be resized
     ("DN111", "DN118", touches),         # steps=a,b, has "3" steps: the trailing comma is the cause
     ("DN111", "DN401", touches),         # ... and a step at 0, out of order
     ("DN111", "DN403", touches),
@@ -85,6 +86,7 @@ ABSORBS: tuple[tuple[str, str, Callable[[Diagnostic, Diagnostic], bool]], ...] =
     ("DN120", "DN108", covers),         # a file written for another reader: one note (DN120) instead
     ("DN120", "DN101", covers),
     ("DN120", "DN214", covers),
+    ("DN120", "DN213", covers),
     ("DN120", "DN102", covers),
 )
 

@@ -6,6 +6,8 @@
 [empty]/[silence] and unrecognised sections.
 
 *Severity*: an error: training exits at the first resize.
+All such layers of a file are one finding at the first (one `random=` causes them all), listing
+the others; a section DN101 reports (unknown, so not resizable either) is left to DN101.
 
 **FAIL**
     [connected]
@@ -44,3 +46,8 @@ def check(ctx: RuleContext):
                              "network: darknet exits at the first iteration", line=line, col=col,
                              layer=layer.index, related=((hline, f"random= of layer {head.index}"),),
                              hint="set random=0 in the last detection layer, or replace this layer")
+
+
+def fact(d) -> tuple:
+    """Every layer multi-scale training cannot resize is one fact: random= is on (the first is reported)."""
+    return ("random-resize",)
