@@ -104,3 +104,37 @@ def test_suppressing_every_place_leaves_no_finding():
     text = path.read_text().replace("\n[shortcut]\n", "\n# cfggen: disable-next-line DN202\n[shortcut]\n")
     a = analyze(parse(text, "x.cfg"))
     assert [d.code for d in a.findings] == []
+
+
+# ------------------------------------------------------------------------------------------------
+# cfggen.lint.group on its own
+
+def test_merge_keeps_different_facts_apart_and_lists_the_places():
+    from cfggen.lint.group import merge, places
+    from cfggen.lint.model import Diagnostic
+    d = [Diagnostic("DN108", "activation=silu is not known", line=10, layer=0, severity="error"),
+         Diagnostic("DN108", "activation=Mish is not known", line=20, layer=1, severity="error"),
+         Diagnostic("DN108", "activation=silu is not known", line=30, layer=2, severity="error"),
+         Diagnostic("DN108", "activation=silu is not known", line=40, layer=3, severity="warning")]
+    out = merge(d)
+    assert [(x.line, x.severity) for x in out] == [(10, "error"), (20, "error"), (40, "warning")]
+    assert out[0].message.endswith("… and 1 more layer: 2") and places(out[0]) == ((10, 0), (30, 2))
+    assert out[1] is d[1] and places(out[1]) == ((20, 1),)
+
+
+def test_merge_ignores_layer_and_line_numbers_only():
+    from cfggen.lint.group import merge
+    from cfggen.lint.model import Diagnostic
+    a = Diagnostic("DN214", "the output of layer 3 [convolutional] is never used", line=5, layer=3)
+    b = Diagnostic("DN214", "the output of layer 9 [convolutional] is never used", line=50, layer=9)
+    c = Diagnostic("DN214", "the output of layer 12 [maxpool] is never used", line=70, layer=12)
+    assert [x.line for x in merge([a, b, c])] == [5, 70]
+
+
+def test_absorb_drops_only_the_consequence_it_names():
+    from cfggen.lint.group import absorb
+    from cfggen.lint.model import Diagnostic
+    unknown = Diagnostic("DN101", "unknown section [Yolo]", line=12, layer=3)
+    dead = Diagnostic("DN214", "the output of layer 3 is never used", line=12, layer=3)
+    other = Diagnostic("DN214", "the output of layer 5 is never used", line=30, layer=5)
+    assert absorb([unknown, dead, other]) == [unknown, other]

@@ -11,8 +11,11 @@ works on its own line or section) and before the report:
    message ends "… and 133 more layers: 54, 67, …" and whose ``related`` lists every other place
    (JSON ``related``, SARIF ``relatedLocations``). "The same thing" is the message with its layer
    and line numbers taken out (the first place's hint is kept), unless the rule module defines
-   ``fact(d)`` (e.g. DN202: every channel-only shortcut of a file is one design choice). Safe fixes of the merged findings are
-   merged too, so ``--fix`` still fixes every place.
+   ``fact(d)`` (e.g. DN202: every channel-only shortcut of a file is one design choice). Safe fixes
+   of the merged findings are merged too, so ``--fix`` still fixes every place.
+
+Findings at different input sizes, of different severities, or with and without a safe fix are
+never merged. ``places(d)`` gives back every place a finding stands for (for tools that count).
 """
 from __future__ import annotations
 
@@ -54,10 +57,6 @@ def breaks_here(winner: Diagnostic, loser: Diagnostic) -> bool:
     return winner.layer is not None and loser.extra.get("breaks") == winner.layer
 
 
-# the loser's hint says how to remove the winner's cause: the winner keeps it
-CARRY_HINT = frozenset({("DN203", "DN219"), ("DN201", "DN219")})
-
-
 def empty_mask(winner: Diagnostic, loser: Diagnostic) -> bool:
     """An empty ``mask=`` (the head uses every anchor) explains that head's anchor coverage."""
     return winner.message.startswith("mask=") and winner.layer is not None and winner.layer == loser.layer
@@ -89,6 +88,9 @@ ABSORBS: tuple[tuple[str, str, Callable[[Diagnostic, Diagnostic], bool]], ...] =
     ("DN120", "DN213", covers),
     ("DN120", "DN102", covers),
 )
+
+# the loser's hint says how to remove the winner's cause: the winner keeps it
+CARRY_HINT = frozenset({("DN203", "DN219"), ("DN201", "DN219")})
 
 
 def absorb(found: list[Diagnostic]) -> list[Diagnostic]:
