@@ -3,7 +3,7 @@
 *Why*: darknet's CPU activation switch has no case for relu6: on a CPU build (or CPU inference of a
 GPU-trained model) every relu6 layer outputs zeros, silently. GPU builds are correct, which is why
 cfgs with relu6 (EfficientNet-Lite, MobileNet ports) work for their authors. Reported once per
-file, at the first relu6, with the number of layers affected.
+file, at the first relu6, listing the other layers ("… and 40 more layers: …").
 
 *Severity*: a warning: correct on GPU builds, which is how such cfgs are used; CPU inference outputs
 zeros.
@@ -26,12 +26,9 @@ SUMMARY = "relu6 is GPU-only: CPU darknet outputs zeros"
 
 
 def check(ctx: RuleContext):
-    hits = [layer for layer in ctx.net.layers if layer.conf.get("activation") == "relu6"]
-    if not hits:
-        return
-    first = hits[0]
-    more = f" (and {len(hits) - 1} more layer{'s' * (len(hits) > 2)})" if len(hits) > 1 else ""
-    yield diag(CODE, f"layer {first.index} uses activation=relu6{more}: darknet computes relu6 only on the GPU; "
-               "on a CPU build these layers output zeros", first.section, "activation", layer=first.index,
-               related=tuple((h.line, f"layer {h.index} relu6") for h in hits[1:4]),
-               hint="use the GPU build for training and inference, or replace relu6")
+    # one finding per relu6 layer; cfggen.lint.group makes them one finding at the first, listing the others
+    for layer in ctx.net.layers:
+        if layer.conf.get("activation") == "relu6":
+            yield diag(CODE, f"layer {layer.index} uses activation=relu6: darknet computes relu6 only on the GPU; "
+                       "on a CPU build it outputs zeros", layer.section, "activation", layer=layer.index,
+                       hint="use the GPU build for training and inference, or replace relu6")
