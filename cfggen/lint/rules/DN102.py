@@ -10,7 +10,8 @@ without a value (darknet drops them before any lookup) to DN104.
 
 *Severity*: an error when the key is a near-miss of a key this section reads and that key is not
 set (`subdivision=16`, `mosiac=1`): the intended setting silently keeps its default, so darknet
-trains something other than the file says. Everything else is a warning, because darknet builds
+trains something other than the file says (a warning when the value written is that default,
+`mosiac=0`: the network is the same). Everything else is a warning, because darknet builds
 and trains exactly the same network with or without the line: keys of another section type (often
 metadata that repeats the heads, or `uc_normalizer` as AlexeyAB's own cfgs carry), keys no darknet
 reads (`seen=`: darknet takes it from the `.weights` file), keys only pjreddie/darknet reads
@@ -31,7 +32,8 @@ one finding at the first, listing the other layers.
 """
 from __future__ import annotations
 
-from cfggen.ir.layers import COMMON_KEYS, LAYERS, NET_TYPES
+from cfggen.ir.cnum import atof, atoi
+from cfggen.ir.layers import COMMON_KEYS, LAYERS, NET_DEFAULTS, NET_TYPES
 from cfggen.lint.rules._base import RuleContext, at_option, facts, suggest
 
 CODE, NAME, SEVERITY, SCOPE = "DN102", "unknown-key", "error", "file"
@@ -90,9 +92,30 @@ def _finding(section, opt, known, is_net):
     if guess is None and not is_net:
         guess = suggest(key, COMMON_KEYS)
     if guess is not None and section.get(guess) is None:
+        if _is_default(section, is_net, guess, opt.value):
+            # the near-miss asks for the default darknet uses anyway: the network is the same
+            return at_option(CODE, f"{where} does not read {key}=: {effect}; {guess}= keeps its default, which is "
+                             "the value written here", opt, severity="warning", hint=f"did you mean {guess}=?")
         # a near-miss of a key this section reads, and that key is not set: the intended setting is lost
         return at_option(CODE, f"{where} does not read {key}=: {effect}, so {guess}= keeps its default", opt,
                          hint=f"did you mean {guess}=?")
     hint = f"{guess}= is set too; delete {key}=" if guess is not None else f"delete it, or see the reference for " \
         f"the keys {where} reads"
     return at_option(CODE, f"{where} does not read {key}=: {effect}", opt, severity="warning", hint=hint)
+
+
+def _is_default(section, is_net, key: str, value: str) -> bool:
+    """Whether ``value``, read the way darknet reads ``key``, equals the key's default."""
+    spec = None if is_net else LAYERS.get(section.header)
+    defaults = NET_DEFAULTS if is_net else (spec.defaults if spec is not None else {})
+    types = NET_TYPES if is_net else (spec.types if spec is not None else {})
+    if key not in defaults or value is None:
+        return False
+    default, typ = defaults[key], types.get(key)
+    if typ == "i":
+        return atoi(value) == default
+    if typ == "f":
+        return atof(value) == default
+    if typ == "s":
+        return value == default
+    return False
