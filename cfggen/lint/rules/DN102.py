@@ -32,9 +32,8 @@ one finding at the first, listing the other layers.
 """
 from __future__ import annotations
 
-from cfggen.ir.cnum import atof, atoi
-from cfggen.ir.layers import COMMON_KEYS, LAYERS, NET_DEFAULTS, NET_TYPES
-from cfggen.lint.rules._base import RuleContext, at_option, facts, suggest
+from cfggen.ir.layers import COMMON_KEYS, LAYERS, NET_TYPES
+from cfggen.lint.rules._base import RuleContext, at_option, facts, is_default, suggest
 
 CODE, NAME, SEVERITY, SCOPE = "DN102", "unknown-key", "error", "file"
 SUMMARY = "key the section does not read (darknet ignores it)"
@@ -92,7 +91,7 @@ def _finding(section, opt, known, is_net):
     if guess is None and not is_net:
         guess = suggest(key, COMMON_KEYS)
     if guess is not None and section.get(guess) is None:
-        if _is_default(section, is_net, guess, opt.value):
+        if is_default(section, is_net, guess, opt.value):
             # the near-miss asks for the default darknet uses anyway: the network is the same
             return at_option(CODE, f"{where} does not read {key}=: {effect}; {guess}= keeps its default, which is "
                              "the value written here", opt, severity="warning", hint=f"did you mean {guess}=?")
@@ -103,19 +102,3 @@ def _finding(section, opt, known, is_net):
         f"the keys {where} reads"
     return at_option(CODE, f"{where} does not read {key}=: {effect}", opt, severity="warning", hint=hint)
 
-
-def _is_default(section, is_net, key: str, value: str) -> bool:
-    """Whether ``value``, read the way darknet reads ``key``, equals the key's default."""
-    spec = None if is_net else LAYERS.get(section.header)
-    defaults = NET_DEFAULTS if is_net else (spec.defaults if spec is not None else {})
-    types = NET_TYPES if is_net else (spec.types if spec is not None else {})
-    if key not in defaults or value is None:
-        return False
-    default, typ = defaults[key], types.get(key)
-    if typ == "i":
-        return atoi(value) == default
-    if typ == "f":
-        return atof(value) == default
-    if typ == "s":
-        return value == default
-    return False

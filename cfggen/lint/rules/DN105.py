@@ -7,7 +7,8 @@ the unknown key `batch_normalize1`. A stray word (a note typed without `#`, such
 
 *Severity*: an error when the line looks like a setting (`batch_normalize 1`, `mosaic: 1`, a key
 the section reads, or a near-miss of one): the setting is lost and the default is used. A warning
-for a stray word that is no key and has no value: darknet stores a key nothing looks up, so the
+for a setting whose value is the key's default anyway (`batch_normalize 0`), and for a stray
+word that is no key and has no value: darknet stores a key nothing looks up, so the
 network is the same with or without the line.
 
 **FAIL**
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from cfggen.lint.rules._base import RuleContext, at_option, facts, suggest
+from cfggen.lint.rules._base import RuleContext, at_option, facts, is_default, suggest
 
 CODE, NAME, SEVERITY, SCOPE = "DN105", "missing-equals", "error", "file"
 SUMMARY = "option line without '=' (darknet uses the default)"
@@ -47,7 +48,10 @@ def check(ctx: RuleContext):
             if m:
                 key = m.group(1) if m.group(1) in known else suggest(m.group(1), known) if known else None
                 if key:
-                    hint = f"did you mean {key}={m.group(2).replace(' ', '')}?"
+                    value = m.group(2).replace(" ", "")
+                    hint = f"did you mean {key}={value}?"
+                    if is_default(section, section is ctx.doc.net, key, value):
+                        severity = "warning"   # the lost setting is the default darknet uses anyway
             if key is None and _stray_note(raw, known):
                 severity = "warning"
                 hint = "start a note with '#' (darknet reads only whole-line comments)"

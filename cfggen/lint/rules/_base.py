@@ -13,7 +13,8 @@ from typing import Any, Mapping
 
 from cfggen.cfg.model import Document, Option, Section
 from cfggen.ir.build import Plan
-from cfggen.ir.layers import COMMON_KEYS, LAYERS, NET_TYPES
+from cfggen.ir.cnum import atof, atoi
+from cfggen.ir.layers import COMMON_KEYS, LAYERS, NET_DEFAULTS, NET_TYPES
 from cfggen.ir.model import Layer, Network
 from cfggen.lint.model import Diagnostic
 
@@ -123,3 +124,20 @@ def value_head(value: str | None) -> str:
 
 def previous_layer(net: Network, layer: Layer) -> Layer | None:
     return net.layers[layer.index - 1] if layer.index > 0 else None
+
+
+def is_default(section, is_net, key: str, value: str) -> bool:
+    """Whether ``value``, read the way darknet reads ``key``, equals the key's default (the setting changes nothing)."""
+    spec = None if is_net else LAYERS.get(section.header)
+    defaults = NET_DEFAULTS if is_net else (spec.defaults if spec is not None else {})
+    types = NET_TYPES if is_net else (spec.types if spec is not None else {})
+    if key not in defaults or value is None:
+        return False
+    default, typ = defaults[key], types.get(key)
+    if typ == "i":
+        return atoi(value) == default
+    if typ == "f":
+        return atof(value) == default
+    if typ == "s":
+        return value == default
+    return False
