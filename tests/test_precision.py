@@ -85,8 +85,12 @@ def test_merged_places_reach_every_format():
     lines = {r["line"] for r in f["findings"][0]["related"]}
     places = {line for line, layer in d.extra["same"]}
     assert places and places <= lines
-    (result,) = sarif_log(report)["runs"][0]["results"]
+    log = sarif_log(report)
+    (result,) = log["runs"][0]["results"]
     assert {r["physicalLocation"]["region"]["startLine"] for r in result["relatedLocations"]} >= places
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(log, schema)
 
 
 def test_merged_safe_fixes_fix_every_place():
