@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from cfggen.errors import GenerateError
 
-MAX_CHUNKS = 8  # routes per part before a split is refused as unreasonable (never hit by the variants)
+MAX_CHUNKS = 16  # routes per part before a split is refused as unreasonable (never hit by the variants)
 
 
 def split_channels(channels: int, parts: int) -> tuple[int, ...]:
