@@ -79,6 +79,11 @@ class ConvPlan:
     note: str = ""       # cfg comment describing an unequal split ("" when none)
 
     @property
+    def single(self) -> Piece | None:
+        """The one conv when no route is needed (templates print it directly: the common case)."""
+        return self.pieces[0] if self.join is None and not self.pieces[0].routes else None
+
+    @property
     def layers(self) -> int:
         return sum(len(p.routes) + 1 for p in self.pieces) + (self.join is not None)
 
