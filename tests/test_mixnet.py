@@ -16,7 +16,7 @@ from hypothesis import given, strategies as st
 from cfggen.api import analyze_text
 from cfggen.errors import GenerateError
 from cfggen.generate import generate
-from cfggen.scale import decode, encode, get_variant
+from cfggen.scale import BlockArgs, decode, encode, get_variant
 from cfggen.scale.mixconv import MAX_CHUNKS, plan_conv, split_channels
 from conftest import run_cli as run  # noqa: E402
 
@@ -272,3 +272,36 @@ def test_opencv_gathers_the_unequal_split_exactly(tmp_path):
         assert np.array_equal(out, source[:, start:start + out.shape[1]])
         checked += 1
     assert checked >= 3                       # the 816-channel split: parts 1-3 at least are gathered
+
+
+mixnet_blocks = st.builds(
+    lambda kernels, a, p, act, **kw: BlockArgs(kernel=kernels[0] if len(kernels) == 1 else tuple(kernels),
+                                               expand_groups=a, project_groups=p, activation=act, **kw),
+    kernels=st.lists(st.sampled_from([1, 3, 5, 7, 9, 11]), min_size=1, max_size=5),
+    a=st.integers(1, 4), p=st.integers(1, 4), act=st.sampled_from([None, "swish", "relu", "relu6"]),
+    repeats=st.integers(1, 9), stride=st.integers(1, 3), expand_ratio=st.integers(1, 8),
+    out_filters=st.integers(1, 512), se_ratio=st.none() | st.sampled_from([0.25, 0.5]),
+    id_skip=st.booleans())
+
+
+@given(mixnet_blocks)
+def test_decode_inverts_encode_with_mixnet_fields(b):
+    assert decode(encode(b)) == b
+
+
+@given(st.integers(1, 64), st.integers(1, 64), st.integers(2, 4))
+def test_grouped_pointwise_with_unequal_parts_reads_geffnets_groups(c_in, c_out, groups):
+    if c_in < groups or c_out < groups:
+        return
+    try:
+        plan = plan_conv(c_in, c_out, (1,), groups=groups)
+    except GenerateError as exc:
+        assert "refusing" in str(exc)
+        return
+    if plan.single:     # darknet's groups=: equal parts on both sides
+        assert c_in % groups == 0 and c_out % groups == 0 and plan.single.groups == groups
+        return
+    sizes = split_channels(c_in, groups)
+    starts = [sum(sizes[:j]) for j in range(groups)]
+    assert simulate(plan, c_in) == [list(range(s, s + n)) for s, n in zip(starts, sizes)]
+    assert [p.filters for p in plan.pieces] == list(split_channels(c_out, groups))
