@@ -418,9 +418,12 @@ def _header(base: Variant, head: str, classes: int, stages: Sequence[BlockArgs],
         f"{len(net.blocks)} MBConv blocks in {len(stages)} stages, {se}, {activation}; stages before "
         f"scaling (TF block strings):",
         *(f"  {spell(s) if isinstance(s, BlockArgs) else ', '.join(map(spell, s))}" for s in stages),
-        "residual blocks end in [dropout] + [shortcut]: the dropout stands in for drop-connect, rate",
-        "0.2 * block / blocks (elementwise in darknet, per-sample in TF; both identity at inference)",
     ]
+    if base.rules.drop_connect:
+        lines += [
+            "residual blocks end in [dropout] + [shortcut]: the dropout stands in for drop-connect, rate",
+            f"{base.rules.drop_connect} * block / blocks (elementwise in darknet, per-sample in TF; both "
+            f"identity at inference)"]
     if activation == "relu6":
         # relu6 is Lite's and MobileNetV2's official activation, so it stays; the validator's
         # relu6-cpu warning is answered here once, for the whole file

@@ -305,3 +305,11 @@ def test_grouped_pointwise_with_unequal_parts_reads_geffnets_groups(c_in, c_out,
     starts = [sum(sizes[:j]) for j in range(groups)]
     assert simulate(plan, c_in) == [list(range(s, s + n)) for s, n in zip(starts, sizes)]
     assert [p.filters for p in plan.pieces] == list(split_channels(c_out, groups))
+
+
+def test_mobilenetv2_has_no_drop_connect_and_mixnet_does():
+    mobilenet, mixnet = generate("mobilenetv2"), generate("mixnet-s")
+    assert "[dropout]\n" not in mobilenet.split("# ==== head")[0] and "drop-connect" not in mobilenet
+    assert "probability=0.0000" not in mixnet               # block 0's rate 0: no [dropout] at all
+    rates = [float(v) for v in re.findall(r"^probability=(0\.\d+)$", mixnet.split("# ==== head")[0], re.M)]
+    assert rates == sorted(rates) and 0 < rates[0] and rates[-1] < 0.2

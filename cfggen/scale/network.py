@@ -19,7 +19,6 @@ from cfggen.scale.variants import Family
 Stage = Union[BlockArgs, Sequence[BlockArgs]]   # one block string, or several (MixNet's stages)
 
 STEM_STRIDE = 2
-DROP_CONNECT_RATE = 0.2  # TF: survival probability 0.8 at the last block, linear in the block index
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class Block:
     out_filters: int
     se_filters: int     # squeeze width; 0 = no squeeze-and-excitation
     skip: bool          # residual connection (stride 1 and in == out)
-    drop_rate: float    # drop-connect probability of the residual branch (0 without skip)
+    drop_rate: float    # drop-connect probability of the residual branch (0 without skip: no [dropout])
     out_stride: int     # total stride of the network after this block
     kernel_sizes: tuple[int, ...] = ()   # MixNet: one depthwise kernel per channel group
     expand_groups: int = 1
@@ -74,10 +73,10 @@ class Block:
 
     @property
     def body_layers(self) -> int:
-        """Layers from the block's first to its [dropout] (what the [shortcut] reaches over)."""
+        """Layers from the block's first to its last before the [shortcut] (what it reaches over)."""
         expand, depthwise, project = self.plans
         return ((expand.layers if expand else 0) + depthwise.layers + 4 * (self.se_filters > 0)
-                + project.layers + 1)
+                + project.layers + (self.drop_rate > 0))
 
 
 @dataclass(frozen=True)
@@ -150,7 +149,7 @@ def scale(stages: Sequence[Stage], width_mult: float, depth_mult: float, rules: 
                 kernels = string.kernels
                 block = Block(stage_no, index, number, kernels[0], stride, string.expand_ratio,
                               channels, out, squeeze, skip,
-                              DROP_CONNECT_RATE * number / total if skip else 0.0, out_stride,
+                              rules.drop_connect * number / total if skip else 0.0, out_stride,
                               kernels if len(kernels) > 1 else (), string.expand_groups,
                               string.project_groups, string.activation, part, n == 0)
                 block.plans   # noqa: B018 -- refuse an inexpressible channel split now, not mid-render

@@ -67,6 +67,7 @@ class Family:
     fixed_head: bool = False          # only the head keeps its width (MixNet's 1536)
     title: str = "EfficientNet"       # for headers: "efficientnet-b0", "MixNet"
     prefix: str = "efficientnet-"     # variant name -> full name / file name
+    drop_connect: float = 0.2         # rate at the last block (TF); 0: none (MobileNetV2 has none)
 
 
 FAMILIES: dict[str, Family] = {
@@ -79,7 +80,7 @@ FAMILIES: dict[str, Family] = {
     "mixnet-m": Family(fixed_stem_head=False, fixed_end_repeats=False, se=True, activation="relu",
                        blocks=MIXNET_M_BLOCKS, stem=24, head=1536, fixed_head=True, title="MixNet", prefix=""),
     "mobilenetv2": Family(fixed_stem_head=False, fixed_end_repeats=False, se=False, activation="relu6",
-                          blocks=MOBILENETV2_BLOCKS, title="MobileNetV2", prefix=""),
+                          blocks=MOBILENETV2_BLOCKS, title="MobileNetV2", prefix="", drop_connect=0.0),
 }
 
 
