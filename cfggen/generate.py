@@ -384,13 +384,28 @@ def _render_backbone(net: Network, size: tuple[int, int], activation: str, rende
     taps: dict[int, Tap] = {}
     for block in net.blocks:
         width, height = conv_out(width, block.kernel, block.stride), conv_out(height, block.kernel, block.stride)
+        expand, depthwise, project = block.plans
+        # looked up once here: each attribute a template reads costs a Jinja getattr per block
         text = render("mbconv.cfg.j2", b=block, repeats=repeats[block.stage, block.part], out_w=width, out_h=height,
-                      activation=activation)
+                      activation=block.activation or activation, k=".".join(map(str, block.kernels)),
+                      expand=expand, depthwise=depthwise, project=project,
+                      simple=(expand is None or expand.single is not None, depthwise.single is not None,
+                              project.single is not None),
+                      details=_block_details(block))
         pieces.append(text)
         layers += count_layers(text)
         taps[block.out_stride] = Tap(layers - 1, f"layer {layers - 1}, the end of stage {block.stage}, "
                                                  f"{width}x{height}x{block.out_filters}")
     return pieces, taps
+
+
+def _block_details(b) -> str:
+    """The block comment's tail: grouped 1x1 convs, SE width, its own activation, residual."""
+    parts = [f"1x1 groups {b.expand_groups}/{b.project_groups}"] if b.expand_groups > 1 or b.project_groups > 1 else []
+    parts += [f"SE {b.se_filters}"] if b.se_filters else []
+    parts += [b.activation] if b.activation else []
+    parts += ["residual"] if b.skip else []
+    return "".join(", " + p for p in parts)
 
 
 def _describe(base: Variant) -> str:
