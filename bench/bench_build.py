@@ -43,15 +43,15 @@ def build_and_validate(sizes: str, per_family: dict[str, float] | None = None) -
     gen = val = 0.0
     findings = 0
     for variant, head in DEFAULTS:
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         text = generate(variant, head=head)
         t1 = time.perf_counter()
         findings += len(analyze_text(text, path=default_filename(variant, head), sizes=sizes).findings)
         t2 = time.perf_counter()
         val += t2 - t1
         gen += t1 - t0
-        if per_family is not None:
-            per_family[family(variant)] = per_family.get(family(variant), 0.0) + t2 - t0
+        if per_family is not None:   # CPU seconds: comparable across runs on a shared machine
+            per_family[family(variant)] = per_family.get(family(variant), 0.0) + time.process_time() - c0
     return gen, val, findings
 
 
@@ -77,7 +77,11 @@ def main() -> int:
     gen, val, findings = build_and_validate(args.sizes)          # cold: templates compile, lazy imports load
     cold = time.perf_counter() - t0
     per_family: dict[str, float] = {}
-    runs = [build_and_validate(args.sizes, per_family) for _ in range(args.repeat)]
+    runs, cpu = [], []
+    for _ in range(args.repeat):
+        c0 = time.process_time()
+        runs.append(build_and_validate(args.sizes, per_family))
+        cpu.append(time.process_time() - c0)
     best_gen, best_val, _ = min(runs, key=lambda r: r[0] + r[1])
     best = best_gen + best_val
     baseline = min(read_and_parse() for _ in range(args.repeat))
@@ -86,11 +90,14 @@ def main() -> int:
     print(f"first run (cold: templates compile, lazy imports): {cold:.3f} s")
     print(f"best of {args.repeat}: {best:.3f} s = generate {best_gen:.3f} s + validate {best_val:.3f} s "
           f"({1000 * best / count:.1f} ms per cfg)")
+    # CPU time of this process: stable when other processes share the cores (wall time is not)
+    print(f"CPU time, best of {args.repeat}: {min(cpu):.3f} s")
     print(f"baseline, read + parse the {count} committed files: {baseline:.3f} s; "
           f"build + validate is {best / baseline:.1f}x the baseline")
     for name, seconds in per_family.items():
-        print(f"  {name:<20} {seconds / args.repeat:.3f} s per run (mean)")
-    print(f"goal < {GOAL_SECONDS:.1f} s: {'met' if best < GOAL_SECONDS else 'NOT met'}")
+        print(f"  {name:<20} {seconds / args.repeat:.3f} s CPU per run (mean)")
+    print(f"goal < {GOAL_SECONDS:.1f} s: {'met' if best < GOAL_SECONDS else 'NOT met'} (wall), "
+          f"{'met' if min(cpu) < GOAL_SECONDS else 'NOT met'} (CPU)")
     return 0 if findings == 0 else 1
 
 
