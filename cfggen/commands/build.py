@@ -78,6 +78,6 @@ def list_variants(head):
 
     # d0..d7 are detectors (EfficientNet + BiFPN + yolo heads): listed with their own head
     rows = [summarize(name, head) for name in VARIANTS] + [summarize(name) for name in EFFICIENTDET]
-    click.echo(f"{'variant':<8} {'input':>9} {'layers':>6} {'params':>12} {'BFLOPs':>8}")
+    click.echo(f"{'variant':<11} {'input':>9} {'layers':>6} {'params':>12} {'BFLOPs':>8}")
     for r in rows:
-        click.echo(f"{r.variant:<8} {f'{r.width}x{r.height}':>9} {r.layers:>6} {r.params:>12,} {r.bflops:>8}")
+        click.echo(f"{r.variant:<11} {f'{r.width}x{r.height}':>9} {r.layers:>6} {r.params:>12,} {r.bflops:>8}")
