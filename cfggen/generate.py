@@ -18,13 +18,17 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 from cfggen.errors import GenerateError, UsageError
-from cfggen.scale import BASELINE_BLOCKS, VARIANTS, BlockArgs, Network, decode_list, encode, get_variant, scale
+from cfggen.scale import (VARIANTS, BlockArgs, Network, decode_list, decode_stages, encode, get_variant,
+                          scale)
+from cfggen.scale.bifpn import (EFFICIENTDET, STRIDE as BIFPN_STRIDE, Compound, efficientdet_anchors,
+                                get_compound, layout, parse_levels)
 from cfggen.scale.rounding import round_filters
 from cfggen.scale.variants import CUSTOM, Variant
 
 ACTIVATIONS = ("swish", "relu6", "leaky", "mish", "relu")
 DETECTOR_STRIDE = 32          # the deepest yolo output; detector inputs must be multiples of it
 IMAGENET_TRAIN_IMAGES = 1_281_167
+DEFAULT_COMPOUND = EFFICIENTDET["d0"]     # BiFPN width and repeats for --neck bifpn on any backbone
 
 # Reference anchors in pixels, with the input size they were made for; scaled to the cfg's input.
 YOLOV4_ANCHORS = ((12, 16), (19, 36), (40, 28), (36, 75), (76, 55), (72, 146), (142, 110), (192, 243),
@@ -174,9 +178,9 @@ def default_subdivisions(batch: int, minibatch: int) -> int:
     return next(d for d in range(1, batch + 1) if batch % d == 0 and batch // d <= minibatch)
 
 
-def detector_size(resolution: int) -> int:
-    """The nearest multiple of 32 (halves round up: 240 -> 256, 380 -> 384)."""
-    return max(DETECTOR_STRIDE, DETECTOR_STRIDE * int(resolution / DETECTOR_STRIDE + 0.5))
+def detector_size(resolution: int, stride: int = 32) -> int:
+    """The nearest multiple of ``stride`` (halves round up: 240 -> 256, 380 -> 384)."""
+    return max(stride, stride * int(resolution / stride + 0.5))
 
 
 def conv_out(n: int, kernel: int, stride: int) -> int:
@@ -191,22 +195,84 @@ def count_layers(text: str) -> int:
 
 # --- generate ------------------------------------------------------------------------------------
 
-def generate(variant: str | None = "b0", head: str = "classifier", classes: int | None = None,
+NECKS = ("pan", "bifpn")   # pan: the yolo head's own FPN+PAN; bifpn: EfficientDet's (scale/bifpn.py)
+
+
+@dataclass(frozen=True)
+class Neck:
+    """The BiFPN settings of a detector (``kind="pan"``: the yolo head's own neck, no settings)."""
+
+    kind: str = "pan"
+    width: int = 0
+    repeats: int = 0
+    levels: tuple[int, ...] = ()
+    compound: Compound | None = None     # an EfficientDet row (d0..d7)
+
+    @property
+    def stride(self) -> int:
+        return BIFPN_STRIDE if self.kind == "bifpn" else DETECTOR_STRIDE
+
+
+def _neck(variant, head, neck, bifpn_width, bifpn_repeats, levels, compound
+          ) -> tuple[str | None, str, Neck]:
+    """Resolve d0..d7 / --compound / --neck into (backbone variant, head, Neck)."""
+    row = None
+    if compound is not None:
+        if variant is not None:
+            raise UsageError("--compound PHI picks the EfficientDet variant (d0..d7) itself: give no variant")
+        if f"d{compound}" not in EFFICIENTDET:
+            raise UsageError(f"--compound {compound}: expected 0..7 (EfficientDet D0-D7)")
+        row = EFFICIENTDET[f"d{compound}"]
+    elif variant is not None:
+        row = get_compound(variant)
+    if row is not None:
+        variant, head, neck = row.backbone, head or "yolo", neck or "bifpn"
+        if neck != "bifpn":
+            raise UsageError(f"{row.name} is an EfficientDet detector: its neck is the BiFPN")
+    head, neck = head or "classifier", neck or "pan"
+    if neck not in NECKS:
+        raise UsageError(f"unknown neck {neck!r}; expected one of {', '.join(NECKS)}")
+    if neck == "pan":
+        given = [flag for flag, value in (("--bifpn-width", bifpn_width), ("--bifpn-repeats", bifpn_repeats),
+                                          ("--levels", levels)) if value is not None]
+        if given:
+            raise UsageError(f"{', '.join(given)} only apply with --neck bifpn")
+        return variant, head, Neck()
+    if head != "yolo":
+        raise UsageError(f"--neck bifpn builds its own yolo heads on the BiFPN levels: use --head yolo "
+                         f"(got --head {head})")
+    width = bifpn_width if bifpn_width is not None else (row.width if row else DEFAULT_COMPOUND.width)
+    repeats = bifpn_repeats if bifpn_repeats is not None else (row.repeats if row else DEFAULT_COMPOUND.repeats)
+    if width < 1:
+        raise UsageError(f"--bifpn-width must be positive (got {width})")
+    if repeats < 1:
+        raise UsageError(f"--bifpn-repeats must be at least 1 (got {repeats})")
+    return variant, head, Neck("bifpn", width, repeats, parse_levels(levels or "3-5"), row)
+
+
+def generate(variant: str | None = "b0", head: str | None = None, classes: int | None = None,
              size: str | int | Sequence[int] | None = None, activation: str | None = None,
              se: bool = True, anchors: str | Sequence[float] | None = None, batch: int | None = None,
              subdivisions: int | None = None, blocks: str | Sequence[str | BlockArgs] | None = None,
              width_mult: float | None = None, depth_mult: float | None = None,
-             resolution: int | None = None) -> str:
-    """Darknet cfg text for an EfficientNet variant (``b0``..``b7``, ``lite0``..``lite4``).
+             resolution: int | None = None, neck: str | None = None, bifpn_width: int | None = None,
+             bifpn_repeats: int | None = None, levels: str | None = None, compound: int | None = None) -> str:
+    """Darknet cfg text for a variant: EfficientNet ``b0``..``b7``, ``lite0``..``lite4``, ``mixnet-s``/``-m``/
+    ``-l``, ``mobilenetv2``, or an EfficientDet-style detector ``d0``..``d7`` (= ``compound=PHI``).
 
     ``variant=None`` builds a custom network from ``blocks`` (default: the B0 baseline) scaled by
     ``width_mult``/``depth_mult`` at ``resolution``; with a variant, those override its values.
+    ``head`` defaults to the classifier (``yolo`` for d0..d7); ``neck="bifpn"`` replaces the yolo
+    head's FPN+PAN by EfficientDet's BiFPN (``bifpn_width``, ``bifpn_repeats``, ``levels="3-7"``).
     Bad input raises ``UsageError`` (options) or ``GenerateError`` (blocks that cannot be built).
     """
+    named = variant
+    variant, head, bifpn = _neck(variant, head, neck, bifpn_width, bifpn_repeats, levels, compound)
     base = get_variant(variant) if variant is not None else CUSTOM
     if head not in HEADS:
         raise UsageError(f"unknown head {head!r}; expected one of {', '.join(HEADS)}")
     spec = HEADS[head]
+    explicit_activation = activation is not None     # replaces the blocks' own (MixNet's swish) too
     activation = activation or base.rules.activation
     if activation not in ACTIVATIONS:
         raise UsageError(f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}")
@@ -216,41 +282,60 @@ def generate(variant: str | None = "b0", head: str = "classifier", classes: int 
     if resolution is not None and resolution < 1:
         raise UsageError(f"--resolution must be positive (got {resolution})")
 
-    stages = decode_list(blocks) if blocks is not None else decode_list(BASELINE_BLOCKS)
+    stages = decode_list(blocks) if blocks is not None else decode_stages(base.rules.blocks)
     width_mult = base.width_mult if width_mult is None else width_mult
     depth_mult = base.depth_mult if depth_mult is None else depth_mult
-    resolution = base.resolution if resolution is None else resolution
+    native = bifpn.compound.resolution if bifpn.compound else base.resolution
+    resolution = native if resolution is None else resolution
     net = scale(stages, width_mult, depth_mult, base.rules, se=se)
+    if explicit_activation:
+        net = replace(net, blocks=tuple(replace(b, activation=None) for b in net.blocks))
 
-    input_size, size_note = _input_size(spec, base, resolution, size, net)
+    input_size, size_note = _input_size(spec, base, resolution, size, net, bifpn)
     batch, subdivisions = _batching(spec, batch, subdivisions)
     if anchors is not None and not spec.detector:
         raise UsageError("--anchors only applies to the yolo and yolo-tiny heads")
-    anchor_pairs = (parse_anchors(anchors, len(spec.anchors)) if anchors is not None
-                    else scale_anchors(spec.anchors, spec.anchor_size, input_size))
+    if bifpn.kind == "bifpn":
+        count = 3 * len(bifpn.levels)
+        default_anchors = (scale_anchors(spec.anchors, spec.anchor_size, input_size)
+                           if bifpn.levels == (3, 4, 5) else efficientdet_anchors(bifpn.levels))
+    else:
+        count, default_anchors = len(spec.anchors), scale_anchors(spec.anchors, spec.anchor_size, input_size)
+    anchor_pairs = parse_anchors(anchors, count) if anchors is not None else default_anchors
 
     from cfggen.render import render
 
-    command = _command(variant, head, classes, size, activation, se, anchors, batch, subdivisions,
-                       blocks, width_mult, depth_mult, resolution, base, spec)
+    command = _command(named, head, classes, size, activation, se, anchors, batch, subdivisions,
+                       blocks, width_mult, depth_mult, resolution, base, spec, bifpn, native,
+                       (neck, bifpn_width, bifpn_repeats, levels))
     recipe = DetectorRecipe(classes) if spec.detector else ClassifierRecipe(batch)
     pieces = [render("net.cfg.j2", header=_header(base, head, classes, stages, net, activation,
-                                                  width_mult, depth_mult, resolution, command),
+                                                  width_mult, depth_mult, resolution, command, bifpn),
                      batch=batch, subdivisions=subdivisions, width=input_size[0], height=input_size[1],
-                     size_note=size_note, recipe=recipe)]
+                     size_note=size_note, recipe=recipe,
+                     resize_step=BIFPN_STRIDE if bifpn.kind == "bifpn" else None)]
     body, taps = _render_backbone(net, input_size, activation, render)
     pieces.extend(body)
+    formatted = [tuple(format_anchor(v) for v in a) for a in anchor_pairs]
+    if bifpn.kind == "bifpn":
+        first = sum(count_layers(p) for p in body)
+        plan = layout({stride: tap.index for stride, tap in taps.items()}, first, bifpn.repeats, bifpn.levels)
+        pieces.append(render("neck-bifpn.cfg.j2", plan=plan, width=bifpn.width, repeats=bifpn.repeats,
+                             activation=activation, classes=classes, det_filters=3 * (classes + 5),
+                             anchors=formatted))
+        return "".join(pieces)
     pieces.append(render(
         spec.template, activation=activation, classes=classes, head=net.head, dropout=base.dropout,
         in_filters=net.blocks[-1].out_filters, det_filters=3 * (classes + 5),
         widths=tuple(round_filters(w, width_mult) for w in spec.widths), taps=taps,
-        anchors=[tuple(format_anchor(v) for v in a) for a in anchor_pairs], masks=spec.masks))
+        anchors=formatted, masks=spec.masks))
     return "".join(pieces)
 
 
-def _input_size(spec: Head, base: Variant, resolution: int, size, net: Network
+def _input_size(spec: Head, base: Variant, resolution: int, size, net: Network, neck: Neck
                 ) -> tuple[tuple[int, int], str]:
     total_stride = net.blocks[-1].out_stride
+    stride = neck.stride
     if spec.detector:
         missing = [s for s in spec.taps if s not in net.stage_ends()]
         if missing or total_stride != max(spec.taps):
@@ -258,20 +343,22 @@ def _input_size(spec: Head, base: Variant, resolution: int, size, net: Network
             raise GenerateError(f"the {spec.name} head taps the "
                                 f"stage ends at strides {', '.join(map(str, spec.taps))}; these blocks "
                                 f"end stages at strides {', '.join(map(str, reached))}")
+    why = "the BiFPN's P7 stride" if neck.kind == "bifpn" else "the yolo head's deepest stride"
     if size is not None:
         width, height = parse_size(size)
-        if spec.detector and (width % DETECTOR_STRIDE or height % DETECTOR_STRIDE):
-            near = f"{detector_size(width)}x{detector_size(height)}"
-            raise UsageError(f"--size {width}x{height}: a yolo head needs width and height that are "
-                             f"multiples of {DETECTOR_STRIDE} (its deepest stride), e.g. {near}")
+        if spec.detector and (width % stride or height % stride):
+            near = f"{detector_size(width, stride)}x{detector_size(height, stride)}"
+            what = "a BiFPN detector" if neck.kind == "bifpn" else "a yolo head"
+            raise UsageError(f"--size {width}x{height}: {what} needs width and height that are "
+                             f"multiples of {stride} ({why}), e.g. {near}")
         if min(width, height) < total_stride:
             raise UsageError(f"--size {width}x{height}: smaller than the network's total stride "
                              f"{total_stride}")
         return (width, height), ""
-    if spec.detector and resolution % DETECTOR_STRIDE:
-        side = detector_size(resolution)
+    if spec.detector and resolution % stride:
+        side = detector_size(resolution, stride)
         return (side, side), (f"input {side}x{side}: {_describe(base)}'s native {resolution} rounded to a "
-                              f"multiple of {DETECTOR_STRIDE}, the yolo head's deepest stride")
+                              f"multiple of {stride}, {why}")
     return (resolution, resolution), ""
 
 
@@ -293,12 +380,18 @@ def _render_backbone(net: Network, size: tuple[int, int], activation: str, rende
     width, height = conv_out(size[0], 3, 2), conv_out(size[1], 3, 2)
     pieces = [render("stem.cfg.j2", filters=net.stem, activation=activation, out_w=width, out_h=height)]
     layers = count_layers(pieces[0])
-    repeats = Counter(b.stage for b in net.blocks)
+    repeats = Counter((b.stage, b.part) for b in net.blocks)
     taps: dict[int, Tap] = {}
     for block in net.blocks:
         width, height = conv_out(width, block.kernel, block.stride), conv_out(height, block.kernel, block.stride)
-        text = render("mbconv.cfg.j2", b=block, repeats=repeats[block.stage], out_w=width, out_h=height,
-                      activation=activation)
+        expand, depthwise, project = block.plans
+        # looked up once here: each attribute a template reads costs a Jinja getattr per block
+        text = render("mbconv.cfg.j2", b=block, repeats=repeats[block.stage, block.part], out_w=width, out_h=height,
+                      activation=block.activation or activation, k=".".join(map(str, block.kernels)),
+                      expand=expand, depthwise=depthwise, project=project,
+                      simple=(expand is None or expand.single is not None, depthwise.single is not None,
+                              project.single is not None),
+                      details=_block_details(block))
         pieces.append(text)
         layers += count_layers(text)
         taps[block.out_stride] = Tap(layers - 1, f"layer {layers - 1}, the end of stage {block.stage}, "
@@ -306,42 +399,71 @@ def _render_backbone(net: Network, size: tuple[int, int], activation: str, rende
     return pieces, taps
 
 
+def _block_details(b) -> str:
+    """The block comment's tail: grouped 1x1 convs, SE width, its own activation, residual."""
+    parts = [f"1x1 groups {b.expand_groups}/{b.project_groups}"] if b.expand_groups > 1 or b.project_groups > 1 else []
+    parts += [f"SE {b.se_filters}"] if b.se_filters else []
+    parts += [b.activation] if b.activation else []
+    parts += ["residual"] if b.skip else []
+    return "".join(", " + p for p in parts)
+
+
 def _describe(base: Variant) -> str:
     return base.full_name if base.name != "custom" else "the custom network"
 
 
 def _header(base: Variant, head: str, classes: int, stages: Sequence[BlockArgs], net: Network,
-            activation: str, width_mult: float, depth_mult: float, resolution: int, command: str
-            ) -> list[str]:
-    name = base.full_name if base.name != "custom" else "custom EfficientNet"
+            activation: str, width_mult: float, depth_mult: float, resolution: int, command: str,
+            neck: Neck) -> list[str]:
+    name = base.full_name if base.name != "custom" else f"custom {base.rules.title}"
+    if neck.kind == "bifpn":
+        levels = f"P{neck.levels[0]}-P{neck.levels[-1]}"
+        title = f"efficientdet-{neck.compound.name}" if neck.compound else "BiFPN detector"
+        name = (f"{title}: {name} backbone + BiFPN (width {neck.width}, {neck.repeats} repeats, P3-P7) + "
+                f"yolo heads on {levels}; backbone")
     se = "SE" if any(b.se_filters for b in net.blocks) else "no SE"
+
+    def spell(stage: BlockArgs) -> str:   # as built: without SE when the family or --no-se drops it
+        return encode(stage if se == "SE" else replace(stage, se_ratio=None))
+
     lines = [
         f"{name}: width {float(width_mult)}, depth {float(depth_mult)}, resolution {resolution}, {head} head, "
         f"{classes} classes",
         f"generated by cfggen: {command}",
         f"{len(net.blocks)} MBConv blocks in {len(stages)} stages, {se}, {activation}; stages before "
         f"scaling (TF block strings):",
-        # as built: without SE when the family or --no-se drops it
-        *(f"  {encode(stage if se == 'SE' else replace(stage, se_ratio=None))}" for stage in stages),
-        "residual blocks end in [dropout] + [shortcut]: the dropout stands in for drop-connect, rate",
-        "0.2 * block / blocks (elementwise in darknet, per-sample in TF; both identity at inference)",
+        *(f"  {spell(s) if isinstance(s, BlockArgs) else ', '.join(map(spell, s))}" for s in stages),
     ]
+    if base.rules.drop_connect:
+        lines += [
+            "residual blocks end in [dropout] + [shortcut]: the dropout stands in for drop-connect, rate",
+            f"{base.rules.drop_connect} * block / blocks (elementwise in darknet, per-sample in TF; both "
+            f"identity at inference)"]
     if activation == "relu6":
-        # relu6 is Lite's official activation, so it stays; the validator's relu6-cpu warning is
-        # answered here once, for the whole file
+        # relu6 is Lite's and MobileNetV2's official activation, so it stays; the validator's
+        # relu6-cpu warning is answered here once, for the whole file
+        why = base.rules.title if base.rules.activation == "relu6" else "--activation relu6"
         lines += ["relu6 needs a GPU build: AlexeyAB darknet's CPU activate() has no relu6 case and "
                   "outputs 0 (use --activation relu to run on CPU)",
-                  "cfggen: disable-file DN501 -- relu6 is intended (EfficientNet-Lite); GPU-only, see above"]
+                  f"cfggen: disable-file DN501 -- relu6 is intended ({why}); GPU-only, see above"]
     return lines
 
 
 def _command(variant, head, classes, size, activation, se, anchors, batch, subdivisions, blocks,
-             width_mult, depth_mult, resolution, base: Variant, spec: Head) -> str:
+             width_mult, depth_mult, resolution, base: Variant, spec: Head, neck: Neck, native: int,
+             neck_options: tuple) -> str:
     """The ``cfggen build`` line that reproduces this cfg (only non-default options)."""
-    words = ["cfggen build"] + ([base.name] if variant is not None else [])
+    row = neck.compound
+    name = row.name if row else base.name
+    words = ["cfggen build"] + ([name] if variant is not None or row else [])
     default_batch = (spec.batch, default_subdivisions(spec.batch, spec.minibatch))
+    _, bifpn_width, bifpn_repeats, levels = neck_options
     options = [
-        ("--head", head, head != "classifier"),
+        ("--head", head, head != ("yolo" if row else "classifier")),
+        ("--neck", neck.kind, neck.kind == "bifpn" and not row),
+        ("--bifpn-width", bifpn_width, bifpn_width is not None),
+        ("--bifpn-repeats", bifpn_repeats, bifpn_repeats is not None),
+        ("--levels", levels, levels is not None),
         ("--classes", classes, classes != spec.classes),
         ("--size", "%dx%d" % parse_size(size) if size is not None else None, size is not None),
         ("--activation", activation, activation != base.rules.activation),
@@ -353,7 +475,7 @@ def _command(variant, head, classes, size, activation, se, anchors, batch, subdi
         ("--blocks", blocks, blocks is not None),
         ("--width-mult", width_mult, width_mult != base.width_mult),
         ("--depth-mult", depth_mult, depth_mult != base.depth_mult),
-        ("--resolution", resolution, resolution != base.resolution),
+        ("--resolution", resolution, resolution != native),
     ]
     for flag, value, given in options:
         if given:
@@ -370,14 +492,20 @@ def _quote(value: object) -> str:
 
 # --- the committed defaults and `cfggen list` ----------------------------------------------------
 
-def default_filename(variant: str, head: str) -> str:
-    suffix = "" if head == "classifier" else f"-{head}"
-    return f"efficientnet-{variant}{suffix}.cfg"
+def default_filename(variant: str, head: str | None = None) -> str:
+    row = get_compound(variant)
+    if row is not None:
+        return f"efficientdet-{row.name}.cfg"
+    suffix = "" if head in (None, "classifier") else f"-{head}"
+    return f"{get_variant(variant).full_name}{suffix}.cfg"
 
 
 def default_cfgs() -> dict[str, str]:
-    """Every variant x head at default options: file name -> cfg text (``generated_cfgs/``)."""
-    return {default_filename(v, h): generate(v, head=h) for v in VARIANTS for h in HEADS}
+    """Every variant x head, and every EfficientDet, at default options: file name -> cfg text
+    (``generated_cfgs/``)."""
+    cfgs = {default_filename(v, h): generate(v, head=h) for v in VARIANTS for h in HEADS}
+    cfgs.update((default_filename(d), generate(d)) for d in EFFICIENTDET)
+    return cfgs
 
 
 @dataclass(frozen=True)
@@ -390,10 +518,11 @@ class Summary:
     bflops: str
 
 
-def summarize(variant: str, head: str = "classifier") -> Summary:
+def summarize(variant: str, head: str | None = "classifier") -> Summary:
     """One ``cfggen list`` row: layers, parameters and BFLOPs as the validator computes them."""
     from cfggen.api import analyze_text
 
+    head = None if get_compound(variant) else head
     text = generate(variant, head=head)
     result = analyze_text(text, path=default_filename(variant, head), sizes="native")
     net = result.network
@@ -423,9 +552,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     directory = args[1]
     os.makedirs(directory, exist_ok=True)
-    for name, text in default_cfgs().items():
+    cfgs = default_cfgs()
+    for name, text in cfgs.items():
         write_atomic(os.path.join(directory, name), text)
-    print(f"wrote {len(VARIANTS) * len(HEADS)} cfgs to {directory}")
+    print(f"wrote {len(cfgs)} cfgs to {directory}")
     return 0
 
 

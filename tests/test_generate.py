@@ -59,8 +59,9 @@ def net_options(text):
 
 # --- acceptance: the classifier is the official model -------------------------------------------
 
-def test_the_table_covers_every_variant():
-    assert set(OFFICIAL) == set(VARIANTS) == set(RESOLUTION)
+def test_the_table_covers_every_efficientnet_variant():
+    efficientnets = {n for n, v in VARIANTS.items() if v.family in ("efficientnet", "lite")}
+    assert set(OFFICIAL) == efficientnets == set(RESOLUTION)
 
 
 @pytest.mark.parametrize("variant", OFFICIAL)
@@ -347,7 +348,7 @@ def test_templates_load_from_the_installed_package(tmp_path, monkeypatch):
 
 def test_generated_cfgs_do_not_drift():
     expected = default_cfgs()
-    assert len(expected) == 39
+    assert len(expected) == len(VARIANTS) * len(HEADS) + 8          # + EfficientDet d0..d7
     committed = sorted(f for f in os.listdir(GENERATED) if f.endswith(".cfg"))
     assert committed == sorted(expected), "regenerate: python -m cfggen.generate --write generated_cfgs"
     for name, text in expected.items():
@@ -418,7 +419,7 @@ def test_list_measures_every_variant(capsys):
     code, out, err = run("list")
     assert code == 0
     rows = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
-    assert set(rows) == set(OFFICIAL)
+    assert set(rows) >= set(OFFICIAL)
     for name, (params, bflops, _, layers, _) in OFFICIAL.items():
         _, size, n_layers, n_params, n_bflops = rows[name]
         assert size == f"{RESOLUTION[name]}x{RESOLUTION[name]}"

@@ -11,10 +11,15 @@ scale 0.01 so nothing overflows), loads it in OpenCV, runs one forward pass at b
 * each ``[yolo]`` output is (w*h*anchors, classes+5) for cfggen's w x h grid; the classifier
   outputs ``classes`` probabilities.
 
-Two adaptations, both to the copy fed to OpenCV, never to the committed file:
+Three adaptations, all to the copy fed to OpenCV, never to the committed file:
 
-* OpenCV 4.x rejects ``activation=relu6`` ("Unsupported activation"), so Lite cfgs are checked with
-  relu6 replaced by relu (same shapes, same parameters);
+* OpenCV 4.x rejects ``activation=relu6`` ("Unsupported activation"), so Lite and MobileNetV2 cfgs
+  are checked with relu6 replaced by relu (same shapes, same parameters);
+* OpenCV 4.x ignores ``[shortcut] weights_type=`` (the BiFPN's fast normalized fusion): it adds the
+  inputs unweighted and does not read the fusion weights from the .weights file, so every later
+  conv would read shifted weights (test_opencv_ignores_weighted_shortcuts pins this). The BiFPN
+  detectors are checked with unweighted shortcuts: the same graph and shapes, minus the 2 or 3
+  weights per fusion node that tests/test_bifpn.py counts;
 * inputs larger than 320x320 (b4-b7) are checked at 128x128, a legal size for every head (a
   multiple of 32), so the test stays fast (a b7 forward at 600x600 takes seconds on a CPU).
 """
@@ -39,6 +44,7 @@ CHECK_SIZE = 128
 
 def for_opencv(text: str) -> str:
     text = text.replace("activation=relu6", "activation=relu")
+    text = re.sub(r"^weights_(type|normalization)=.*\n", "", text, flags=re.M)
     width = int(re.search(r"^width=(\d+)$", text, re.M).group(1))
     height = int(re.search(r"^height=(\d+)$", text, re.M).group(1))
     if max(width, height) > FULL_SIZE_LIMIT:
@@ -60,7 +66,9 @@ def write_weights(path, floats: int) -> None:
 
 
 def test_there_are_cfgs_to_check():
-    assert len(FILES) == 39
+    from cfggen.generate import default_cfgs
+
+    assert FILES == sorted(default_cfgs())     # every default, the new families included
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -100,3 +108,18 @@ def test_opencv_agrees_with_cfggen(name, tmp_path):
         (probabilities,) = results
         assert probabilities.size == network.layers[-1].outputs == convs[-1].output.c
         assert probabilities.sum() == pytest.approx(1.0, rel=1e-4)        # the softmax ran
+
+
+def test_opencv_ignores_weighted_shortcuts(tmp_path):
+    """Why for_opencv drops weights_type: OpenCV adds unweighted and reads no fusion weights."""
+    cfg = "[net]\nwidth=8\nheight=8\nchannels=1\n\n" + "".join(
+        "[convolutional]\nfilters=1\nsize=1\nstride=1\npad=0\nactivation=linear\n\n" for _ in range(2)) + \
+        "[shortcut]\nfrom=-2\nweights_type=per_feature\nweights_normalization=relu\nactivation=linear\n"
+    (tmp_path / "w.cfg").write_text(cfg)
+    with open(tmp_path / "w.weights", "wb") as fh:   # conv: bias, weight; conv: bias, weight; 2 fusion weights
+        fh.write(struct.pack("<iiiQ", 0, 2, 5, 0) + np.array([0, 1, 0, 2, 3, 1], np.float32).tobytes())
+    net = cv2.dnn.readNetFromDarknet(str(tmp_path / "w.cfg"), str(tmp_path / "w.weights"))
+    net.setInput(np.ones((1, 1, 8, 8), np.float32))
+    out = float(net.forward()[0, 0, 0, 0])
+    # darknet: (3 * 2x + 1 * x) / (1e-4 + 4) = 1.75; OpenCV: 2x + x = 3
+    assert out == pytest.approx(3.0)

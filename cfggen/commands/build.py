@@ -4,13 +4,14 @@ from __future__ import annotations
 import click
 
 from cfggen.errors import InputError, UsageError
-from cfggen.generate import ACTIVATIONS, HEADS
+from cfggen.generate import ACTIVATIONS, HEADS, NECKS
 
 
 @click.command()
 @click.argument("variant", required=False)
-@click.option("--head", type=click.Choice(list(HEADS)), default="classifier", show_default=True,
-              help="Classifier (the official head) or a YOLO detector head.")
+@click.option("--head", type=click.Choice(list(HEADS)),
+              help="Classifier (the official head) or a YOLO detector head [default: classifier, "
+              "yolo for d0..d7].")
 @click.option("--classes", type=int, help="Number of classes [default: 1000, detectors 80].")
 @click.option("--size", metavar="WxH", help="Input size [default: the variant's resolution; "
               "detectors round it to a multiple of 32].")
@@ -26,24 +27,33 @@ from cfggen.generate import ACTIVATIONS, HEADS
 @click.option("--width-mult", type=float, help="Width multiplier (overrides the variant's).")
 @click.option("--depth-mult", type=float, help="Depth multiplier (overrides the variant's).")
 @click.option("--resolution", type=int, help="Native resolution (overrides the variant's).")
+@click.option("--neck", type=click.Choice(NECKS), help="Detector neck: pan (the yolo head's FPN+PAN, "
+              "default) or bifpn (EfficientDet's BiFPN over P3-P7; default for d0..d7).")
+@click.option("--bifpn-width", type=int, help="BiFPN channels [default: EfficientDet's for d0..d7, else 64].")
+@click.option("--bifpn-repeats", type=int, help="BiFPN layers [default: EfficientDet's for d0..d7, else 3].")
+@click.option("--levels", metavar="FIRST-LAST", help="BiFPN levels with a YOLO head: 3-5 (default) or 3-7.")
+@click.option("--compound", type=int, metavar="PHI", help="EfficientDet compound scaling: the same as "
+              "variant dPHI (backbone, input, BiFPN width and repeats from the paper's table 1).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the cfg to FILE (atomically) instead of stdout.")
 def build(variant, head, classes, size, activation, no_se, anchors, batch, subdivisions, blocks,
-          width_mult, depth_mult, resolution, output):
-    """Generate an EfficientNet cfg: VARIANT is b0..b7 or lite0..lite4.
+          width_mult, depth_mult, resolution, neck, bifpn_width, bifpn_repeats, levels, compound, output):
+    """Generate a cfg: VARIANT is b0..b7, lite0..lite4, mixnet-s, mixnet-m, mixnet-l, mobilenetv2,
+    or an EfficientDet-style detector d0..d7 (EfficientNet + BiFPN + YOLO heads).
 
     Without VARIANT, --blocks / --width-mult / --depth-mult / --resolution describe a custom network
     (B0's stages and settings fill in whatever is not given).
     """
     from cfggen.generate import generate, write_atomic
 
-    custom = (blocks, width_mult, depth_mult, resolution)
+    custom = (blocks, width_mult, depth_mult, resolution, compound)
     if variant is None and all(v is None for v in custom):
-        raise UsageError("give a variant (b0..b7, lite0..lite4) or a custom network "
-                         "(--blocks, --width-mult, --depth-mult, --resolution)")
+        raise UsageError("give a variant (b0..b7, lite0..lite4, mixnet-s/m/l, mobilenetv2, d0..d7) or a "
+                         "custom network (--blocks, --width-mult, --depth-mult, --resolution, --compound)")
     text = generate(variant, head=head, classes=classes, size=size, activation=activation, se=not no_se,
                     anchors=anchors, batch=batch, subdivisions=subdivisions, blocks=blocks,
-                    width_mult=width_mult, depth_mult=depth_mult, resolution=resolution)
+                    width_mult=width_mult, depth_mult=depth_mult, resolution=resolution, neck=neck,
+                    bifpn_width=bifpn_width, bifpn_repeats=bifpn_repeats, levels=levels, compound=compound)
     if output:
         try:
             write_atomic(output, text)
@@ -64,8 +74,10 @@ def list_variants(head):
     """
     from cfggen.generate import summarize
     from cfggen.scale import VARIANTS
+    from cfggen.scale.bifpn import EFFICIENTDET
 
-    rows = [summarize(name, head) for name in VARIANTS]
-    click.echo(f"{'variant':<8} {'input':>9} {'layers':>6} {'params':>12} {'BFLOPs':>8}")
+    # d0..d7 are detectors (EfficientNet + BiFPN + yolo heads): listed with their own head
+    rows = [summarize(name, head) for name in VARIANTS] + [summarize(name) for name in EFFICIENTDET]
+    click.echo(f"{'variant':<11} {'input':>9} {'layers':>6} {'params':>12} {'BFLOPs':>8}")
     for r in rows:
-        click.echo(f"{r.variant:<8} {f'{r.width}x{r.height}':>9} {r.layers:>6} {r.params:>12,} {r.bflops:>8}")
+        click.echo(f"{r.variant:<11} {f'{r.width}x{r.height}':>9} {r.layers:>6} {r.params:>12,} {r.bflops:>8}")

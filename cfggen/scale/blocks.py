@@ -6,13 +6,18 @@ Grammar (TF ``efficientnet_builder.BlockDecoder``; timm ``_decode_block_str``): 
     r1_k3_s11_e1_i32_o16_se0.25
 
     r       repeats: blocks in the stage (before depth scaling)
-    k       depthwise kernel size (odd: darknet's pad=1 keeps the size only for odd kernels)
+    k       depthwise kernel size (odd: darknet's pad=1 keeps the size only for odd kernels);
+            MixNet's mixed kernels are dot-separated (k3.5.7: the expanded channels split in three
+            groups, one 3x3, 5x5, 7x7 depthwise conv each)
+    a / p   MixNet's grouped expand / project 1x1 convs: one ``1`` per group (a1.1: two groups)
     s       stride of the stage's first block: TF writes both axes (s22), timm one (s2)
     e       expand ratio: the 1x1 expand conv widens the block input e times (e1: no expand conv)
     i       input filters (optional: defaults to the previous stage's output, or the stem)
     o / c   output filters (``c`` is timm's spelling)
     se      squeeze-and-excitation ratio of the block *input* filters (absent: no SE)
     noskip  never add the residual connection
+    sw      swish in this block (TF MixNet); timm spells it ``nsw``, and ``nre``/``nr6`` mean relu/relu6.
+            Absent: the family's activation
 
 A leading timm block type is accepted too: ``ir`` (inverted residual, the default) or ``ds``
 (depthwise separable: no expand conv, so ``e`` must be 1 or absent).
@@ -31,13 +36,20 @@ class BlockArgs:
     """One stage of MBConv blocks, unscaled, as written in a block string."""
 
     repeats: int
-    kernel: int
+    kernel: int | tuple[int, ...]    # a tuple: MixNet's mixed depthwise kernels, one per channel group
     stride: int
     expand_ratio: int
     out_filters: int
     in_filters: int | None = None    # None: chained from the previous stage's output
     se_ratio: float | None = None    # None: no squeeze-and-excitation
     id_skip: bool = True             # False: 'noskip'
+    expand_groups: int = 1           # a1.1 -> 2: the expand conv is grouped
+    project_groups: int = 1          # p1.1 -> 2: the project conv is grouped
+    activation: str | None = None    # None: the family's activation
+
+    @property
+    def kernels(self) -> tuple[int, ...]:
+        return self.kernel if isinstance(self.kernel, tuple) else (self.kernel,)
 
 
 def _positive_int(value: str) -> int:
@@ -51,6 +63,19 @@ def _kernel(value: str) -> int:
     if k % 2 == 0:
         raise ValueError("kernel must be odd (darknet pads size/2, which keeps the size only for odd kernels)")
     return k
+
+
+def _kernels(value: str) -> int | tuple[int, ...]:
+    kernels = tuple(_kernel(k) for k in value.split("."))
+    return kernels[0] if len(kernels) == 1 else kernels
+
+
+def _groups(value: str) -> int:
+    # timm writes a grouped 1x1 conv as a list of 1x1 kernels, one per group: "1.1" is two groups
+    parts = value.split(".")
+    if any(p != "1" for p in parts):
+        raise ValueError("expects 1x1 kernels, one '1' per group (a1, a1.1, p1.1.1)")
+    return len(parts)
 
 
 def _stride(value: str) -> int:
@@ -81,7 +106,7 @@ def _flag(value: str) -> bool:
 # key -> (BlockArgs field, converter). One table drives decoding; encode() writes the same keys.
 KEYS: dict[str, tuple[str, Callable[[str], object]]] = {
     "r": ("repeats", _positive_int),
-    "k": ("kernel", _kernel),
+    "k": ("kernel", _kernels),
     "s": ("stride", _stride),
     "e": ("expand_ratio", _positive_int),
     "i": ("in_filters", _positive_int),
@@ -89,7 +114,12 @@ KEYS: dict[str, tuple[str, Callable[[str], object]]] = {
     "c": ("out_filters", _positive_int),
     "se": ("se_ratio", _ratio),
     "noskip": ("id_skip", _flag),
+    "a": ("expand_groups", _groups),
+    "p": ("project_groups", _groups),
 }
+# whole tokens naming the block's activation (TF MixNet's "sw", timm's "n" + short name)
+ACTIVATION_TOKENS = {"sw": "swish", "nsw": "swish", "nre": "relu", "nr6": "relu6"}
+ENCODED_ACTIVATION = {"swish": "sw", "relu": "nre", "relu6": "nr6"}
 REQUIRED = ("repeats", "kernel", "stride", "out_filters")
 BLOCK_TYPES = {"ir": {}, "ds": {"expand_ratio": 1}}  # timm type token -> implied fields
 
@@ -110,6 +140,10 @@ def decode(text: str, where: str = "block string") -> BlockArgs:
         key, value = match.groups() if match else ("", token)
         if position == 1 and key in BLOCK_TYPES and not value:
             implied = BLOCK_TYPES[key]
+        elif token in ACTIVATION_TOKENS:
+            if "activation" in fields:
+                raise fail("activation given twice")
+            fields["activation"] = ACTIVATION_TOKENS[token]
         elif key not in KEYS:
             raise fail(f"unknown key {key!r}; expected one of {', '.join(KEYS)}")
         else:
@@ -134,8 +168,10 @@ def decode(text: str, where: str = "block string") -> BlockArgs:
 
 def encode(block: BlockArgs) -> str:
     """The canonical TF spelling of a block; ``decode(encode(b)) == b``."""
-    parts = [f"r{block.repeats}", f"k{block.kernel}", f"s{block.stride}{block.stride}",
-             f"e{block.expand_ratio}"]
+    parts = [f"r{block.repeats}", "k" + ".".join(map(str, block.kernels))]
+    parts += [f"{key}{'.'.join(['1'] * groups)}" for key, groups in
+              (("a", block.expand_groups), ("p", block.project_groups)) if groups != 1]
+    parts += [f"s{block.stride}{block.stride}", f"e{block.expand_ratio}"]
     if block.in_filters is not None:
         parts.append(f"i{block.in_filters}")
     parts.append(f"o{block.out_filters}")
@@ -143,6 +179,8 @@ def encode(block: BlockArgs) -> str:
         parts.append(f"se{block.se_ratio!r}")  # repr round-trips every float
     if not block.id_skip:
         parts.append("noskip")
+    if block.activation is not None:
+        parts.append(ENCODED_ACTIVATION[block.activation])
     return "_".join(parts)
 
 
@@ -153,3 +191,9 @@ def decode_list(blocks: str | Iterable[str | BlockArgs]) -> tuple[BlockArgs, ...
         raise GenerateError("no blocks given")
     return tuple(b if isinstance(b, BlockArgs) else decode(b, where=f"block {n}")
                  for n, b in enumerate(items, start=1))
+
+
+def decode_stages(stages: Iterable[str | BlockArgs | Iterable[str | BlockArgs]]
+                  ) -> tuple[BlockArgs | tuple[BlockArgs, ...], ...]:
+    """A family's stages: a string per stage, or a tuple of strings (MixNet's multi-string stages)."""
+    return tuple(decode_list([s])[0] if isinstance(s, (str, BlockArgs)) else decode_list(s) for s in stages)
