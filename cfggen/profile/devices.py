@@ -1,0 +1,220 @@
+"""Device presets for the roofline, and the ``cpu`` preset calibrated on this machine.
+
+A preset is a public peak compute rate, a public memory bandwidth and a per-layer fixed cost. The
+roofline reaches a fraction of the peaks (``compute_eff``, ``bandwidth_eff``): darknet's conv is
+im2col + GEMM (or cuDNN), which no framework runs at the datasheet rate. Sources and the reasoning
+behind the fractions and the fixed costs are in docs/profile.md; the numbers are the datasheets'.
+
+``cpu`` is measured instead: a short microbenchmark (onnxruntime if installed, else numpy) times a
+large convolution (compute), a large element-wise add (bandwidth) and a chain of tiny nodes (the
+fixed cost per layer), and caches the result under the user cache directory.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, replace
+
+from cfggen.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Device:
+    name: str
+    peak_gflops: float           # fp32
+    peak_gflops_fp16: float      # fp16 (tensor cores where the device has them)
+    bandwidth_gbs: float
+    launch_us: float             # fixed cost per layer (kernel launches, framework dispatch)
+    compute_eff: float = 0.6     # fraction of peak compute a layer reaches
+    bandwidth_eff: float = 0.75  # fraction of peak bandwidth a layer reaches
+    source: str = ""
+
+    def gflops(self, precision: str) -> float:
+        """Achievable compute in GFLOP/s."""
+        peak = self.peak_gflops_fp16 if precision == "fp16" else self.peak_gflops
+        return peak * self.compute_eff
+
+    def gbs(self) -> float:
+        """Achievable bandwidth in GB/s."""
+        return self.bandwidth_gbs * self.bandwidth_eff
+
+    def ridge(self, precision: str) -> float:
+        """FLOPs per byte above which a layer is compute-bound."""
+        return self.gflops(precision) / self.gbs()
+
+
+PRESETS: dict[str, Device] = {d.name: d for d in (
+    Device("t4", 8100, 65000, 320, 15, source="NVIDIA T4 datasheet: 8.1 TFLOPS FP32, 65 TFLOPS FP16 "
+           "(Tensor Cores), 320 GB/s GDDR6"),
+    Device("rtx2070", 7500, 59700, 448, 15, source="NVIDIA Turing whitepaper, GeForce RTX 2070 (reference "
+           "clocks): 7.5 TFLOPS FP32, 59.7 TFLOPS FP16 Tensor, 448 GB/s"),
+    Device("rtx3090", 35600, 71000, 936, 15, source="NVIDIA Ampere GA102 whitepaper, GeForce RTX 3090: "
+           "35.6 TFLOPS FP32, 71 TFLOPS FP16 Tensor (FP32 accumulate, dense), 936 GB/s"),
+    Device("a100", 19500, 312000, 1555, 12, source="NVIDIA A100 40GB SXM datasheet: 19.5 TFLOPS FP32, "
+           "312 TFLOPS FP16 Tensor, 1,555 GB/s HBM2"),
+    Device("jetson-nano", 236, 472, 25.6, 40, source="NVIDIA Jetson Nano module datasheet: 472 GFLOPS FP16 "
+           "(128 Maxwell cores at 921 MHz; FP32 is half), 25.6 GB/s LPDDR4"),
+    Device("jetson-xavier", 1410, 11000, 137, 30, source="NVIDIA Jetson AGX Xavier datasheet: 512 Volta "
+           "cores at 1377 MHz (1.41 TFLOPS FP32), 11 TFLOPS FP16 (Tensor Cores), 137 GB/s LPDDR4x"),
+)}
+ALIASES = {"rtx-2070": "rtx2070", "rtx-3090": "rtx3090", "nano": "jetson-nano", "xavier": "jetson-xavier",
+           "agx-xavier": "jetson-xavier"}
+
+CACHE_VERSION = 1
+
+
+def cache_dir() -> str:
+    """$CFGGEN_CACHE_DIR, else $XDG_CACHE_HOME/cfggen, else ~/.cache/cfggen."""
+    explicit = os.environ.get("CFGGEN_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "cfggen")
+
+
+def _machine_key() -> str:
+    """What the calibration depends on: CPU model, core count, the backend's version."""
+    model = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{platform.node()}|{model}|{os.cpu_count()}|{_backend()[0]}"
+
+
+def _backend() -> tuple[str, str]:
+    try:
+        import onnxruntime
+        return "onnxruntime", onnxruntime.__version__
+    except ImportError:
+        import numpy
+        return "numpy", numpy.__version__
+
+
+def _best(fn, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def _calibrate_ort() -> tuple[float, float, float]:
+    """(GFLOP/s, GB/s, seconds per node) from three tiny ONNX graphs run by onnxruntime on the CPU."""
+    import numpy as np
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    def session(nodes, inputs, outputs, inits=()):
+        graph = helper.make_graph(nodes, "calib", inputs, outputs, list(inits))
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        model.ir_version = 7
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+
+    f32 = TensorProto.FLOAT
+    rng = np.random.default_rng(0)
+    # compute: a 3x3 conv, 128 -> 128 channels on 52x52 (0.8 GFLOP), the bulk of a YOLO backbone
+    c, hw = 128, 52
+    w = numpy_helper.from_array(rng.standard_normal((c, c, 3, 3)).astype(np.float32), "w")
+    conv = session([helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1])],
+                   [helper.make_tensor_value_info("x", f32, [1, c, hw, hw])],
+                   [helper.make_tensor_value_info("y", f32, None)], [w])
+    x = rng.standard_normal((1, c, hw, hw)).astype(np.float32)
+    conv.run(None, {"x": x})
+    flops = 2.0 * c * c * 9 * hw * hw
+    gflops = flops / _best(lambda: conv.run(None, {"x": x}), 5) / 1e9
+    # bandwidth: add two 16M-float tensors (192 MB moved), far beyond any cache
+    n = 16 * 1024 * 1024
+    add = session([helper.make_node("Add", ["a", "b"], ["y"])],
+                  [helper.make_tensor_value_info("a", f32, [n]), helper.make_tensor_value_info("b", f32, [n])],
+                  [helper.make_tensor_value_info("y", f32, None)])
+    a, b = np.ones(n, np.float32), np.ones(n, np.float32)
+    add.run(None, {"a": a, "b": b})
+    gbs = 3 * 4 * n / _best(lambda: add.run(None, {"a": a, "b": b}), 5) / 1e9
+    # fixed cost: 64 Relu nodes on a 1x8x8x8 tensor; per node, minus nothing (the work is negligible)
+    chain = 64
+    nodes = [helper.make_node("Relu", [f"t{i}"], [f"t{i + 1}"]) for i in range(chain)]
+    tiny = session(nodes, [helper.make_tensor_value_info("t0", f32, [1, 8, 8, 8])],
+                   [helper.make_tensor_value_info(f"t{chain}", f32, None)])
+    t = np.ones((1, 8, 8, 8), np.float32)
+    tiny.run(None, {"t0": t})
+    per_node = _best(lambda: tiny.run(None, {"t0": t}), 20) / chain
+    return gflops, gbs, per_node
+
+
+def _calibrate_numpy() -> tuple[float, float, float]:
+    import numpy as np
+
+    a = np.ones((1024, 1024), np.float32)
+    a @ a
+    gflops = 2.0 * 1024 ** 3 / _best(lambda: a @ a, 5) / 1e9
+    n = 16 * 1024 * 1024
+    x, y, z = np.ones(n, np.float32), np.ones(n, np.float32), np.empty(n, np.float32)
+    gbs = 3 * 4 * n / _best(lambda: np.add(x, y, out=z), 5) / 1e9
+    small = np.ones(512, np.float32)
+    per_node = _best(lambda: [np.maximum(small, 0, out=small) for _ in range(64)], 20) / 64
+    return gflops, gbs, per_node
+
+
+def calibrate() -> Device:
+    """Measure this machine (about a second) and return the ``cpu`` device."""
+    backend, version = _backend()
+    gflops, gbs, per_node = _calibrate_ort() if backend == "onnxruntime" else _calibrate_numpy()
+    # the measurements are already achievable rates: efficiencies are 1
+    return Device("cpu", round(gflops, 2), round(gflops, 2), round(gbs, 2), round(per_node * 1e6, 2),
+                  1.0, 1.0, source=f"measured on this machine with {backend} {version} "
+                  f"({os.cpu_count()} cores): conv 3x3 128->128 on 52x52, Add of 16M floats, 64 tiny Relu nodes")
+
+
+def cpu_device(refresh: bool = False) -> Device:
+    """The calibrated ``cpu`` preset, from the cache when it was measured on this machine."""
+    path = os.path.join(cache_dir(), "cpu-calibration.json")
+    key = _machine_key()
+    if not refresh:
+        try:
+            with open(path) as fh:
+                data = json.load(fh)
+            if data.get("version") == CACHE_VERSION and data.get("key") == key:
+                return Device(**data["device"])
+        except (OSError, ValueError, TypeError, KeyError):
+            pass
+    device = calibrate()
+    try:
+        from cfggen.fileio import write_atomic
+        os.makedirs(cache_dir(), exist_ok=True)
+        write_atomic(path, json.dumps({"version": CACHE_VERSION, "key": key, "device": asdict(device)}, indent=1))
+    except Exception:  # noqa: BLE001 - a cache we cannot write only costs a recalibration next time
+        pass
+    return device
+
+
+def resolve(name: str | None, peak_gflops: float | None = None, bandwidth_gbs: float | None = None,
+            launch_us: float | None = None) -> Device:
+    """--device NAME or --peak-gflops/--bandwidth-gbs (a custom device, efficiencies 1)."""
+    if peak_gflops is not None or bandwidth_gbs is not None:
+        if name:
+            raise UsageError("give either --device or --peak-gflops/--bandwidth-gbs, not both")
+        if peak_gflops is None or bandwidth_gbs is None:
+            raise UsageError("a custom device needs both --peak-gflops and --bandwidth-gbs")
+        if not (peak_gflops > 0 and bandwidth_gbs > 0):
+            raise UsageError("--peak-gflops and --bandwidth-gbs must be positive")
+        return Device("custom", peak_gflops, peak_gflops, bandwidth_gbs, 0.0 if launch_us is None else launch_us,
+                      1.0, 1.0, source="given on the command line")
+    key = (name or "cpu").lower()
+    key = ALIASES.get(key, key)
+    if key == "cpu":
+        dev = cpu_device()
+    elif key in PRESETS:
+        dev = PRESETS[key]
+    else:
+        raise UsageError(f"unknown device '{name}'", hint="one of: cpu, " + ", ".join(PRESETS))
+    return dev if launch_us is None else replace(dev, launch_us=launch_us)
