@@ -1,0 +1,150 @@
+"""Measured latency on this machine, per layer where the runtime tells.
+
+``onnxruntime``: the network exported by ``cfggen.export.to_onnx`` runs with per-node profiling;
+node times are summed per darknet layer (the exporter names each node after its layer; the first
+integer in a node's name is taken as the layer index). ``opencv``: OpenCV's darknet importer
+(``cv2.dnn.readNetFromDarknet``) with ``cfggen weights init`` weights, whose ``getPerfProfile`` gives
+per-layer times; the bench uses it while the exporter is not installed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+
+from cfggen.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Measured:
+    backend: str
+    total_s: float                 # median wall time of one forward pass
+    per_layer_s: dict[int, float]  # darknet layer index -> seconds (what the runtime attributes)
+    runs: int
+
+
+def export_available() -> bool:
+    try:
+        import cfggen.export  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+_INDEX = re.compile(r"(\d+)")
+
+
+def _layer_of(node_name: str) -> int | None:
+    m = _INDEX.search(node_name)
+    return int(m.group(1)) if m else None
+
+
+def measure_onnxruntime(cfg_path: str, size: tuple[int, int], batch: int = 1, runs: int = 10,
+                        weights_path: str | None = None) -> Measured:
+    try:
+        import numpy as np
+        import onnxruntime as ort
+    except ImportError:
+        raise UsageError("--measure needs onnxruntime", hint="pip install 'cfggen[onnx]'") from None
+    try:
+        from cfggen.export import to_onnx
+    except ImportError:
+        raise UsageError("--measure needs cfggen export (cfggen.export), which is not installed") from None
+    model = to_onnx(cfg_path, weights_path=weights_path, size=size, batch=batch)
+    with tempfile.TemporaryDirectory(prefix="cfggen-profile-") as tmp:
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        opts.enable_profiling = True
+        opts.profile_file_prefix = os.path.join(tmp, "ort")
+        sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+        inp = sess.get_inputs()[0]
+        shape = [d if isinstance(d, int) else batch for d in inp.shape]
+        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        sess.run(None, {inp.name: x})
+        walls = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            sess.run(None, {inp.name: x})
+            walls.append(time.perf_counter() - t)
+        trace = sess.end_profiling()
+        with open(trace) as fh:
+            events = json.load(fh)
+    per_node: dict[int, list[float]] = {}
+    for ev in events:
+        if ev.get("cat") != "Node" or not str(ev.get("name", "")).endswith("_kernel_time"):
+            continue
+        node = ev.get("args", {}).get("node_name") or ev["name"][: -len("_kernel_time")]
+        idx = _layer_of(node)
+        if idx is not None:
+            per_node.setdefault(idx, []).append(ev.get("dur", 0) * 1e-6)
+    # the profile holds warm-up + runs; each layer's share per run
+    per_layer = {i: sum(v) / (runs + 1) for i, v in per_node.items()}
+    return Measured("onnxruntime", statistics.median(walls), per_layer, runs)
+
+
+def measure_opencv(cfg_path: str, size: tuple[int, int], runs: int = 10, weights_path: str | None = None,
+                   threads: int | None = None) -> Measured:
+    """OpenCV's darknet importer at ``size`` (the cfg is copied with [net] width/height replaced)."""
+    try:
+        import cv2
+        import numpy as np
+    except ImportError:
+        raise UsageError("OpenCV measurement needs opencv-python-headless") from None
+    from cfggen import profile as prof
+    from cfggen.convert import weights as wconv
+
+    net_ir = prof.load(cfg_path, size)
+    with tempfile.TemporaryDirectory(prefix="cfggen-profile-") as tmp:
+        cfg = os.path.join(tmp, "net.cfg")
+        with open(cfg, "w") as fh:
+            fh.write(resized_text(cfg_path, size))
+        if weights_path is None:
+            weights_path = os.path.join(tmp, "net.weights")
+            wconv.init(net_ir, weights_path, seed=1)
+        net = cv2.dnn.readNetFromDarknet(cfg, weights_path)
+        net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
+        net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
+        if threads:
+            cv2.setNumThreads(threads)
+        blob = np.random.default_rng(0).random((1, net_ir.channels, size[1], size[0]), dtype=np.float32)
+        net.setInput(blob)
+        net.forward()
+        walls, per = [], {}
+        names = net.getLayerNames()
+        for _ in range(runs):
+            net.setInput(blob)
+            t = time.perf_counter()
+            net.forward()
+            walls.append(time.perf_counter() - t)
+            _, layer_ticks = net.getPerfProfile()
+            for name, ticks in zip(names, layer_ticks.ravel()):
+                idx = _layer_of(name)
+                if idx is not None:
+                    per.setdefault(idx, []).append(ticks / cv2.getTickFrequency())
+    return Measured("opencv", statistics.median(walls), {i: statistics.median(v) for i, v in per.items()}, runs)
+
+
+def resized_text(cfg_path: str, size: tuple[int, int]) -> str:
+    """The cfg with the first [net] width= and height= replaced (as the forward goldens do)."""
+    with open(cfg_path, encoding="utf-8", errors="replace") as fh:
+        lines = fh.read().split("\n")
+    done = set()
+    in_net = False
+    for i, line in enumerate(lines):
+        s = line.replace(" ", "").replace("\t", "")
+        if s.startswith("["):
+            if in_net:
+                break
+            in_net = s.startswith("[net]") or s.startswith("[network]")
+            continue
+        if not in_net or s.startswith(("#", ";")):
+            continue
+        key = s.split("=", 1)[0]
+        if key in ("width", "height") and key not in done:
+            lines[i] = f"{key}={size[0] if key == 'width' else size[1]}"
+            done.add(key)
+    return "\n".join(lines)
