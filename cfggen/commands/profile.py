@@ -88,8 +88,7 @@ def profile(cfgs, size, batch, device, peak_gflops, bandwidth_gbs, launch_us, pr
                          "model of darknet's allocation rules, not yet checked on a GPU")
             if budget is not None:
                 best_sub, best_mini = memory.fits(net, tb, budget)
-                gib = budget / 2**30
-                lines.append(f"fits {gib:g} GiB: " + (f"subdivisions={best_sub} (mini-batch {tb // best_sub})"
+                lines.append(f"fits {report.human_bytes(budget)}: " + (f"subdivisions={best_sub} (mini-batch {tb // best_sub})"
                              if best_sub else f"no subdivisions of batch {tb} fits")
                              + f"; largest mini-batch that fits: {best_mini}")
         else:

@@ -1,7 +1,9 @@
 """The roofline profile of one network on one device: per layer, totals, per kind.
 
 time = max(FLOPs / achievable compute, bytes / achievable bandwidth) + the device's per-layer fixed
-cost. Layers that do no work (darknet's in-place [dropout]/[empty]) pay no fixed cost: darknet's
+cost + exp/log/tanh evaluations / the device's transcendental rate (when it has one: the cpu preset
+measures it; GPUs' special-function units hide it in the memory pass). Depthwise convs get their own
+compute ceiling where the device has one (the cpu preset measures it: no GEMM, far below peak). Layers that do no work (darknet's in-place [dropout]/[empty]) pay no fixed cost: darknet's
 forward returns at once and exporters drop them.
 """
 from __future__ import annotations
@@ -73,6 +75,8 @@ def profile(net: Network, device: Device, name: str = "", batch: int = 1, precis
     """Cost every layer of ``net`` (batch ``batch``) on ``device``."""
     nbytes = BYTES[precision]
     gflops, gbs = device.gflops(precision) * 1e9, device.gbs() * 1e9
+    dw_rate = device.depthwise(precision) * 1e9
+    exp_rate = device.exp_gops * 1e9
     fixed = device.launch_us * 1e-6
     rows = []
     for layer, kind in zip(net.layers, kinds(net)):
@@ -84,16 +88,17 @@ def profile(net: Network, device: Device, name: str = "", batch: int = 1, precis
         if moved == 0 and flops == 0:
             t, bound, intensity = 0.0, "-", 0.0
         else:
-            tc, tm = flops / gflops, moved / gbs
+            tc, tm = flops / (dw_rate if kind == "depthwise" else gflops), moved / gbs
             t, bound = (tc, "compute") if tc >= tm else (tm, "memory")
-            t += fixed
+            t += fixed + (w.transcendental * batch / exp_rate if exp_rate else 0.0)
             intensity = flops / moved if moved else float("inf")
         rows.append((layer, kind, flops, read, written, intensity, bound, t))
     total_t = sum(r[7] for r in rows) or 1.0
     total_f = sum(r[2] for r in rows) or 1.0
-    layers = tuple(LayerProfile(layer.index, layer.type, kind, layer.line, str(layer.output), flops,
-                                layer.params.file_floats, read, written, intensity, bound, t, t / total_t,
-                                flops / total_f)
+    new = tuple.__new__
+    layers = tuple(new(LayerProfile, (layer.index, layer.type, kind, layer.section.line, str(layer.output), flops,
+                                      layer.params.file_floats, read, written, intensity, bound, t, t / total_t,
+                                      flops / total_f))
                    for layer, kind, flops, read, written, intensity, bound, t in rows)
     by_kind = []
     for k in KINDS:

@@ -32,6 +32,7 @@ class Work(NamedTuple):
     read_act: int           # activation elements read
     written: int            # activation elements written
     param_floats: int       # parameters read at inference (weights + biases; BN is fused into them)
+    transcendental: float = 0.0   # exp/log/tanh evaluations (swish, mish, logistic, softmax, ...)
 
 
 def _conv_geometry(layer: Layer) -> tuple[int, int, int]:
@@ -194,6 +195,21 @@ def kinds(net: Network) -> list[str]:
     return out
 
 
+# exp/log/tanh evaluations per element of each activation (darknet's activations.c formulas): these
+# run on a CPU's scalar/vector math library, far below its FMA rate, so they get their own ceiling
+TRANSCENDENTAL = {"logistic": 1, "tanh": 1, "swish": 1, "elu": 1, "selu": 1, "gelu": 1, "loggy": 1,
+                  "mish": 3, "normalize_channels_softmax": 1, "normalize_channels_softmax_maxval": 1}
+# layer types whose output goes through their `activation=` key (darknet applies it after the op)
+_ACTIVATED = ("convolutional", "connected", "shortcut", "activation", "local", "crnn", "conv_lstm", "rnn")
+# heads that apply logistic/exp themselves: yolo (logistic on x, y, objectness, classes), region, softmax
+_HEAD_EXP = {"yolo": 1, "gaussian_yolo": 1, "region": 1, "softmax": 1}
+
+
 def work(layer: Layer, net: Network) -> Work:
-    fn = COSTS.get(layer.type, _copy)
-    return fn(layer, net)
+    w = COSTS.get(layer.type, _copy)(layer, net)
+    per = TRANSCENDENTAL.get(layer.conf.get("activation", ""), 0) if layer.type in _ACTIVATED \
+        else _HEAD_EXP.get(layer.type, 0)
+    if per:
+        elems = layer.next_outputs if layer.type == "convolutional" else layer.outputs
+        w = w._replace(transcendental=float(per * elems))
+    return w

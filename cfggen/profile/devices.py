@@ -30,11 +30,17 @@ class Device:
     compute_eff: float = 0.6     # fraction of peak compute a layer reaches
     bandwidth_eff: float = 0.75  # fraction of peak bandwidth a layer reaches
     source: str = ""
+    depthwise_gflops: float = 0.0   # achievable rate of depthwise convs (no GEMM); 0: the general rate
+    exp_gops: float = 0.0           # exp/log/tanh evaluations per ns; 0: free (GPUs' special-function units)
 
     def gflops(self, precision: str) -> float:
         """Achievable compute in GFLOP/s."""
         peak = self.peak_gflops_fp16 if precision == "fp16" else self.peak_gflops
         return peak * self.compute_eff
+
+    def depthwise(self, precision: str) -> float:
+        """Achievable depthwise-conv compute in GFLOP/s (a measured ceiling on the cpu preset)."""
+        return self.depthwise_gflops or self.gflops(precision)
 
     def gbs(self) -> float:
         """Achievable bandwidth in GB/s."""
@@ -62,7 +68,7 @@ PRESETS: dict[str, Device] = {d.name: d for d in (
 ALIASES = {"rtx-2070": "rtx2070", "rtx-3090": "rtx3090", "nano": "jetson-nano", "xavier": "jetson-xavier",
            "agx-xavier": "jetson-xavier"}
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def cache_dir() -> str:
@@ -106,8 +112,9 @@ def _best(fn, repeat: int) -> float:
     return best
 
 
-def _calibrate_ort() -> tuple[float, float, float]:
-    """(GFLOP/s, GB/s, seconds per node) from three tiny ONNX graphs run by onnxruntime on the CPU."""
+def _calibrate_ort(threads: int | None = None) -> tuple[float, float, float, float, float]:
+    """(GFLOP/s, GB/s, seconds per node, depthwise GFLOP/s, exp G/s) from tiny ONNX graphs run by
+    onnxruntime on the CPU."""
     import numpy as np
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper
@@ -118,6 +125,8 @@ def _calibrate_ort() -> tuple[float, float, float]:
         model.ir_version = 7
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
+        if threads:
+            opts.intra_op_num_threads = threads
         return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
 
     f32 = TensorProto.FLOAT
@@ -148,10 +157,28 @@ def _calibrate_ort() -> tuple[float, float, float]:
     t = np.ones((1, 8, 8, 8), np.float32)
     tiny.run(None, {"t0": t})
     per_node = _best(lambda: tiny.run(None, {"t0": t}), 20) / chain
-    return gflops, gbs, per_node
+    # depthwise: 3x3, groups = channels = 256 on 56x56
+    dc, dhw = 256, 56
+    dw = numpy_helper.from_array(rng.standard_normal((dc, 1, 3, 3)).astype(np.float32), "w")
+    dconv = session([helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1], group=dc)],
+                    [helper.make_tensor_value_info("x", f32, [1, dc, dhw, dhw])],
+                    [helper.make_tensor_value_info("y", f32, None)], [dw])
+    dx = rng.standard_normal((1, dc, dhw, dhw)).astype(np.float32)
+    dconv.run(None, {"x": dx})
+    dw_gflops = 2.0 * dc * 9 * dhw * dhw / _best(lambda: dconv.run(None, {"x": dx}), 5) / 1e9
+    # exp: a Sigmoid over 4M floats minus a Relu over the same (what moving them costs)
+    m = 4 * 1024 * 1024
+    sa = rng.standard_normal(m).astype(np.float32)
+    times = {}
+    for op in ("Sigmoid", "Relu"):
+        sess = session([helper.make_node(op, ["a"], ["y"])], [helper.make_tensor_value_info("a", f32, [m])],
+                       [helper.make_tensor_value_info("y", f32, None)])
+        sess.run(None, {"a": sa})
+        times[op] = _best(lambda: sess.run(None, {"a": sa}), 5)
+    return gflops, gbs, per_node, dw_gflops, _exp_rate(m, times["Sigmoid"] - times["Relu"])
 
 
-def _calibrate_numpy() -> tuple[float, float, float]:
+def _calibrate_numpy(threads: int | None = None) -> tuple[float, float, float, float, float]:
     import numpy as np
 
     a = np.ones((1024, 1024), np.float32)
@@ -162,22 +189,105 @@ def _calibrate_numpy() -> tuple[float, float, float]:
     gbs = 3 * 4 * n / _best(lambda: np.add(x, y, out=z), 5) / 1e9
     small = np.ones(512, np.float32)
     per_node = _best(lambda: [np.maximum(small, 0, out=small) for _ in range(64)], 20) / 64
-    return gflops, gbs, per_node
+    e, out = np.ones(4 * 1024 * 1024, np.float32), np.empty(4 * 1024 * 1024, np.float32)
+    t_exp = _best(lambda: np.exp(e, out=out), 5) - _best(lambda: np.maximum(e, 0, out=out), 5)
+    return gflops, gbs, per_node, 0.0, _exp_rate(e.size, t_exp)
 
 
-def calibrate() -> Device:
-    """Measure this machine (about a second) and return the ``cpu`` device."""
-    backend, version = _backend()
-    gflops, gbs, per_node = _calibrate_ort() if backend == "onnxruntime" else _calibrate_numpy()
+def _calibrate_opencv(threads: int | None = None) -> tuple[float, float, float, float, float]:
+    """The same measurements through OpenCV's darknet importer (tiny cfgs, initialised weights)."""
+    import tempfile
+
+    import cv2
+    import numpy as np
+
+    if threads:
+        cv2.setNumThreads(threads)
+
+    def timed(cfg_text: str, shape: tuple[int, int, int], repeat: int, layer: str | None = None) -> float:
+        """Best wall time of a forward pass, or of one layer (``getPerfProfile``) when named."""
+        with tempfile.TemporaryDirectory(prefix="cfggen-calib-") as tmp:
+            path = os.path.join(tmp, "c.cfg")
+            with open(path, "w") as fh:
+                fh.write(cfg_text)
+            from cfggen.convert.weights import init
+            from cfggen.profile import load
+            init(load(path), os.path.join(tmp, "c.weights"), seed=1)
+            net = cv2.dnn.readNetFromDarknet(path, os.path.join(tmp, "c.weights"))
+        net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
+        blob = np.ones((1, shape[2], shape[1], shape[0]), np.float32)
+        names = list(net.getLayerNames())
+        best = float("inf")
+        for i in range(repeat + 1):
+            net.setInput(blob)
+            t = time.perf_counter()
+            net.forward()
+            wall = time.perf_counter() - t
+            if layer is not None:
+                wall = net.getPerfProfile()[1].ravel()[names.index(layer)] / cv2.getTickFrequency()
+            if i:
+                best = min(best, wall)
+        return best
+
+    c, hw = 128, 52
+    conv = (f"[net]\nwidth={hw}\nheight={hw}\nchannels={c}\n[convolutional]\nfilters={c}\nsize=3\npad=1\n"
+            "activation=linear\n")
+    gflops = 2.0 * c * c * 9 * hw * hw / timed(conv, (hw, hw, c), 5, "conv_0") / 1e9
+    w, h, ch = 1024, 1024, 16
+    add = (f"[net]\nwidth={w}\nheight={h}\nchannels={ch}\n" + "[maxpool]\nsize=1\nstride=1\n" * 2
+           + "[shortcut]\nfrom=-2\nactivation=linear\n")
+    gbs = 3 * 4 * w * h * ch / timed(add, (w, h, ch), 5, "shortcut_2") / 1e9
+    chain = 64
+    tiny = "[net]\nwidth=8\nheight=8\nchannels=8\n" + "[maxpool]\nsize=2\nstride=1\n" * chain
+    per_node = timed(tiny, (8, 8, 8), 20) / chain
+    dc, dhw = 256, 56
+    dconv = (f"[net]\nwidth={dhw}\nheight={dhw}\nchannels={dc}\n[convolutional]\nfilters={dc}\ngroups={dc}\n"
+             "size=3\npad=1\nactivation=linear\n")
+    dw_gflops = 2.0 * dc * 9 * dhw * dhw / timed(dconv, (dhw, dhw, dc), 5, "conv_0") / 1e9
+    # exp: OpenCV fuses the activation into the conv, so compare whole passes: logistic vs relu
+    ew, eh, ec = 512, 512, 16
+    acts = {}
+    for act in ("logistic", "relu"):
+        cfg = (f"[net]\nwidth={ew}\nheight={eh}\nchannels=4\n[convolutional]\nfilters={ec}\nsize=1\n"
+               f"activation={act}\n")
+        acts[act] = timed(cfg, (ew, eh, 4), 5)
+    return gflops, gbs, per_node, dw_gflops, _exp_rate(ew * eh * ec, acts["logistic"] - acts["relu"])
+
+
+def _exp_rate(n: int, extra_s: float) -> float:
+    """exp evaluations per ns from the extra time a logistic takes over a relu on ``n`` floats; 0 (no
+    separate ceiling) when the difference is lost in the noise."""
+    return n / extra_s / 1e9 if extra_s > 1e-5 else 0.0
+
+
+RUNTIMES = {"onnxruntime": _calibrate_ort, "opencv": _calibrate_opencv, "numpy": _calibrate_numpy}
+
+
+def _runtime_version(runtime: str) -> str:
+    import importlib
+    module = {"onnxruntime": "onnxruntime", "opencv": "cv2", "numpy": "numpy"}[runtime]
+    return getattr(importlib.import_module(module), "__version__", "?")
+
+
+def calibrate(runtime: str | None = None, threads: int | None = None) -> Device:
+    """Measure this machine (a few seconds) with ``runtime`` and return the ``cpu`` device.
+
+    Default runtime: onnxruntime when installed (what ``--measure`` runs), else numpy.
+    """
+    runtime = runtime or _backend()[0]
+    gflops, gbs, per_node, dw, exp = (float(v) for v in RUNTIMES[runtime](threads))
     # the measurements are already achievable rates: efficiencies are 1
     return Device("cpu", round(gflops, 2), round(gflops, 2), round(gbs, 2), round(per_node * 1e6, 2),
-                  1.0, 1.0, source=f"measured on this machine with {backend} {version} "
-                  f"({os.cpu_count()} cores): conv 3x3 128->128 on 52x52, Add of 16M floats, 64 tiny Relu nodes")
+                  1.0, 1.0, source=f"measured on this machine with {runtime} {_runtime_version(runtime)} "
+                  f"({threads or os.cpu_count()} threads): a 3x3 conv 128->128 on 52x52, a 64 MB streaming op, "
+                  "a chain of 64 tiny layers, a 3x3 depthwise conv on 56x56x256, a logistic over 4M floats",
+                  depthwise_gflops=round(dw, 2), exp_gops=round(exp, 3))
 
 
-def cpu_device(refresh: bool = False) -> Device:
+def cpu_device(refresh: bool = False, runtime: str | None = None, threads: int | None = None) -> Device:
     """The calibrated ``cpu`` preset, from the cache when it was measured on this machine."""
-    path = os.path.join(cache_dir(), "cpu-calibration.json")
+    runtime = runtime or _backend()[0]
+    path = os.path.join(cache_dir(), f"cpu-calibration-{runtime}{f'-{threads}t' if threads else ''}.json")
     key = _machine_key()
     if not refresh:
         try:
@@ -187,7 +297,7 @@ def cpu_device(refresh: bool = False) -> Device:
                 return Device(**data["device"])
         except (OSError, ValueError, TypeError, KeyError):
             pass
-    device = calibrate()
+    device = calibrate(runtime, threads)
     try:
         from cfggen.fileio import write_atomic
         os.makedirs(cache_dir(), exist_ok=True)

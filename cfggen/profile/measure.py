@@ -23,6 +23,7 @@ from cfggen.errors import UsageError
 class Measured:
     backend: str
     total_s: float                 # median wall time of one forward pass
+    best_s: float                  # fastest run (least disturbed by other processes)
     per_layer_s: dict[int, float]  # darknet layer index -> seconds (what the runtime attributes)
     runs: int
 
@@ -44,7 +45,7 @@ def _layer_of(node_name: str) -> int | None:
 
 
 def measure_onnxruntime(cfg_path: str, size: tuple[int, int], batch: int = 1, runs: int = 10,
-                        weights_path: str | None = None) -> Measured:
+                        weights_path: str | None = None, threads: int | None = None) -> Measured:
     try:
         import numpy as np
         import onnxruntime as ort
@@ -59,6 +60,8 @@ def measure_onnxruntime(cfg_path: str, size: tuple[int, int], batch: int = 1, ru
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
         opts.enable_profiling = True
+        if threads:
+            opts.intra_op_num_threads = threads
         opts.profile_file_prefix = os.path.join(tmp, "ort")
         sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
         inp = sess.get_inputs()[0]
@@ -83,7 +86,7 @@ def measure_onnxruntime(cfg_path: str, size: tuple[int, int], batch: int = 1, ru
             per_node.setdefault(idx, []).append(ev.get("dur", 0) * 1e-6)
     # the profile holds warm-up + runs; each layer's share per run
     per_layer = {i: sum(v) / (runs + 1) for i, v in per_node.items()}
-    return Measured("onnxruntime", statistics.median(walls), per_layer, runs)
+    return Measured("onnxruntime", statistics.median(walls), min(walls), per_layer, runs)
 
 
 def measure_opencv(cfg_path: str, size: tuple[int, int], runs: int = 10, weights_path: str | None = None,
@@ -114,18 +117,40 @@ def measure_opencv(cfg_path: str, size: tuple[int, int], runs: int = 10, weights
         net.setInput(blob)
         net.forward()
         walls, per = [], {}
-        names = net.getLayerNames()
+        owners = opencv_owners(net.getLayerNames())
         for _ in range(runs):
             net.setInput(blob)
             t = time.perf_counter()
             net.forward()
             walls.append(time.perf_counter() - t)
             _, layer_ticks = net.getPerfProfile()
-            for name, ticks in zip(names, layer_ticks.ravel()):
-                idx = _layer_of(name)
+            run: dict[int, float] = {}
+            for idx, ticks in zip(owners, layer_ticks.ravel()):
                 if idx is not None:
-                    per.setdefault(idx, []).append(ticks / cv2.getTickFrequency())
-    return Measured("opencv", statistics.median(walls), {i: statistics.median(v) for i, v in per.items()}, runs)
+                    run[idx] = run.get(idx, 0.0) + ticks / cv2.getTickFrequency()
+            for idx, t in run.items():
+                per.setdefault(idx, []).append(t)
+    return Measured("opencv", statistics.median(walls), min(walls), {i: statistics.median(v) for i, v in per.items()},
+                    runs)
+
+
+# OpenCV names a conv's fused activation after the *next* index (conv_0, bn_0, leaky_1, pool_1)
+_OPENCV_ACTIVATIONS = ("leaky", "relu", "relu6", "swish", "mish", "logistic", "sigmoid", "tanh", "elu", "selu",
+                       "gelu", "hard_mish", "hardswish", "linear")
+
+
+def opencv_owners(names) -> list[int | None]:
+    """The darknet layer each of OpenCV's layers belongs to (activations go to the layer before)."""
+    owners: list[int | None] = []
+    last = None
+    for name in names:
+        prefix = name.rstrip("0123456789").rstrip("_")
+        if prefix in _OPENCV_ACTIVATIONS and last is not None:
+            owners.append(last)
+            continue
+        last = _layer_of(name)
+        owners.append(last)
+    return owners
 
 
 def resized_text(cfg_path: str, size: tuple[int, int]) -> str:

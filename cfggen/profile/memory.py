@@ -34,8 +34,11 @@ class Buffer(NamedTuple):
     resident: bool = True   # inference: written during parse, load or the forward pass
 
 
+_new = tuple.__new__   # a NamedTuple's own constructor is a Python function; thousands of buffers per file
+
+
 def _b(layer: Layer, name: str, group: str, floats: int, resident: bool = True, size: int = FLOAT) -> Buffer:
-    return Buffer(layer.index, name, group, int(floats) * size, resident)
+    return _new(Buffer, (layer.index, name, group, int(floats) * size, resident))
 
 
 # ------------------------------------------------------------------------------------------------

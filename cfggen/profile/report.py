@@ -18,8 +18,12 @@ CSV_COLUMNS = ("cfg", "index", "type", "kind", "line", "output", "flops", "param
                "bytes_written", "intensity", "bound", "time_us", "time_share", "flop_share")
 
 
-def _mib(n: float) -> str:
-    return f"{n / 2**20:,.1f} MiB"
+def human_bytes(n: float) -> str:
+    """Bytes in binary units, KiB to GiB."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{n / 2**10:,.1f} KiB"
 
 
 def _time(s: float) -> str:
@@ -63,12 +67,12 @@ def explain(a: Profile, b: Profile) -> str:
 
 def memory_lines(mem: Memory, baseline_mib: float | None = None) -> list[str]:
     order = sorted(mem.groups.items(), key=lambda kv: -kv[1])
-    detail = ", ".join(f"{k} {_mib(v)}" for k, v in order if v)
+    detail = ", ".join(f"{k} {human_bytes(v)}" for k, v in order if v)
     if mem.train:
-        return [f"training memory (GPU, mini-batch {mem.batch}): {_mib(mem.total)}: {detail}"]
-    line = f"inference memory (darknet CPU forward, batch {mem.batch}): {_mib(mem.total)} of buffers: {detail}"
+        return [f"training memory (GPU, mini-batch {mem.batch}): {human_bytes(mem.total)}: {detail}"]
+    line = f"inference memory (darknet CPU forward, batch {mem.batch}): {human_bytes(mem.total)} of buffers: {detail}"
     if baseline_mib is not None:
-        line += f"; peak RSS about {_mib(mem.total + baseline_mib * 2**20)} with the {baseline_mib:g} MiB process baseline"
+        line += f"; peak RSS about {human_bytes(mem.total + baseline_mib * 2**20)} with the {baseline_mib:g} MiB process baseline"
     return [line]
 
 
@@ -86,7 +90,7 @@ def text(profiles: Sequence[Profile], memories: Sequence[Memory | None] = (), to
                            f"{lp.params:>10,} {lp.bytes_read / 1024:>10.1f} {lp.bytes_written / 1024:>10.1f} "
                            f"{lp.intensity:>7.1f} {lp.bound:<7} {lp.time_s * 1e6:>9.1f} {lp.time_share:>6.1%}")
         out.append(f"total: {p.bflops:.3f} BFLOPs (2·MACs; darknet prints {p.darknet_bflops:.3f}), "
-                   f"{p.params:,} params, {_mib(p.bytes)} moved, estimated {_time(p.time_s)}")
+                   f"{p.params:,} params, {human_bytes(p.bytes)} moved, estimated {_time(p.time_s)}")
         tops = ", ".join(f"{lp.index} {lp.type} ({lp.kind}) {lp.time_share:.0%}" for lp in p.top(top))
         out.append(f"top {top} layers by time: {tops}")
         out.append(f"{'kind':<20} {'layers':>6} {'FLOP share':>10} {'time share':>10}")
@@ -119,7 +123,8 @@ def as_record(p: Profile, mem: Memory | None = None, measured: dict | None = Non
         "cfg": p.name, "size": list(p.size), "batch": p.batch, "precision": p.precision,
         "device": {"name": d.name, "peak_gflops": d.peak_gflops, "peak_gflops_fp16": d.peak_gflops_fp16,
                    "bandwidth_gbs": d.bandwidth_gbs, "launch_us": d.launch_us, "compute_eff": d.compute_eff,
-                   "bandwidth_eff": d.bandwidth_eff, "source": d.source},
+                   "bandwidth_eff": d.bandwidth_eff, "depthwise_gflops": d.depthwise_gflops,
+                   "exp_gops": d.exp_gops, "source": d.source},
         "totals": {"flops": p.flops, "bflops": p.bflops, "darknet_bflops": p.darknet_bflops, "params": p.params,
                    "bytes": p.bytes, "time_s": p.time_s, "layers": len(p.layers)},
         "by_kind": [{"kind": k.kind, "layers": k.layers, "flops": k.flops, "time_s": k.time_s, "bytes": k.bytes,
