@@ -151,7 +151,8 @@ def main() -> int:
     # stalls add noise per layer (and darknet's own forward is single-threaded)
     dev = cpu_device(runtime="onnxruntime" if use_ort else "opencv", threads=args.threads)
     print(f"latency backend: {backend}; cpu preset: {dev.gflops('fp32'):.1f} GFLOP/s, {dev.gbs():.1f} GB/s, "
-          f"{dev.launch_us:.1f} µs per layer ({dev.source})")
+          f"{dev.launch_us:.1f} µs per layer, depthwise {dev.depthwise('fp32'):.1f} GFLOP/s, "
+          f"exp {dev.exp_gops:.3f} G/s ({dev.source})")
     rows = []
     seen = set()
     for f, net in candidates(size, args.max_bflops):

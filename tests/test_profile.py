@@ -256,3 +256,48 @@ def test_enet_coco_vs_yolov4_explained():
     assert flop_ratio > 10 and time_ratio < flop_ratio / 2
     sentence = doc["comparison"][1]["explanation"]
     assert "fewer FLOPs" in sentence and ("depthwise" in sentence or "squeeze-excitation" in sentence)
+
+
+# ------------------------------------------------------------------------------------------------
+# measurement backends
+
+def test_opencv_layer_attribution():
+    from cfggen.profile.measure import opencv_owners
+
+    names = ["conv_0", "bn_0", "leaky_1", "pool_1", "conv_2", "bn_2", "swish_3", "avgpool_3", "identity_4",
+             "shortcut_5", "mish_6"]
+    assert opencv_owners(names) == [0, 0, 0, 1, 2, 2, 2, 3, 4, 5, 5]
+
+
+def test_resized_text_edits_only_the_net_section():
+    from cfggen.profile.measure import resized_text
+
+    text = resized_text(str(DATA / "se_dw.cfg"), (32, 24))
+    assert "width=32\nheight=24" in text
+    assert text.count("width=") == 1 and "filters=8\ngroups=8" in text
+
+
+def test_measure_opencv_times_every_layer():
+    pytest.importorskip("cv2")
+    from cfggen.profile.measure import measure_opencv
+
+    m = measure_opencv(str(DATA / "se_dw.cfg"), (16, 16), runs=2, threads=1)
+    assert m.backend == "opencv" and m.best_s > 0 and m.best_s <= m.total_s
+    assert {0, 5, 6} <= set(m.per_layer_s)     # the three convs are attributed to their darknet layers
+
+
+def test_measure_onnxruntime_against_export():
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("cfggen.export")
+    code, out, err = run_cli("profile", DATA / "se_dw.cfg", "--device", "t4", "--measure")
+    assert code == 0, err
+    assert "measured (onnxruntime" in out and "meas. µs" in out
+
+
+def test_measure_without_export_is_one_line_error():
+    from cfggen.profile.measure import export_available
+
+    if export_available():
+        pytest.skip("cfggen.export is installed")
+    code, out, err = run_cli("profile", DATA / "se_dw.cfg", "--device", "t4", "--measure")
+    assert code == 2 and "cfggen.export" in err and len(err.strip().splitlines()) == 1
