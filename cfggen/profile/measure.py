@@ -89,9 +89,12 @@ def measure_onnxruntime(cfg_path: str, size: tuple[int, int], batch: int = 1, ru
     return Measured("onnxruntime", statistics.median(walls), min(walls), per_layer, runs)
 
 
-def measure_opencv(cfg_path: str, size: tuple[int, int], runs: int = 10, weights_path: str | None = None,
-                   threads: int | None = None) -> Measured:
-    """OpenCV's darknet importer at ``size`` (the cfg is copied with [net] width/height replaced)."""
+def opencv_runner(cfg_path: str, size: tuple[int, int], weights_path: str | None = None,
+                  threads: int | None = None):
+    """OpenCV's darknet importer at ``size`` (the cfg is copied with [net] width/height replaced).
+
+    Returns (run, owners): ``run()`` does one forward pass and returns (seconds, per-layer ticks).
+    """
     try:
         import cv2
         import numpy as np
@@ -109,27 +112,37 @@ def measure_opencv(cfg_path: str, size: tuple[int, int], runs: int = 10, weights
             weights_path = os.path.join(tmp, "net.weights")
             wconv.init(net_ir, weights_path, seed=1)
         net = cv2.dnn.readNetFromDarknet(cfg, weights_path)
-        net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
-        net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
-        if threads:
-            cv2.setNumThreads(threads)
-        blob = np.random.default_rng(0).random((1, net_ir.channels, size[1], size[0]), dtype=np.float32)
+    net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
+    net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
+    if threads:
+        cv2.setNumThreads(threads)
+    blob = np.random.default_rng(0).random((1, net_ir.channels, size[1], size[0]), dtype=np.float32)
+    freq = cv2.getTickFrequency()
+
+    def run() -> tuple[float, list[float]]:
         net.setInput(blob)
+        t = time.perf_counter()
         net.forward()
-        walls, per = [], {}
-        owners = opencv_owners(net.getLayerNames())
-        for _ in range(runs):
-            net.setInput(blob)
-            t = time.perf_counter()
-            net.forward()
-            walls.append(time.perf_counter() - t)
-            _, layer_ticks = net.getPerfProfile()
-            run: dict[int, float] = {}
-            for idx, ticks in zip(owners, layer_ticks.ravel()):
-                if idx is not None:
-                    run[idx] = run.get(idx, 0.0) + ticks / cv2.getTickFrequency()
-            for idx, t in run.items():
-                per.setdefault(idx, []).append(t)
+        wall = time.perf_counter() - t
+        return wall, [x / freq for x in net.getPerfProfile()[1].ravel()]
+
+    run()
+    return run, opencv_owners(net.getLayerNames())
+
+
+def measure_opencv(cfg_path: str, size: tuple[int, int], runs: int = 10, weights_path: str | None = None,
+                   threads: int | None = None) -> Measured:
+    run, owners = opencv_runner(cfg_path, size, weights_path, threads)
+    walls, per = [], {}
+    for _ in range(runs):
+        wall, layer_s = run()
+        walls.append(wall)
+        one: dict[int, float] = {}
+        for idx, t in zip(owners, layer_s):
+            if idx is not None:
+                one[idx] = one.get(idx, 0.0) + t
+        for idx, t in one.items():
+            per.setdefault(idx, []).append(t)
     return Measured("opencv", statistics.median(walls), min(walls), {i: statistics.median(v) for i, v in per.items()},
                     runs)
 

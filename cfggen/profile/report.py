@@ -37,31 +37,29 @@ def device_line(p: Profile) -> str:
 
 
 def explain(a: Profile, b: Profile) -> str:
-    """Why ``a`` (fewer FLOPs) is not proportionally faster than ``b``: the kind that takes the most
-    more time than FLOPs in ``a``, its bytes per FLOP, and the fixed cost of ``a``'s many layers."""
+    """Why ``a`` (fewer FLOPs) is not proportionally faster than ``b``: the kinds whose time share in
+    ``a`` most exceeds their FLOP share, their bytes per FLOP, and the fixed cost of ``a``'s layers."""
     if a.flops > b.flops:
         a, b = b, a
     fr = b.flops / a.flops if a.flops else float("inf")
     tr = b.time_s / a.time_s if a.time_s else float("inf")
     speed = f"{tr:.1f}× faster" if tr >= 1 else f"{1 / tr:.1f}× slower"
-    worst = max(a.by_kind, key=lambda k: k.time_share - k.flop_share)
-    label = KIND_LABELS[worst.kind]
     parts = [f"{a.name}: {fr:.1f}× fewer FLOPs than {b.name} but only {speed} (estimated on {a.device.name})"]
-    if worst.time_share - worst.flop_share > 0.05:
-        bpf = worst.bytes / worst.flops if worst.flops else float("inf")
-        other = b.kind(worst.kind)
-        parts.append(f"{worst.time_share:.0%} of its time is in {label} layers, which do {worst.flop_share:.0%} "
-                     f"of its FLOPs and move {bpf:.2f} bytes per FLOP (the device needs under "
-                     f"{1 / a.device.ridge(a.precision):.2f} to be compute-bound); in {b.name} {label} takes "
-                     f"{other.time_share:.0%}")
-    se = a.kind("se")
-    if se.layers and worst.kind != "se":
-        parts.append(f"squeeze-excitation adds {se.layers} small serial layers ({se.time_share:.0%} of the time, "
-                     f"{se.flop_share:.1%} of the FLOPs)")
-    fixed = a.device.launch_us * 1e-6 * sum(1 for lp in a.layers if lp.bound != "-")
-    nb = sum(1 for lp in b.layers if lp.bound != "-")
-    parts.append(f"its {sum(1 for lp in a.layers if lp.bound != '-')} layers (vs {nb}) pay {_time(fixed)} of "
-                 f"fixed cost ({fixed / a.time_s:.0%} of its time)")
+    # the (at most two) kinds whose share of the time most exceeds their share of the FLOPs
+    slow = sorted((k for k in a.by_kind if k.time_share - k.flop_share > 0.05),
+                  key=lambda k: k.flop_share - k.time_share)[:2]
+    for i, k in enumerate(slow):
+        label = KIND_LABELS[k.kind]
+        bpf = k.bytes / k.flops if k.flops else float("inf")
+        other = b.kind(k.kind)
+        text = (f"{k.time_share:.0%} of its time is in {label} layers ({k.layers}), which do {k.flop_share:.1%} "
+                f"of its FLOPs and move {bpf:.2f} bytes per FLOP")
+        if i == 0:
+            text += f" (compute-bound needs under {1 / a.device.ridge(a.precision):.2f})"
+        parts.append(text + f"; in {b.name} {label} layers take {other.time_share:.0%}")
+    na, nb = (sum(1 for lp in p.layers if lp.bound != "-") for p in (a, b))
+    fixed = a.device.launch_us * 1e-6 * na
+    parts.append(f"its {na} layers (vs {nb}) pay {_time(fixed)} of fixed cost ({fixed / a.time_s:.0%} of its time)")
     return "; ".join(parts) + "."
 
 
