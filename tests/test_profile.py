@@ -301,3 +301,43 @@ def test_measure_without_export_is_one_line_error():
         pytest.skip("cfggen.export is installed")
     code, out, err = run_cli("profile", DATA / "se_dw.cfg", "--device", "t4", "--measure")
     assert code == 2 and "cfggen.export" in err and len(err.strip().splitlines()) == 1
+
+
+def test_measure_onnxruntime_mechanics_with_a_stand_in_exporter(monkeypatch):
+    """The onnxruntime path against the declared export API (to_onnx(cfg, weights_path=None, size=(w, h),
+    batch=1) -> ModelProto, input "input"), with a stand-in that names nodes after darknet layers."""
+    pytest.importorskip("onnxruntime")
+    np = pytest.importorskip("numpy")
+    onnx = pytest.importorskip("onnx")
+    import sys
+    import types
+
+    from onnx import TensorProto, helper, numpy_helper
+
+    from cfggen.profile.measure import measure_onnxruntime
+
+    calls = []
+
+    def to_onnx(cfg_path, weights_path=None, size=(416, 416), batch=1):
+        calls.append((cfg_path, weights_path, size, batch))
+        w = numpy_helper.from_array(np.ones((8, 1, 3, 3), np.float32), "w0")
+        nodes = [helper.make_node("Conv", ["input", "w0"], ["c0"], name="layer_0_conv", group=8, pads=[1] * 4),
+                 helper.make_node("Relu", ["c0"], ["out"], name="layer_5_relu")]
+        graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT,
+                                                                             [batch, 8, size[1], size[0]])],
+                                  [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)], [w])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        model.ir_version = 7
+        return model
+
+    fake = types.ModuleType("cfggen.export")
+    fake.to_onnx = to_onnx
+    monkeypatch.setitem(sys.modules, "cfggen.export", fake)
+    m = measure_onnxruntime(str(DATA / "se_dw.cfg"), (16, 16), 1, runs=3)
+    assert calls == [(str(DATA / "se_dw.cfg"), None, (16, 16), 1)]
+    assert m.backend == "onnxruntime" and m.best_s > 0
+    assert set(m.per_layer_s) == {0, 5}
+    code, out, err = run_cli("profile", DATA / "se_dw.cfg", "--device", "t4", "--measure", "--format", "json")
+    assert code == 0, err
+    measured = json.loads(out)["profiles"][0]["measured"]
+    assert measured["backend"] == "onnxruntime" and set(measured["per_layer_s"]) == {"0", "5"}

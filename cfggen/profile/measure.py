@@ -55,15 +55,22 @@ def measure_onnxruntime(cfg_path: str, size: tuple[int, int], batch: int = 1, ru
         from cfggen.export import to_onnx
     except ImportError:
         raise UsageError("--measure needs cfggen export (cfggen.export), which is not installed") from None
-    model = to_onnx(cfg_path, weights_path=weights_path, size=size, batch=batch)
-    with tempfile.TemporaryDirectory(prefix="cfggen-profile-") as tmp:
+    model = to_onnx(cfg_path, weights_path=weights_path, size=size, batch=batch).SerializeToString()
+
+    def session(profile_prefix: str | None):
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
-        opts.enable_profiling = True
         if threads:
             opts.intra_op_num_threads = threads
-        opts.profile_file_prefix = os.path.join(tmp, "ort")
-        sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+        if profile_prefix:
+            # layout transforms and fusions rename nodes; basic optimisation keeps one node per op
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+            opts.enable_profiling = True
+            opts.profile_file_prefix = profile_prefix
+        return ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+
+    with tempfile.TemporaryDirectory(prefix="cfggen-profile-") as tmp:
+        sess = session(None)     # the wall time: full optimisation, as a deployment runs it
         inp = sess.get_inputs()[0]
         shape = [d if isinstance(d, int) else batch for d in inp.shape]
         x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
@@ -73,14 +80,16 @@ def measure_onnxruntime(cfg_path: str, size: tuple[int, int], batch: int = 1, ru
             t = time.perf_counter()
             sess.run(None, {inp.name: x})
             walls.append(time.perf_counter() - t)
-        trace = sess.end_profiling()
-        with open(trace) as fh:
+        prof = session(os.path.join(tmp, "ort"))
+        for _ in range(runs + 1):
+            prof.run(None, {inp.name: x})
+        with open(prof.end_profiling()) as fh:
             events = json.load(fh)
     per_node: dict[int, list[float]] = {}
     for ev in events:
         if ev.get("cat") != "Node" or not str(ev.get("name", "")).endswith("_kernel_time"):
             continue
-        node = ev.get("args", {}).get("node_name") or ev["name"][: -len("_kernel_time")]
+        node = ev["name"][: -len("_kernel_time")]
         idx = _layer_of(node)
         if idx is not None:
             per_node.setdefault(idx, []).append(ev.get("dur", 0) * 1e-6)
