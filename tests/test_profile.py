@@ -341,3 +341,38 @@ def test_measure_onnxruntime_mechanics_with_a_stand_in_exporter(monkeypatch):
     assert code == 0, err
     measured = json.loads(out)["profiles"][0]["measured"]
     assert measured["backend"] == "onnxruntime" and set(measured["per_layer_s"]) == {"0", "5"}
+
+
+# ------------------------------------------------------------------------------------------------
+# devices
+
+def test_cpu_preset_is_calibrated_once_and_cached(tmp_path, monkeypatch):
+    from cfggen.profile import devices
+
+    calls = []
+
+    def fake(threads=None):
+        calls.append(threads)
+        return 50.0, 10.0, 4e-6, 20.0, 0.5
+
+    monkeypatch.setitem(devices.RUNTIMES, "numpy", fake)
+    monkeypatch.setattr(devices, "_backend", lambda: ("numpy", "0"))
+    first = devices.cpu_device()
+    second = devices.cpu_device()
+    assert calls == [None] and first == second
+    assert (first.gflops("fp32"), first.gbs(), first.launch_us, first.depthwise("fp32"), first.exp_gops) == \
+        (50.0, 10.0, 4.0, 20.0, 0.5)
+    assert (tmp_path / "cache" / "cpu-calibration-numpy.json").is_file()
+    devices.cpu_device(refresh=True)
+    assert len(calls) == 2
+
+
+def test_every_preset_is_documented_with_its_numbers():
+    doc = (Path(__file__).parent.parent / "docs" / "profile.md").read_text()
+    for name, dev in PRESETS.items():
+        row = next((line for line in doc.splitlines() if line.startswith(f"| `{name}` |")), None)
+        assert row is not None, name
+        cells = [c.strip().replace(",", "") for c in row.split("|")]
+        assert float(cells[2]) == dev.peak_gflops and float(cells[3]) == dev.peak_gflops_fp16
+        assert float(cells[4]) == dev.bandwidth_gbs and float(cells[5]) == dev.launch_us
+        assert len(cells[6]) > 20    # the cited source
