@@ -376,3 +376,12 @@ def test_every_preset_is_documented_with_its_numbers():
         assert float(cells[2]) == dev.peak_gflops and float(cells[3]) == dev.peak_gflops_fp16
         assert float(cells[4]) == dev.bandwidth_gbs and float(cells[5]) == dev.launch_us
         assert len(cells[6]) > 20    # the cited source
+
+
+@needs_shared
+def test_a_network_darknet_aborts_on_is_refused():
+    """resnet50's shortcut shape mismatch is an assert in darknet's parser (its shape golden: error)."""
+    code, out, err = run_cli("profile", CORPUS / "resnet50.cfg", "--device", "t4")
+    golden = json.loads((GOLDEN / "resnet50.cfg.json").read_text())
+    assert golden["status"] == "error"
+    assert code == 2 and out == "" and "layer 17 [shortcut]" in err and "darknet aborts" in err

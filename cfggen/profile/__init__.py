@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from cfggen.errors import InputError
 
+# Findings of the layer table at which darknet stops although the validator knows the shape it would go
+# on with (asserts, "filters= doesn't correspond" exits): raised as non-fatal faults in cfggen.ir.layers.
+STOPS = frozenset({"DN201", "DN204", "DN205", "DN212", "DN301"})
+
 
 def load(path: str, size: tuple[int, int] | None = None):
     """The network darknet builds from ``path`` at ``size`` (default: its own), or an InputError."""
@@ -21,7 +25,10 @@ def load(path: str, size: tuple[int, int] | None = None):
         raise InputError(f.message if f else "darknet cannot build this network", path=path,
                          line=f.line if f else None)
     net, findings = infer(p, size)
+    stop = next((f for f in findings if f.code in STOPS), None)
     broken = next((layer for layer in net.layers if layer.broken), None)
+    if stop is not None and (broken is None or stop.layer <= broken.index):
+        broken = net.layers[stop.layer]
     if broken is not None:
         why = next((f.message for f in findings if f.layer == broken.index), "darknet stops here")
         where = f" at {size[0]}x{size[1]}" if size else ""
