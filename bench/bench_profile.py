@@ -177,7 +177,8 @@ def main() -> int:
     backend = "onnxruntime (cfggen.export)" if use_ort else "OpenCV dnn (readNetFromDarknet)"
     # one thread, in calibration and measurement alike: on a shared 2-core machine a second thread's
     # stalls add noise per layer (and darknet's own forward is single-threaded)
-    dev = cpu_device(runtime="onnxruntime" if use_ort else "opencv", threads=args.threads)
+    # calibrated afresh in this run (the same machine state as the measurements), then cached
+    dev = cpu_device(refresh=True, runtime="onnxruntime" if use_ort else "opencv", threads=args.threads)
     print(f"latency backend: {backend}; cpu preset: {dev.gflops('fp32'):.1f} GFLOP/s, {dev.gbs():.1f} GB/s, "
           f"{dev.launch_us:.1f} µs per layer, depthwise {dev.depthwise('fp32'):.1f} GFLOP/s, "
           f"exp {dev.exp_gops:.3f} G/s ({dev.source})")
