@@ -87,7 +87,8 @@ def text(profiles: Sequence[Profile], memories: Sequence[Memory | None] = (), to
                 out.append(f"{lp.index:>5} {lp.type:<15} {lp.kind:<10} {lp.output:>13} {lp.flops / 1e6:>10.2f} "
                            f"{lp.params:>10,} {lp.bytes_read / 1024:>10.1f} {lp.bytes_written / 1024:>10.1f} "
                            f"{lp.intensity:>7.1f} {lp.bound:<7} {lp.time_s * 1e6:>9.1f} {lp.time_share:>6.1%}")
-        out.append(f"total: {p.bflops:.3f} BFLOPs (2·MACs; darknet prints {p.darknet_bflops:.3f}), "
+        flops = f"{p.bflops:.3f} BFLOPs" if p.bflops >= 0.01 else f"{p.flops / 1e6:.3f} MFLOPs"
+        out.append(f"total: {flops} (2·MACs; darknet prints {p.darknet_bflops:.3f} BFLOPs), "
                    f"{p.params:,} params, {human_bytes(p.bytes)} moved, estimated {_time(p.time_s)}")
         tops = ", ".join(f"{lp.index} {lp.type} ({lp.kind}) {lp.time_share:.0%}" for lp in p.top(top))
         out.append(f"top {top} layers by time: {tops}")
