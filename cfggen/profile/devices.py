@@ -131,51 +131,42 @@ def _calibrate_ort(threads: int | None = None) -> tuple[float, float, float, flo
 
     f32 = TensorProto.FLOAT
     rng = np.random.default_rng(0)
-    # compute: a 3x3 conv, 128 -> 128 channels on 52x52 (0.8 GFLOP), the bulk of a YOLO backbone
-    c, hw = 128, 52
-    w = numpy_helper.from_array(rng.standard_normal((c, c, 3, 3)).astype(np.float32), "w")
-    conv = session([helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1])],
-                   [helper.make_tensor_value_info("x", f32, [1, c, hw, hw])],
-                   [helper.make_tensor_value_info("y", f32, None)], [w])
-    x = rng.standard_normal((1, c, hw, hw)).astype(np.float32)
-    conv.run(None, {"x": x})
-    flops = 2.0 * c * c * 9 * hw * hw
-    gflops = flops / _best(lambda: conv.run(None, {"x": x}), 5) / 1e9
-    # bandwidth: add two 16M-float tensors (192 MB moved), far beyond any cache
-    n = 16 * 1024 * 1024
-    add = session([helper.make_node("Add", ["a", "b"], ["y"])],
-                  [helper.make_tensor_value_info("a", f32, [n]), helper.make_tensor_value_info("b", f32, [n])],
-                  [helper.make_tensor_value_info("y", f32, None)])
-    a, b = np.ones(n, np.float32), np.ones(n, np.float32)
-    add.run(None, {"a": a, "b": b})
-    gbs = 3 * 4 * n / _best(lambda: add.run(None, {"a": a, "b": b}), 5) / 1e9
-    # fixed cost: 64 Relu nodes on a 1x8x8x8 tensor; per node, minus nothing (the work is negligible)
-    chain = 64
-    nodes = [helper.make_node("Relu", [f"t{i}"], [f"t{i + 1}"]) for i in range(chain)]
-    tiny = session(nodes, [helper.make_tensor_value_info("t0", f32, [1, 8, 8, 8])],
-                   [helper.make_tensor_value_info(f"t{chain}", f32, None)])
-    t = np.ones((1, 8, 8, 8), np.float32)
-    tiny.run(None, {"t0": t})
-    per_node = _best(lambda: tiny.run(None, {"t0": t}), 20) / chain
-    # depthwise: 3x3, groups = channels = 256 on 56x56
-    dc, dhw = 256, 56
-    dw = numpy_helper.from_array(rng.standard_normal((dc, 1, 3, 3)).astype(np.float32), "w")
-    dconv = session([helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1], group=dc)],
-                    [helper.make_tensor_value_info("x", f32, [1, dc, dhw, dhw])],
-                    [helper.make_tensor_value_info("y", f32, None)], [dw])
-    dx = rng.standard_normal((1, dc, dhw, dhw)).astype(np.float32)
-    dconv.run(None, {"x": dx})
-    dw_gflops = 2.0 * dc * 9 * dhw * dhw / _best(lambda: dconv.run(None, {"x": dx}), 5) / 1e9
-    # exp: a Sigmoid over 4M floats minus a Relu over the same (what moving them costs)
-    m = 4 * 1024 * 1024
-    sa = rng.standard_normal(m).astype(np.float32)
-    times = {}
-    for op in ("Sigmoid", "Relu"):
-        sess = session([helper.make_node(op, ["a"], ["y"])], [helper.make_tensor_value_info("a", f32, [m])],
-                       [helper.make_tensor_value_info("y", f32, None)])
-        sess.run(None, {"a": sa})
-        times[op] = _best(lambda: sess.run(None, {"a": sa}), 5)
-    return gflops, gbs, per_node, dw_gflops, _exp_rate(m, times["Sigmoid"] - times["Relu"])
+
+    def prepare(nodes, feeds: dict, inits=()):
+        """A callable timing one run of a one-output graph over ``feeds``."""
+        ins = [helper.make_tensor_value_info(k, f32, list(v.shape)) for k, v in feeds.items()]
+        sess = session(nodes, ins, [helper.make_tensor_value_info(nodes[-1].output[0], f32, None)], inits)
+
+        def run() -> float:
+            t = time.perf_counter()
+            sess.run(None, feeds)
+            return time.perf_counter() - t
+        run()
+        return run
+
+    def weight(name, shape):
+        return numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32), name)
+
+    c, hw = 128, 52                    # compute: a 3x3 conv, 128 -> 128 on 52x52 (a mid-network YOLO layer)
+    n = 16 * 1024 * 1024               # bandwidth: add two 16M-float tensors (192 MB moved)
+    chain = 64                         # fixed cost: 64 Relu nodes on 1x8x8x8
+    dc, dhw = 256, 56                  # depthwise: 3x3, groups = channels = 256 on 56x56
+    m = 4 * 1024 * 1024                # exp: a Sigmoid over 4M floats minus a Relu over the same
+    ones = np.ones(n, np.float32)
+    big = rng.standard_normal(m).astype(np.float32)
+    best = _interleaved({
+        "conv": prepare([helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1])],
+                        {"x": rng.standard_normal((1, c, hw, hw)).astype(np.float32)}, [weight("w", (c, c, 3, 3))]),
+        "add": prepare([helper.make_node("Add", ["a", "b"], ["y"])], {"a": ones, "b": ones.copy()}),
+        "tiny": prepare([helper.make_node("Relu", [f"t{i}"], [f"t{i + 1}"]) for i in range(chain)],
+                        {"t0": np.ones((1, 8, 8, 8), np.float32)}),
+        "dw": prepare([helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1], group=dc)],
+                      {"x": rng.standard_normal((1, dc, dhw, dhw)).astype(np.float32)}, [weight("w", (dc, 1, 3, 3))]),
+        "sigmoid": prepare([helper.make_node("Sigmoid", ["a"], ["y"])], {"a": big}),
+        "relu": prepare([helper.make_node("Relu", ["a"], ["y"])], {"a": big}),
+    })
+    return (2.0 * c * c * 9 * hw * hw / best["conv"] / 1e9, 3 * 4 * n / best["add"] / 1e9, best["tiny"] / chain,
+            2.0 * dc * 9 * dhw * dhw / best["dw"] / 1e9, _exp_rate(m, best["sigmoid"] - best["relu"]))
 
 
 def _calibrate_numpy(threads: int | None = None) -> tuple[float, float, float, float, float]:
@@ -204,8 +195,8 @@ def _calibrate_opencv(threads: int | None = None) -> tuple[float, float, float, 
     if threads:
         cv2.setNumThreads(threads)
 
-    def timed(cfg_text: str, shape: tuple[int, int, int], repeat: int, layer: str | None = None) -> float:
-        """Best wall time of a forward pass, or of one layer (``getPerfProfile``) when named."""
+    def prepare(cfg_text: str, shape: tuple[int, int, int], layer: str | None = None):
+        """A callable timing one forward pass, or one layer of it (``getPerfProfile``) when named."""
         with tempfile.TemporaryDirectory(prefix="cfggen-calib-") as tmp:
             path = os.path.join(tmp, "c.cfg")
             with open(path, "w") as fh:
@@ -216,42 +207,52 @@ def _calibrate_opencv(threads: int | None = None) -> tuple[float, float, float, 
             net = cv2.dnn.readNetFromDarknet(path, os.path.join(tmp, "c.weights"))
         net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
         blob = np.ones((1, shape[2], shape[1], shape[0]), np.float32)
-        names = list(net.getLayerNames())
-        best = float("inf")
-        for i in range(repeat + 1):
+        index = list(net.getLayerNames()).index(layer) if layer else None
+
+        def run() -> float:
             net.setInput(blob)
             t = time.perf_counter()
             net.forward()
             wall = time.perf_counter() - t
-            if layer is not None:
-                wall = net.getPerfProfile()[1].ravel()[names.index(layer)] / cv2.getTickFrequency()
-            if i:
-                best = min(best, wall)
-        return best
+            if index is not None:
+                return net.getPerfProfile()[1].ravel()[index] / cv2.getTickFrequency()
+            return wall
+        run()
+        return run
 
     c, hw = 128, 52
-    conv = (f"[net]\nwidth={hw}\nheight={hw}\nchannels={c}\n[convolutional]\nfilters={c}\nsize=3\npad=1\n"
-            "activation=linear\n")
-    gflops = 2.0 * c * c * 9 * hw * hw / timed(conv, (hw, hw, c), 5, "conv_0") / 1e9
     w, h, ch = 1024, 1024, 16
-    add = (f"[net]\nwidth={w}\nheight={h}\nchannels={ch}\n" + "[maxpool]\nsize=1\nstride=1\n" * 2
-           + "[shortcut]\nfrom=-2\nactivation=linear\n")
-    gbs = 3 * 4 * w * h * ch / timed(add, (w, h, ch), 5, "shortcut_2") / 1e9
     chain = 64
-    tiny = "[net]\nwidth=8\nheight=8\nchannels=8\n" + "[maxpool]\nsize=2\nstride=1\n" * chain
-    per_node = timed(tiny, (8, 8, 8), 20) / chain
     dc, dhw = 256, 56
-    dconv = (f"[net]\nwidth={dhw}\nheight={dhw}\nchannels={dc}\n[convolutional]\nfilters={dc}\ngroups={dc}\n"
-             "size=3\npad=1\nactivation=linear\n")
-    dw_gflops = 2.0 * dc * 9 * dhw * dhw / timed(dconv, (dhw, dhw, dc), 5, "conv_0") / 1e9
-    # exp: OpenCV fuses the activation into the conv, so compare whole passes: logistic vs relu
     ew, eh, ec = 512, 512, 16
-    acts = {}
-    for act in ("logistic", "relu"):
-        cfg = (f"[net]\nwidth={ew}\nheight={eh}\nchannels=4\n[convolutional]\nfilters={ec}\nsize=1\n"
-               f"activation={act}\n")
-        acts[act] = timed(cfg, (ew, eh, 4), 5)
-    return gflops, gbs, per_node, dw_gflops, _exp_rate(ew * eh * ec, acts["logistic"] - acts["relu"])
+    act = ("[net]\nwidth={w}\nheight={h}\nchannels=4\n[convolutional]\nfilters={c}\nsize=1\n"
+           "activation={a}\n")
+    best = _interleaved({
+        "conv": prepare(f"[net]\nwidth={hw}\nheight={hw}\nchannels={c}\n[convolutional]\nfilters={c}\nsize=3\n"
+                        "pad=1\nactivation=linear\n", (hw, hw, c), "conv_0"),
+        "add": prepare(f"[net]\nwidth={w}\nheight={h}\nchannels={ch}\n" + "[maxpool]\nsize=1\nstride=1\n" * 2
+                       + "[shortcut]\nfrom=-2\nactivation=linear\n", (w, h, ch), "shortcut_2"),
+        "tiny": prepare("[net]\nwidth=8\nheight=8\nchannels=8\n" + "[maxpool]\nsize=2\nstride=1\n" * chain,
+                        (8, 8, 8)),
+        "dw": prepare(f"[net]\nwidth={dhw}\nheight={dhw}\nchannels={dc}\n[convolutional]\nfilters={dc}\n"
+                      f"groups={dc}\nsize=3\npad=1\nactivation=linear\n", (dhw, dhw, dc), "conv_0"),
+        # exp: OpenCV fuses the activation into the conv, so compare whole passes: logistic vs relu
+        "logistic": prepare(act.format(w=ew, h=eh, c=ec, a="logistic"), (ew, eh, 4)),
+        "relu": prepare(act.format(w=ew, h=eh, c=ec, a="relu"), (ew, eh, 4)),
+    })
+    return (2.0 * c * c * 9 * hw * hw / best["conv"] / 1e9, 3 * 4 * w * h * ch / best["add"] / 1e9,
+            best["tiny"] / chain, 2.0 * dc * 9 * dhw * dhw / best["dw"] / 1e9,
+            _exp_rate(ew * eh * ec, best["logistic"] - best["relu"]))
+
+
+def _interleaved(runs: dict, rounds: int = 12) -> dict[str, float]:
+    """Best time of each benchmark over ``rounds`` rounds that run every benchmark once: a busy spell
+    on the machine then costs one round of each instead of every round of one."""
+    best = {k: float("inf") for k in runs}
+    for _ in range(rounds):
+        for k, run in runs.items():
+            best[k] = min(best[k], run())
+    return best
 
 
 def _exp_rate(n: int, extra_s: float) -> float:
