@@ -95,7 +95,9 @@ def _machine_key() -> str:
 
 
 def _backend() -> tuple[str, str]:
+    """onnxruntime when it and onnx (to build the calibration graphs) are installed, else numpy."""
     try:
+        import onnx  # noqa: F401
         import onnxruntime
         return "onnxruntime", onnxruntime.__version__
     except ImportError:
