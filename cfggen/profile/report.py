@@ -96,10 +96,11 @@ def text(profiles: Sequence[Profile], memories: Sequence[Memory | None] = (), to
         for k in p.by_kind:
             if k.layers:
                 out.append(f"{KIND_LABELS[k.kind]:<20} {k.layers:>6} {k.flop_share:>10.1%} {k.time_share:>10.1%}")
-        if i < len(memories) and memories[i] is not None:
-            out += memory_lines(memories[i], baseline_mib)
-        if i < len(extra):
-            out += list(extra[i])
+        mem = memories[i] if i < len(memories) else None
+        more = list(extra[i]) if i < len(extra) else []
+        mem_lines = memory_lines(mem, baseline_mib) if mem is not None else []
+        # training: the batch/subdivisions line first, then the memory, then what fits
+        out += (more[:1] + mem_lines + more[1:]) if mem is not None and mem.train else (mem_lines + more)
         out.append("")
     if len(profiles) > 1:
         base = profiles[0]
