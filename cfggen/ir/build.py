@@ -14,7 +14,7 @@ from cfggen.cfg.model import Document, Section
 from cfggen.ir.cnum import INT_MAX, f32
 from cfggen.ir.layers import LAYERS, NET_DEFAULTS, NET_TYPES, Ctx, Fault, LayerSpec, Out, convert
 from cfggen.ir.model import ZERO, Layer, Network, Shape, Totals
-from cfggen.lint.model import Diagnostic
+from cfggen.findings import Diagnostic
 
 
 @dataclass(frozen=True)

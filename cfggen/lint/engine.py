@@ -16,7 +16,7 @@ from cfggen.ir.build import Plan, infer, plan
 from cfggen.ir.model import Network
 from cfggen.ir.sizes import training_sizes
 from cfggen.lint import suppress
-from cfggen.lint.model import Diagnostic
+from cfggen.findings import Diagnostic
 from cfggen.lint.rules import RULES
 from cfggen.lint.rules._base import RuleContext
 from cfggen.lint.training import training_head
@@ -35,7 +35,7 @@ class Analysis:
 
     @property
     def worst(self) -> str | None:
-        from cfggen.lint.model import SEVERITY_RANK
+        from cfggen.findings import SEVERITY_RANK
         return max((d.severity for d in self.findings), key=SEVERITY_RANK.__getitem__, default=None)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from cfggen.lint.engine import Analysis
-from cfggen.lint.model import Diagnostic
+from cfggen.findings import Diagnostic
 from cfggen.source import snippet
 
 
