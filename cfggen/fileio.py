@@ -11,7 +11,8 @@ def write_atomic(path: str, data: str | bytes, encoding: str = "utf-8") -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise InputError("the output folder does not exist", path=path)
-    payload = data.encode(encoding) if isinstance(data, str) else data
+    # surrogateescape: a cfg's bytes that are not UTF-8 go back out exactly as they came in
+    payload = data.encode(encoding, "surrogateescape") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=".cfggen-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:

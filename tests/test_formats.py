@@ -135,7 +135,8 @@ def test_json_keeps_its_contract():
     doc = json.loads(FORMATTERS["json"](_report()))
     assert set(doc) == {"files", "notices", "errors"}
     (f,) = doc["files"]
-    assert set(f) == {"path", "network", "layers", "totals", "sizes_checked", "findings"}
+    assert set(f) == {"path", "status", "network", "layers", "totals", "sizes_checked", "findings"}
+    assert f["status"] == "checked"
     d = f["findings"][1]
     assert set(d) == {"rule", "name", "severity", "line", "column", "layer", "size", "message", "hint", "related",
                       "fixable"}

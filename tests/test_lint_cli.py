@@ -235,10 +235,21 @@ def test_diff_shows_the_change_and_writes_nothing(tmp_path, capsys):
     assert run("validate", "--diff", clean) == (0, "", "")
 
 
-def test_fix_never_touches_an_unreadable_file(tmp_path, capsys):
+def test_fix_keeps_bytes_that_are_not_utf8(tmp_path, capsys):
+    """Latin-1 and GBK comments, a stray byte in a value: --fix rewrites only the fixed lines."""
+    latin1, gbk = "# café\r\n".encode("latin-1"), "# 检测层\r\n".encode("gbk")
+    data = FIXABLE.encode().replace(b"# keep me\r\n", latin1 + gbk + b"# keep me\r\n") + b"# \xff\xfe\x80\r\n"
+    p = write(tmp_path, "a.cfg", data)
+    code, out, _ = run("validate", "--concise", "--fix", p)
+    assert f"{p}: fixed 4 findings" in out and code == 0 and codes(out) == ["DN304"]
+    assert p.read_bytes() == FIXED.encode().replace(b"# keep me\r\n", latin1 + gbk + b"# keep me\r\n") + \
+        b"# \xff\xfe\x80\r\n"
+
+
+def test_fix_leaves_a_nul_file_alone_when_nothing_is_fixable(tmp_path, capsys):
     p = write(tmp_path, "bin.cfg", b"[net]\n\x00\xff")
-    code, out, err = run("validate", "--fix", p)
-    assert code == 2 and p.read_bytes() == b"[net]\n\x00\xff" and "binary data" in err
+    code, out, err = run("validate", "--concise", "--fix", p)
+    assert code == 1 and p.read_bytes() == b"[net]\n\x00\xff" and "DN120" in out and "Traceback" not in out + err
 
 
 def test_fix_refuses_a_round_that_makes_things_worse():

@@ -21,8 +21,10 @@ def write(tmp_path, name, data):
 BAD_INPUTS = [
     # name, content, expected exit, expected code or message fragment, expected line
     ("empty.cfg", "", 1, "DN114", 1),
-    ("junk.cfg", bytes(range(256)), 2, "binary data", 1),
-    ("latin1.cfg", NET.encode() + b"activation=\xe9\n", 2, "not UTF-8", 5),
+    ("junk.cfg", bytes(range(256)), 1, "DN120", 1),
+    ("latin1.cfg", NET.encode() + b"[convolutional]\nactivation=\xe9\n", 1, "DN119", 6),
+    ("gbk.cfg", NET.encode() + b"[convolutional]\nfilters=\xbc\xec\n", 1, "DN119", 6),
+    ("nul.cfg", NET.encode() + b"[convolutional]\nfilters=4\x00x\nsize=3\n", 1, "DN120", 6),
     ("bom.cfg", "\ufeff" + NET + "[convolutional]\nfilters=4\n", 1, "DN110", 1),
     ("orphan.cfg", "batch=1\n" + NET, 1, "DN109", 1),
     ("nonet.cfg", "[convolutional]\nfilters=3\n", 1, "DN112", 1),

@@ -54,6 +54,14 @@ class Section(NamedTuple):
         return None
 
 
+class Cut(NamedTuple):
+    """Where a NUL byte ends darknet's reading of a line (``parse.fgetl_lines``)."""
+
+    line: int          # physical line of the NUL
+    col: int           # its 1-based column (bytes)
+    dropped: str       # what darknet never sees: from the NUL to the end of what fgets had read
+
+
 class Comment(NamedTuple):
     line: int
     text: str          # the raw physical line, leading whitespace removed
@@ -62,7 +70,7 @@ class Comment(NamedTuple):
 class Document:
     """A parsed file. Immutable by convention; ``lines`` is split from ``text`` on first use."""
 
-    __slots__ = ("path", "text", "sections", "orphans", "comments", "bom", "extra", "_lines", "_raw", "__weakref__")
+    __slots__ = ("path", "text", "sections", "orphans", "comments", "bom", "extra", "cuts", "undecoded", "_lines", "_raw", "__weakref__")
 
     def __init__(self, path: str, text: str, sections: tuple[Section, ...], orphans: tuple[Option, ...] = (),
                  comments: tuple[Comment, ...] = (), bom: bool = False):
@@ -72,7 +80,9 @@ class Document:
         self.orphans = orphans            # option lines before the first section (darknet segfaults)
         self.comments = comments
         self.bom = bom                    # a UTF-8 byte-order mark at the start of the file
-        self.extra: dict = {}             # a cache for facts derived from the document (suppressions, ...)
+        self.extra: dict = {}
+        self.cuts: tuple[Cut, ...] = ()       # NUL bytes where darknet cuts a line (and joins the next)
+        self.undecoded = False                # the text holds bytes that are not UTF-8 (lone surrogates)             # a cache for facts derived from the document (suppressions, ...)
         self._lines: tuple[Line, ...] | None = None
         self._raw: list[str] | None = None    # text.split("\\n"), kept from parsing
     @property

@@ -74,6 +74,6 @@ def adapt(cfg, classes, size, anchors, batch, subdivisions, max_batches, force, 
     else:
         sys.stderr.write(summary)
         sys.stdout.flush()
-        sys.stdout.buffer.write(result.text.encode("utf-8"))
+        sys.stdout.buffer.write(result.text.encode("utf-8", "surrogateescape"))
         sys.stdout.buffer.flush()
     return EXIT_OK

@@ -35,9 +35,15 @@ def collect_paths(paths: tuple[str, ...]) -> list[str]:
 
 
 def is_network(doc) -> bool:
-    """A cfg darknet would treat as a network: it has [net]/[network] or a known layer section."""
-    from cfggen.ir.layers import LAYERS
-    return any(s.header in ("[net]", "[network]") or s.header in LAYERS for s in doc.sections)
+    """A cfg meant as a darknet network: some section darknet knows, read its way.
+
+    Darknet takes the whole stripped line as the section type, so ``[net`` (no ``]``), ``[net]#x``
+    or ``[Convolutional]`` are broken sections of a network cfg, not another file format: the name
+    is compared without its brackets, anything after the first ``]`` and case. Only a file with no
+    such section at all (``setup.cfg``, ``tox.ini``) is not a network cfg.
+    """
+    from cfggen.ir.layers import SECTION_NAMES
+    return any(s.header[1:].split("]", 1)[0].lower() in SECTION_NAMES for s in doc.sections)
 
 
 def choose_format(fmt: str) -> str:
@@ -112,9 +118,12 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
             doc = read_file(path)
         except CfggenError as exc:
             report.errors.append(str(exc))
+            report.unchecked.append((len(report.analyses), path, "unreadable", exc.message))
             continue
         if doc.sections and not is_network(doc):
             report.notices.append(f"{path}: skipped: not a darknet network cfg (no [net] and no layer section)")
+            report.unchecked.append((len(report.analyses), path, "skipped",
+                                     "not a darknet network cfg (no darknet section)"))
             continue
         enabled, severity = settings.for_file(path)
 
@@ -134,6 +143,9 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
         text = "".join(diffs)
     else:
         text = "".join(chunks) + FORMATTERS[fmt](report)
+    if not text.isascii():
+        from cfggen.source import printable_bytes
+        text = printable_bytes(text)
     if output:
         from cfggen.fileio import write_atomic
         write_atomic(output, text)

@@ -45,7 +45,7 @@ def read_conf(section: Section, types: dict[str, str], defaults: dict[str, Any])
                 conf[key] = defaults[key]   # found but valueless: darknet uses the default
             continue
         # the common case (a plain non-negative int) without atoi's regex
-        conf[key] = int(value) if typ == "i" and len(value) < 10 and value.isdigit() else convert(typ, value)
+        conf[key] = int(value) if typ == "i" and len(value) < 10 and value.isdigit() and value.isascii() else convert(typ, value)
     return conf
 
 

@@ -57,6 +57,7 @@ COMMON_KEYS = {"learning_rate": "f", "stopbackward": "i", "onlyforward": "i", "d
                "clip": "f"}
 
 LAYERS: dict[str, LayerSpec] = {}        # section header -> spec
+SECTION_NAMES: set[str] = {"net", "network"}   # every darknet section name, lower-case, no brackets
 BY_TYPE: dict[str, LayerSpec] = {}       # layer type -> spec
 
 
@@ -87,6 +88,7 @@ def layer(type_: str, headers: tuple[str, ...], keys: str = "", *, resizable: bo
         spec = LayerSpec(type_, headers, types, defaults, fn, resizable, needs_image, spatial)
         for h in headers:
             LAYERS[h] = spec
+            SECTION_NAMES.add(h[1:-1].lower())
         BY_TYPE[type_] = spec
         return fn
     return register

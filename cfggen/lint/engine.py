@@ -20,6 +20,7 @@ from cfggen.findings import Diagnostic
 from cfggen.lint.rules import RULES
 from cfggen.lint.rules._base import RuleContext
 from cfggen.lint.training import training_head
+from cfggen.source import printable
 
 SizeSpec = str | Sequence[tuple[int, int]]   # "native", "training", or explicit (w, h) sizes
 
@@ -107,7 +108,10 @@ def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | 
 def _stamp(d: Diagnostic, path: str, severity: Mapping[str, str] | None) -> Diagnostic:
     rule = RULES.get(d.code)
     level = (severity or {}).get(d.code) or d.severity or (rule.SEVERITY if rule else "error")
-    return replace(d, path=path, name=rule.NAME if rule else d.name, severity=level)
+    message, hint = printable(d.message), d.hint and printable(d.hint)
+    related = tuple((line, printable(what)) for line, what in d.related) if d.related else ()
+    return replace(d, path=path, name=rule.NAME if rule else d.name, severity=level, message=message, hint=hint,
+                   related=related)
 
 
 def _with_layers(doc: Document, found: list[Diagnostic]) -> list[Diagnostic]:

@@ -28,8 +28,8 @@ from cfggen.lint.rules._base import RuleContext, at_option, facts, value_head
 CODE, NAME, SEVERITY, SCOPE = "DN107", "bad-value", "error", "file"
 SUMMARY = "non-numeric or wrongly typed value (darknet reads 0 or a prefix)"
 
-_INT = re.compile(r"[+-]?\d+")
-_INTEGRAL_FLOAT = re.compile(r"[+-]?\d+\.0*")
+_INT = re.compile(r"[+-]?\d+", re.ASCII)   # C digits only: atoi("\uff13") is 0
+_INTEGRAL_FLOAT = re.compile(r"[+-]?\d+\.0*", re.ASCII)
 _TEMPLATE = re.compile(r"[\[\]{}()$<>%*]")
 # list keys holding floats; every other list key holds ints (layer indices, mask, steps, counts)
 _FLOAT_LISTS = ("anchors", "scales", "seq_scales")
@@ -50,7 +50,7 @@ def check(ctx: RuleContext):
                 continue
             v = opt.value
             if opt.line not in spaced:   # the common case, decided without a regex
-                if typ == "i" and (v.isdigit() or (v[0] in "+-" and v[1:].isdigit())):
+                if typ == "i" and v.isascii() and (v.isdigit() or (v[0] in "+-" and v[1:].isdigit())):
                     continue
                 if typ == "f" and _PLAIN_FLOAT.fullmatch(v) and opt.key not in _FLOAT_TO_INT:
                     continue
@@ -66,7 +66,7 @@ def check(ctx: RuleContext):
                 yield d
 
 
-_PLAIN_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_PLAIN_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 _SPACED = re.compile(r"[0-9.]([ \t]+)[-+0-9.]")
