@@ -58,9 +58,13 @@ def plan(doc: Document) -> Plan:
                                        line=1, hint="a network cfg starts with [net] followed by layer sections"))
         else:
             first = doc.sections[0]
+            name = first.header[1:].split("]", 1)[0]
+            unclosed = not first.header.endswith("]") and name in ("net", "network")
+            hint = (f"the header has no closing ']': darknet takes the whole line '{first.header}' as the section "
+                    f"type; write [{name}]" if unclosed else
+                    "start the file with a [net] section giving width, height, channels")
             findings.append(Diagnostic("DN112", f"the first section is {first.header}, not [net] or [network]; "
-                                       "darknet exits", line=first.line, col=first.col,
-                                       hint="start the file with a [net] section giving width, height, channels"))
+                                       "darknet exits", line=first.line, col=first.col, hint=hint))
         return Plan(doc, dict(NET_DEFAULTS), (), False, tuple(findings))
     net = read_conf(net_section, NET_TYPES, NET_DEFAULTS)
     if net["inputs"] is None:
@@ -82,6 +86,12 @@ def plan(doc: Document) -> Plan:
         findings.append(Diagnostic("DN115", msg + "; every layer shape is garbage",
                                    line=opt.line if opt else net_section.line, col=opt.col if opt else net_section.col,
                                    hint="width, height and channels must be positive and reasonably sized"))
+    if not doc.layer_sections:
+        # parse_network_cfg_custom builds zero layers, prints an empty table, then divides by a size
+        # taken from a layer that does not exist (SIGFPE)
+        findings.append(Diagnostic("DN114", "[net] has no layer after it: darknet prints an empty layer table "
+                                   "and dies with a floating-point exception (SIGFPE)", line=net_section.line,
+                                   col=net_section.col, hint="a network cfg needs at least one layer section after [net]"))
     items = []
     for section in doc.layer_sections:
         spec = LAYERS.get(section.header)

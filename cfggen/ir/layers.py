@@ -328,7 +328,7 @@ def _route(ctx: Ctx, k: dict) -> Out:
     return out
 
 
-@layer("shortcut", ("[shortcut]",), "from:l activation:s=linear weights_type:s=none weights_normalization:s=none")
+@layer("shortcut", ("[shortcut]",), "from:l activation:s=linear weights_type:s=none weights_normalization:s")
 def _shortcut(ctx: Ctx, k: dict) -> Out:
     if k["from"] is None:
         raise Fault("DN208", "[shortcut] without from=: darknet crashes (segmentation fault)",
@@ -340,6 +340,13 @@ def _shortcut(ctx: Ctx, k: dict) -> Out:
     if wt not in ("none", "per_feature", "per_layer", "per_channel"):
         raise Fault("DN116", f"weights_type={wt} is not one of none, per_feature, per_channel; darknet exits",
                     key="weights_type")
+    wn = k["weights_normalization"]
+    if wt != "none" and wn in ("none", None):
+        # parse_shortcut's last branch tests weights_type, not the normalisation (reference §12.4)
+        given = "no weights_normalization" if wn is None else "weights_normalization=none"
+        raise Fault("DN116", f"weights_type={wt} with {given}: darknet exits 'Incorrect weights_normalization'",
+                    key="weights_type" if wn is None else "weights_normalization",
+                    hint="a weighted shortcut needs weights_normalization=relu (or avg_relu, softmax)")
     nweights = 0 if wt == "none" else (n + 1 if wt in ("per_feature", "per_layer") else (n + 1) * c)
     params = Params(weights=nweights)
     records = (Record("weights", nweights),) if nweights else ()
