@@ -15,6 +15,7 @@ from cfggen.cfg.model import Document
 from cfggen.ir.build import Plan, infer, plan
 from cfggen.ir.model import Network
 from cfggen.ir.sizes import training_sizes
+from cfggen.ir.spatial import compile_spatial
 from cfggen.lint import suppress
 from cfggen.findings import Diagnostic
 from cfggen.lint.rules import RULES
@@ -86,7 +87,13 @@ def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | 
     if net is not None and p.usable:
         extra = tuple(tuple(s) for s in sizes[1:]) if explicit else sizes_to_check(p, net, sizes)
         size_rules = [r for r in selected if r.SCOPE == "size"]
+        # a clean size adds nothing only when findings at the first size carry no size of their own (the
+        # cfg's own size): otherwise the sizes they list would have to include every clean size too
+        own = primary is None or primary == (p.net["width"], p.net["height"])
+        spatial = compile_spatial(net) if own and len(extra) > 1 else None
         for size in extra:
+            if spatial is not None and spatial.check(*size) and all(r.quiet(ctx, size) for r in size_rules):
+                continue   # nothing can differ from the cfg's own size here (see cfggen.ir.spatial)
             snet, at_size = infer(p, size)
             found.extend(at_size)
             sctx = RuleContext(doc, p, snet, size, options or {})

@@ -4,7 +4,9 @@ Each module has ``CODE``, ``NAME`` (slug), ``SEVERITY`` (default), ``SCOPE`` and
 its documentation (*Why*, **FAIL**/**PASS**, *Fix safety*), plus ``check(ctx)`` yielding
 Diagnostics. Scopes: ``file`` (the text; once), ``network`` (the network at its own size; once),
 ``size`` (every input size checked), ``infer`` (found by shape inference itself; ``check`` is None),
-``suppress`` (about suppression comments; emitted by the engine).
+``suppress`` (about suppression comments; emitted by the engine). A ``size`` rule also has
+``quiet(ctx, size)``: True when it cannot report anything at ``size`` given that every map there is
+positive and every multi-input layer lined up (``cfggen.ir.spatial``), so the engine can skip it.
 Codes: 1xx syntax and keys, 2xx shapes and wiring, 3xx detection heads, 4xx training schedule and
 dataset, 5xx performance and portability.
 """
