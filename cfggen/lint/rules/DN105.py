@@ -27,17 +27,16 @@ _SPLIT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*[:\s]\s*(\S.*?)\s*$")
 
 def check(ctx: RuleContext):
     f = facts(ctx.doc)
-    for i, section in enumerate(ctx.doc.sections):
+    for i, section, opt in f.odd:   # the options that are not plainly right (one shared pass)
         known = f.key_types[i] or {}
-        for opt in section.options:
-            if opt.form != "noeq" or opt.line in f.conflict_lines:
-                continue
-            raw = ctx.doc.line_text(opt.line)
-            hint = "write key=value, or start a note with '#'"
-            m = _SPLIT.match(raw.lstrip("\ufeff"))
-            if m:
-                key = m.group(1) if m.group(1) in known else suggest(m.group(1), known) if known else None
-                if key:
-                    hint = f"did you mean {key}={m.group(2).replace(' ', '')}?"
-            yield at_option(CODE, f"'{raw.strip()[:40]}' has no '=': darknet reads it as a key "
-                            f"'{opt.key[:40]}' without a value and ignores it", opt, hint=hint)
+        if opt.form != "noeq" or opt.line in f.conflict_lines:
+            continue
+        raw = ctx.doc.line_text(opt.line)
+        hint = "write key=value, or start a note with '#'"
+        m = _SPLIT.match(raw.lstrip("\ufeff"))
+        if m:
+            key = m.group(1) if m.group(1) in known else suggest(m.group(1), known) if known else None
+            if key:
+                hint = f"did you mean {key}={m.group(2).replace(' ', '')}?"
+        yield at_option(CODE, f"'{raw.strip()[:40]}' has no '=': darknet reads it as a key "
+                        f"'{opt.key[:40]}' without a value and ignores it", opt, hint=hint)

@@ -40,30 +40,29 @@ def check(ctx: RuleContext):
     f = facts(ctx.doc)
     spaced = _spaced_lines(ctx.doc, f)
     conflicts = f.conflict_lines
-    for i, section in enumerate(ctx.doc.sections):
+    for i, section, opt in f.odd:   # the options that are not plainly right (one shared pass)
         types = f.key_types[i]
         if types is None:
             continue
-        for opt in section.options:
-            typ = types.get(opt.key)
-            if typ is None or typ == "s" or opt.form != "ok":
+        typ = types.get(opt.key)
+        if typ is None or typ == "s" or opt.form != "ok":
+            continue
+        v = opt.value
+        if opt.line not in spaced:   # the common case, decided without a regex
+            if typ == "i" and v.isascii() and (v.isdigit() or (v[0] in "+-" and v[1:].isdigit())):
                 continue
-            v = opt.value
-            if opt.line not in spaced:   # the common case, decided without a regex
-                if typ == "i" and v.isascii() and (v.isdigit() or (v[0] in "+-" and v[1:].isdigit())):
-                    continue
-                if typ == "f" and _PLAIN_FLOAT.fullmatch(v) and opt.key not in _FLOAT_TO_INT:
-                    continue
-            if opt.line in conflicts:
+            if typ == "f" and _PLAIN_FLOAT.fullmatch(v) and opt.key not in _FLOAT_TO_INT:
                 continue
-            head = value_head(v)
-            joined = _joined(ctx.doc.line_text(opt.line), opt) if opt.line in spaced else None
-            if joined is not None:
-                yield joined
-                continue
-            d = _list(opt, head, section.header) if typ == "l" else _scalar(opt, head, typ)
-            if d is not None:
-                yield d
+        if opt.line in conflicts:
+            continue
+        head = value_head(v)
+        joined = _joined(ctx.doc.line_text(opt.line), opt) if opt.line in spaced else None
+        if joined is not None:
+            yield joined
+            continue
+        d = _list(opt, head, section.header) if typ == "l" else _scalar(opt, head, typ)
+        if d is not None:
+            yield d
 
 
 _PLAIN_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
