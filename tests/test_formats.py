@@ -62,7 +62,8 @@ def test_github_escaping_matches_actions_core():
 
 
 def test_github_levels_and_notices():
-    text = "[net]\nwidth=32\nheight=32\nchannels=3\nletter_box=1\nmosaic=1\nmomentum=0.9\nmomentum=0.9\n"
+    text = ("[net]\nwidth=32\nheight=32\nchannels=3\nletter_box=1\nmosaic=1\nmomentum=0.9\nmomentum=0.9\n"
+            "[convolutional]\nfilters=4\n")
     r = _report(text)
     r.notices.append("setup.cfg: skipped: not a darknet network cfg")
     lines = FORMATTERS["github"](r).splitlines()

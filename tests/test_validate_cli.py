@@ -130,3 +130,16 @@ def test_sizes_listing(capsys):
     # darknet's own 1-pixel sweep: 256 and then the 16 sizes below each multiple of 32 (up to it) parse
     assert line.endswith("fits: 256, " + ", ".join(f"{k - 15}-{k}" for k in range(288, 705, 32)))
     assert "total stride 32" in out
+
+
+@needs_shared
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_jobs_output_is_identical(tmp_path, fmt):
+    """--jobs N: same bytes as one process, in the same order (workers send back each file's piece)."""
+    outs = {}
+    for jobs in (1, 3):
+        target = tmp_path / f"out{jobs}"
+        code, out, err = run("validate", "--format", fmt, "--jobs", jobs, "-o", target, str(CORPUS),
+                             str(tmp_path / "missing.cfg"))
+        outs[jobs] = (code, target.read_bytes(), err)
+    assert outs[1][0] == 2 and outs[1] == outs[3]

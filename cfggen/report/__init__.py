@@ -70,23 +70,30 @@ def _counts(report: Report) -> str:
         f" ({len(report.errors)} unreadable)" if report.errors else "")
 
 
+def text_part(a: Analysis, concise: bool = False) -> list[str]:
+    """One file's findings as text lines."""
+    out: list[str] = []
+    lines = [line.text for line in a.doc.lines] if a.findings and not concise else []
+    for d in a.findings:
+        out.append(f"{d.path}:{d.line}:{d.col}: {d.severity}: {d.message} [{d.code} {d.name}]")
+        if concise:
+            continue
+        snip = snippet(lines, d.line, d.col, _width(lines, d))
+        if snip:
+            out.append(snip)
+        for line, what in d.related:
+            out.append(f"      = line {line}: {what}")
+        if d.hint:
+            out.append(f"      = hint: {d.hint}")
+        if d.fix is not None and d.fix.safe:
+            out.append(f"      = fix: {d.fix.description} (cfggen validate --fix)")
+    return out
+
+
 def format_text(report: Report) -> str:
     out: list[str] = []
     for a in report.analyses:
-        lines = [line.text for line in a.doc.lines]
-        for d in a.findings:
-            out.append(f"{d.path}:{d.line}:{d.col}: {d.severity}: {d.message} [{d.code} {d.name}]")
-            if report.concise:
-                continue
-            snip = snippet(lines, d.line, d.col, _width(lines, d))
-            if snip:
-                out.append(snip)
-            for line, what in d.related:
-                out.append(f"      = line {line}: {what}")
-            if d.hint:
-                out.append(f"      = hint: {d.hint}")
-            if d.fix is not None and d.fix.safe:
-                out.append(f"      = fix: {d.fix.description} (cfggen validate --fix)")
+        out.extend(part("text", a, report.concise))
     out.extend(report.notices)
     out.append(_counts(report))
     return "\n".join(out) + "\n"
@@ -134,17 +141,25 @@ def unchecked_json(path: str, status: str, why: str) -> dict:
             "sizes_checked": [], "findings": []}
 
 
+def json_part(a: Analysis, concise: bool = False) -> str:
+    """One file's JSON object, already encoded."""
+    return _DUMP(analysis_json(a))
+
+
+_DUMP = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def format_json(report: Report) -> str:
     """One JSON document; every path given is in ``files``, in order, with its ``status``.
 
     Written by the C encoder (``indent=None``; ``indent`` switches json to its pure-Python encoder,
     3-4x slower on a corpus), one file per line so the output stays diffable and greppable.
     """
-    files = [analysis_json(a) for a in report.analyses]
+    dump = _DUMP
+    files = [part("json", a, report.concise) for a in report.analyses]
     for at, path, status, why in reversed(report.unchecked):
-        files.insert(at, unchecked_json(path, status, why))
-    dump = json.JSONEncoder(separators=(",", ":")).encode
-    body = ",\n".join(dump(f) for f in files)
+        files.insert(at, dump(unchecked_json(path, status, why)))
+    body = ",\n".join(files)
     return (f'{{"files":[\n{body}\n],\n"notices":{dump(report.notices)},\n"errors":{dump(report.errors)}}}\n'
             if files else f'{{"files":[],"notices":{dump(report.notices)},"errors":{dump(report.errors)}}}\n')
 
@@ -184,6 +199,40 @@ def format_github(report: Report) -> str:
 def format_sarif(report: Report) -> str:
     from cfggen.report.sarif import format_sarif as fmt
     return fmt(report)
+
+
+def _github_part(a, concise: bool = False):
+    from cfggen.report.github import github_part
+    return github_part(a, concise)
+
+
+def _sarif_part(a, concise: bool = False):
+    from cfggen.report.sarif import sarif_part
+    return sarif_part(a, concise)
+
+
+# format -> one file's piece of the report (what a --jobs worker computes and sends back)
+PARTS: dict[str, Callable] = {"text": text_part, "json": json_part, "github": _github_part, "sarif": _sarif_part}
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What a ``--jobs`` worker sends back for one file: its findings and its piece of the report.
+
+    Formatters treat it like an Analysis (``path``, ``findings``) and use ``part`` as it is, so the
+    output is the same with and without workers."""
+
+    path: str
+    findings: tuple[Diagnostic, ...]
+    fmt: str
+    part: object
+
+
+def part(fmt: str, a, concise: bool):
+    """This file's piece of a ``fmt`` report: computed by a worker already, or now."""
+    if isinstance(a, FileResult) and a.fmt == fmt:
+        return a.part
+    return PARTS[fmt](a, concise)
 
 
 FORMATTERS: dict[str, Callable[[Report], str]] = {"text": format_text, "json": format_json,
