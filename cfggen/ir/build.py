@@ -8,17 +8,16 @@ silently truncated add) are returned with the network; everything else is a lint
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cfggen.cfg.model import Document, Section
-from cfggen.ir.cnum import INT_MAX, f32
-from cfggen.ir.layers import LAYERS, NET_DEFAULTS, NET_TYPES, Ctx, Fault, LayerSpec, Out, convert
+from cfggen.ir.cnum import INT_MAX, atof, atoi, f32
+from cfggen.ir.layers import LAYERS, NET_DEFAULTS, NET_TYPES, Ctx, Fault, LayerSpec, Out
 from cfggen.ir.model import ZERO, Layer, Network, Shape, Totals
 from cfggen.findings import Diagnostic
 
 
-@dataclass(frozen=True)
-class PlanItem:
+class PlanItem(NamedTuple):   # a NamedTuple: one per layer section, built in the hot loop
     section: Section
     spec: LayerSpec | None      # None: a section darknet does not recognise
     conf: dict[str, Any]
@@ -44,8 +43,13 @@ def read_conf(section: Section, types: dict[str, str], defaults: dict[str, Any])
             if typ is not None and form == "noeq":
                 conf[key] = defaults[key]   # found but valueless: darknet uses the default
             continue
-        # the common case (a plain non-negative int) without atoi's regex
-        conf[key] = int(value) if typ == "i" and len(value) < 10 and value.isdigit() and value.isascii() else convert(typ, value)
+        if typ == "i":
+            # the common case (a plain non-negative int) without atoi's regex
+            conf[key] = int(value) if len(value) < 10 and value.isdigit() and value.isascii() else atoi(value)
+        elif typ == "f":
+            conf[key] = atof(value)
+        else:
+            conf[key] = value       # strings and lists are kept as text
     return conf
 
 
@@ -93,10 +97,11 @@ def plan(doc: Document) -> Plan:
                                    "and dies with a floating-point exception (SIGFPE)", line=net_section.line,
                                    col=net_section.col, hint="a network cfg needs at least one layer section after [net]"))
     items = []
+    new = tuple.__new__
     for section in doc.layer_sections:
         spec = LAYERS.get(section.header)
         conf = read_conf(section, spec.types, spec.defaults) if spec else {}
-        items.append(PlanItem(section, spec, conf))
+        items.append(new(PlanItem, (section, spec, conf)))
     return Plan(doc, net, tuple(items), usable, tuple(findings))
 
 

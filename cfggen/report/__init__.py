@@ -114,7 +114,7 @@ def diagnostic_json(d: Diagnostic) -> dict:
             "fixable": d.fix is not None}
 
 
-def analysis_json(a: Analysis) -> dict:
+def analysis_json(a: Analysis, layers: bool = True) -> dict:
     net = a.network
     doc = {"path": a.path, "status": "checked",
            "network": {"width": a.plan.net["width"], "height": a.plan.net["height"],
@@ -122,13 +122,14 @@ def analysis_json(a: Analysis) -> dict:
            "layers": [], "totals": None,
            "sizes_checked": [[a.plan.net["width"], a.plan.net["height"]]] + [list(s) for s in a.sizes],
            "findings": [diagnostic_json(d) for d in a.findings]}
-    if net is not None:
+    if net is not None and layers:
         # one dict per layer, keys in a fixed order; shapes are tuples (json writes them as arrays)
         keys = ("index", "type", "line", "input", "output", "outputs", "params", "weights_file_floats", "bflops")
         doc["layers"] = [dict(zip(keys, (L.index, L.type, L.section.line, L.input, L.output, L.outputs,
                                          p.weights + p.biases + p.bn_scales,
                                          p.weights + p.biases + p.bn_scales + p.bn_rolling, L.bflops)))
                          for L in net.layers for p in (L.params,)]
+    if net is not None:
         t = net.totals
         doc["totals"] = {"params": t.params, "weights_file_floats": t.weights_file_floats, "bflops": t.bflops,
                          "bflops_printed": t.bflops_printed, "weights_file_bytes": t.weights_file_bytes}
@@ -142,8 +143,32 @@ def unchecked_json(path: str, status: str, why: str) -> dict:
 
 
 def json_part(a: Analysis, concise: bool = False) -> str:
-    """One file's JSON object, already encoded."""
-    return _DUMP(analysis_json(a))
+    """One file's JSON object, already encoded: the same text as ``json`` would write for
+    ``analysis_json(a)``, but the layer rows (thousands per corpus, fixed types) are written directly
+    instead of built as dicts for the encoder to take apart again."""
+    net = a.network
+    if net is None or not net.layers:
+        return _DUMP(analysis_json(a))
+    head = analysis_json(a, layers=False)
+    return _DUMP(head).replace('"layers":[]', '"layers":[' + ",".join(map(_layer_row, net.layers)) + "]", 1)
+
+
+def _number(x: float) -> str:
+    """A float as json writes it (repr; NaN/Infinity for the non-finite)."""
+    if x != x:
+        return "NaN"
+    if x in (float("inf"), float("-inf")):
+        return "Infinity" if x > 0 else "-Infinity"
+    return float.__repr__(x)
+
+
+def _layer_row(L) -> str:
+    p = L.params
+    trainable = p.weights + p.biases + p.bn_scales
+    i, o = L.input, L.output
+    return (f'{{"index":{L.index},"type":{_DUMP(L.type)},"line":{L.section.line},"input":[{i[0]},{i[1]},{i[2]}],'
+            f'"output":[{o[0]},{o[1]},{o[2]}],"outputs":{L.outputs},"params":{trainable},'
+            f'"weights_file_floats":{trainable + p.bn_rolling},"bflops":{_number(L.bflops)}}}')
 
 
 _DUMP = json.JSONEncoder(separators=(",", ":")).encode
