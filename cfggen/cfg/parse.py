@@ -146,19 +146,25 @@ def parse(text: str, path: str = "<string>") -> Document:
     options: list[Option] = []
     ws = " \t\r\n"
     new = tuple.__new__
+    append_option = orphans.append     # until the first section header
+    append_comment = comments.append
     for n, raw in numbered:
-        shift = 0
-        if n == 1 and bom:
-            # darknet keeps the BOM bytes (it is not whitespace to it); cfggen reports the BOM (DN110)
-            # and reads the rest as intended, so that one finding does not hide all the others
-            raw, shift = raw[1:], 1
         body = raw.lstrip(ws)
         if not body:
             continue
         first = body[0]
         if first == "#" or first == ";":
-            comments.append(new(Comment, (n, body.rstrip("\r"))))
+            append_comment(new(Comment, (n, body.rstrip("\r"))))
             continue
+        shift = 0
+        if n == 1 and bom:
+            # darknet keeps the BOM bytes (it is not whitespace to it); cfggen reports the BOM (DN110)
+            # and reads the rest as intended, so that one finding does not hide all the others
+            raw, shift = raw[1:], 1
+            body = raw.lstrip(ws)
+            if not body:
+                continue
+            first = body[0]
         # darknet's strip(): every space, tab, CR and LF goes, wherever it is
         s = body.replace(" ", "").replace("\t", "")
         if "\r" in s:
@@ -170,25 +176,19 @@ def parse(text: str, path: str = "<string>") -> Document:
                 sections.append(new(Section, (header[0], header[1], header[2], tuple(options), len(sections) - 1)))
             header = (s, n, col)
             options = []
+            append_option = options.append
             continue
-        eq = s.find("=")
-        if eq < 0:
-            opt = new(Option, (s, None, n, col, col + len(body.rstrip(ws)), "noeq"))
+        key, eq, value = s.partition("=")
+        if not eq:
+            append_option(new(Option, (s, None, n, col, col + len(body.rstrip(ws)), "noeq")))
+            continue
+        if s is body:                 # nothing deleted inside the line: columns map one to one
+            value_col = col + len(key) + 1
         else:
-            if s is body:                 # nothing deleted inside the line: columns map one to one
-                value_col = col + eq + 1
-            else:
-                raw_eq = raw.find("=")
-                rest = raw[raw_eq + 1:]
-                value_col = raw_eq + 2 + shift + len(rest) - len(rest.lstrip(" \t"))
-            if eq == len(s) - 1:
-                opt = new(Option, (s[:eq], "", n, col, value_col, "empty"))
-            else:
-                opt = new(Option, (s[:eq], s[eq + 1:], n, col, value_col, "ok"))
-        if header is None:
-            orphans.append(opt)
-        else:
-            options.append(opt)
+            raw_eq = raw.find("=")
+            rest = raw[raw_eq + 1:]
+            value_col = raw_eq + 2 + shift + len(rest) - len(rest.lstrip(" \t"))
+        append_option(new(Option, (key, value, n, col, value_col, "ok" if value else "empty")))
     if header is not None:
         sections.append(new(Section, (header[0], header[1], header[2], tuple(options), len(sections) - 1)))
     doc = Document(path, text, tuple(sections), tuple(orphans), tuple(comments), bom)
