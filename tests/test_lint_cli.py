@@ -339,3 +339,21 @@ def test_non_finite_resize_step_is_a_finding_not_a_crash(tmp_path, capsys, value
             "[yolo]\nmask=0,1,2\nanchors=1,1,2,2,3,3\nnum=3\nclasses=1\nrandom=1\n")
     code, out, err = run("validate", "--concise", write(tmp_path, "a.cfg", text))
     assert code == 1 and err == "" and codes(out) == ["DN107"] and ":5:13: error: resize_step=" in out
+
+
+def test_diffs_carry_the_files_own_bytes_under_a_strict_stdout(tmp_path):
+    """validate --diff and adapt --diff write undecodable bytes as they are (the diff applies with patch),
+    even where Python's stdout would refuse them (PYTHONIOENCODING=utf-8:strict)."""
+    import os
+    import subprocess
+    import sys
+    from conftest import REPO
+    p = tmp_path / "a.cfg"
+    p.write_bytes(b"[net]\nwidth=32\nheight=32\nchannels=3\n# caf\xe9\nbatch=1 # \xe9\n[convolutional]\nfilters=4\n"
+                  b"size=1\n[yolo]\nclasses=1\nnum=1\nmask=0\n# \xbc\xec\n")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "PYTHONPATH": str(REPO)}
+    v = subprocess.run([sys.executable, "-m", "cfggen", "validate", "--diff", str(p)], capture_output=True, env=env)
+    assert v.returncode == 1 and b"-batch=1 # \xe9\n+# \xe9\n+batch=1\n" in v.stdout and b"Traceback" not in v.stderr
+    a = subprocess.run([sys.executable, "-m", "cfggen", "adapt", "--classes", "2", "--diff", str(p)],
+                       capture_output=True, env=env)
+    assert a.returncode == 0 and b"\xbc\xec" in a.stdout and b"+classes=2" in a.stdout, a.stderr

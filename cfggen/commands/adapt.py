@@ -8,6 +8,7 @@ import click
 
 from cfggen.errors import EXIT_OK, UsageError
 from cfggen.options import SIZE, output_option
+from cfggen.source import printable_bytes
 
 
 def _read(path: str):
@@ -60,9 +61,13 @@ def adapt(cfg, classes, size, anchors, batch, subdivisions, max_batches, force, 
     result = adapt_checked(doc, classes=classes, size=size, anchors=anchors, batch=batch,
                            subdivisions=subdivisions, max_batches=max_batches, force=force)
     summary = result.summary()
+    summary = printable_bytes(summary)
     if show_diff:
         sys.stderr.write(summary)
-        sys.stdout.write(unified_diff(result))
+        # the file's own bytes, undecodable ones included, so that the diff applies with `patch`
+        sys.stdout.flush()
+        sys.stdout.buffer.write(unified_diff(result).encode("utf-8", "surrogateescape"))
+        sys.stdout.buffer.flush()
     elif output or in_place:
         target = output or cfg
         if in_place and not result.changed:

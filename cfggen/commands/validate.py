@@ -133,12 +133,17 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
         text = "".join(diffs)
     else:
         text = "".join(chunks) + FORMATTERS[fmt](report)
-    if not text.isascii():
+    if not diff and not text.isascii():
         from cfggen.source import printable_bytes
-        text = printable_bytes(text)
+        text = printable_bytes(text)   # a report shows undecodable bytes as \xNN
     if output:
         from cfggen.fileio import write_atomic
         write_atomic(output, text)
+    elif diff:
+        # a diff carries the file's own bytes, undecodable ones included, so that it applies with `patch`
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
+        sys.stdout.buffer.flush()
     else:
         sys.stdout.write(text)
     if report.errors:
