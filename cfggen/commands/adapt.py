@@ -65,9 +65,8 @@ def adapt(cfg, classes, size, anchors, batch, subdivisions, max_batches, force, 
     if show_diff:
         sys.stderr.write(summary)
         # the file's own bytes, undecodable ones included, so that the diff applies with `patch`
-        sys.stdout.flush()
-        sys.stdout.buffer.write(unified_diff(result).encode("utf-8", "surrogateescape"))
-        sys.stdout.buffer.flush()
+        from cfggen.fileio import write_stdout
+        write_stdout(unified_diff(result))
     elif output or in_place:
         target = output or cfg
         if in_place and not result.changed:

@@ -141,9 +141,8 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
         write_atomic(output, text)
     elif diff:
         # a diff carries the file's own bytes, undecodable ones included, so that it applies with `patch`
-        sys.stdout.flush()
-        sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape"))
-        sys.stdout.buffer.flush()
+        from cfggen.fileio import write_stdout
+        write_stdout(text)
     else:
         sys.stdout.write(text)
     if report.errors:
