@@ -142,6 +142,8 @@ class Ctx:
 # ------------------------------------------------------------------------------------------------
 # shared formulas
 
+_new = tuple.__new__
+
 def _image_required(ctx: Ctx, name: str) -> None:
     w, h, c = ctx.inp
     if not (w and h and c):
@@ -241,11 +243,11 @@ def _convolutional(ctx: Ctx, k: dict) -> Out:
                         "does not match this layer's size/filters/input channels; darknet exits",
                         key="share_index")
         params, records = NO_PARAMS, ()
-    out = Shape(ow, oh, n)
+    out = _new(Shape, (ow, oh, n))   # NamedTuple constructors are Python functions: this is the hot layer
     if aa:
         nxt = _blur(out, aa, sx, sy)
         return Out(out, ow * oh * n, params, records, flops, nxt, nxt.w * nxt.h * nxt.c)
-    return Out(out, ow * oh * n, params, records, flops)
+    return _new(Out, (out, ow * oh * n, params, records, flops, None, None))
 
 
 @layer("connected", ("[connected]", "[conn]"), "output:i=1 activation:s=logistic batch_normalize:i=0",

@@ -38,6 +38,14 @@ def _window(add: int, sx: int, sy: int, aa: int) -> Op:
             return ow, oh, cdiv(ow + badd, sx) + 1, cdiv(oh + badd, sy) + 1
         return blurred
 
+    if sx > 0 and sy > 0:
+        def window_fast(w, h, outs):   # C division is floor division for a non-negative dividend
+            a, b = w + add, h + add
+            ow = a // sx + 1 if a >= 0 else cdiv(a, sx) + 1
+            oh = b // sy + 1 if b >= 0 else cdiv(b, sy) + 1
+            return ow, oh, ow, oh
+        return window_fast
+
     def window(w, h, outs):
         ow, oh = cdiv(w + add, sx) + 1, cdiv(h + add, sy) + 1
         return ow, oh, ow, oh
