@@ -113,21 +113,30 @@ def _odd_options(doc: Document, types, spaced: frozenset[int]) -> tuple[tuple[in
     plain_float = _PLAIN_FLOAT.fullmatch
     for i, section in enumerate(doc.sections):
         known = types[i]
+        if known is None:
+            odd.extend((i, section, opt) for opt in section.options)
+            continue
+        get = known.get
         for opt in section.options:
-            value = opt[1]
-            if known is None or opt[5] != "ok" or "#" in value or "," in value or opt[2] in spaced:
+            key, value, line, _, _, form = opt
+            if form != "ok" or (spaced and line in spaced):
                 append((i, section, opt))
                 continue
-            typ = known.get(opt[0])
-            if typ == "i" or typ == "l":
-                v = value[1:] if typ == "l" and value[0] == "-" else value
-                if v.isdigit() and v.isascii():
+            # each plain form below holds no '#' and no ','
+            typ = get(key)
+            if typ == "i":
+                if value.isdigit() and value.isascii():
                     continue
             elif typ == "f":
-                if opt[0] not in _FLOAT_TO_INT and plain_float(value):
+                if key not in _FLOAT_TO_INT and plain_float(value):
                     continue
-            elif typ == "s" and opt[0] == "activation" and value in _ACTIVATIONS:
-                continue
+            elif typ == "l":
+                v = value[1:] if value[0] == "-" else value
+                if v.isdigit() and v.isascii():
+                    continue
+            elif typ == "s":
+                if key == "activation" and value in _ACTIVATIONS:
+                    continue
             append((i, section, opt))
     return tuple(odd)
 
