@@ -91,9 +91,10 @@ class Document:
         if self._lines is None:
             pieces = self.text.split("\n")
             tail = pieces.pop()
-            lines = [Line(p[:-1], "\r\n") if p.endswith("\r") else Line(p, "\n") for p in pieces]
+            new = tuple.__new__   # Line's own constructor is a Python function; a file has thousands
+            lines = [new(Line, (p[:-1], "\r\n")) if p.endswith("\r") else new(Line, (p, "\n")) for p in pieces]
             if tail:
-                lines.append(Line(tail, ""))
+                lines.append(new(Line, (tail, "")))
             self._lines = tuple(lines)
         return self._lines
 
