@@ -110,6 +110,14 @@ class Document:
         """Every section after the first: one darknet layer each."""
         return self.sections[1:]
 
+    @property
+    def raw_lines(self) -> list[str]:
+        """``text.split("\\n")`` (kept from parsing): physical lines, a CR-LF line still ending in CR."""
+        raw = self._raw
+        if raw is None:
+            raw = self._raw = self.text.split("\n")
+        return raw
+
     def line_text(self, line: int) -> str:
         """Physical line ``line`` (1-based) without its line ending; "" outside the file."""
         raw = self._raw

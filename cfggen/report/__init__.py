@@ -73,7 +73,11 @@ def _counts(report: Report) -> str:
 def text_part(a: Analysis, concise: bool = False) -> list[str]:
     """One file's findings as text lines."""
     out: list[str] = []
-    lines = [line.text for line in a.doc.lines] if a.findings and not concise else []
+    lines: list[str] = []
+    if a.findings and not concise:
+        lines = a.doc.raw_lines              # snippet() drops a line's CR
+        if lines and not lines[-1]:
+            lines = lines[:-1]               # the empty piece after a final newline is no line
     for d in a.findings:
         out.append(f"{d.path}:{d.line}:{d.col}: {d.severity}: {d.message} [{d.code} {d.name}]")
         if concise:
