@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -175,7 +174,16 @@ def _layer_row(L) -> str:
             f'"weights_file_floats":{trainable + p.bn_rolling},"bflops":{_number(L.bflops)}}}')
 
 
-_DUMP = json.JSONEncoder(separators=(",", ":")).encode
+_ENCODER = None
+
+
+def _DUMP(obj) -> str:
+    """Compact JSON from the C encoder (json is imported on first use: not on the text report's path)."""
+    global _ENCODER
+    if _ENCODER is None:
+        import json
+        _ENCODER = json.JSONEncoder(separators=(",", ":")).encode
+    return _ENCODER(obj)
 
 
 def format_json(report: Report) -> str:

@@ -6,7 +6,6 @@ document, so no rule re-reads or re-parses the text.
 """
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -163,6 +162,7 @@ def suggest(word: str, candidates, cutoff: float = 0.75) -> str | None:
     folded = {c.lower(): c for c in candidates}
     if word.lower() in folded:
         return folded[word.lower()]
+    import difflib   # only when a finding needs a suggestion
     close = difflib.get_close_matches(word.lower(), list(folded), n=1, cutoff=cutoff)
     return folded[close[0]] if close else None
 
