@@ -48,6 +48,38 @@ DIRECTIVES = ["# cfggen: disable-next-line DN202", "# cfggen: disable DN1", "# c
 
 
 def mutate(text: str, rng: random.Random) -> bytes:
+    data = mutate_text(text, rng)
+    return mutate_bytes(data, rng) if rng.random() < 0.4 else data
+
+
+def mutate_bytes(data: bytes, rng: random.Random) -> bytes:
+    """Byte-level damage: legacy encodings, NUL bytes, UTF-16, flipped or cut bytes (issue #14)."""
+    op = rng.randrange(7)
+    pos = rng.randrange(len(data) + 1)
+    if op == 0:                                             # a Latin-1 / GBK / Shift-JIS comment line
+        comment = rng.choice(["# café\n".encode("latin-1"), "# 检测层\n".encode("gbk"),
+                              "# 学習率\n".encode("shift_jis"), "; naïve\r\n".encode("cp1252")])
+        nl = data.rfind(b"\n", 0, pos) + 1
+        return data[:nl] + comment + data[nl:]
+    if op == 1:                                             # a non-UTF-8 byte inside a header, key or value
+        return data[:pos] + bytes([rng.randrange(0x80, 0x100)]) + data[pos:]
+    if op == 2:                                             # NUL bytes
+        return data[:pos] + b"\x00" * rng.randint(1, 3) + data[pos:]
+    if op == 3:                                             # the whole file in UTF-16
+        return data.decode("utf-8", "surrogateescape").encode("utf-16", "surrogatepass")
+    if op == 4:                                             # flip bits here and there
+        b = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            if b:
+                k = rng.randrange(len(b))
+                b[k] ^= 1 << rng.randrange(8)
+        return bytes(b)
+    if op == 5:                                             # cut in the middle of a multi-byte character
+        return data[:pos] + "é检".encode("utf-8")[:rng.randint(1, 4)] + data[pos:]
+    return data[:pos] + bytes(rng.randrange(256) for _ in range(rng.randint(1, 64))) + data[pos:]
+
+
+def mutate_text(text: str, rng: random.Random) -> bytes:
     lines = text.split("\n")
     for _ in range(rng.randint(1, 4)):
         if not lines:
@@ -112,8 +144,8 @@ def mutate(text: str, rng: random.Random) -> bytes:
     return "\n".join(lines).encode("utf-8", errors="surrogatepass")
 
 
-def run_cli(args: list[str]) -> tuple[int, str]:
-    """What `cfggen.cli.main` does, without sys.exit: the exit code, or 3 with the traceback."""
+def run_cli(args: list[str]) -> tuple[int, str, str]:
+    """What `cfggen.cli.main` does, without sys.exit: (exit code, or 3 with the traceback; stdout)."""
     import click
     from cfggen.cli import cli
     from cfggen.errors import CfggenError
@@ -130,12 +162,31 @@ def run_cli(args: list[str]) -> tuple[int, str]:
         except InputTimeout:
             raise
         except Exception:  # noqa: BLE001 - this is what the fuzzer looks for
-            return 3, traceback.format_exc()
+            return 3, traceback.format_exc(), ""
     rc = rc if isinstance(rc, int) else 0
     text = out.getvalue() + err.getvalue()
     if "Traceback" in text:
-        return 3, text
-    return rc, ""
+        return 3, text, ""
+    return rc, "", out.getvalue()
+
+
+def result_problem(rc: int, out: str, path: str, fmt: str) -> str | None:
+    """Issue #14's contract: every file gets a result, exit 2 only for unreadable or non-network paths."""
+    if fmt != "json":
+        return "exit 2 for a readable file" if rc == 2 else None
+    import json
+    try:
+        files = json.loads(out)["files"]
+    except (ValueError, KeyError, TypeError) as exc:
+        return f"no JSON report: {exc}"
+    if [f.get("path") for f in files] != [path]:
+        return "the path is missing from the JSON report"
+    status = files[0].get("status")
+    if rc == 2 and status == "checked":
+        return "exit 2 for a network cfg"
+    if rc not in (0, 1, 2) or (status != "checked" and rc == 1):
+        return f"exit {rc} with status {status}"
+    return None
 
 
 FORMATS = ["text", "json", "github", "sarif"]   # each on 1 input in 10, text on the rest
@@ -169,19 +220,34 @@ def worker(job: tuple[int, int, int, list[str], str | None]) -> tuple[Counter, l
             data = mutate(rng.choice(texts), rng)
             with open(path, "wb") as fh:
                 fh.write(data)
-            args = ["validate", "--format", FORMATS[k % 10] if k % 10 < 4 else "text", path]
+            fmt = FORMATS[k % 10] if k % 10 < 4 else "json" if k % 10 < 7 else "text"
+            args = ["validate", "--format", fmt, path]
             if k % 10 == 0:
                 args.insert(1, "--diff")
             if k % 7 == 0:
                 args.insert(1, "--native-only")
             signal.alarm(TIME_LIMIT)
+            out = ""
             try:
-                rc, tb = run_cli(args)
+                rc, tb, out = run_cli(args)
             except InputTimeout:
                 rc, tb = 3, traceback.format_exc()
             finally:
                 signal.alarm(0)
             counts[rc] += 1
+            if rc == 2:
+                counts["exit 2, " + fmt] += 1
+            if fmt == "json" and rc in (0, 1, 2) and "--diff" not in args:
+                counts["json reports"] += 1
+                problem = result_problem(rc, out, path, fmt)
+                if problem:
+                    counts["contract broken"] += 1
+                    failures.append((k, problem, data))
+            elif rc == 2:
+                problem = result_problem(rc, out, path, fmt)
+                if problem:
+                    counts["contract broken"] += 1
+                    failures.append((k, problem, data))
             if rc not in (0, 1, 2):
                 failures.append((k, tb, data))
                 if keep:
@@ -214,8 +280,10 @@ def main() -> int:
     dt = time.perf_counter() - t
     print(f"{args.n} inputs from {len(corpus)} corpus files, seed {args.seed}, {args.jobs} processes: "
           f"{dt:.1f} s ({args.n / dt:.0f} inputs/s)")
-    print("exit codes: " + ", ".join(f"{rc}: {total[rc]}" for rc in sorted(total)))
-    print(f"internal errors: {len(failures)}")
+    print("exit codes: " + ", ".join(f"{rc}: {total[rc]}" for rc in (0, 1, 2, 3) if total[rc]))
+    print(f"JSON reports checked: {total['json reports']}; contract broken (no result, or exit 2 for a "
+          f"network cfg): {total['contract broken']}")
+    print(f"internal errors: {sum(1 for _, tb, _ in failures if 'Traceback' in tb or 'InputTimeout' in tb)}")
     for k, tb, data in failures[:10]:
         print(f"--- input #{k} ({len(data)} bytes): {tb.strip().splitlines()[-1] if tb else ''}")
         print("\n".join(tb.strip().splitlines()[-6:]))

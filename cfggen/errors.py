@@ -1,6 +1,6 @@
 """The exception tree and the exit codes.
 
-Findings about a cfg are data (``lint.model.Diagnostic``); exceptions are for input that cannot be
+Findings about a cfg are data (``cfggen.findings.Diagnostic``); exceptions are for input that cannot be
 read at all (a missing file, binary junk, a weights file of the wrong size) and for usage errors.
 Only ``cli.main`` turns them into ``path:line:col: error: message`` plus an exit code.
 """

@@ -11,7 +11,8 @@ def write_atomic(path: str, data: str | bytes, encoding: str = "utf-8") -> None:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise InputError("the output folder does not exist", path=path)
-    payload = data.encode(encoding) if isinstance(data, str) else data
+    # surrogateescape: a cfg's bytes that are not UTF-8 go back out exactly as they came in
+    payload = data.encode(encoding, "surrogateescape") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=".cfggen-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -30,3 +31,18 @@ def write_atomic(path: str, data: str | bytes, encoding: str = "utf-8") -> None:
         except OSError:
             pass
         raise
+
+
+def write_stdout(text: str) -> None:
+    """Text holding a cfg's own bytes to standard output, undecodable ones as they were read.
+
+    Through the binary buffer when there is one (a strict text stream would refuse them), else as
+    text (an in-memory stream, e.g. ``contextlib.redirect_stdout``, takes any str)."""
+    import sys
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8", "surrogateescape"))
+    buffer.flush()

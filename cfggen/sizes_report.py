@@ -2,9 +2,19 @@
 from __future__ import annotations
 
 from cfggen.ir.build import infer
+from cfggen.ir.spatial import compile_spatial
 from cfggen.lint.engine import Analysis
 
 _SPATIAL_TYPES_SKIP = ("softmax", "cost", "detection", "contrastive", "gru", "blank")
+
+
+def fitter(analysis: Analysis):
+    """``(w, h) -> bool``: spatial arithmetic alone when it can decide (``cfggen.ir.spatial``), else ``fits``."""
+    spatial = compile_spatial(analysis.network) if analysis.network is not None and analysis.plan.usable else None
+    if spatial is not None:
+        check = spatial.check
+        return lambda size: check(size[0], size[1])
+    return lambda size: fits(analysis, size)
 
 
 def fits(analysis: Analysis, size: tuple[int, int]) -> bool:
@@ -50,14 +60,15 @@ def valid_sizes_text(analysis: Analysis, size_range: tuple[int, int], aspect: bo
         return f"{analysis.path}: no network to size\n"
     lo, hi = size_range
     stride = total_stride(analysis)
-    square = [s for s in range(max(1, lo), hi + 1) if fits(analysis, (s, s))]
+    ok = fitter(analysis)
+    square = [s for s in range(max(1, lo), hi + 1) if ok((s, s))]
     lines = [f"{analysis.path}: total stride {stride if stride else 'n/a'}",
              f"  square sizes {lo}..{hi} at which every layer fits: {_runs(square)}"]
     if aspect:
         step = stride or 32
         cands = [s for s in range(max(step, lo - lo % step), hi + 1, step)]
-        ok_w = [w for w in cands if any(fits(analysis, (w, h)) for h in cands[:1])]
-        pairs = [(w, h) for w in cands for h in cands if w != h and w in ok_w and fits(analysis, (w, h))]
+        ok_w = [w for w in cands if any(ok((w, h)) for h in cands[:1])]
+        pairs = [(w, h) for w in cands for h in cands if w != h and w in ok_w and ok((w, h))]
         lines.append(f"  non-square sizes (multiples of {step}) that fit: {len(pairs)} of "
                      f"{len(cands) * (len(cands) - 1)}" + (f", e.g. {', '.join(f'{w}x{h}' for w, h in pairs[:8])}"
                                                          if pairs else ""))

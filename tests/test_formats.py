@@ -13,6 +13,8 @@ from cfggen.report import FORMATTERS, Report
 from cfggen.report.github import escape_data, escape_property
 from cfggen.report.sarif import sarif_log
 
+from conftest import corpus_files, needs_shared
+
 SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
 TINY = ("[net]\nwidth=32\nheight=32\nchannels=3\nsubdivision=16\n\n"
@@ -62,7 +64,8 @@ def test_github_escaping_matches_actions_core():
 
 
 def test_github_levels_and_notices():
-    text = "[net]\nwidth=32\nheight=32\nchannels=3\nletter_box=1\nmosaic=1\nmomentum=0.9\nseen=1\n"
+    text = ("[net]\nwidth=32\nheight=32\nchannels=3\nletter_box=1\nmosaic=1\nmomentum=0.9\nseen=1\n"
+            "[convolutional]\nfilters=4\n")
     r = _report(text)
     r.notices.append("setup.cfg: skipped: not a darknet network cfg")
     lines = FORMATTERS["github"](r).splitlines()
@@ -135,8 +138,21 @@ def test_json_keeps_its_contract():
     doc = json.loads(FORMATTERS["json"](_report()))
     assert set(doc) == {"files", "notices", "errors"}
     (f,) = doc["files"]
-    assert set(f) == {"path", "network", "layers", "totals", "sizes_checked", "findings"}
+    assert set(f) == {"path", "status", "network", "layers", "totals", "sizes_checked", "findings"}
+    assert f["status"] == "checked"
     d = f["findings"][1]
     assert set(d) == {"rule", "name", "severity", "line", "column", "layer", "size", "message", "hint", "related",
                       "fixable"}
     assert d["rule"] == "DN301" and d["fixable"] is True and d["line"] == 16
+
+
+@needs_shared
+def test_json_rows_written_directly_equal_the_encoder():
+    """json_part writes layer rows itself; the text must be what json writes for analysis_json."""
+    import json as _json
+    from cfggen.cfg import read_file
+    from cfggen.lint.engine import analyze
+    from cfggen.report import analysis_json, json_part
+    for path in corpus_files()[::7]:
+        a = analyze(read_file(str(path)), "native")
+        assert json_part(a) == _json.dumps(analysis_json(a), separators=(",", ":"))

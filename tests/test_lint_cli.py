@@ -236,10 +236,21 @@ def test_diff_shows_the_change_and_writes_nothing(tmp_path, capsys):
     assert run("validate", "--diff", clean) == (0, "", "")
 
 
-def test_fix_never_touches_an_unreadable_file(tmp_path, capsys):
+def test_fix_keeps_bytes_that_are_not_utf8(tmp_path, capsys):
+    """Latin-1 and GBK comments, a stray byte in a value: --fix rewrites only the fixed lines."""
+    latin1, gbk = "# café\r\n".encode("latin-1"), "# 检测层\r\n".encode("gbk")
+    data = FIXABLE.encode().replace(b"# keep me\r\n", latin1 + gbk + b"# keep me\r\n") + b"# \xff\xfe\x80\r\n"
+    p = write(tmp_path, "a.cfg", data)
+    code, out, _ = run("validate", "--concise", "--fix", p)
+    assert f"{p}: fixed 4 findings" in out and code == 0 and codes(out) == ["DN304"]
+    assert p.read_bytes() == FIXED.encode().replace(b"# keep me\r\n", latin1 + gbk + b"# keep me\r\n") + \
+        b"# \xff\xfe\x80\r\n"
+
+
+def test_fix_leaves_a_nul_file_alone_when_nothing_is_fixable(tmp_path, capsys):
     p = write(tmp_path, "bin.cfg", b"[net]\n\x00\xff")
-    code, out, err = run("validate", "--fix", p)
-    assert code == 2 and p.read_bytes() == b"[net]\n\x00\xff" and "binary data" in err
+    code, out, err = run("validate", "--concise", "--fix", p)
+    assert code == 1 and p.read_bytes() == b"[net]\n\x00\xff" and "DN120" in out and "Traceback" not in out + err
 
 
 def test_fix_refuses_a_round_that_makes_things_worse():
@@ -329,3 +340,21 @@ def test_non_finite_resize_step_is_a_finding_not_a_crash(tmp_path, capsys, value
             "[yolo]\nmask=0,1,2\nanchors=1,1,2,2,3,3\nnum=3\nclasses=1\nrandom=1\n")
     code, out, err = run("validate", "--concise", write(tmp_path, "a.cfg", text))
     assert code == 1 and err == "" and codes(out) == ["DN107"] and ":5:13: error: resize_step=" in out
+
+
+def test_diffs_carry_the_files_own_bytes_under_a_strict_stdout(tmp_path):
+    """validate --diff and adapt --diff write undecodable bytes as they are (the diff applies with patch),
+    even where Python's stdout would refuse them (PYTHONIOENCODING=utf-8:strict)."""
+    import os
+    import subprocess
+    import sys
+    from conftest import REPO
+    p = tmp_path / "a.cfg"
+    p.write_bytes(b"[net]\nwidth=32\nheight=32\nchannels=3\n# caf\xe9\nbatch=1 # \xe9\n[convolutional]\nfilters=4\n"
+                  b"size=1\n[yolo]\nclasses=1\nnum=1\nmask=0\n# \xbc\xec\n")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "PYTHONPATH": str(REPO)}
+    v = subprocess.run([sys.executable, "-m", "cfggen", "validate", "--diff", str(p)], capture_output=True, env=env)
+    assert v.returncode == 1 and b"-batch=1 # \xe9\n+# \xe9\n+batch=1\n" in v.stdout and b"Traceback" not in v.stderr
+    a = subprocess.run([sys.executable, "-m", "cfggen", "adapt", "--classes", "2", "--diff", str(p)],
+                       capture_output=True, env=env)
+    assert a.returncode == 0 and b"\xbc\xec" in a.stdout and b"+classes=2" in a.stdout, a.stderr

@@ -4,8 +4,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from cfggen.cfg import emit, parse, parse_bytes
-from cfggen.errors import CfgSyntaxError
+from cfggen.cfg import emit, encode, parse, parse_bytes
 
 from conftest import corpus_files, needs_shared
 
@@ -15,7 +14,7 @@ from conftest import corpus_files, needs_shared
 def test_corpus_round_trip_is_byte_identical(path):
     data = path.read_bytes()
     doc = parse_bytes(data, str(path))
-    assert emit(doc).encode("utf-8") == data
+    assert encode(emit(doc)) == data
 
 
 @needs_shared
@@ -61,8 +60,61 @@ def test_option_before_first_section_and_bom():
     assert doc.bom and doc.orphans[0].key == "batch" and doc.orphans[0].col == 2
 
 
-@pytest.mark.parametrize("data,line", [(b"[net]\n\x00\x01", 2), (b"[net]\nwidth=\xff\n", 2)])
-def test_binary_input_is_a_located_error(data, line):
-    with pytest.raises(CfgSyntaxError) as exc:
-        parse_bytes(data, "junk.cfg")
-    assert exc.value.line == line and str(exc.value).startswith(f"junk.cfg:{line}:")
+BYTES = [
+    "# café\n[net]\nwidth=416\n".encode("latin-1"),
+    "# 检测层\r\n[net]\r\nwidth=416\r\n".encode("gbk"),
+    b"[net]\nfilters=64\xe9\n[conv\xff]\n\xfe=1\n",
+    b"\xff\xfe[\x00n\x00e\x00t\x00]\x00\n\x00",        # UTF-16
+    bytes(range(256)) * 3,
+    b"[net]\r\nwidth=4\x00junk\r\nheight=5\r\n",
+    b"",
+]
+
+
+@pytest.mark.parametrize("data", BYTES)
+def test_any_bytes_round_trip(data):
+    doc = parse_bytes(data, "x.cfg")
+    assert encode(emit(doc)) == data
+
+
+@given(st.binary(max_size=400))
+@settings(max_examples=300, deadline=None)
+def test_round_trip_any_bytes(data):
+    assert encode(emit(parse_bytes(data))) == data
+
+
+def test_bytes_are_read_as_darknet_reads_them():
+    doc = parse_bytes(b"# caf\xe9\n[net]\nfilters=64\xe9\n[conv\xff]\n")
+    net, conv = doc.sections
+    assert net.get("filters").value == "64\udce9" and conv.header == "[conv\udcff]"
+    assert doc.undecoded and len(doc.comments) == 1
+
+
+def test_nul_cuts_the_line_and_joins_the_next():
+    """fgetl: strlen stops at the NUL, fgets reads on at that spot: the next line is glued on."""
+    doc = parse_bytes(b"[net]\nwidth=4\x00junk\nheight=5\nchannels=3\n")
+    (net,) = doc.sections
+    assert [(o.key, o.value, o.line) for o in net.options] == [("width", "4height=5", 2), ("channels", "3", 4)]
+    assert [(c.line, c.col, c.dropped) for c in doc.cuts] == [(2, 8, "\x00junk")]
+
+
+def test_nul_at_line_start_and_at_the_end():
+    doc = parse_bytes(b"\x00abc\n[net]\nw=1\x00")
+    (net,) = doc.sections
+    assert net.header == "[net]" and net.line == 1 and net.get("w").value == "1"
+    assert [(c.line, c.col) for c in doc.cuts] == [(1, 1), (3, 4)]
+
+
+def test_nul_in_a_line_longer_than_fgets_buffer():
+    """The first fgets reads 511 bytes: after the NUL, the rest of the *same* line (from byte 511) is glued on."""
+    line = b"a=" + b"1" * 10 + b"\x00" + b"x" * 600
+    doc = parse_bytes(b"[net]\n" + line + b"\nb=2\n")
+    (net,) = doc.sections
+    assert net.options[0].value == "1" * 10 + "x" * (len(line) - 511)
+    assert net.get("b").value == "2"
+
+
+def test_atoi_reads_ascii_digits_only():
+    from cfggen.ir.cnum import atof, atoi
+    assert atoi("\uff13") == 0 and atoi("\u0663") == 0 and atoi("64\udce9") == 64 and atoi("\x0b7") == 7
+    assert atof("\uff13") == 0.0 and atof("\x0c1.5") == 1.5

@@ -21,8 +21,10 @@ def write(tmp_path, name, data):
 BAD_INPUTS = [
     # name, content, expected exit, expected code or message fragment, expected line
     ("empty.cfg", "", 1, "DN114", 1),
-    ("junk.cfg", bytes(range(256)), 2, "binary data", 1),
-    ("latin1.cfg", NET.encode() + b"activation=\xe9\n", 2, "not UTF-8", 5),
+    ("junk.cfg", bytes(range(256)), 1, "DN120", 1),
+    ("latin1.cfg", NET.encode() + b"[convolutional]\nactivation=\xe9\n", 1, "DN119", 6),
+    ("gbk.cfg", NET.encode() + b"[convolutional]\nfilters=\xbc\xec\n", 1, "DN119", 6),
+    ("nul.cfg", NET.encode() + b"[convolutional]\nfilters=4\x00x\nsize=3\n", 1, "DN120", 6),
     ("bom.cfg", "\ufeff" + NET + "[convolutional]\nfilters=4\n", 1, "DN110", 1),
     ("orphan.cfg", "batch=1\n" + NET, 1, "DN109", 1),
     ("nonet.cfg", "[convolutional]\nfilters=3\n", 1, "DN112", 1),
@@ -132,3 +134,16 @@ def test_sizes_listing(capsys):
     # darknet's own 1-pixel sweep: 256 and then the 16 sizes below each multiple of 32 (up to it) parse
     assert line.endswith("fits: 256, " + ", ".join(f"{k - 15}-{k}" for k in range(288, 705, 32)))
     assert "total stride 32" in out
+
+
+@needs_shared
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_jobs_output_is_identical(tmp_path, fmt):
+    """--jobs N: same bytes as one process, in the same order (workers send back each file's piece)."""
+    outs = {}
+    for jobs in (1, 3):
+        target = tmp_path / f"out{jobs}"
+        code, out, err = run("validate", "--format", fmt, "--jobs", jobs, "-o", target, str(CORPUS),
+                             str(tmp_path / "missing.cfg"))
+        outs[jobs] = (code, target.read_bytes(), err)
+    assert outs[1][0] == 2 and outs[1] == outs[3]

@@ -50,12 +50,12 @@ activation=linear
 [shortcut]
 from=-3
 weights_type=per_channel
-activation=linear
+weights_normalization=relu
 
 [shortcut]
 from=-2
 weights_type=per_feature
-activation=linear
+weights_normalization=softmax
 
 [convolutional]
 share_index=1

@@ -54,6 +54,14 @@ class Section(NamedTuple):
         return None
 
 
+class Cut(NamedTuple):
+    """Where a NUL byte ends darknet's reading of a line (``parse.fgetl_lines``)."""
+
+    line: int          # physical line of the NUL
+    col: int           # its 1-based column (bytes)
+    dropped: str       # what darknet never sees: from the NUL to the end of what fgets had read
+
+
 class Comment(NamedTuple):
     line: int
     text: str          # the raw physical line, leading whitespace removed
@@ -62,7 +70,7 @@ class Comment(NamedTuple):
 class Document:
     """A parsed file. Immutable by convention; ``lines`` is split from ``text`` on first use."""
 
-    __slots__ = ("path", "text", "sections", "orphans", "comments", "bom", "extra", "_lines", "_raw", "__weakref__")
+    __slots__ = ("path", "text", "sections", "orphans", "comments", "bom", "extra", "cuts", "undecoded", "_lines", "_raw", "__weakref__")
 
     def __init__(self, path: str, text: str, sections: tuple[Section, ...], orphans: tuple[Option, ...] = (),
                  comments: tuple[Comment, ...] = (), bom: bool = False):
@@ -72,7 +80,9 @@ class Document:
         self.orphans = orphans            # option lines before the first section (darknet segfaults)
         self.comments = comments
         self.bom = bom                    # a UTF-8 byte-order mark at the start of the file
-        self.extra: dict = {}             # a cache for facts derived from the document (suppressions, ...)
+        self.extra: dict = {}
+        self.cuts: tuple[Cut, ...] = ()       # NUL bytes where darknet cuts a line (and joins the next)
+        self.undecoded = False                # the text holds bytes that are not UTF-8 (lone surrogates)             # a cache for facts derived from the document (suppressions, ...)
         self._lines: tuple[Line, ...] | None = None
         self._raw: list[str] | None = None    # text.split("\\n"), kept from parsing
     @property
@@ -81,9 +91,10 @@ class Document:
         if self._lines is None:
             pieces = self.text.split("\n")
             tail = pieces.pop()
-            lines = [Line(p[:-1], "\r\n") if p.endswith("\r") else Line(p, "\n") for p in pieces]
+            new = tuple.__new__   # Line's own constructor is a Python function; a file has thousands
+            lines = [new(Line, (p[:-1], "\r\n")) if p.endswith("\r") else new(Line, (p, "\n")) for p in pieces]
             if tail:
-                lines.append(Line(tail, ""))
+                lines.append(new(Line, (tail, "")))
             self._lines = tuple(lines)
         return self._lines
 
@@ -98,6 +109,14 @@ class Document:
     def layer_sections(self) -> tuple[Section, ...]:
         """Every section after the first: one darknet layer each."""
         return self.sections[1:]
+
+    @property
+    def raw_lines(self) -> list[str]:
+        """``text.split("\\n")`` (kept from parsing): physical lines, a CR-LF line still ending in CR."""
+        raw = self._raw
+        if raw is None:
+            raw = self._raw = self.text.split("\n")
+        return raw
 
     def line_text(self, line: int) -> str:
         """Physical line ``line`` (1-based) without its line ending; "" outside the file."""

@@ -9,9 +9,10 @@ its type), nothing / ``#`` / ``;`` is ignored, anything else is ``key=value`` sp
 from __future__ import annotations
 
 import os
+import re
 
-from cfggen.cfg.model import Comment, Document, Option, Section
-from cfggen.errors import CfgSyntaxError, InputError
+from cfggen.cfg.model import Comment, Cut, Document, Option, Section
+from cfggen.errors import InputError
 
 _STRIP = str.maketrans("", "", " \t\r\n")
 
@@ -36,21 +37,91 @@ def read_file(path: str) -> Document:
 
 
 def parse_bytes(data: bytes, path: str = "<string>") -> Document:
-    """Decode (UTF-8; binary data is an error with its byte offset) and parse."""
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
-        raise CfgSyntaxError(f"binary data (NUL byte at offset {nul}); not a cfg text file",
-                             path=path, line=line, col=nul - (data.rfind(b"\n", 0, nul) + 1) + 1)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        start = exc.start
-        line = data.count(b"\n", 0, start) + 1
-        col = start - (data.rfind(b"\n", 0, start) + 1) + 1
-        raise CfgSyntaxError(f"not UTF-8 text (invalid byte 0x{data[start]:02x} at offset {start})",
-                             path=path, line=line, col=col) from None
-    return parse(text, path)
+    """Parse the bytes as darknet reads them; never raises, never loses a byte.
+
+    Darknet reads bytes, not text: a Latin-1 or GBK comment, or a stray 0xff in a value, is just
+    bytes to it. Decoding is UTF-8 with ``surrogateescape``, so every byte that is not UTF-8 becomes
+    one lone surrogate (U+DC80..U+DCFF) and ``text.encode("utf-8", "surrogateescape") == data``
+    (PEP 383): ``emit``, ``--fix`` and ``adapt`` write the rest of the file back untouched.
+    """
+    return parse(data.decode("utf-8", "surrogateescape"), path)
+
+
+def encode(text: str) -> bytes:
+    """The bytes of a Document's text (the inverse of ``parse_bytes``'s decoding)."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def fgetl_lines(data: bytes) -> list[tuple[int, bytes, tuple[Cut, ...]]]:
+    """Darknet's line reader, byte for byte, for files holding a NUL byte (``utils.c: fgetl``).
+
+    ``fgets`` reads into a 512-byte buffer that doubles as needed, and ``strlen`` decides where the
+    line ends: a NUL ends the C string, and since no ``\\n`` precedes it, fgetl calls ``fgets`` again
+    *at the NUL*: the rest of the chunk read so far (to the newline) is lost and the next chunk (the
+    next physical line, or the rest of a line longer than the buffer) is glued on. Returns, per
+    darknet line, (its first physical line, its bytes, the cuts made in it).
+    """
+    out: list[tuple[int, bytes, tuple[Cut, ...]]] = []
+    pos, n = 0, len(data)
+    eof = False
+    while not eof:
+        if pos >= n:
+            break                          # fgets returns NULL at end of file: no more lines
+        start_line = data.count(b"\n", 0, pos) + 1
+        size = 512
+        line = b""
+        cuts: list[Cut] = []
+
+        def fgets(limit: int) -> bytes | None:
+            nonlocal pos, eof
+            if pos >= n:
+                eof = True
+                return None
+            end = data.find(b"\n", pos, pos + limit - 1)
+            stop = end + 1 if end >= 0 else min(n, pos + limit - 1)
+            chunk = data[pos:stop]
+            pos = stop
+            if pos >= n and not chunk.endswith(b"\n"):
+                eof = True
+            return chunk
+
+        def strlen(buf: bytes) -> int:
+            """strlen of the chunk fgets just read, recording where a NUL cuts it."""
+            z = buf.find(b"\x00")
+            if z < 0:
+                return len(buf)
+            nl = buf.find(b"\n", z)
+            dropped = buf[z:nl if nl >= 0 else len(buf)]
+            base = pos - (len(buf) - z)      # file offset of the NUL
+            line_no = data.count(b"\n", 0, base) + 1
+            col = base - (data.rfind(b"\n", 0, base) + 1) + 1
+            cuts.append(Cut(line_no, col, dropped.decode("utf-8", "surrogateescape")))
+            return z
+
+        chunk = fgets(size)
+        if chunk is None:
+            break
+        curr = strlen(chunk)
+        line = chunk[:curr]
+        # `line[curr-1]` with curr == 0 reads the byte before the buffer (malloc's size field, not '\n')
+        while (curr == 0 or line[curr - 1:curr] != b"\n") and not eof:
+            if curr == size - 1:
+                size *= 2
+            chunk = fgets(size - curr)
+            if chunk is None:
+                break
+            z = strlen(chunk)
+            line = line + chunk[:z]
+            curr = len(line)
+        if curr >= 2 and line[curr - 2:curr - 1] == b"\r":
+            line = line[:curr - 2]
+        elif curr >= 1 and line[curr - 1:curr] == b"\n":
+            line = line[:curr - 1]
+        out.append((start_line, line, tuple(cuts)))
+    return out
 
 
 def parse(text: str, path: str = "<string>") -> Document:
@@ -61,6 +132,13 @@ def parse(text: str, path: str = "<string>") -> Document:
     """
     bom = text.startswith("\ufeff")
     raw_lines = text.split("\n")
+    numbered = enumerate(raw_lines, start=1)
+    cuts: tuple[Cut, ...] = ()
+    if "\x00" in text:
+        # darknet's reader cuts lines at a NUL and joins the next one: read the lines it reads
+        read = fgetl_lines(encode(text))
+        numbered = [(n, line.decode("utf-8", "surrogateescape")) for n, line, _ in read]
+        cuts = tuple(c for _, _, cs in read for c in cs)
     sections: list[Section] = []
     orphans: list[Option] = []
     comments: list[Comment] = []
@@ -68,19 +146,25 @@ def parse(text: str, path: str = "<string>") -> Document:
     options: list[Option] = []
     ws = " \t\r\n"
     new = tuple.__new__
-    for n, raw in enumerate(raw_lines, start=1):
-        shift = 0
-        if n == 1 and bom:
-            # darknet keeps the BOM bytes (it is not whitespace to it); cfggen reports the BOM (DN110)
-            # and reads the rest as intended, so that one finding does not hide all the others
-            raw, shift = raw[1:], 1
+    append_option = orphans.append     # until the first section header
+    append_comment = comments.append
+    for n, raw in numbered:
         body = raw.lstrip(ws)
         if not body:
             continue
         first = body[0]
         if first == "#" or first == ";":
-            comments.append(new(Comment, (n, body.rstrip("\r"))))
+            append_comment(new(Comment, (n, body.rstrip("\r"))))
             continue
+        shift = 0
+        if n == 1 and bom:
+            # darknet keeps the BOM bytes (it is not whitespace to it); cfggen reports the BOM (DN110)
+            # and reads the rest as intended, so that one finding does not hide all the others
+            raw, shift = raw[1:], 1
+            body = raw.lstrip(ws)
+            if not body:
+                continue
+            first = body[0]
         # darknet's strip(): every space, tab, CR and LF goes, wherever it is
         s = body.replace(" ", "").replace("\t", "")
         if "\r" in s:
@@ -92,27 +176,23 @@ def parse(text: str, path: str = "<string>") -> Document:
                 sections.append(new(Section, (header[0], header[1], header[2], tuple(options), len(sections) - 1)))
             header = (s, n, col)
             options = []
+            append_option = options.append
             continue
-        eq = s.find("=")
-        if eq < 0:
-            opt = new(Option, (s, None, n, col, col + len(body.rstrip(ws)), "noeq"))
+        key, eq, value = s.partition("=")
+        if not eq:
+            append_option(new(Option, (s, None, n, col, col + len(body.rstrip(ws)), "noeq")))
+            continue
+        if s is body:                 # nothing deleted inside the line: columns map one to one
+            value_col = col + len(key) + 1
         else:
-            if s is body:                 # nothing deleted inside the line: columns map one to one
-                value_col = col + eq + 1
-            else:
-                raw_eq = raw.find("=")
-                rest = raw[raw_eq + 1:]
-                value_col = raw_eq + 2 + shift + len(rest) - len(rest.lstrip(" \t"))
-            if eq == len(s) - 1:
-                opt = new(Option, (s[:eq], "", n, col, value_col, "empty"))
-            else:
-                opt = new(Option, (s[:eq], s[eq + 1:], n, col, value_col, "ok"))
-        if header is None:
-            orphans.append(opt)
-        else:
-            options.append(opt)
+            raw_eq = raw.find("=")
+            rest = raw[raw_eq + 1:]
+            value_col = raw_eq + 2 + shift + len(rest) - len(rest.lstrip(" \t"))
+        append_option(new(Option, (key, value, n, col, value_col, "ok" if value else "empty")))
     if header is not None:
         sections.append(new(Section, (header[0], header[1], header[2], tuple(options), len(sections) - 1)))
     doc = Document(path, text, tuple(sections), tuple(orphans), tuple(comments), bom)
     doc._raw = raw_lines
+    doc.cuts = cuts
+    doc.undecoded = not text.isascii() and _UNDECODED.search(text) is not None
     return doc

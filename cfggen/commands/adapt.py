@@ -8,6 +8,7 @@ import click
 
 from cfggen.errors import EXIT_OK, UsageError
 from cfggen.options import SIZE, output_option
+from cfggen.source import printable_bytes
 
 
 def _read(path: str):
@@ -60,9 +61,12 @@ def adapt(cfg, classes, size, anchors, batch, subdivisions, max_batches, force, 
     result = adapt_checked(doc, classes=classes, size=size, anchors=anchors, batch=batch,
                            subdivisions=subdivisions, max_batches=max_batches, force=force)
     summary = result.summary()
+    summary = printable_bytes(summary)
     if show_diff:
         sys.stderr.write(summary)
-        sys.stdout.write(unified_diff(result))
+        # the file's own bytes, undecodable ones included, so that the diff applies with `patch`
+        from cfggen.fileio import write_stdout
+        write_stdout(unified_diff(result))
     elif output or in_place:
         target = output or cfg
         if in_place and not result.changed:
@@ -74,6 +78,6 @@ def adapt(cfg, classes, size, anchors, batch, subdivisions, max_batches, force, 
     else:
         sys.stderr.write(summary)
         sys.stdout.flush()
-        sys.stdout.buffer.write(result.text.encode("utf-8"))
+        sys.stdout.buffer.write(result.text.encode("utf-8", "surrogateescape"))
         sys.stdout.buffer.flush()
     return EXIT_OK

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import NamedTuple
 
 import click
 
@@ -35,9 +36,15 @@ def collect_paths(paths: tuple[str, ...]) -> list[str]:
 
 
 def is_network(doc) -> bool:
-    """A cfg darknet would treat as a network: it has [net]/[network] or a known layer section."""
-    from cfggen.ir.layers import LAYERS
-    return any(s.header in ("[net]", "[network]") or s.header in LAYERS for s in doc.sections)
+    """A cfg meant as a darknet network: some section darknet knows, read its way.
+
+    Darknet takes the whole stripped line as the section type, so ``[net`` (no ``]``), ``[net]#x``
+    or ``[Convolutional]`` are broken sections of a network cfg, not another file format: the name
+    is compared without its brackets, anything after the first ``]`` and case. Only a file with no
+    such section at all (``setup.cfg``, ``tox.ini``) is not a network cfg.
+    """
+    from cfggen.ir.layers import SECTION_NAMES
+    return any(s.header[1:].split("]", 1)[0].lower() in SECTION_NAMES for s in doc.sections)
 
 
 def choose_format(fmt: str) -> str:
@@ -90,14 +97,15 @@ def _selectors(ctx, param, values) -> tuple[str, ...] | None:
 @click.option("--range", "size_range", nargs=2, type=int, default=(32, 2048), show_default=True,
               help="With --sizes: smallest and largest size.")
 @click.option("--concise", is_flag=True, help="One line per finding (no source snippet, no hint).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Check files in N processes (default: one per CPU core when several files are given). "
+                   "The output is the same for every N.")
 @output_option("Write the report to FILE (atomically).")
 def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file, names_file, config_file,
-             no_config, table, size, native_only, list_sizes, aspect, size_range, concise, output):
+             no_config, table, size, native_only, list_sizes, aspect, size_range, concise, jobs, output):
     """Validate Darknet cfg files: keys, values, shapes, wiring, heads, training schedule; every
     multi-scale training size. Directories are searched for *.cfg files."""
-    from cfggen.cfg.parse import read_file
-    from cfggen.lint.engine import analyze
-    from cfggen.report import FORMATTERS, Report, format_table
+    from cfggen.report import FORMATTERS, Report
 
     fmt = choose_format(fmt)
     settings = Settings(select, ignore, config_file, no_config)
@@ -105,38 +113,36 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
     options = {"names": names} if names is not None else {}
     report = Report([], concise=concise)
     sizes = [size] if size else ("native" if native_only else "training")
+    job = Job(settings, sizes, options, fmt, concise, fix, diff, table, list_sizes, size_range, aspect)
     chunks: list[str] = []
     diffs: list[str] = []
-    for path in collect_paths(paths):
-        try:
-            doc = read_file(path)
-        except CfggenError as exc:
-            report.errors.append(str(exc))
-            continue
-        if doc.sections and not is_network(doc):
-            report.notices.append(f"{path}: skipped: not a darknet network cfg (no [net] and no layer section)")
-            continue
-        enabled, severity = settings.for_file(path)
-
-        def run(d, enabled=enabled, severity=severity):
-            return analyze(d, sizes, enabled, severity=severity, options=options)
-
-        analysis = run(doc)
-        if fix or diff:
-            analysis = _fix(analysis, run, path, fix and not diff, diffs, report)
-        report.analyses.append(analysis)
-        if table:
-            chunks.append(format_table(analysis))
-        if list_sizes:
-            from cfggen.sizes_report import valid_sizes_text
-            chunks.append(valid_sizes_text(analysis, size_range, aspect))
+    files = collect_paths(paths)
+    for outcome in run_job(job, files, jobs):
+        path, status, message, result, notices, file_chunks, file_diffs = outcome
+        if status == "unreadable":
+            report.errors.append(message)
+            report.unchecked.append((len(report.analyses), path, status, result))
+        elif status == "skipped":
+            report.unchecked.append((len(report.analyses), path, status, result))
+        else:
+            report.analyses.append(result)
+        report.notices.extend(notices)
+        chunks.extend(file_chunks)
+        diffs.extend(file_diffs)
     if diff:
         text = "".join(diffs)
     else:
         text = "".join(chunks) + FORMATTERS[fmt](report)
+    if not diff and not text.isascii():
+        from cfggen.source import printable_bytes
+        text = printable_bytes(text)   # a report shows undecodable bytes as \xNN
     if output:
         from cfggen.fileio import write_atomic
         write_atomic(output, text)
+    elif diff:
+        # a diff carries the file's own bytes, undecodable ones included, so that it applies with `patch`
+        from cfggen.fileio import write_stdout
+        write_stdout(text)
     else:
         sys.stdout.write(text)
     if report.errors:
@@ -149,6 +155,101 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
         return EXIT_OK
     failing = ("error", "warning") if strict else ("error",)
     return EXIT_FINDINGS if any(d.severity in failing for d in report.findings) else EXIT_OK
+
+
+class Job(NamedTuple):
+    """Everything checking one file needs: made once, inherited by forked worker processes."""
+
+    settings: "Settings"
+    sizes: object
+    options: dict
+    fmt: str
+    concise: bool
+    fix: bool
+    diff: bool
+    table: bool
+    list_sizes: bool
+    size_range: tuple[int, int]
+    aspect: bool
+
+
+# (path, status "checked"/"skipped"/"unreadable", error line, Analysis/FileResult or the reason,
+#  notices, table/--sizes chunks, diffs)
+Outcome = tuple
+
+
+def check_file(job: Job, path: str, slim: bool = False) -> Outcome:
+    """Read, classify and validate one path. ``slim``: send back only what the report needs (a worker)."""
+    from cfggen.cfg.parse import read_file
+    from cfggen.lint.engine import analyze
+    from cfggen.report import FileResult, format_table, part
+    try:
+        doc = read_file(path)
+    except CfggenError as exc:
+        return path, "unreadable", str(exc), exc.message, [], [], []
+    if doc.sections and not is_network(doc):
+        return (path, "skipped", "", "not a darknet network cfg (no darknet section)",
+                [f"{path}: skipped: not a darknet network cfg (no [net] and no layer section)"], [], [])
+    enabled, severity = job.settings.for_file(path)
+    sizes, options = job.sizes, job.options
+
+    def run(d):
+        return analyze(d, sizes, enabled, severity=severity, options=options)
+
+    notices: list[str] = []
+    diffs: list[str] = []
+    chunks: list[str] = []
+    analysis = run(doc)
+    if job.fix or job.diff:
+        analysis = _fix(analysis, run, path, job.fix and not job.diff, diffs, notices)
+    if job.table:
+        chunks.append(format_table(analysis))
+    if job.list_sizes:
+        from cfggen.sizes_report import valid_sizes_text
+        chunks.append(valid_sizes_text(analysis, job.size_range, job.aspect))
+    result = FileResult(path, analysis.findings, job.fmt, part(job.fmt, analysis, job.concise)) if slim else analysis
+    return path, "checked", "", result, notices, chunks, diffs
+
+
+_JOB: Job | None = None   # the job of a --jobs worker (set before forking)
+
+
+def _worker(path: str) -> Outcome:
+    return check_file(_JOB, path, slim=True)
+
+
+def run_job(job: Job, paths: list[str], jobs: int | None) -> list[Outcome]:
+    """Every path's outcome, in order; in ``jobs`` forked processes when that pays.
+
+    Default: one process per CPU core when several files are given. Workers are forked (they inherit
+    the job and every imported module, nothing is pickled but paths and results) and return each
+    file's piece of the report, so the output is byte-identical to a single process.
+    """
+    global _JOB
+    if jobs is None:
+        jobs = _cores() if len(paths) > 1 else 1
+    jobs = min(jobs, len(paths))
+    if jobs > 1:
+        import multiprocessing
+        try:
+            ctx = multiprocessing.get_context("fork")
+        except ValueError:   # no fork (Windows): spawning would re-import everything; stay in-process
+            ctx = None
+        if ctx is not None:
+            _JOB = job
+            try:
+                with ctx.Pool(jobs) as pool:
+                    return pool.map(_worker, paths, chunksize=max(1, len(paths) // (jobs * 4)))
+            finally:
+                _JOB = None
+    return [check_file(job, p) for p in paths]
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 class Settings:
@@ -192,19 +293,19 @@ def _names(data_file, names_file):
     return load_names(data_file, names_file)
 
 
-def _fix(analysis, run, path, write, diffs, report):
+def _fix(analysis, run, path, write, diffs, notices):
     """Apply the safe fixes; write them (``--fix``) or collect a diff (``--diff``). Returns the analysis to report."""
     from cfggen.lint.fix import fix_analysis
     result = fix_analysis(analysis, run)
     if result.refused:
-        report.notices.append(f"{path}: {result.refused}; file left as it was" if not result.changed else
+        notices.append(f"{path}: {result.refused}; file left as it was" if not result.changed else
                               f"{path}: {result.refused} (earlier fixes kept)")
     if not result.changed:
         return analysis
     if write:
         from cfggen.fileio import write_atomic
         write_atomic(path, result.text)
-        report.notices.append(f"{path}: fixed {result.applied} finding{'s' * (result.applied != 1)}")
+        notices.append(f"{path}: fixed {result.applied} finding{'s' * (result.applied != 1)}")
         return result.analysis
     diffs.append(result.diff(path))
     return analysis

@@ -8,17 +8,16 @@ silently truncated add) are returned with the network; everything else is a lint
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cfggen.cfg.model import Document, Section
-from cfggen.ir.cnum import INT_MAX, f32
-from cfggen.ir.layers import LAYERS, NET_DEFAULTS, NET_TYPES, Ctx, Fault, LayerSpec, Out, convert
+from cfggen.ir.cnum import INT_MAX, atof, atoi, f32
+from cfggen.ir.layers import LAYERS, NET_DEFAULTS, NET_TYPES, Ctx, Fault, LayerSpec, Out
 from cfggen.ir.model import ZERO, Layer, Network, Shape, Totals
-from cfggen.lint.model import Diagnostic
+from cfggen.findings import Diagnostic
 
 
-@dataclass(frozen=True)
-class PlanItem:
+class PlanItem(NamedTuple):   # a NamedTuple: one per layer section, built in the hot loop
     section: Section
     spec: LayerSpec | None      # None: a section darknet does not recognise
     conf: dict[str, Any]
@@ -44,8 +43,13 @@ def read_conf(section: Section, types: dict[str, str], defaults: dict[str, Any])
             if typ is not None and form == "noeq":
                 conf[key] = defaults[key]   # found but valueless: darknet uses the default
             continue
-        # the common case (a plain non-negative int) without atoi's regex
-        conf[key] = int(value) if typ == "i" and len(value) < 10 and value.isdigit() else convert(typ, value)
+        if typ == "i":
+            # the common case (a plain non-negative int) without atoi's regex
+            conf[key] = int(value) if len(value) < 10 and value.isdigit() and value.isascii() else atoi(value)
+        elif typ == "f":
+            conf[key] = atof(value)
+        else:
+            conf[key] = value       # strings and lists are kept as text
     return conf
 
 
@@ -58,9 +62,13 @@ def plan(doc: Document) -> Plan:
                                        line=1, hint="a network cfg starts with [net] followed by layer sections"))
         else:
             first = doc.sections[0]
+            name = first.header[1:].split("]", 1)[0]
+            unclosed = not first.header.endswith("]") and name in ("net", "network")
+            hint = (f"the header has no closing ']': darknet takes the whole line '{first.header}' as the section "
+                    f"type; write [{name}]" if unclosed else
+                    "start the file with a [net] section giving width, height, channels")
             findings.append(Diagnostic("DN112", f"the first section is {first.header}, not [net] or [network]; "
-                                       "darknet exits", line=first.line, col=first.col,
-                                       hint="start the file with a [net] section giving width, height, channels"))
+                                       "darknet exits", line=first.line, col=first.col, hint=hint))
         return Plan(doc, dict(NET_DEFAULTS), (), False, tuple(findings))
     net = read_conf(net_section, NET_TYPES, NET_DEFAULTS)
     if net["inputs"] is None:
@@ -82,11 +90,18 @@ def plan(doc: Document) -> Plan:
         findings.append(Diagnostic("DN115", msg + "; every layer shape is garbage",
                                    line=opt.line if opt else net_section.line, col=opt.col if opt else net_section.col,
                                    hint="width, height and channels must be positive and reasonably sized"))
+    if not doc.layer_sections:
+        # parse_network_cfg_custom builds zero layers, prints an empty table, then divides by a size
+        # taken from a layer that does not exist (SIGFPE)
+        findings.append(Diagnostic("DN114", "[net] has no layer after it: darknet prints an empty layer table "
+                                   "and dies with a floating-point exception (SIGFPE)", line=net_section.line,
+                                   col=net_section.col, hint="a network cfg needs at least one layer section after [net]"))
     items = []
+    new = tuple.__new__
     for section in doc.layer_sections:
         spec = LAYERS.get(section.header)
         conf = read_conf(section, spec.types, spec.defaults) if spec else {}
-        items.append(PlanItem(section, spec, conf))
+        items.append(new(PlanItem, (section, spec, conf)))
     return Plan(doc, net, tuple(items), usable, tuple(findings))
 
 

@@ -11,11 +11,13 @@ import math
 import re
 import struct
 
-_INT_RE = re.compile(r"[+-]?\d+")
+# C's isspace() skips these before the number (strip() already deleted space, tab, CR, LF);
+# ASCII only: C digits are 0-9, not every Unicode digit Python's \d and isdigit() accept
+_INT_RE = re.compile(r"[ \t\n\v\f\r]*([+-]?[0-9]+)", re.ASCII)
 _FLOAT_RE = re.compile(
-    r"[+-]?(?:0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?"
+    r"[ \t\n\v\f\r]*([+-]?(?:0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?"
     r"|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-    r"|inf(?:inity)?|nan)", re.IGNORECASE)
+    r"|inf(?:inity)?|nan))", re.IGNORECASE | re.ASCII)
 _F32 = struct.Struct("f")
 INT_MAX = 2**31 - 1
 
@@ -24,12 +26,12 @@ def atoi(text: str | None) -> int:
     """glibc ``atoi``: (int) strtol(text): the longest integer prefix, saturated to long, then cut to 32 bits."""
     if not text:
         return 0
-    if len(text) < 10 and text.isdigit():  # the common case, exact without the regex
+    if len(text) < 10 and text.isdigit() and text.isascii():  # the common case, exact without the regex
         return int(text)
     m = _INT_RE.match(text)
     if not m:
         return 0
-    v = int(m.group())
+    v = int(m.group(1))
     v = max(-(2**63), min(2**63 - 1, v))
     return wrap32(v)
 
@@ -41,7 +43,7 @@ def atof(text: str | None) -> float:
     m = _FLOAT_RE.match(text)
     if not m:
         return 0.0
-    s = m.group()
+    s = m.group(1)
     body = s.lstrip("+-")
     if body[:2].lower() == "0x":
         sign = -1.0 if s.startswith("-") else 1.0
@@ -60,7 +62,7 @@ def atof(text: str | None) -> float:
 
 def is_float_text(text: str) -> bool:
     m = _FLOAT_RE.fullmatch(text)
-    return m is not None
+    return m is not None and m.group(1) == text
 
 
 def wrap32(v: int) -> int:

@@ -57,6 +57,7 @@ COMMON_KEYS = {"learning_rate": "f", "stopbackward": "i", "onlyforward": "i", "d
                "clip": "f"}
 
 LAYERS: dict[str, LayerSpec] = {}        # section header -> spec
+SECTION_NAMES: set[str] = {"net", "network"}   # every darknet section name, lower-case, no brackets
 BY_TYPE: dict[str, LayerSpec] = {}       # layer type -> spec
 
 
@@ -87,6 +88,7 @@ def layer(type_: str, headers: tuple[str, ...], keys: str = "", *, resizable: bo
         spec = LayerSpec(type_, headers, types, defaults, fn, resizable, needs_image, spatial)
         for h in headers:
             LAYERS[h] = spec
+            SECTION_NAMES.add(h[1:-1].lower())
         BY_TYPE[type_] = spec
         return fn
     return register
@@ -139,6 +141,8 @@ class Ctx:
 
 # ------------------------------------------------------------------------------------------------
 # shared formulas
+
+_new = tuple.__new__
 
 def _image_required(ctx: Ctx, name: str) -> None:
     w, h, c = ctx.inp
@@ -239,11 +243,11 @@ def _convolutional(ctx: Ctx, k: dict) -> Out:
                         "does not match this layer's size/filters/input channels; darknet exits",
                         key="share_index")
         params, records = NO_PARAMS, ()
-    out = Shape(ow, oh, n)
+    out = _new(Shape, (ow, oh, n))   # NamedTuple constructors are Python functions: this is the hot layer
     if aa:
         nxt = _blur(out, aa, sx, sy)
         return Out(out, ow * oh * n, params, records, flops, nxt, nxt.w * nxt.h * nxt.c)
-    return Out(out, ow * oh * n, params, records, flops)
+    return _new(Out, (out, ow * oh * n, params, records, flops, None, None))
 
 
 @layer("connected", ("[connected]", "[conn]"), "output:i=1 activation:s=logistic batch_normalize:i=0",
@@ -328,7 +332,7 @@ def _route(ctx: Ctx, k: dict) -> Out:
     return out
 
 
-@layer("shortcut", ("[shortcut]",), "from:l activation:s=linear weights_type:s=none weights_normalization:s=none")
+@layer("shortcut", ("[shortcut]",), "from:l activation:s=linear weights_type:s=none weights_normalization:s")
 def _shortcut(ctx: Ctx, k: dict) -> Out:
     if k["from"] is None:
         raise Fault("DN208", "[shortcut] without from=: darknet crashes (segmentation fault)",
@@ -340,6 +344,13 @@ def _shortcut(ctx: Ctx, k: dict) -> Out:
     if wt not in ("none", "per_feature", "per_layer", "per_channel"):
         raise Fault("DN116", f"weights_type={wt} is not one of none, per_feature, per_channel; darknet exits",
                     key="weights_type")
+    wn = k["weights_normalization"]
+    if wt != "none" and wn in ("none", None):
+        # parse_shortcut's last branch tests weights_type, not the normalisation (reference §12.4)
+        given = "no weights_normalization" if wn is None else "weights_normalization=none"
+        raise Fault("DN116", f"weights_type={wt} with {given}: darknet exits 'Incorrect weights_normalization'",
+                    key="weights_type" if wn is None else "weights_normalization",
+                    hint="a weighted shortcut needs weights_normalization=relu (or avg_relu, softmax)")
     nweights = 0 if wt == "none" else (n + 1 if wt in ("per_feature", "per_layer") else (n + 1) * c)
     params = Params(weights=nweights)
     records = (Record("weights", nweights),) if nweights else ()

@@ -33,7 +33,6 @@ A configuration that cannot be read is a ``ConfigError`` (exit 2) naming the fil
 """
 from __future__ import annotations
 
-import configparser
 import fnmatch
 import os
 import re
@@ -206,6 +205,7 @@ def read_config_file(path: str) -> Config | None:
         return build(path, table)
     if "[cfggen]" not in text:
         return None
+    import configparser   # only when a setup.cfg/tox.ini is found
     parser = configparser.RawConfigParser(strict=False, interpolation=None)
     try:
         parser.read_string(text, source=path)

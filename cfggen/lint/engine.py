@@ -15,12 +15,14 @@ from cfggen.cfg.model import Document
 from cfggen.ir.build import Plan, infer, plan
 from cfggen.ir.model import Network
 from cfggen.ir.sizes import training_sizes
+from cfggen.ir.spatial import compile_spatial
 from cfggen.lint import suppress
+from cfggen.findings import Diagnostic
 from cfggen.lint.group import group
-from cfggen.lint.model import Diagnostic
 from cfggen.lint.rules import RULES
 from cfggen.lint.rules._base import RuleContext
 from cfggen.lint.training import training_head
+from cfggen.source import printable
 
 SizeSpec = str | Sequence[tuple[int, int]]   # "native", "training", or explicit (w, h) sizes
 
@@ -36,7 +38,7 @@ class Analysis:
 
     @property
     def worst(self) -> str | None:
-        from cfggen.lint.model import SEVERITY_RANK
+        from cfggen.findings import SEVERITY_RANK
         return max((d.severity for d in self.findings), key=SEVERITY_RANK.__getitem__, default=None)
 
 
@@ -86,7 +88,13 @@ def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | 
     if net is not None and p.usable:
         extra = tuple(tuple(s) for s in sizes[1:]) if explicit else sizes_to_check(p, net, sizes)
         size_rules = [r for r in selected if r.SCOPE == "size"]
+        # a clean size adds nothing only when findings at the first size carry no size of their own (the
+        # cfg's own size): otherwise the sizes they list would have to include every clean size too
+        own = primary is None or primary == (p.net["width"], p.net["height"])
+        spatial = compile_spatial(net) if own and len(extra) > 1 else None
         for size in extra:
+            if spatial is not None and spatial.check(*size) and all(r.quiet(ctx, size) for r in size_rules):
+                continue   # nothing can differ from the cfg's own size here (see cfggen.ir.spatial)
             snet, at_size = infer(p, size)
             found.extend(at_size)
             sctx = RuleContext(doc, p, snet, size, options or {})
@@ -109,7 +117,10 @@ def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | 
 def _stamp(d: Diagnostic, path: str, severity: Mapping[str, str] | None) -> Diagnostic:
     rule = RULES.get(d.code)
     level = (severity or {}).get(d.code) or d.severity or (rule.SEVERITY if rule else "error")
-    return replace(d, path=path, name=rule.NAME if rule else d.name, severity=level)
+    message, hint = printable(d.message), d.hint and printable(d.hint)
+    related = tuple((line, printable(what)) for line, what in d.related) if d.related else ()
+    return replace(d, path=path, name=rule.NAME if rule else d.name, severity=level, message=message, hint=hint,
+                   related=related)
 
 
 def _with_layers(doc: Document, found: list[Diagnostic]) -> list[Diagnostic]:

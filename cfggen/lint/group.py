@@ -82,11 +82,11 @@ ABSORBS: tuple[tuple[str, str, Callable[[Diagnostic, Diagnostic], bool]], ...] =
     ("DN107", "DN303", same_line),      # anchors=10,13  16,30: the missing comma is why the count is off
     ("DN203", "DN219", breaks_here),     # the route that breaks at a non-multiple size: its hint names the cause
     ("DN201", "DN219", breaks_here),
-    ("DN120", "DN108", covers),         # a file written for another reader: one note (DN120) instead
-    ("DN120", "DN101", covers),
-    ("DN120", "DN214", covers),
-    ("DN120", "DN213", covers),
-    ("DN120", "DN102", covers),
+    ("DN121", "DN108", covers),         # a file written for another reader: one note (DN121) instead
+    ("DN121", "DN101", covers),
+    ("DN121", "DN214", covers),
+    ("DN121", "DN213", covers),
+    ("DN121", "DN102", covers),
 )
 
 # the loser's hint says how to remove the winner's cause: the winner keeps it

@@ -1,44 +1,4 @@
-"""Findings are data: one record model that every output format is made from."""
-from __future__ import annotations
+"""The finding record, re-exported for the rules: it lives in ``cfggen.findings`` (below ``cfggen.ir``)."""
+from cfggen.findings import SEVERITY_RANK, Diagnostic, Edit, Fix, Severity
 
-from dataclasses import dataclass, field
-from typing import Literal
-
-Severity = Literal["error", "warning", "info"]
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
-
-
-@dataclass(frozen=True, slots=True)
-class Edit:
-    """Replace physical line ``line`` with ``text`` (None deletes it)."""
-
-    line: int
-    text: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Fix:
-    description: str
-    edits: tuple[Edit, ...]
-    safe: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
-    code: str                         # stable rule code, e.g. "DN201"
-    message: str                      # lower-case, with its evidence
-    line: int
-    col: int = 1
-    layer: int | None = None
-    size: tuple[int, int] | None = None   # the input size it appears at (None: every size / not size-bound)
-    hint: str | None = None
-    related: tuple[tuple[int, str], ...] = ()  # other lines involved: (line, what is there)
-    fix: Fix | None = None
-    end_col: int | None = None
-    severity: Severity | str = ""     # "" = the rule's default; the engine stamps it (config overrides win)
-    name: str = ""                    # the rule's slug, stamped by the engine
-    path: str = ""
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
-
-    def sort_key(self) -> tuple:
-        return (self.path, self.line, self.col, self.code, self.message)
+__all__ = ["SEVERITY_RANK", "Diagnostic", "Edit", "Fix", "Severity"]

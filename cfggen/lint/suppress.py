@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from cfggen.cfg.model import Document
-from cfggen.lint.model import Diagnostic
+from cfggen.findings import Diagnostic
 
 _DIRECTIVE = re.compile(r"^[#;]+\s*cfggen\s*:\s*(?P<rest>.*)$", re.IGNORECASE)
 _KINDS = ("disable-next-line", "disable", "enable", "disable-file")

@@ -4,12 +4,11 @@
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Callable
 
 from cfggen.lint.engine import Analysis
-from cfggen.lint.model import Diagnostic
+from cfggen.findings import Diagnostic
 from cfggen.source import snippet
 
 
@@ -18,6 +17,8 @@ class Report:
     analyses: list[Analysis]
     notices: list[str] = field(default_factory=list)     # skipped files and the like
     errors: list[str] = field(default_factory=list)      # files that could not be read at all
+    # paths given but not validated, in order: (position among the analyses, path, status, why)
+    unchecked: list[tuple[int, str, str, str]] = field(default_factory=list)
     concise: bool = False
 
     @property
@@ -68,27 +69,38 @@ def _counts(report: Report) -> str:
         f" ({len(report.errors)} unreadable)" if report.errors else "")
 
 
+def text_part(a: Analysis, concise: bool = False) -> list[str]:
+    """One file's findings as text lines."""
+    out: list[str] = []
+    lines: list[str] = []
+    if a.findings and not concise:
+        lines = a.doc.raw_lines              # snippet() drops a line's CR
+        if lines and not lines[-1]:
+            lines = lines[:-1]               # the empty piece after a final newline is no line
+    for d in a.findings:
+        out.append(f"{d.path}:{d.line}:{d.col}: {d.severity}: {d.message} [{d.code} {d.name}]")
+        if concise:
+            continue
+        snip = snippet(lines, d.line, d.col, _width(lines, d))
+        if snip:
+            out.append(snip)
+        # merged places are listed in the message already; JSON and SARIF carry every one of them
+        shown = d.extra.get("own_related", len(d.related))
+        for line, what in d.related[:shown]:
+            out.append(f"      = line {line}: {what}")
+        if "same" not in d.extra and len(d.related) > shown:
+            out.append(f"      = … and {len(d.related) - shown} more lines (all in --format json/sarif)")
+        if d.hint:
+            out.append(f"      = hint: {d.hint}")
+        if d.fix is not None and d.fix.safe:
+            out.append(f"      = fix: {d.fix.description} (cfggen validate --fix)")
+    return out
+
+
 def format_text(report: Report) -> str:
     out: list[str] = []
     for a in report.analyses:
-        lines = [line.text for line in a.doc.lines]
-        for d in a.findings:
-            out.append(f"{d.path}:{d.line}:{d.col}: {d.severity}: {d.message} [{d.code} {d.name}]")
-            if report.concise:
-                continue
-            snip = snippet(lines, d.line, d.col, _width(lines, d))
-            if snip:
-                out.append(snip)
-            # merged places are listed in the message already; JSON and SARIF carry every one of them
-            shown = d.extra.get("own_related", len(d.related))
-            for line, what in d.related[:shown]:
-                out.append(f"      = line {line}: {what}")
-            if "same" not in d.extra and len(d.related) > shown:
-                out.append(f"      = … and {len(d.related) - shown} more lines (all in --format json/sarif)")
-            if d.hint:
-                out.append(f"      = hint: {d.hint}")
-            if d.fix is not None and d.fix.safe:
-                out.append(f"      = fix: {d.fix.description} (cfggen validate --fix)")
+        out.extend(part("text", a, report.concise))
     out.extend(report.notices)
     out.append(_counts(report))
     return "\n".join(out) + "\n"
@@ -109,28 +121,88 @@ def diagnostic_json(d: Diagnostic) -> dict:
             "fixable": d.fix is not None}
 
 
-def analysis_json(a: Analysis) -> dict:
+def analysis_json(a: Analysis, layers: bool = True) -> dict:
     net = a.network
-    doc = {"path": a.path,
+    doc = {"path": a.path, "status": "checked",
            "network": {"width": a.plan.net["width"], "height": a.plan.net["height"],
                        "channels": a.plan.net["channels"]},
            "layers": [], "totals": None,
            "sizes_checked": [[a.plan.net["width"], a.plan.net["height"]]] + [list(s) for s in a.sizes],
            "findings": [diagnostic_json(d) for d in a.findings]}
+    if net is not None and layers:
+        # one dict per layer, keys in a fixed order; shapes are tuples (json writes them as arrays)
+        keys = ("index", "type", "line", "input", "output", "outputs", "params", "weights_file_floats", "bflops")
+        doc["layers"] = [dict(zip(keys, (L.index, L.type, L.section.line, L.input, L.output, L.outputs,
+                                         p.weights + p.biases + p.bn_scales,
+                                         p.weights + p.biases + p.bn_scales + p.bn_rolling, L.bflops)))
+                         for L in net.layers for p in (L.params,)]
     if net is not None:
-        doc["layers"] = [{"index": L.index, "type": L.type, "line": L.line, "input": list(L.input),
-                          "output": list(L.output), "outputs": L.outputs, "params": L.params.trainable,
-                          "weights_file_floats": L.params.file_floats, "bflops": L.bflops}
-                         for L in net.layers]
         t = net.totals
         doc["totals"] = {"params": t.params, "weights_file_floats": t.weights_file_floats, "bflops": t.bflops,
                          "bflops_printed": t.bflops_printed, "weights_file_bytes": t.weights_file_bytes}
     return doc
 
 
+def unchecked_json(path: str, status: str, why: str) -> dict:
+    """A path given but not validated (unreadable, or not a network cfg): listed all the same."""
+    return {"path": path, "status": status, "reason": why, "network": None, "layers": [], "totals": None,
+            "sizes_checked": [], "findings": []}
+
+
+def json_part(a: Analysis, concise: bool = False) -> str:
+    """One file's JSON object, already encoded: the same text as ``json`` would write for
+    ``analysis_json(a)``, but the layer rows (thousands per corpus, fixed types) are written directly
+    instead of built as dicts for the encoder to take apart again."""
+    net = a.network
+    if net is None or not net.layers:
+        return _DUMP(analysis_json(a))
+    head = analysis_json(a, layers=False)
+    return _DUMP(head).replace('"layers":[]', '"layers":[' + ",".join(map(_layer_row, net.layers)) + "]", 1)
+
+
+def _number(x: float) -> str:
+    """A float as json writes it (repr; NaN/Infinity for the non-finite)."""
+    if x != x:
+        return "NaN"
+    if x in (float("inf"), float("-inf")):
+        return "Infinity" if x > 0 else "-Infinity"
+    return float.__repr__(x)
+
+
+def _layer_row(L) -> str:
+    p = L.params
+    trainable = p.weights + p.biases + p.bn_scales
+    i, o = L.input, L.output
+    return (f'{{"index":{L.index},"type":{_DUMP(L.type)},"line":{L.section.line},"input":[{i[0]},{i[1]},{i[2]}],'
+            f'"output":[{o[0]},{o[1]},{o[2]}],"outputs":{L.outputs},"params":{trainable},'
+            f'"weights_file_floats":{trainable + p.bn_rolling},"bflops":{_number(L.bflops)}}}')
+
+
+_ENCODER = None
+
+
+def _DUMP(obj) -> str:
+    """Compact JSON from the C encoder (json is imported on first use: not on the text report's path)."""
+    global _ENCODER
+    if _ENCODER is None:
+        import json
+        _ENCODER = json.JSONEncoder(separators=(",", ":")).encode
+    return _ENCODER(obj)
+
+
 def format_json(report: Report) -> str:
-    return json.dumps({"files": [analysis_json(a) for a in report.analyses],
-                       "notices": report.notices, "errors": report.errors}, indent=1) + "\n"
+    """One JSON document; every path given is in ``files``, in order, with its ``status``.
+
+    Written by the C encoder (``indent=None``; ``indent`` switches json to its pure-Python encoder,
+    3-4x slower on a corpus), one file per line so the output stays diffable and greppable.
+    """
+    dump = _DUMP
+    files = [part("json", a, report.concise) for a in report.analyses]
+    for at, path, status, why in reversed(report.unchecked):
+        files.insert(at, dump(unchecked_json(path, status, why)))
+    body = ",\n".join(files)
+    return (f'{{"files":[\n{body}\n],\n"notices":{dump(report.notices)},\n"errors":{dump(report.errors)}}}\n'
+            if files else f'{{"files":[],"notices":{dump(report.notices)},"errors":{dump(report.errors)}}}\n')
 
 
 def format_table(a: Analysis) -> str:
@@ -168,6 +240,40 @@ def format_github(report: Report) -> str:
 def format_sarif(report: Report) -> str:
     from cfggen.report.sarif import format_sarif as fmt
     return fmt(report)
+
+
+def _github_part(a, concise: bool = False):
+    from cfggen.report.github import github_part
+    return github_part(a, concise)
+
+
+def _sarif_part(a, concise: bool = False):
+    from cfggen.report.sarif import sarif_part
+    return sarif_part(a, concise)
+
+
+# format -> one file's piece of the report (what a --jobs worker computes and sends back)
+PARTS: dict[str, Callable] = {"text": text_part, "json": json_part, "github": _github_part, "sarif": _sarif_part}
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What a ``--jobs`` worker sends back for one file: its findings and its piece of the report.
+
+    Formatters treat it like an Analysis (``path``, ``findings``) and use ``part`` as it is, so the
+    output is the same with and without workers."""
+
+    path: str
+    findings: tuple[Diagnostic, ...]
+    fmt: str
+    part: object
+
+
+def part(fmt: str, a, concise: bool):
+    """This file's piece of a ``fmt`` report: computed by a worker already, or now."""
+    if isinstance(a, FileResult) and a.fmt == fmt:
+        return a.part
+    return PARTS[fmt](a, concise)
 
 
 FORMATTERS: dict[str, Callable[[Report], str]] = {"text": format_text, "json": format_json,

@@ -20,15 +20,23 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def github_part(a, concise: bool = False) -> list[str]:
+    """One file's annotations."""
+    out: list[str] = []
+    path = display_path(a.path)
+    for d in a.findings:
+        props = [f"file={escape_property(path)}", f"line={d.line}", f"endLine={d.line}", f"col={d.col}",
+                 f"endColumn={end_column(a, d)}", f"title={escape_property(f'{d.code} {d.name}')}"]
+        message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
+        out.append(f"::{LEVEL.get(d.severity, 'warning')} {','.join(props)}::{escape_data(message)}")
+    return out
+
+
 def format_github(report: Report) -> str:
+    from cfggen.report import part
     out: list[str] = []
     for a in report.analyses:
-        path = display_path(a.path)
-        for d in a.findings:
-            props = [f"file={escape_property(path)}", f"line={d.line}", f"endLine={d.line}", f"col={d.col}",
-                     f"endColumn={end_column(a, d)}", f"title={escape_property(f'{d.code} {d.name}')}"]
-            message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
-            out.append(f"::{LEVEL.get(d.severity, 'warning')} {','.join(props)}::{escape_data(message)}")
+        out.extend(part("github", a, report.concise))
     for notice in report.notices:
         out.append(f"::notice::{escape_data(notice)}")
     for err in report.errors:

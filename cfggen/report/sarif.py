@@ -67,35 +67,45 @@ def _rule_descriptors() -> list[dict]:
 
 
 def sarif_log(report: Report) -> dict:
+    from cfggen.report import part
+    results = [r for a in report.analyses for r in part("sarif", a, report.concise)]
+    return _log(report, results)
+
+
+def sarif_part(a, concise: bool = False) -> list[dict]:
+    """One file's SARIF results."""
     from cfggen.lint.rules import RULES
     index = {code: i for i, code in enumerate(RULES)}
     results = []
-    for a in report.analyses:
-        uri = _uri(a.path)
-        for d in a.findings:
-            region = {"startLine": d.line, "startColumn": d.col, "endLine": d.line, "endColumn": end_column(a, d)}
-            text = d.message + (f" (hint: {d.hint})" if d.hint else "")
-            result = {
-                "ruleId": d.code,
-                "level": LEVEL.get(d.severity, "warning"),
-                "message": {"text": text},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}],
-            }
-            if d.code in index:
-                result["ruleIndex"] = index[d.code]
-            if d.related:
-                result["relatedLocations"] = [
-                    {"id": i, "message": {"text": note},
-                     "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": max(1, line)}}}
-                    for i, (line, note) in enumerate(d.related)]
-            props = {}
-            if d.layer is not None:
-                props["layer"] = d.layer
-            if d.size is not None:
-                props["inputSize"] = f"{d.size[0]}x{d.size[1]}"
-            if props:
-                result["properties"] = props
-            results.append(result)
+    uri = _uri(a.path)
+    for d in a.findings:
+        region = {"startLine": d.line, "startColumn": d.col, "endLine": d.line, "endColumn": end_column(a, d)}
+        text = d.message + (f" (hint: {d.hint})" if d.hint else "")
+        result = {
+            "ruleId": d.code,
+            "level": LEVEL.get(d.severity, "warning"),
+            "message": {"text": text},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}],
+        }
+        if d.code in index:
+            result["ruleIndex"] = index[d.code]
+        if d.related:
+            result["relatedLocations"] = [
+                {"id": i, "message": {"text": note},
+                 "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": max(1, line)}}}
+                for i, (line, note) in enumerate(d.related)]
+        props = {}
+        if d.layer is not None:
+            props["layer"] = d.layer
+        if d.size is not None:
+            props["inputSize"] = f"{d.size[0]}x{d.size[1]}"
+        if props:
+            result["properties"] = props
+        results.append(result)
+    return results
+
+
+def _log(report: Report, results: list[dict]) -> dict:
     notes = [{"level": "note", "message": {"text": n}} for n in report.notices]
     notes += [{"level": "error", "message": {"text": e}} for e in report.errors]
     invocation = {"executionSuccessful": not report.errors}

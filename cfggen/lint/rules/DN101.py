@@ -7,7 +7,7 @@ network loads and its output (a head: that head) is lost. Section names are case
 
 *Severity*: an error: darknet builds a different network (an empty layer where the file has one).
 A file written for another reader (`[implicit_add]` of YOLOR-style PyTorch cfgs, pjreddie's
-`[deconvolutional]`) gets one file-level note (DN120) instead of one error per section.
+`[deconvolutional]`) gets one file-level note (DN121) instead of one error per section.
 
 **FAIL**
     [convolutinal]

@@ -57,15 +57,14 @@ for _key in NET_TYPES:
 
 def check(ctx: RuleContext):
     f = facts(ctx.doc)
-    for i, section in enumerate(ctx.doc.sections):
+    for i, section, opt in f.odd:   # the options that are not plainly right (one shared pass)
         known = f.key_types[i]
         if known is None:
             continue  # an unknown section: DN101
         is_net = known is NET_TYPES
-        for opt in section.options:
-            if opt.form != "ok" or opt.key in known or opt.line in f.conflict_lines:
-                continue  # a line without '=' is DN105's
-            yield _finding(section, opt, known, is_net)
+        if opt.form != "ok" or opt.key in known or opt.line in f.conflict_lines:
+            continue  # a line without '=' is DN105's
+        yield _finding(section, opt, known, is_net)
 
 
 def _finding(section, opt, known, is_net):

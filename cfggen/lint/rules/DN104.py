@@ -29,23 +29,22 @@ SUMMARY = "key= without a value (darknet drops the line)"
 
 def check(ctx: RuleContext):
     f = facts(ctx.doc)
-    for i, section in enumerate(ctx.doc.sections):
-        for opt in section.options:
-            if opt.form != "empty" or opt.line in f.conflict_lines:
-                continue
-            known = f.key_types[i]
-            if known is not None and opt.key not in known:
-                where = "[net]" if section.index < 0 else section.header
-                yield at_option(CODE, f"{opt.key}= has no value: darknet rejects the line ('Config file error'); "
-                                f"{where} does not read {opt.key}= anyway", opt, severity="warning",
-                                hint="delete the line")
-                continue
-            other = section.get(opt.key)
-            if other is not None and other.form == "ok":
-                yield at_option(CODE, f"{opt.key}= has no value: darknet rejects the line ('Config file error') and "
-                                f"uses {other.text} from line {other.line}", opt, severity="warning",
-                                related=((other.line, f"the {opt.key}= darknet uses"),),
-                                hint="delete the empty line")
-                continue
+    for i, section, opt in f.odd:   # the options that are not plainly right (one shared pass)
+        if opt.form != "empty" or opt.line in f.conflict_lines:
+            continue
+        known = f.key_types[i]
+        if known is not None and opt.key not in known:
+            where = "[net]" if section.index < 0 else section.header
+            yield at_option(CODE, f"{opt.key}= has no value: darknet rejects the line ('Config file error'); "
+                            f"{where} does not read {opt.key}= anyway", opt, severity="warning",
+                            hint="delete the line")
+            continue
+        other = section.get(opt.key)
+        if other is not None and other.form == "ok":
             yield at_option(CODE, f"{opt.key}= has no value: darknet rejects the line ('Config file error') and "
-                            f"uses the default", opt, hint=f"give {opt.key} a value or delete the line")
+                            f"uses {other.text} from line {other.line}", opt, severity="warning",
+                            related=((other.line, f"the {opt.key}= darknet uses"),),
+                            hint="delete the empty line")
+            continue
+        yield at_option(CODE, f"{opt.key}= has no value: darknet rejects the line ('Config file error') and "
+                        f"uses the default", opt, hint=f"give {opt.key} a value or delete the line")

@@ -35,29 +35,28 @@ _SPLIT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*[:\s]\s*(\S.*?)\s*$")
 
 def check(ctx: RuleContext):
     f = facts(ctx.doc)
-    for i, section in enumerate(ctx.doc.sections):
+    for i, section, opt in f.odd:   # the options that are not plainly right (one shared pass)
         known = f.key_types[i] or {}
-        for opt in section.options:
-            if opt.form != "noeq" or opt.line in f.conflict_lines:
-                continue
-            raw = ctx.doc.line_text(opt.line)
-            hint = "write key=value, or start a note with '#'"
-            severity = ""
-            m = _SPLIT.match(raw.lstrip("\ufeff"))
-            key = None
-            if m:
-                key = m.group(1) if m.group(1) in known else suggest(m.group(1), known) if known else None
-                if key:
-                    value = m.group(2).replace(" ", "")
-                    hint = f"did you mean {key}={value}?"
-                    if is_default(section, section is ctx.doc.net, key, value):
-                        severity = "warning"   # the lost setting is the default darknet uses anyway
-            if key is None and _stray_note(raw, known):
-                severity = "warning"
-                hint = "start a note with '#' (darknet reads only whole-line comments)"
-            shown = _cut(raw.strip())
-            yield at_option(CODE, f"'{shown}' has no '=': darknet reads it as a key '{_cut(opt.key)}' without a value "
-                            "and ignores it", opt, severity=severity, hint=hint)
+        if opt.form != "noeq" or opt.line in f.conflict_lines:
+            continue
+        raw = ctx.doc.line_text(opt.line)
+        hint = "write key=value, or start a note with '#'"
+        severity = ""
+        m = _SPLIT.match(raw.lstrip("\ufeff"))
+        key = None
+        if m:
+            key = m.group(1) if m.group(1) in known else suggest(m.group(1), known) if known else None
+            if key:
+                value = m.group(2).replace(" ", "")
+                hint = f"did you mean {key}={value}?"
+                if is_default(section, section is ctx.doc.net, key, value):
+                    severity = "warning"   # the lost setting is the default darknet uses anyway
+        if key is None and _stray_note(raw, known):
+            severity = "warning"
+            hint = "start a note with '#' (darknet reads only whole-line comments)"
+        shown = _cut(raw.strip())
+        yield at_option(CODE, f"'{shown}' has no '=': darknet reads it as a key '{_cut(opt.key)}' without a value "
+                        "and ignores it", opt, severity=severity, hint=hint)
 
 
 def _cut(text: str, width: int = 40) -> str:

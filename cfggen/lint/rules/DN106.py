@@ -35,30 +35,29 @@ _COMMA_LISTS = {"layers": None, "from": None, "anchors": ("[region]", "[Gaussian
 
 def check(ctx: RuleContext):
     f = facts(ctx.doc)
-    for i, section in enumerate(ctx.doc.sections):
+    for i, section, opt in f.odd:   # the options that are not plainly right (one shared pass)
         types = f.key_types[i] or {}
-        for opt in section.options:
-            if opt.form != "ok" or "#" not in opt.value or opt.line in f.conflict_lines:
-                continue
-            head, _, comment = opt.value.partition("#")
-            typ = types.get(opt.key)
-            severity = "warning"
-            if typ == "s":
-                severity = "error"
-                effect = f"darknet reads the string '{opt.value}', not '{head}'"
-            elif typ == "l" and opt.key in _COMMA_LISTS and "," in comment and \
-                    (_COMMA_LISTS[opt.key] is None or section.header in _COMMA_LISTS[opt.key]):
-                severity = "error"
-                what = "anchor values" if opt.key == "anchors" else "layer indices (0 = absolute layer 0)"
-                effect = f"darknet splits the comment at its commas and reads extra {what} from it"
-            elif typ in ("i", "f", "l"):
-                severity = "info"
-                effect = f"darknet still reads {head or 'nothing (0)'} because the number ends at '#', but the value is '{opt.value}'"
-            else:
-                effect = f"darknet reads the value '{opt.value}'"
-            yield at_option(CODE, f"{opt.key}= has an inline comment: {effect}", opt, value=True,
-                            severity=severity, hint="darknet comments are whole lines starting with '#' or ';'",
-                            fix=_fix(ctx, ctx.doc.lines, opt))
+        if opt.form != "ok" or "#" not in opt.value or opt.line in f.conflict_lines:
+            continue
+        head, _, comment = opt.value.partition("#")
+        typ = types.get(opt.key)
+        severity = "warning"
+        if typ == "s":
+            severity = "error"
+            effect = f"darknet reads the string '{opt.value}', not '{head}'"
+        elif typ == "l" and opt.key in _COMMA_LISTS and "," in comment and \
+                (_COMMA_LISTS[opt.key] is None or section.header in _COMMA_LISTS[opt.key]):
+            severity = "error"
+            what = "anchor values" if opt.key == "anchors" else "layer indices (0 = absolute layer 0)"
+            effect = f"darknet splits the comment at its commas and reads extra {what} from it"
+        elif typ in ("i", "f", "l"):
+            severity = "info"
+            effect = f"darknet still reads {head or 'nothing (0)'} because the number ends at '#', but the value is '{opt.value}'"
+        else:
+            effect = f"darknet reads the value '{opt.value}'"
+        yield at_option(CODE, f"{opt.key}= has an inline comment: {effect}", opt, value=True,
+                        severity=severity, hint="darknet comments are whole lines starting with '#' or ';'",
+                        fix=_fix(ctx, ctx.doc.lines, opt))
 
 
 def _fix(ctx, lines, opt) -> Fix | None:

@@ -33,8 +33,8 @@ from cfggen.lint.rules._base import RuleContext, at_option, facts, value_head
 CODE, NAME, SEVERITY, SCOPE = "DN107", "bad-value", "error", "file"
 SUMMARY = "non-numeric or wrongly typed value (darknet reads 0 or a prefix)"
 
-_INT = re.compile(r"[+-]?\d+")
-_INTEGRAL_FLOAT = re.compile(r"[+-]?\d+\.0*")
+_INT = re.compile(r"[+-]?\d+", re.ASCII)   # C digits only: atoi("\uff13") is 0
+_INTEGRAL_FLOAT = re.compile(r"[+-]?\d+\.0*", re.ASCII)
 _TEMPLATE = re.compile(r"[\[\]{}()$<>%*]")
 # list keys holding floats; every other list key holds ints (layer indices, mask, steps, counts)
 _FLOAT_LISTS = ("anchors", "scales", "seq_scales")
@@ -45,33 +45,32 @@ def check(ctx: RuleContext):
     f = facts(ctx.doc)
     spaced = _spaced_lines(ctx.doc, f)
     conflicts = f.conflict_lines
-    for i, section in enumerate(ctx.doc.sections):
+    for i, section, opt in f.odd:   # the options that are not plainly right (one shared pass)
         types = f.key_types[i]
         if types is None:
             continue
-        for opt in section.options:
-            typ = types.get(opt.key)
-            if typ is None or typ == "s" or opt.form != "ok":
+        typ = types.get(opt.key)
+        if typ is None or typ == "s" or opt.form != "ok":
+            continue
+        v = opt.value
+        if opt.line not in spaced:   # the common case, decided without a regex
+            if typ == "i" and v.isascii() and (v.isdigit() or (v[0] in "+-" and v[1:].isdigit())):
                 continue
-            v = opt.value
-            if opt.line not in spaced:   # the common case, decided without a regex
-                if typ == "i" and (v.isdigit() or (v[0] in "+-" and v[1:].isdigit())):
-                    continue
-                if typ == "f" and _PLAIN_FLOAT.fullmatch(v) and opt.key not in _FLOAT_TO_INT:
-                    continue
-            if opt.line in conflicts:
+            if typ == "f" and _PLAIN_FLOAT.fullmatch(v) and opt.key not in _FLOAT_TO_INT:
                 continue
-            head = value_head(v)
-            joined = _joined(ctx.doc.line_text(opt.line), opt) if opt.line in spaced else None
-            if joined is not None:
-                yield joined
-                continue
-            d = _list(opt, head, section.header) if typ == "l" else _scalar(opt, head, typ)
-            if d is not None:
-                yield d
+        if opt.line in conflicts:
+            continue
+        head = value_head(v)
+        joined = _joined(ctx.doc.line_text(opt.line), opt) if opt.line in spaced else None
+        if joined is not None:
+            yield joined
+            continue
+        d = _list(opt, head, section.header) if typ == "l" else _scalar(opt, head, typ)
+        if d is not None:
+            yield d
 
 
-_PLAIN_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_PLAIN_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 _SPACED = re.compile(r"[0-9.]([ \t]+)[-+0-9.]")

@@ -5,7 +5,7 @@ network trains and runs with a different activation: `Leaky`, `LEAKY`, `silu`, `
 `identity`, `none` all become ReLU. (`leaky # note` is DN106.) The Hank.ai fork rejects them.
 
 *Severity*: an error: darknet trains and runs with ReLU instead of the activation the file names. A
-file that uses `silu` in most layers is written for a PyTorch reader: one DN120 note stands for
+file that uses `silu` in most layers is written for a PyTorch reader: one DN121 note stands for
 these findings.
 The same unknown activation in several layers is one finding at the first, listing the others.
 
@@ -34,21 +34,21 @@ _KEYS = ("activation", "lstm_activation")
 
 def check(ctx: RuleContext):
     f = facts(ctx.doc)
-    for i, section in enumerate(ctx.doc.sections):
+    for i, section, first in f.odd:   # the options that are not plainly right (one shared pass)
         types = f.key_types[i]
-        if types is None:
+        key = first.key
+        if types is None or key not in _KEYS or key not in types:
             continue
-        for key in _KEYS:
-            if key not in types:
-                continue
-            opt = section.get(key)
-            if opt is None or opt.value is None or opt.value in ACTIVATIONS:
-                continue
-            if "#" in opt.value and value_head(opt.value) in ACTIVATIONS:
-                continue  # the inline comment is the problem: DN106
-            name = value_head(opt.value) or opt.value
-            guess = ALIASES.get(name.lower()) or suggest(name, ACTIVATIONS, cutoff=0.7)
-            yield at_option(CODE, f"{key}={opt.value} is not an activation darknet knows: it uses ReLU instead",
-                            opt, value=True,
-                            hint=f"did you mean {key}={guess}?" if guess else
-                            f"darknet's activations: {', '.join(ACTIVATIONS[:12])}, ...")
+        opt = section.get(key)
+        if opt is not first:
+            continue   # darknet reads the first one only
+        if opt.value is None or opt.value in ACTIVATIONS:
+            continue
+        if "#" in opt.value and value_head(opt.value) in ACTIVATIONS:
+            continue  # the inline comment is the problem: DN106
+        name = value_head(opt.value) or opt.value
+        guess = ALIASES.get(name.lower()) or suggest(name, ACTIVATIONS, cutoff=0.7)
+        yield at_option(CODE, f"{key}={opt.value} is not an activation darknet knows: it uses ReLU instead",
+                        opt, value=True,
+                        hint=f"did you mean {key}={guess}?" if guess else
+                        f"darknet's activations: {', '.join(ACTIVATIONS[:12])}, ...")

@@ -19,7 +19,7 @@ the file seems to say.
 from __future__ import annotations
 
 from cfggen.lint.model import Diagnostic, Edit, Fix
-from cfggen.lint.rules._base import RuleContext
+from cfggen.lint.rules._base import RuleContext, facts
 
 CODE, NAME, SEVERITY, SCOPE = "DN111", "trailing-comma", "error", "file"
 SUMMARY = "empty list element (darknet reads it as 0)"
@@ -31,20 +31,19 @@ _EFFECT = {"layers": "absolute layer 0 becomes an extra input", "from": "layer 0
 
 
 def check(ctx: RuleContext):
-    for section in ctx.doc.sections:
-        for opt in section.options:
-            if opt.key not in _EFFECT or not opt.value:
-                continue
-            head = opt.value.split("#", 1)[0]
-            if not any(not part for part in head.split(",")):
-                continue
-            raw = ctx.doc.line_text(opt.line)
-            fixed = None
-            if head.endswith(",") and head.count(",,") == 0 and "#" not in opt.value:
-                cut = raw.rstrip(" \t")
-                if cut.endswith(","):
-                    fixed = cut[:-1].rstrip(" \t") + raw[len(cut):]
-            yield Diagnostic(CODE, f"{opt.key}={opt.value} has an empty element: darknet reads it as 0, so "
-                             f"{_EFFECT[opt.key]}", line=opt.line, col=opt.value_col,
-                             hint="remove the extra comma",
-                             fix=Fix("remove the trailing comma", (Edit(opt.line, fixed),)) if fixed else None)
+    for _, section, opt in facts(ctx.doc).odd:   # the options that are not plainly right (one shared pass)
+        if opt.key not in _EFFECT or not opt.value:
+            continue
+        head = opt.value.split("#", 1)[0]
+        if not any(not part for part in head.split(",")):
+            continue
+        raw = ctx.doc.line_text(opt.line)
+        fixed = None
+        if head.endswith(",") and head.count(",,") == 0 and "#" not in opt.value:
+            cut = raw.rstrip(" \t")
+            if cut.endswith(","):
+                fixed = cut[:-1].rstrip(" \t") + raw[len(cut):]
+        yield Diagnostic(CODE, f"{opt.key}={opt.value} has an empty element: darknet reads it as 0, so "
+                         f"{_EFFECT[opt.key]}", line=opt.line, col=opt.value_col,
+                         hint="remove the extra comma",
+                         fix=Fix("remove the trailing comma", (Edit(opt.line, fixed),)) if fixed else None)

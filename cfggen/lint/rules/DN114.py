@@ -1,6 +1,8 @@
 """no-sections: the file has no sections at all.
 
 *Why*: an empty file (or one with only comments) makes darknet exit 'Config file has no sections'.
+A `[net]` with no layer section after it is parsed, prints an empty layer table and dies with a
+floating-point exception (SIGFPE): reported here too.
 
 *Severity*: an error: darknet has nothing to build and exits.
 

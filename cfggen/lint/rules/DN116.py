@@ -4,7 +4,8 @@
 an unknown `policy` trains with a constant learning rate (after a warning), `iou_loss=CIoU` trains
 with plain IoU loss without a word, a misspelt `nms_kind` or `[Gaussian_yolo] yolo_point` uses the
 default, an unknown `[cost] type` uses sse. `[shortcut] weights_type` must be none, per_feature
-(per_layer) or per_channel: anything else makes darknet exit (found while inferring shapes).
+(per_layer) or per_channel: anything else makes darknet exit, and so does a weighted shortcut whose
+`weights_normalization` is absent or `none` (both found while inferring shapes).
 
 *Severity*: an error: darknet exits, or silently uses another mode than the one written.
 

@@ -103,6 +103,16 @@ def total_stride(net, doc) -> tuple[int, int] | None:
     return cached if cached[0] > 1 or cached[1] > 1 else None
 
 
+def quiet(ctx: RuleContext, size: tuple[int, int]) -> bool:
+    """True when ``check`` at ``size`` would report nothing: it is a multiple of the total stride
+    (``ctx`` is the cfg's own size; the engine skips inferring such sizes)."""
+    net = ctx.net
+    if not net.layers or any(layer.broken for layer in net.layers[:1]):
+        return True
+    stride = total_stride(net, ctx.doc)
+    return stride is None or (size[0] % stride[0] == 0 and size[1] % stride[1] == 0)
+
+
 def check(ctx: RuleContext):
     net = ctx.net
     if not net.layers or any(layer.broken for layer in net.layers[:1]):

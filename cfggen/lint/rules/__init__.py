@@ -4,7 +4,9 @@ Each module has ``CODE``, ``NAME`` (slug), ``SEVERITY`` (default), ``SCOPE`` and
 its documentation (*Why*, **FAIL**/**PASS**, *Fix safety*), plus ``check(ctx)`` yielding
 Diagnostics. Scopes: ``file`` (the text; once), ``network`` (the network at its own size; once),
 ``size`` (every input size checked), ``infer`` (found by shape inference itself; ``check`` is None),
-``suppress`` (about suppression comments; emitted by the engine).
+``suppress`` (about suppression comments; emitted by the engine). A ``size`` rule also has
+``quiet(ctx, size)``: True when it cannot report anything at ``size`` given that every map there is
+positive and every multi-input layer lined up (``cfggen.ir.spatial``), so the engine can skip it.
 Codes: 1xx syntax and keys, 2xx shapes and wiring, 3xx detection heads, 4xx training schedule and
 dataset, 5xx performance and portability.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from cfggen.lint.rules import (DN101, DN102, DN103, DN104, DN105, DN106, DN107, DN108, DN109, DN110, DN111,
-                               DN112, DN113, DN114, DN115, DN116, DN117, DN118, DN120, DN190, DN191,
+                               DN112, DN113, DN114, DN115, DN116, DN117, DN118, DN119, DN120, DN121, DN190, DN191,
                                DN201, DN202, DN203, DN204, DN205, DN206, DN207, DN208, DN209, DN210, DN211,
                                DN212, DN213, DN214, DN215, DN216, DN217, DN218, DN219,
                                DN301, DN302, DN303, DN304, DN305, DN306, DN307, DN308, DN309, DN310, DN311,
@@ -22,7 +24,7 @@ from cfggen.lint.rules import (DN101, DN102, DN103, DN104, DN105, DN106, DN107, 
 
 _MODULES: tuple[ModuleType, ...] = (
     DN101, DN102, DN103, DN104, DN105, DN106, DN107, DN108, DN109, DN110, DN111,
-    DN112, DN113, DN114, DN115, DN116, DN117, DN118, DN120, DN190, DN191,
+    DN112, DN113, DN114, DN115, DN116, DN117, DN118, DN119, DN120, DN121, DN190, DN191,
     DN201, DN202, DN203, DN204, DN205, DN206, DN207, DN208, DN209, DN210, DN211,
     DN212, DN213, DN214, DN215, DN216, DN217, DN218, DN219,
     DN301, DN302, DN303, DN304, DN305, DN306, DN307, DN308, DN309, DN310, DN311,

@@ -6,7 +6,6 @@ document, so no rule re-reads or re-parses the text.
 """
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -14,7 +13,7 @@ from typing import Any, Mapping
 from cfggen.cfg.model import Document, Option, Section
 from cfggen.ir.build import Plan
 from cfggen.ir.cnum import atof, atoi
-from cfggen.ir.layers import COMMON_KEYS, LAYERS, NET_DEFAULTS, NET_TYPES
+from cfggen.ir.layers import ACTIVATIONS, COMMON_KEYS, LAYERS, NET_DEFAULTS, NET_TYPES
 from cfggen.ir.model import Layer, Network
 from cfggen.lint.model import Diagnostic
 
@@ -59,6 +58,9 @@ _CONFLICT = re.compile(r"^(?:(?:<{7}|>{7}|\|{7})(?:[ \t][^\n]*)?|={7}[ \t]*)\r?$
 class Facts:
     conflict_lines: frozenset[int]       # merge-conflict marker lines (git's <<<<<<<, =======, >>>>>>>)
     key_types: tuple[dict[str, str] | None, ...]   # per section: the keys darknet reads there (None: unknown)
+    # (section index, section, option) for every option line some key/value rule may have to look at;
+    # the others are plainly right (see ``_odd_options``), so those rules loop over this short list
+    odd: tuple[tuple[int, Section, Option], ...]
     memo: dict = field(default_factory=dict, compare=False)   # other per-document values rules compute once
 
 
@@ -86,7 +88,57 @@ def _facts(doc: Document) -> Facts:
         else:
             spec = LAYERS.get(section.header)
             types.append(_with_common(spec) if spec is not None else None)
-    return Facts(frozenset(conflicts), tuple(types))
+    spaced = frozenset(text.count("\n", 0, m.start()) + 1 for m in _SPACED.finditer(text))
+    memo = {"spaced": spaced}
+    return Facts(frozenset(conflicts), tuple(types), _odd_options(doc, types, spaced), memo)
+
+
+# digits separated only by blanks (darknet deletes the blanks and reads one longer number: DN107)
+_SPACED = re.compile(r"[0-9.]([ \t]+)[-+0-9.]")
+_PLAIN_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_FLOAT_TO_INT = frozenset(("resize_step", "show_receptive_field", "assisted_excitation", "dropblock_size_abs"))
+_ACTIVATIONS = frozenset(ACTIVATIONS)
+
+
+def _odd_options(doc: Document, types, spaced: frozenset[int]) -> tuple[tuple[int, Section, Option], ...]:
+    """The one shared pass over every option (issue #14): everything but the plainly right ones.
+
+    Plainly right = in a known section, a key it reads, ``key=value`` with a value that is a plain
+    non-negative integer (int keys, single list entries), a plain decimal float, or a known
+    activation; no '#', no ',', not on a line where blanks split a number. No option rule (DN102,
+    DN104-DN108, DN111) can report such an option; anything else goes to the list they loop over.
+    """
+    odd = []
+    append = odd.append
+    plain_float = _PLAIN_FLOAT.fullmatch
+    for i, section in enumerate(doc.sections):
+        known = types[i]
+        if known is None:
+            odd.extend((i, section, opt) for opt in section.options)
+            continue
+        get = known.get
+        for opt in section.options:
+            key, value, line, _, _, form = opt
+            if form != "ok" or (spaced and line in spaced):
+                append((i, section, opt))
+                continue
+            # each plain form below holds no '#' and no ','
+            typ = get(key)
+            if typ == "i":
+                if value.isdigit() and value.isascii():
+                    continue
+            elif typ == "f":
+                if key not in _FLOAT_TO_INT and plain_float(value):
+                    continue
+            elif typ == "l":
+                v = value[1:] if value[0] == "-" else value
+                if v.isdigit() and v.isascii():
+                    continue
+            elif typ == "s":
+                if key == "activation" and value in _ACTIVATIONS:
+                    continue
+            append((i, section, opt))
+    return tuple(odd)
 
 
 _COMMON: dict[int, dict[str, str]] = {}
@@ -111,6 +163,7 @@ def suggest(word: str, candidates, cutoff: float = 0.75) -> str | None:
     folded = {c.lower(): c for c in candidates}
     if word.lower() in folded:
         return folded[word.lower()]
+    import difflib   # only when a finding needs a suggestion
     close = difflib.get_close_matches(word.lower(), list(folded), n=1, cutoff=cutoff)
     return folded[close[0]] if close else None
 

@@ -1,0 +1,67 @@
+"""The spatial fast path decides exactly what full shape inference decides (issue #14, part 3)."""
+from __future__ import annotations
+
+import pytest
+
+from cfggen.cfg import parse, read_file
+from cfggen.ir.spatial import compile_spatial
+from cfggen.lint import engine
+from cfggen.sizes_report import fits, valid_sizes_text
+
+from conftest import corpus_files, needs_shared
+
+SIZES = [(s, s) for s in range(16, 720, 11)] + [(416, 320), (608, 224), (33, 65), (1, 1), (2, 900)]
+
+
+def _analysis(path):
+    return engine.analyze(read_file(str(path)), "native")
+
+
+@needs_shared
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_spatial_check_equals_full_inference(path):
+    a = _analysis(path)
+    if a.network is None or not a.plan.usable:
+        pytest.skip("no network")
+    spatial = compile_spatial(a.network)
+    if spatial is None:
+        pytest.skip("a layer with size-dependent checks of another kind: full inference is used")
+    assert [spatial.check(w, h) for w, h in SIZES] == [fits(a, s) for s in SIZES]
+
+
+def _findings(path, sizes):
+    return [(d.code, d.line, d.col, d.message, d.severity) for d in engine.analyze(read_file(str(path)), sizes).findings]
+
+
+@needs_shared
+def test_training_sizes_report_the_same_with_and_without_the_fast_path(monkeypatch):
+    files = [p for p in corpus_files() if b"random=" in p.read_bytes()]
+    assert files
+    fast = [_findings(p, "training") for p in files]
+    explicit = [_findings(p, [(416, 416), (320, 320), (330, 330), (608, 608), (100, 612)]) for p in files]
+    monkeypatch.setattr(engine, "compile_spatial", lambda net: None)
+    assert fast == [_findings(p, "training") for p in files]
+    assert explicit == [_findings(p, [(416, 416), (320, 320), (330, 330), (608, 608), (100, 612)]) for p in files]
+
+
+NET = "[net]\nwidth=64\nheight=64\nchannels=3\n"
+CONV = "[convolutional]\nfilters=4\nsize=3\nstride={s}\npad=1\n"
+
+
+@pytest.mark.parametrize("body,size,ok", [
+    (CONV.format(s=2) + CONV.format(s=2) + "[upsample]\nstride=2\n[route]\nlayers=-1,-3\n", (64, 64), True),
+    (CONV.format(s=2) + CONV.format(s=2) + "[upsample]\nstride=2\n[route]\nlayers=-1,-3\n", (62, 62), False),
+    (CONV.format(s=2) + CONV.format(s=1) + "[shortcut]\nfrom=-2\n", (33, 33), True),
+    ("[convolutional]\nfilters=4\nsize=7\n", (6, 6), False),
+    ("[maxpool]\nsize=2\nstride=2\n[convolutional]\nfilters=4\nsize=1\nantialiasing=1\nstride=2\n", (64, 64), True),
+])
+def test_small_networks(body, size, ok):
+    a = engine.analyze(parse(NET + body), "native")
+    spatial = compile_spatial(a.network)
+    assert spatial is not None and spatial.check(*size) == ok == fits(a, size)
+
+
+def test_vector_layers_fall_back_to_inference():
+    a = engine.analyze(parse(NET + "[convolutional]\nfilters=4\n[connected]\noutput=10\n[softmax]\n"), "native")
+    assert compile_spatial(a.network) is None
+    assert "square sizes" in valid_sizes_text(a, (32, 40), False)
