@@ -6,6 +6,9 @@ darknet does not know, in a key a key no layer reads, and in a value darknet kee
 reader understands (`atoi` stops at the first non-digit: `filters=64\\xe9` is 64). Usually an editor
 saved the file in a legacy encoding, or a comment lost its `#`.
 
+*Severity*: a warning: darknet reads the file, and the value it takes from the bytes is shown; the
+bytes matter only when that value is not what was meant (DN101/DN102/DN107 then report the effect).
+
 **FAIL**
     [convolutional]
     filters=64\\xe9
@@ -13,9 +16,6 @@ saved the file in a legacy encoding, or a comment lost its `#`.
     [convolutional]
     filters=64
     # caf\\xe9 (a comment: any bytes are fine)
-
-*Severity*: a warning: darknet reads the file, and the value it takes from the bytes is shown; the
-bytes matter only when that value is not what was meant (DN101/DN102/DN107 then report the effect).
 
 *Fix safety*: not fixable automatically (cfggen cannot know what was meant).
 """

@@ -6,6 +6,9 @@ follows the NUL on its line is never read, and the next line is no longer a line
 `filters=64<NUL>junk` followed by `size=3` reads as `filters=64size=3` (64 filters, default size).
 NUL bytes come from binary junk pasted or appended, or a file saved as UTF-16.
 
+*Severity*: an error: the cut changes what darknet reads (a key and a value glued together or
+lost), which the file no longer says.
+
 **FAIL**
     [convolutional]
     filters=64<NUL>
@@ -14,9 +17,6 @@ NUL bytes come from binary junk pasted or appended, or a file saved as UTF-16.
     [convolutional]
     filters=64
     size=3
-
-*Severity*: an error: the cut changes what darknet reads (a key and a value glued together or
-lost), which the file no longer says.
 
 *Fix safety*: not fixable automatically.
 """
