@@ -15,6 +15,7 @@ from cfggen.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CfggenError, Input
 from cfggen.options import SIZE, output_option
 
 FORMATS = ("auto", "text", "json", "github", "sarif")
+TARGET_CHOICES = ("alexeyab", "hank-ai", "pjreddie", "opencv", "all")   # cfggen.targets.ORDER + all
 
 
 def collect_paths(paths: tuple[str, ...]) -> list[str]:
@@ -90,9 +91,12 @@ def _selectors(ctx, param, values) -> tuple[str, ...] | None:
 @click.option("--range", "size_range", nargs=2, type=int, default=(32, 2048), show_default=True,
               help="With --sizes: smallest and largest size.")
 @click.option("--concise", is_flag=True, help="One line per finding (no source snippet, no hint).")
+@click.option("--target", "targets", multiple=True, type=click.Choice(TARGET_CHOICES),
+              help="Also say whether this reader loads each file (repeatable; 'all' = every reader): alexeyab, "
+                   "hank-ai, pjreddie, opencv. With --fix/--diff and hank-ai: port the file to hank-ai.")
 @output_option("Write the report to FILE (atomically).")
 def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file, names_file, config_file,
-             no_config, table, size, native_only, list_sizes, aspect, size_range, concise, output):
+             no_config, table, size, native_only, list_sizes, aspect, size_range, concise, output, targets):
     """Validate Darknet cfg files: keys, values, shapes, wiring, heads, training schedule; every
     multi-scale training size. Directories are searched for *.cfg files."""
     from cfggen.cfg.parse import read_file
@@ -105,6 +109,7 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
     options = {"names": names} if names is not None else {}
     report = Report([], concise=concise)
     sizes = [size] if size else ("native" if native_only else "training")
+    port = _port_mode(targets, fix, diff)
     chunks: list[str] = []
     diffs: list[str] = []
     for path in collect_paths(paths):
@@ -121,10 +126,15 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
         def run(d, enabled=enabled, severity=severity):
             return analyze(d, sizes, enabled, severity=severity, options=options)
 
+        if port:
+            doc = _port(doc, path, fix and not diff, diffs, report)
         analysis = run(doc)
-        if fix or diff:
+        if (fix or diff) and not port:
             analysis = _fix(analysis, run, path, fix and not diff, diffs, report)
         report.analyses.append(analysis)
+        if targets:
+            from cfggen.targets import check
+            report.targets[analysis.path] = check(doc, targets, analysis)
         if table:
             chunks.append(format_table(analysis))
         if list_sizes:
@@ -148,6 +158,8 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
     if exit_zero:
         return EXIT_OK
     failing = ("error", "warning") if strict else ("error",)
+    if any(v.status != "ok" for vs in report.targets.values() for v in vs.values()):
+        return EXIT_FINDINGS
     return EXIT_FINDINGS if any(d.severity in failing for d in report.findings) else EXIT_OK
 
 
@@ -208,3 +220,39 @@ def _fix(analysis, run, path, write, diffs, report):
         return result.analysis
     diffs.append(result.diff(path))
     return analysis
+
+
+def _port_mode(targets, fix, diff) -> bool:
+    """``--fix/--diff`` with ``--target hank-ai`` ports the file; other readers have no rewrites."""
+    if not (fix or diff) or not targets:
+        return False
+    from cfggen.targets import expand
+    names = set(expand(targets))
+    if "hank-ai" in names:
+        return True
+    if names - {"alexeyab"}:
+        from cfggen.errors import UsageError
+        raise UsageError("--fix/--diff with --target: only hank-ai has rewrites (use --target hank-ai)")
+    return False
+
+
+def _port(doc, path, write, diffs, report):
+    """Apply the hank-ai port; report what cannot be ported. Returns the document to validate."""
+    from cfggen.targets.port import port_to_hank
+    result = port_to_hank(doc)
+    for line, what in result.blockers:
+        report.notices.append(f"{path}:{line}: hank-ai: cannot port: {what}")
+    if result.refused:
+        report.notices.append(f"{path}: hank-ai: {result.refused}; file left as it was")
+    if not result.changed:
+        return doc
+    if not write:
+        diffs.append(result.diff(path))
+        return doc
+    from cfggen.cfg.parse import parse
+    from cfggen.fileio import write_atomic
+    write_atomic(path, result.text)
+    n = len(result.edits)
+    report.notices.append(f"{path}: hank-ai: rewrote {n} line{'s' * (n != 1)} (" +
+                          "; ".join(result.why[k] for k in sorted(result.why)[:5]) + (", ..." if n > 5 else "") + ")")
+    return parse(result.text, path)

@@ -19,6 +19,7 @@ class Report:
     notices: list[str] = field(default_factory=list)     # skipped files and the like
     errors: list[str] = field(default_factory=list)      # files that could not be read at all
     concise: bool = False
+    targets: dict = field(default_factory=dict)          # path -> {reader: Verdict} (validate --target)
 
     @property
     def findings(self) -> list[Diagnostic]:
@@ -85,6 +86,9 @@ def format_text(report: Report) -> str:
                 out.append(f"      = hint: {d.hint}")
             if d.fix is not None and d.fix.safe:
                 out.append(f"      = fix: {d.fix.description} (cfggen validate --fix)")
+        if a.path in report.targets:
+            from cfggen.targets.report import verdict_lines
+            out.extend(verdict_lines(a.path, report.targets[a.path], report.concise))
     out.extend(report.notices)
     out.append(_counts(report))
     return "\n".join(out) + "\n"
@@ -124,8 +128,16 @@ def analysis_json(a: Analysis) -> dict:
     return doc
 
 
+def _with_targets(report: Report, a: Analysis) -> dict:
+    doc = analysis_json(a)
+    if a.path in report.targets:
+        from cfggen.targets.report import verdicts_json
+        doc["targets"] = verdicts_json(report.targets[a.path])
+    return doc
+
+
 def format_json(report: Report) -> str:
-    return json.dumps({"files": [analysis_json(a) for a in report.analyses],
+    return json.dumps({"files": [_with_targets(report, a) for a in report.analyses],
                        "notices": report.notices, "errors": report.errors}, indent=1) + "\n"
 
 

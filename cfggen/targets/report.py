@@ -1,0 +1,48 @@
+"""How verdicts appear in ``validate``'s text and JSON output (hooks called from cfggen.report)."""
+from __future__ import annotations
+
+from cfggen.targets.model import Verdict
+
+
+def verdicts_json(verdicts: dict[str, Verdict]) -> dict:
+    from cfggen.report import diagnostic_json
+    from cfggen.targets import TARGETS
+    return {name: {"status": v.status, "reader": TARGETS[name].title,
+                   "findings": [diagnostic_json(d) for d in v.findings]} for name, v in verdicts.items()}
+
+
+def verdict_lines(path: str, verdicts: dict[str, Verdict], concise: bool = False) -> list[str]:
+    """One verdict line per target, then that target's other errors and warnings (info only counted)."""
+    out = []
+    for name, v in verdicts.items():
+        reason = v.reason
+        head = f"{path}: {name}: {v.status}"
+        if reason is not None:
+            head += f": {reason.path or path}:{reason.line}:{reason.col}: {reason.message} [{reason.code} {reason.name}]"
+            if reason.hint and not concise:
+                head += f" (hint: {reason.hint})"
+        rest = [d for d in v.findings if d is not reason]
+        shown = [d for d in rest if d.severity in ("error", "warning")]
+        info = len(rest) - len(shown)
+        if v.status == "ok":
+            head += " (loads" + (f"; {len(shown)} difference{'s' * (len(shown) != 1)} from AlexeyAB" if shown
+                                 else ", same network as AlexeyAB" if name != "alexeyab" else "") + ")"
+        out.append(head)
+        if name == "alexeyab":
+            continue        # its findings are the normal DN findings, printed above
+        for d in shown:
+            out.append(f"  {d.path or path}:{d.line}:{d.col}: {d.severity}: {d.message} [{d.code} {d.name}]")
+        if info:
+            out.append(f"  ({info} more note{'s' * (info != 1)} on keys {name} does not read; see --format json)")
+    return out
+
+
+def loads_in(verdicts: dict[str, Verdict]) -> str:
+    """``loads in: alexeyab, hank-ai, pjreddie (as a different network); not in: opencv (reason)``."""
+    ok = [n + (" (builds a different network)" if any(d.severity == "warning" for d in v.findings) else "")
+          for n, v in verdicts.items() if v.status == "ok"]
+    bad = [f"{n} ({v.status}: {v.reason.message if v.reason else ''})" for n, v in verdicts.items() if v.status != "ok"]
+    text = "loads in: " + (", ".join(ok) if ok else "none")
+    if bad:
+        text += "; not in: " + "; ".join(bad)
+    return text
