@@ -1,0 +1,299 @@
+"""validate --target: what hank-ai V5, pjreddie and OpenCV 4.14 do with each cfg (../shared/golden/dialects).
+
+Acceptance of issue 10: for every corpus and generated cfg and every reader, cfggen's predicted status
+equals the reader's (a crash may be predicted as an error only when cfggen names it a reader bug), the
+first error is at the line the reader names, and for accepted files the per-layer output shapes (for
+OpenCV: the forward outputs' flat sizes) equal the reader's.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from cfggen.cfg.parse import parse, parse_bytes, read_file
+from cfggen.targets import check
+from cfggen.targets.port import port_to_hank
+
+from conftest import CORPUS, REPO, SHARED, corpus_files, golden_name, run_cli
+
+DIALECTS = SHARED / "golden" / "dialects"
+GENERATED = REPO / "generated_cfgs"
+READERS = ("hank-ai", "pjreddie", "opencv")
+
+needs_dialects = pytest.mark.skipif(not DIALECTS.is_dir(), reason=f"no dialect goldens at {DIALECTS}")
+
+
+def _cases() -> list[tuple[Path, str]]:
+    if not DIALECTS.is_dir():
+        return []
+    cases = [(p, golden_name(p)) for p in corpus_files()]
+    cases += [(p, f"generated__{p.name}.json") for p in sorted(GENERATED.glob("*.cfg"))]
+    return cases
+
+
+_VERDICTS: dict[str, dict] = {}
+
+
+def _verdicts(path: Path) -> dict:
+    key = str(path)
+    if key not in _VERDICTS:
+        _VERDICTS[key] = check(read_file(key), ["all"])
+    return _VERDICTS[key]
+
+
+def _golden(reader: str, name: str) -> dict:
+    return json.loads((DIALECTS / reader / name).read_text())
+
+
+def _flat(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+@needs_dialects
+@pytest.mark.parametrize("path,name", _cases(), ids=lambda x: x.name if isinstance(x, Path) else "")
+def test_every_reader_agrees(path, name):
+    verdicts = _verdicts(path)
+    for reader in READERS:
+        g, v = _golden(reader, name), verdicts[reader]
+        where = f"{reader} on {name}: golden {g['status']} ({g.get('error_message')}), cfggen {v.status} " \
+                f"({v.reason.message if v.reason else ''})"
+        if g["status"] == "crash" and v.status == "error":
+            assert v.extra.get("reader_bug"), where
+        else:
+            assert v.status == g["status"], where
+        if g["status"] != "ok":
+            assert v.reason is not None and v.reason.severity == "error", where
+            assert v.reason.code.startswith({"hank-ai": "HK", "pjreddie": "PJ", "opencv": "CV"}[reader]), where
+            if g.get("error_line"):
+                assert v.reason.line == g["error_line"], where
+            continue
+        if reader == "opencv":
+            if g.get("outputs"):
+                assert sorted(_flat(o["shape"]) for o in g["outputs"]) == sorted(n for _, n in v.outputs), where
+            continue
+        assert len(v.layers) == len(g["layers"]), where
+        for mine, theirs in zip(v.layers, g["layers"]):
+            assert (tuple(mine.output), mine.outputs) == ((theirs["out_w"], theirs["out_h"], theirs["out_c"]),
+                                                          theirs["outputs"]), f"{where}: layer {mine.index}"
+            assert mine.section.line == theirs["section_line"], where
+
+
+@needs_dialects
+def test_agreement_counts():
+    """The per-reader status counts equal the README's table (corpus and generated)."""
+    want: Counter = Counter()
+    got: Counter = Counter()
+    for path, name in _cases():
+        verdicts = _verdicts(path)
+        group = "generated" if name.startswith("generated__") else "corpus"
+        for reader in READERS:
+            want[(group, reader, _golden(reader, name)["status"])] += 1
+            got[(group, reader, verdicts[reader].status)] += 1
+    assert got == want
+    assert want[("corpus", "hank-ai", "ok")] == 48 and want[("corpus", "opencv", "error")] == 22
+
+
+@needs_dialects
+def test_differences_are_named():
+    """Where pjreddie loads a file but builds something else, a finding says so at the layer."""
+    v = _verdicts(CORPUS / "yolov4-tiny.cfg")["pjreddie"]
+    assert v.status == "ok"
+    diff = [d for d in v.findings if d.code == "PJ404"]
+    assert diff and diff[0].layer == 3 and "104x104x64" in diff[0].message
+    assert any(d.code == "PJ403" and "groups=" in d.message for d in v.findings)
+    mish = _verdicts(CORPUS / "yolov4.cfg")["pjreddie"]
+    assert [d.code for d in mish.findings if "mish" in d.message] == ["PJ402"]
+
+
+def test_alexeyab_target_matches_darknet_golden():
+    if not CORPUS.is_dir():
+        pytest.skip("no corpus")
+    statuses = Counter()
+    for path in corpus_files():
+        g = json.loads((SHARED / "golden" / "darknet" / golden_name(path)).read_text())
+        v = _verdicts(path)["alexeyab"]
+        assert v.status == g["status"], path.name
+        statuses[v.status] += 1
+    assert statuses == Counter({"ok": 86, "error": 4, "crash": 5})
+
+
+# ------------------------------------------------------------------------------------------------
+# the readers' rules on small files
+
+NET = "[net]\nwidth=64\nheight=64\nchannels=3\n"
+CONV = "[convolutional]\nfilters=8\nsize=3\nstride=1\npad=1\nactivation=leaky\n"
+
+
+def _one(text: str, reader: str):
+    return check(parse(text, "t.cfg"), [reader])[reader]
+
+
+def test_pjreddie_reads_crlf_files_as_no_net_section():
+    v = _one((NET + CONV).replace("\n", "\r\n"), "pjreddie")
+    assert (v.status, v.reason.code, v.reason.line) == ("error", "PJ101", 1)
+    assert "CRLF" in v.reason.hint
+    assert _one(NET + CONV, "pjreddie").status == "ok"
+
+
+def test_pjreddie_blank_layer_then_convolution_exits():
+    v = _one(NET + CONV + "[scale_channels]\nfrom=-1\n" + CONV, "pjreddie")
+    assert (v.status, v.reason.code, v.reason.line) == ("error", "PJ201", 13)
+
+
+def test_hank_number_forms_duplicates_and_unused_keys():
+    v = _one(NET + "decay=4e-5\n" + CONV, "hank-ai")
+    assert (v.status, v.reason.code, v.reason.line) == ("error", "HK105", 5)
+    v = _one(NET + "width=64\n" + CONV, "hank-ai")
+    assert (v.status, v.reason.code, v.reason.line) == ("error", "HK103", 5)
+    # unused keys are found in key order (a std::map), not line order
+    v = _one(NET + "zzz=1\nmax_crop=3\n" + CONV, "hank-ai")
+    assert (v.status, v.reason.code, v.reason.line) == ("error", "HK106", 6)
+    assert _one(NET + "decay=0.00004\n" + CONV, "hank-ai").status == "ok"
+
+
+def test_hank_yolo_networks_need_multiples_of_32():
+    head = "[convolutional]\nfilters=18\nsize=1\nactivation=linear\n[yolo]\nmask=0,1,2\nanchors=1,1,2,2,3,3\nnum=3\nclasses=1\n"
+    assert _one(NET + CONV + head, "hank-ai").status == "ok"
+    v = _one(NET.replace("width=64", "width=80") + CONV + head, "hank-ai")
+    assert (v.status, v.reason.code) == ("error", "HK202")
+
+
+def test_opencv_rules():
+    v = _one(NET + CONV.replace("leaky", "relu6"), "opencv")
+    assert (v.status, v.reason.code, v.reason.line) == ("error", "CV102", 10)
+    v = _one(NET + CONV + "oops\n", "opencv")
+    assert (v.status, v.reason.code, v.reason.line) == ("error", "CV103", 11)
+    # the last duplicate wins: filters=4 here
+    v = _one(NET + CONV + "filters=4\n", "opencv")
+    assert v.status == "ok" and v.layers[0].output.c == 4
+    v = _one(NET + "[network]\n" + CONV, "opencv")
+    assert (v.status, v.reason.code) == ("error", "CV101")
+
+
+def test_binary_free_text_is_read_by_each_reader():
+    doc = parse_bytes(b"[net]\nwidth=32\nheight=32\nchannels=3\n[maxpool]\nsize=2\nstride=2\n", "t.cfg")
+    verdicts = check(doc, ["all"])
+    assert {n: v.status for n, v in verdicts.items()} == {"alexeyab": "ok", "hank-ai": "ok", "pjreddie": "ok",
+                                                          "opencv": "ok"}
+
+
+# ------------------------------------------------------------------------------------------------
+# --fix --target hank-ai
+
+def _hank_stops(text: str, path: str):
+    v = check(parse(text, path), ["hank-ai"])["hank-ai"]
+    return v.reason
+
+
+@needs_dialects
+@pytest.mark.parametrize("path", [p for p in corpus_files() if DIALECTS.is_dir()], ids=lambda p: p.name)
+def test_port_to_hank(path):
+    verdicts = _verdicts(path)
+    if verdicts["alexeyab"].status != "ok":
+        pytest.skip("AlexeyAB does not load it")
+    doc = read_file(str(path))
+    port = port_to_hank(doc)
+    assert port.refused is None
+    after = check(parse(port.text, str(path)), ["alexeyab", "hank-ai"])
+    # AlexeyAB's layer table is unchanged
+    rows = lambda v: [(L.type, tuple(L.input), tuple(L.output), L.outputs, L.params) for L in v.layers]  # noqa: E731
+    assert rows(after["alexeyab"]) == rows(verdicts["alexeyab"])
+    if not port.blockers:
+        assert after["hank-ai"].status == "ok", after["hank-ai"].reason
+    # the diff touches exactly the lines hank-ai stops at, one after the other
+    text, stopped = doc.text, set()
+    for _ in range(len(port.edits) + 1):
+        reason = _hank_stops(text, str(path))
+        if reason is None or reason.code not in ("HK103", "HK105", "HK106") or reason.line not in port.edits:
+            break
+        stopped.add(reason.line)
+        lines = text.split("\n")
+        lines[reason.line - 1] = port.edits[reason.line] if port.edits[reason.line] is not None else "#"
+        text = "\n".join(lines)
+    assert stopped == set(port.edits)
+    a, b = doc.text.split("\n"), port.text.split("\n")
+    changed = set()
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        assert op != "insert", (i1, b[j1:j2])
+        if op != "equal":
+            changed.update(range(i1 + 1, i2 + 1))
+    assert changed <= set(port.edits)
+    assert len(a) - len(b) == sum(v is None for v in port.edits.values())
+
+
+def test_port_writes_numbers_in_plain_decimal(tmp_path):
+    cfg = tmp_path / "a.cfg"
+    cfg.write_text(NET + "decay=4e-5\nmax_crop=99\n" + CONV)
+    code, out, err = run_cli("validate", "--diff", "--target", "hank-ai", cfg)
+    assert code == 1
+    assert "-decay=4e-5\n" in out and "+decay=0.00004\n" in out and "-max_crop=99\n" in out
+    assert cfg.read_text().count("4e-5") == 1            # --diff writes nothing
+    code, out, err = run_cli("validate", "--fix", "--target", "hank-ai", "--format", "json", cfg)
+    assert code == 0, out + err
+    assert json.loads(out)["files"][0]["targets"]["hank-ai"]["status"] == "ok"
+    assert "decay=0.00004" in cfg.read_text() and "max_crop" not in cfg.read_text()
+
+
+def test_port_reports_what_cannot_be_ported(tmp_path):
+    cfg = tmp_path / "a.cfg"
+    cfg.write_text(NET + CONV + "[reorg]\nstride=2\n")
+    code, out, err = run_cli("validate", "--fix", "--target", "hank-ai", cfg)
+    assert code == 1
+    assert "cannot port: hank-ai has no [reorg] layer" in out
+    assert "hank-ai: error" in out
+
+
+# ------------------------------------------------------------------------------------------------
+# the command line
+
+def test_cli_verdict_lines_and_exit_codes(tmp_path):
+    cfg = tmp_path / "a.cfg"
+    cfg.write_text(NET + CONV)
+    code, out, err = run_cli("validate", "--target", "all", cfg)
+    assert code == 0, out + err
+    lines = [line for line in out.splitlines() if line.startswith(f"{cfg}: ")]
+    assert [line.split(": ")[1:3] for line in lines] == [["alexeyab", "ok (loads)"],
+                                                           ["hank-ai", "ok (loads, same network as AlexeyAB)"],
+                                                           ["pjreddie", "ok (loads, same network as AlexeyAB)"],
+                                                           ["opencv", "ok (loads, same network as AlexeyAB)"]]
+    cfg.write_text(NET + CONV.replace("leaky", "relu6"))
+    code, out, err = run_cli("validate", "--target", "opencv", "--target", "pjreddie", cfg)
+    assert code == 1
+    assert f"{cfg}: opencv: error: {cfg}:10:1: Unsupported activation: relu6 [CV102 unsupported-activation]" in out
+    assert "pjreddie: ok (loads; 1 difference from AlexeyAB)" in out
+    code, out, err = run_cli("validate", "--target", "hank-ai", cfg)
+    assert code == 0 and "alexeyab:" not in out
+
+
+def test_cli_json_targets(tmp_path):
+    cfg = tmp_path / "a.cfg"
+    cfg.write_text(NET + "max_crop=3\n" + CONV)
+    code, out, err = run_cli("validate", "--target", "hank-ai", "--format", "json", cfg)
+    assert code == 1
+    t = json.loads(out)["files"][0]["targets"]
+    assert list(t) == ["hank-ai"] and t["hank-ai"]["status"] == "error"
+    f = t["hank-ai"]["findings"][0]
+    assert (f["rule"], f["line"], f["column"], f["severity"]) == ("HK106", 5, 1, "error")
+    code, out, err = run_cli("validate", "--format", "json", cfg)
+    assert "targets" not in json.loads(out)["files"][0]          # the default output is unchanged
+
+
+def test_cli_fix_needs_a_reader_with_rewrites(tmp_path):
+    cfg = tmp_path / "a.cfg"
+    cfg.write_text(NET + CONV)
+    code, out, err = run_cli("validate", "--fix", "--target", "opencv", cfg)
+    assert code == 2 and "only hank-ai has rewrites" in err
+
+
+def test_port_diff_is_minimal_for_crlf_files():
+    doc = parse((NET + "max_crop=3\n" + CONV).replace("\n", "\r\n"), "t.cfg")
+    port = port_to_hank(doc)
+    diff = list(difflib.unified_diff(doc.text.splitlines(True), port.text.splitlines(True)))
+    assert [d for d in diff if d.startswith(("-", "+")) and not d.startswith(("---", "+++"))] == ["-max_crop=3\r\n"]
