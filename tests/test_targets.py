@@ -297,3 +297,35 @@ def test_port_diff_is_minimal_for_crlf_files():
     port = port_to_hank(doc)
     diff = list(difflib.unified_diff(doc.text.splitlines(True), port.text.splitlines(True)))
     assert [d for d in diff if d.startswith(("-", "+")) and not d.startswith(("---", "+++"))] == ["-max_crop=3\r\n"]
+
+
+# ------------------------------------------------------------------------------------------------
+# build and adapt
+
+def test_build_for_opencv_swaps_relu6_with_a_note():
+    code, out, err = run_cli("build", "lite0", "--target", "opencv")
+    assert code == 0, err
+    assert "activation=relu6" not in out and "activation=relu\n" in out
+    assert "note: opencv has no relu6; building with activation=relu" in err
+    assert check(parse(out, "lite0.cfg"), ["opencv"])["opencv"].status == "ok"
+    assert "loads in: alexeyab, hank-ai, pjreddie, opencv" in err
+    code, out, err = run_cli("build", "lite0", "--activation", "relu6", "--target", "opencv")
+    assert code == 2 and "opencv does not support activation 'relu6'" in err
+
+
+def test_build_for_pjreddie_refuses_se():
+    code, out, err = run_cli("build", "b0", "--target", "pjreddie")
+    assert code == 2 and out == ""
+    assert "pjreddie/darknet has no [scale_channels] layer" in err and "--no-se" in err
+    code, out, err = run_cli("build", "b0", "--no-se", "--target", "pjreddie")
+    assert code == 0 and "[scale_channels]" not in out
+    # swish is not a pjreddie activation: it loads, as ReLU
+    assert "pjreddie (builds a different network)" in err
+
+
+def test_adapt_says_where_the_output_loads(tmp_path):
+    if not CORPUS.is_dir():
+        pytest.skip("no corpus")
+    code, out, err = run_cli("adapt", CORPUS / "yolov4-tiny.cfg", "--classes", "3")
+    assert code == 0
+    assert err.rstrip().splitlines()[-1] == "loads in: alexeyab, hank-ai, pjreddie (builds a different network), opencv"

@@ -28,8 +28,12 @@ from cfggen.generate import ACTIVATIONS, HEADS
 @click.option("--resolution", type=int, help="Native resolution (overrides the variant's).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the cfg to FILE (atomically) instead of stdout.")
+@click.option("--target", "targets", multiple=True,
+              type=click.Choice(("alexeyab", "hank-ai", "pjreddie", "opencv", "all")),
+              help="Build for this reader too (repeatable): opencv swaps Lite's relu6 for relu; pjreddie "
+                   "refuses SE (it has no [scale_channels]). Refused if the reader would not load the output.")
 def build(variant, head, classes, size, activation, no_se, anchors, batch, subdivisions, blocks,
-          width_mult, depth_mult, resolution, output):
+          width_mult, depth_mult, resolution, output, targets):
     """Generate an EfficientNet cfg: VARIANT is b0..b7 or lite0..lite4.
 
     Without VARIANT, --blocks / --width-mult / --depth-mult / --resolution describe a custom network
@@ -41,9 +45,14 @@ def build(variant, head, classes, size, activation, no_se, anchors, batch, subdi
     if variant is None and all(v is None for v in custom):
         raise UsageError("give a variant (b0..b7, lite0..lite4) or a custom network "
                          "(--blocks, --width-mult, --depth-mult, --resolution)")
+    from cfggen.targets.build import choose_activation, loads_in, refuse
+    activation, notes = choose_activation(variant, activation, targets)
     text = generate(variant, head=head, classes=classes, size=size, activation=activation, se=not no_se,
                     anchors=anchors, batch=batch, subdivisions=subdivisions, blocks=blocks,
                     width_mult=width_mult, depth_mult=depth_mult, resolution=resolution)
+    refuse(text, targets)
+    for note in notes + [loads_in(text, output or "<stdout>", targets)]:
+        click.echo(note, err=True)
     if output:
         try:
             write_atomic(output, text)
