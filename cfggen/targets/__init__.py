@@ -28,12 +28,12 @@ def _hank(doc, base):
 
 def _pjreddie(doc, base):
     from cfggen.targets import pjreddie
-    return _run(pjreddie.NAME, pjreddie.NAMES, doc, base, lambda: pjreddie.run(doc), pjreddie.CODES)
+    return _run(pjreddie.NAME, pjreddie.NAMES, doc, base, lambda: pjreddie.run(doc, base), pjreddie.CODES)
 
 
 def _opencv(doc, base):
     from cfggen.targets import opencv
-    return _run(opencv.NAME, opencv.NAMES, doc, base, lambda: opencv.run(doc), opencv.CODES, opencv.outputs)
+    return _run(opencv.NAME, opencv.NAMES, doc, base, lambda: opencv.run(doc, base), opencv.CODES, opencv.outputs)
 
 
 def _names():

@@ -17,8 +17,12 @@ NOT_FATAL = frozenset({"DN202", "DN203"})
 
 
 def verdict(doc, base) -> Verdict:
-    found = list(base.plan.findings) + list(base.found)
-    if base.network is not None:
+    if base.analysis is not None:
+        # validate's own analysis already holds these findings (at the cfg's own size)
+        found = [d for d in base.analysis.findings if d.size is None]
+    else:
+        found = list(base.plan.findings) + list(base.found)
+    if base.network is not None and base.analysis is None:
         from cfggen.lint.rules import RULES
         from cfggen.lint.rules._base import RuleContext
         ctx = RuleContext(doc, base.plan, base.network, None, {})

@@ -6,6 +6,8 @@ first layer whose output shape differs from AlexeyAB's (compared with cfggen's A
 """
 from __future__ import annotations
 
+import functools
+
 from cfggen.lint.model import Diagnostic
 from cfggen.targets.engine import compare_layers, finding
 
@@ -23,14 +25,15 @@ INFERENCE_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def _reads(name: str, typ: str):
     if name == "pjreddie":
         from cfggen.targets.pjreddie import ALIASES, READS
         reads = set(READS.get(typ, ()))
-        return reads - set(ALIASES.get(typ, {}))
+        return frozenset(reads - set(ALIASES.get(typ, {})))
     if name == "opencv":
         from cfggen.targets.opencv import READS
-        return set(READS.get(typ, ()))
+        return frozenset(READS.get(typ, ()))
     return None   # reads what AlexeyAB reads
 
 
@@ -40,10 +43,11 @@ def ignored_keys(name: str, base, mine) -> list[tuple[str, object, int, int]]:
     if base.network is None or mine.index >= len(base.network.layers):
         return []
     L = base.network.layers[mine.index]
-    if L.type != mine.type:
-        return []
+    if L.type != mine.type or L.conf is mine.conf:
+        return []             # the reader took AlexeyAB's layer as it is (it reads the section the same way)
     reads = _reads(name, L.type)
-    if reads is None:
+    keys = INFERENCE_KEYS.get(L.type)
+    if reads is None or not keys:
         return []
     spec_defaults = None
     from cfggen.ir.layers import BY_TYPE

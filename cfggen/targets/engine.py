@@ -9,6 +9,7 @@ or a stop (the others), decided by ``spec_of``.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from cfggen.ir.cnum import atof, atoi
@@ -32,11 +33,15 @@ def conf_for(spec: LayerSpec, sec: RSection, *, reads: frozenset[str] | None = N
     conf = dict(spec.defaults)
     if defaults:
         conf.update(defaults)
-    for key, typ in spec.types.items():
-        if reads is not None and key not in reads:
-            continue
-        opt = pick(sec, aliases.get(key, key) if aliases else key)
-        if opt is None or opt.value is None:
+    types = spec.types
+    rev = {v: k for k, v in aliases.items()} if aliases else None
+    lookup = sec.firsts if pick is RSection.first else sec.lasts
+    for name, opt in lookup.items():
+        key = rev.get(name, name) if rev else name
+        if aliases and key == name and key in aliases:
+            continue                      # the reader looks this formula key up under another name
+        typ = types.get(key)
+        if typ is None or (reads is not None and key not in reads) or opt.value is None:
             continue
         v = opt.value
         if typ == "i":
@@ -59,13 +64,31 @@ def build_network(w: int, h: int, c: int, inputs: int, sections: list[RSection],
                   fault: FaultHook,
                   before: Callable[..., None] | None = None,
                   after: Callable[..., None] | None = None,
-                  adjust: Callable[[LayerSpec, Out], Out] | None = None) -> list[Layer]:
-    """Propagate shapes through ``sections`` the way one reader does; ``Stop`` ends the walk."""
+                  adjust: Callable[[LayerSpec, Out], Out] | None = None,
+                  base: "Reuse | None" = None) -> list[Layer]:
+    """Propagate shapes through ``sections`` the way one reader does; ``Stop`` ends the walk.
+
+    ``base``: AlexeyAB's layers and a test ``same(spec, sec, layer)`` that this reader reads the
+    section exactly as AlexeyAB does. While every layer so far equals AlexeyAB's, such a layer is
+    AlexeyAB's own (no second conf and infer): most layers of most files, in every reader.
+    """
     cur, cur_outputs = Shape(w, h, c), inputs
     layers: list[Layer] = []
     new = tuple.__new__
+    same_so_far = base is not None and (w, h, c, inputs) == base.input
     for index, sec in enumerate(sections):
         spec = spec_of(index, sec)
+        mine = base.layers[index] if same_so_far and index < len(base.layers) else None
+        if (mine is not None and spec is not None and mine.type == spec.type and index not in base.faulted
+                and base.same(spec, sec, mine)):
+            if before is not None:
+                before(index, sec, spec, mine.conf, cur, layers)
+            layer = mine._replace(section=sec)
+            layers.append(layer)
+            if after is not None:
+                after(index, sec, spec, mine.conf, layer, layers)
+            cur, cur_outputs = mine.next, mine.next_outputs
+            continue
         conf = conf_of(spec, sec) if spec is not None else {}
         if before is not None:
             before(index, sec, spec, conf, cur, layers)
@@ -90,7 +113,59 @@ def build_network(w: int, h: int, c: int, inputs: int, sections: list[RSection],
         if after is not None:
             after(index, sec, spec, conf, layer, layers)
         cur, cur_outputs = nxt, nxt_outputs
+        if same_so_far:
+            same_so_far = mine is not None and (layer.output, layer.outputs, layer.next, layer.next_outputs) == (
+                mine.output, mine.outputs, mine.next, mine.next_outputs)
     return layers
+
+
+CHECKED_TYPES = frozenset({"shortcut", "route", "scale_channels", "sam", "softmax", "yolo", "gaussian_yolo",
+                           "region", "detection", "contrastive", "dropout"})
+
+
+class Reuse:
+    """AlexeyAB's network for a reader to take layers from (see ``build_network``)."""
+
+    __slots__ = ("layers", "faulted", "same", "input")
+
+    def __init__(self, base, same: Callable[[LayerSpec, RSection, Layer], bool]):
+        net = base.network
+        self.layers = net.layers if net is not None else ()
+        # layers where AlexeyAB's formula may have reported something: each reader decides for itself
+        # there. A formula that stops darknet marks the layer broken; the types listed can also report a
+        # problem darknet survives (an assert an NDEBUG build skips, a message).
+        self.faulted = frozenset(L.index for L in self.layers if L.broken or L.type in CHECKED_TYPES)
+        self.same = same
+        p = base.plan.net
+        self.input = (net.width, net.height, net.channels, p.get("inputs")) if net is not None else None
+
+
+_CANONICAL_LIST = re.compile(r"-?\d+(?:,-?\d+)*")
+REF_LISTS = ("layers", "from", "mask")
+
+
+def same_options(sec: RSection, layer: Layer, reads: frozenset[str] | None, spec: LayerSpec) -> bool:
+    """True when a reader that looks up ``reads`` (None: every key AlexeyAB reads), first duplicate
+    winning, sees exactly the values AlexeyAB used for ``layer``: then its conf is AlexeyAB's."""
+    types = spec.types
+    theirs = layer.section
+    seen = 0
+    for o in theirs.options:
+        if o.form != "ok" or o.key not in types:
+            if o.form == "noeq" and o.key in types:
+                return False
+            continue
+        if reads is not None and o.key not in reads:
+            return False
+        mine = sec.firsts.get(o.key)
+        if mine is None or mine.value != o.value:
+            return False
+        if o.key in REF_LISTS and not _CANONICAL_LIST.fullmatch(o.value):
+            return False
+        seen += 1
+    # nothing the reader reads that AlexeyAB did not
+    return seen == len(sec.firsts.keys() & types.keys())
+
 
 
 def finding(code: str, message: str, line: int, col: int = 1, *, severity: str = "error", name: str = "",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from cfggen.ir.layers import BY_TYPE, Fault, LayerSpec, Out
 
-from cfggen.targets.engine import build_network, conf_for, located
+from cfggen.targets.engine import Reuse, build_network, conf_for, located, same_options
 from cfggen.targets.lines import hank_line_text, hank_number, hank_sections
 from cfggen.targets.model import RSection, Stop
 
@@ -122,8 +122,8 @@ def _items(spec: str) -> list[tuple[str, str, str]]:
     return out
 
 
-_NET_ITEMS = _items(NET_READS)
-_COMMON_ITEMS = _items(COMMON_READS)
+_NET_ITEMS = tuple(_items(NET_READS))
+_COMMON_ITEMS = tuple(_items(COMMON_READS))
 _LAYER_ITEMS = {t: _items(s) for t, s in READS.items()}
 CONSUMED = {t: frozenset(k for k, typ, _ in items if typ) | frozenset(k for k, _, _ in _COMMON_ITEMS)
             for t, items in _LAYER_ITEMS.items()}
@@ -167,6 +167,17 @@ def float_count(value: str | None) -> int:
     return n
 
 
+_TABLES: dict[int, tuple[dict[str, str], list[str]]] = {}   # id of a module-level item tuple -> lookups
+
+
+def _split(items):
+    cut = next((i for i, (k, _, _) in enumerate(items) if k == "!"), len(items))
+    return tuple(items[:cut]), tuple(items[cut + 1:])
+
+
+_SPLIT = {t: _split(items) for t, items in _LAYER_ITEMS.items()}
+
+
 def _policy_cond(cond: str, policy: str, adam: int) -> bool:
     if not cond:
         return True
@@ -185,6 +196,12 @@ class _Reader:
 
     # -- consuming keys ------------------------------------------------------------------------
     def consume(self, sec: RSection, items, used: set[str], checks=None, cond=None) -> None:
+        """Read ``items`` in order (conditions, checks at their marks); the first bad value stops it."""
+        if cond is None and self._quick(sec, items, used):
+            for key, typ, _ in items:
+                if not typ and checks is not None and key in checks:
+                    checks[key]()
+            return
         for key, typ, c in items:
             if not typ:
                 if checks is not None and key in checks:
@@ -210,6 +227,30 @@ class _Reader:
                 if opt.value not in allowed:
                     raise Stop("error", CODES["enum"], f'{what} "{opt.value}" is not supported', opt.line, opt.col)
 
+    def _quick(self, sec: RSection, items, used: set[str]) -> bool:
+        """The common case in one pass over the section's few options: every key these ``items`` read is
+        valid (then nothing stops here). False when the ordered walk must find the first problem."""
+        table = _TABLES.get(id(items))
+        if table is None:
+            table = _TABLES[id(items)] = ({k: t for k, t, _ in items if t}, [k for k, t, _ in items if t == "I"])
+        types, required = table
+        for k in required:
+            if k not in sec.firsts:
+                return False
+        hit = []
+        for key, opt in sec.firsts.items():
+            typ = types.get(key)
+            if typ is None:
+                continue
+            if typ in "ifI":
+                if hank_number(opt.value or "") is None:
+                    return False
+            elif typ in ENUMS and opt.value not in ENUMS[typ][1]:
+                return False
+            hit.append(key)
+        used.update(hit)
+        return True
+
     def unused(self, sec: RSection, used: set[str]) -> None:
         for key in sorted(o.key for o in sec.options):      # std::map: in key (byte) order
             if key not in used:
@@ -228,7 +269,7 @@ class _Reader:
 
     # -- the run ------------------------------------------------------------------------------
     def run(self):
-        sections = hank_sections(self.text, KNOWN, CODES)
+        sections = hank_sections(self.text, KNOWN, CODES, self.doc)
         if len(sections) < 2:
             raise Stop("error", CODES["structure"], "cannot create a network from empty configuration file",
                        sections[0].line if sections else 1, hint="a network needs [net] and at least one layer")
@@ -272,7 +313,8 @@ class _Reader:
         w, h, c = get("width"), get("height"), get("channels")
         inputs = get("inputs", w * h * c)
         layers = build_network(w, h, c, inputs, list(sections[1:]), spec_of=self.spec_of, conf_of=self.conf_of,
-                               fault=self.fault, before=self.before, after=self.after)
+                               fault=self.fault, before=self.before, after=self.after,
+                               base=Reuse(self.base, _same) if self.base is not None else None)
         if not any(L.input.w > 1 and L.input.h > 1 for L in layers):
             raise Stop("crash", CODES["crash"], "no layer receives an input wider and taller than 1: hank-ai divides "
                        "by zero (SIGFPE) after parsing (avg_outputs / avg_counter); a reader bug inherited from AlexeyAB",
@@ -297,11 +339,9 @@ class _Reader:
     def before(self, index, sec, spec, conf, cur, layers):
         self._used = set()
         self._index = index
-        items = _LAYER_ITEMS[spec.type]
         # consume up to the build point; the build (infer) runs next, then ``after`` consumes the rest
-        cut = next((i for i, (k, _, _) in enumerate(items) if k == "!"), len(items))
-        self._rest = items[cut + 1:]
-        self.consume(sec, items[:cut], self._used)
+        head, self._rest = _SPLIT[spec.type]
+        self.consume(sec, head, self._used)
 
     def after(self, index, sec, spec, conf, layer, layers):
         def no_swish():
@@ -343,6 +383,10 @@ class _Reader:
         }
         raise Stop("error", CODES["layer"], messages.get(code, f.message.replace("darknet", "hank-ai")), line, col,
                    layer=index, hint=f.hint)
+
+
+def _same(spec: LayerSpec, sec: RSection, layer) -> bool:
+    return same_options(sec, layer, None, spec)
 
 
 def _v(sec: RSection, key: str) -> str | None:

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import re
 
-from cfggen.targets.model import ROption, RSection, Stop
+import functools
+
+from cfggen.targets.model import ROption, RSection, Stop, section
 
 
 def _col(raw: str) -> int:
+    if not raw or (raw[0] != " " and raw[0] != "\t"):
+        return 1
     return len(raw) - len(raw.lstrip(" \t")) + 1
 
 
@@ -31,7 +35,36 @@ def _physical(text: str) -> list[str]:
 _PJ_STRIP = str.maketrans("", "", " \t\n")
 
 
-def pjreddie_sections(text: str) -> tuple[list[RSection], list[ROption]]:
+def from_document(doc, escape_ok: bool = False) -> tuple[list[RSection], list[ROption]] | None:
+    """The sections straight from cfggen's parse, when this text reads the same way in pjreddie (no CR,
+    no byte-order mark) -- or, with ``escape_ok``, in OpenCV (only the characters it keeps, plus
+    whitespace). None when the reader's own line reader must run. Saves re-reading every line."""
+    text = doc.text
+    if escape_ok:
+        if _NOT_OPENCV_CLEAN.search(text) or doc.bom:
+            return None
+    elif "\r" in text or doc.bom:
+        return None
+    cached = doc.extra.get("targets.view") if hasattr(doc, "extra") else None
+    if cached is not None:
+        return cached
+    out = []
+    for s in doc.sections:
+        out.append(section(s.header, s.header, s.line, s.col,
+                           [ROption(o.key, o.value, o.line, o.col) for o in s.options if o.form != "empty"]))
+    view = out, [ROption(o.key, o.value, o.line, o.col) for o in doc.orphans if o.form != "empty"]
+    if hasattr(doc, "extra"):
+        doc.extra["targets.view"] = view
+    return view
+
+
+_NOT_OPENCV_CLEAN = re.compile(r"[^\t\r\n !-z]")
+
+
+def pjreddie_sections(text: str, doc=None) -> tuple[list[RSection], list[ROption]]:
+    fast = from_document(doc) if doc is not None else None
+    if fast is not None:
+        return fast
     sections: list[RSection] = []
     orphans: list[ROption] = []
     head: tuple[str, int, int] | None = None
@@ -42,7 +75,7 @@ def pjreddie_sections(text: str) -> tuple[list[RSection], list[ROption]]:
             continue
         if s[0] == "[":
             if head is not None:
-                sections.append(RSection(head[0], head[0], head[1], head[2], tuple(opts)))
+                sections.append(section(head[0], head[0], head[1], head[2], opts))
             head, opts = (s, n, _col(raw)), []
             continue
         eq = s.find("=")
@@ -51,7 +84,7 @@ def pjreddie_sections(text: str) -> tuple[list[RSection], list[ROption]]:
         opt = ROption(s, None, n, _col(raw)) if eq < 0 else ROption(s[:eq], s[eq + 1:], n, _col(raw))
         (orphans if head is None else opts).append(opt)
     if head is not None:
-        sections.append(RSection(head[0], head[0], head[1], head[2], tuple(opts)))
+        sections.append(section(head[0], head[0], head[1], head[2], opts))
     return sections, orphans
 
 
@@ -64,6 +97,7 @@ _STOF = re.compile(r"-?(?:\d+\.?\d*|\.\d+)")
 FLT_MAX = 3.4028234663852886e38
 
 
+@functools.lru_cache(maxsize=8192)
 def hank_number(value: str) -> float | None:
     """``CfgLine``: a value made only of ``-.0123456789`` is a number (``std::stof``), else not numeric.
 
@@ -80,42 +114,135 @@ def hank_number(value: str) -> float | None:
     return f
 
 
-def hank_sections(text: str, known: frozenset[str], code: dict[str, str]) -> list[RSection]:
+_HANK_ALL = re.compile(r"^(?:\[(.+)\]|([ \t]*)([^#= \t\n]+)[ \t]*=[ \t]*([^#\n]+))", re.MULTILINE)
+
+
+# A line hank-ai's regular expression reads exactly as darknet's strip-everything reader does: blank, a
+# '#' comment, a header at column 1, key=value without inner blanks or '#', or a line hank-ai ignores
+# (no '=', or nothing after it) that darknet does not use either. Any other line: hank-ai's own reader.
+_HANK_SIMPLE_LINE = (r"[ \t\r]*|[ \t]*#.*|\[[^\]\n\r]+\][ \t\r]*"
+                     r"|[ \t]*[^#=\s;\[]+[ \t]*=[ \t]*[^#\s=]+[ \t\r]*"
+                     r"|[ \t]*[^#=\s;\[]+[ \t]*(?:=[ \t\r]*)?")
+_HANK_NOT_SIMPLE = re.compile(rf"^(?!(?:{_HANK_SIMPLE_LINE})$).", re.MULTILINE)
+
+
+def _hank_from_document(doc, known: frozenset[str], code: dict[str, str]) -> list[RSection] | None:
+    """hank-ai's view built from cfggen's parse: every option on a "simple" line is read the same way by
+    both; the few other lines (a trailing comment, blanks inside a value) are re-read with hank-ai's own
+    expression. None (read the whole text hank-ai's way) when a section header itself is not simple."""
+    if doc is None or doc.bom:
+        return None
+    text = doc.text
+    headers = {s.line: s for s in doc.sections}
+    patch: dict[int, tuple[str, str, int] | None] = {}
+    n, pos = 1, 0
+    for m in _HANK_NOT_SIMPLE.finditer(text):
+        start = m.start()
+        n += text.count("\n", pos, start)
+        pos = start
+        if n in headers or len(patch) > 256:
+            return None
+        end = text.find("\n", start)
+        raw = text[start:end] if end >= 0 else text[start:]
+        hit = _HANK_LINE.search(raw.rstrip(" \t\r\n"))
+        if hit is not None and hit.group(1) is not None:
+            return None                       # hank-ai sees a section header darknet does not
+        patch[n] = (hit.group(2).strip(), hit.group(3).strip(), _col(raw)) if hit is not None else None
+    starts = sorted(headers)
+    by_section: dict[int, list[ROption]] = {h: [] for h in starts}
+    orphans: list[ROption] = []
+
+    def add(opt: ROption) -> None:
+        import bisect
+        k = bisect.bisect_right(starts, opt.line) - 1
+        (by_section[starts[k]] if k >= 0 else orphans).append(opt)
+
+    for o in doc.orphans + tuple(o for s in doc.sections for o in s.options):
+        if o.line in patch or o.form != "ok":
+            continue
+        add(ROption(o.key, o.value, o.line, o.col))
+    for line, hit in patch.items():
+        if hit is not None and hit[1]:
+            add(ROption(hit[0], hit[1], line, hit[2]))
+    if orphans:
+        o = min(orphans, key=lambda o: o.line)
+        raise Stop("error", code["orphan"], f"cannot add a configuration line without a section at line "
+                   f"#{o.line}", o.line, o.col, hint="start the file with [net]")
+    sections = []
+    for h in starts:
+        s = headers[h]
+        name = s.header[1:-1]
+        if name not in known:
+            raise Stop("error", code["section"], f'layer name "{name}" is not supported', s.line, s.col,
+                       hint=f"hank-ai/darknet V5 has no [{name}] layer")
+        opts: dict[str, ROption] = {}
+        for o in sorted(by_section[h], key=lambda o: o.line) if patch else by_section[h]:
+            if o.key in opts:
+                raise Stop("error", code["duplicate"], f'duplicate key "{o.key}" in [{name}] at lines '
+                           f"#{opts[o.key].line} and #{o.line}", o.line, o.col,
+                           hint="AlexeyAB uses the first one: delete the later line")
+            try:
+                hank_number(o.value)
+            except ValueError:
+                raise Stop("error", code["number"], f'line #{o.line}: failed to parse numeric value from '
+                           f'"{hank_line_text(text, o.line)}"', o.line, o.col) from None
+            opts[o.key] = o
+        sections.append(section(s.header, name, s.line, s.col, opts.values()))
+    return sections
+
+
+def hank_sections(text: str, known: frozenset[str], code: dict[str, str], doc=None) -> list[RSection]:
     """Read like hank-ai: unknown section names, duplicate keys, keys before a section and unparsable
-    numbers stop the reader right there (``darknet_fatal_error``), so they raise ``Stop``."""
+    numbers stop the reader right there (``darknet_fatal_error``), so they raise ``Stop``.
+
+    One multi-line search over the text instead of a search per line: ``^`` is each line's start,
+    and the value stops at ``#`` or the end of the line, trailing whitespace (and a CR) trimmed --
+    what ``std::getline`` + trimming + ``std::regex_search`` do line by line.
+    """
+    fast = _hank_from_document(doc, known, code)
+    if fast is not None:
+        return fast
     sections: list[RSection] = []
     head: tuple[str, int, int] | None = None
     opts: dict[str, ROption] = {}
-    for n, raw in enumerate(_physical(text), start=1):
-        line = raw.rstrip(" \t\r\n")
-        m = _HANK_LINE.search(line)
-        if not m:
-            continue
-        if m.group(1) is not None:
-            name = m.group(1)
+    n, pos = 1, 0
+    count = text.count
+    for m in _HANK_ALL.finditer(text):
+        start = m.start()
+        n += count("\n", pos, start)
+        pos = start
+        name = m.group(1)
+        if name is not None:
+            end = text.find("\n", start)
+            line = (text[start:end] if end >= 0 else text[start:]).rstrip(" \t\r\n")
+            name = _HANK_LINE.search(line).group(1)      # the ']' that ends the trimmed line decides
             if name not in known:
-                raise Stop("error", code["section"], f'layer name "{name}" is not supported', n, _col(raw),
+                raise Stop("error", code["section"], f'layer name "{name}" is not supported', n, 1,
                            hint=f"hank-ai/darknet V5 has no [{name}] layer")
             if head is not None:
-                sections.append(RSection(f"[{head[0]}]", head[0], head[1], head[2], tuple(opts.values())))
-            head, opts = (name, n, _col(raw)), {}
+                sections.append(section(f"[{head[0]}]", head[0], head[1], head[2], opts.values()))
+            head, opts = (name, n, 1), {}
             continue
+        val = m.group(4).strip(" \t\r")
+        if not val:
+            continue        # "key=" with only blanks after it: the line does not match at all
+        col = len(m.group(2)) + 1
         if head is None:
             raise Stop("error", code["orphan"], f"cannot add a configuration line without a section at line #{n}",
-                       n, _col(raw), hint="start the file with [net]")
-        key, val = m.group(2).strip(), m.group(3).strip()
+                       n, col, hint="start the file with [net]")
+        key = m.group(3)
         if key in opts:
             raise Stop("error", code["duplicate"], f'duplicate key "{key}" in [{head[0]}] at lines '
-                       f"#{opts[key].line} and #{n}", n, _col(raw),
+                       f"#{opts[key].line} and #{n}", n, col,
                        hint="AlexeyAB uses the first one: delete the later line")
         try:
             hank_number(val)
         except ValueError:
-            raise Stop("error", code["number"], f'line #{n}: failed to parse numeric value from "{line}"',
-                       n, _col(raw)) from None
-        opts[key] = ROption(key, val, n, _col(raw))
+            raise Stop("error", code["number"], f'line #{n}: failed to parse numeric value from '
+                       f'"{hank_line_text(text, n)}"', n, col) from None
+        opts[key] = ROption(key, val, n, col)
     if head is not None:
-        sections.append(RSection(f"[{head[0]}]", head[0], head[1], head[2], tuple(opts.values())))
+        sections.append(section(f"[{head[0]}]", head[0], head[1], head[2], opts.values()))
     return sections
 
 
@@ -128,15 +255,21 @@ def hank_line_text(text: str, line: int) -> str:
 # ------------------------------------------------------------------------------------------------
 # OpenCV 4.x: ReadDarknetFromCfgStream (modules/dnn/src/darknet/darknet_io.cpp)
 
+_OPENCV_DROP = re.compile(r"[^!-z]+")
+
+
 def opencv_escape(s: str) -> str:
     """``escapeString``: keep only the characters ``' ' < c <= 'z'`` (so also no ``{|}~`` or non-ASCII)."""
-    return "".join(c for c in s if " " < c <= "z")
+    return _OPENCV_DROP.sub("", s)
 
 
-def opencv_sections(text: str, code: dict[str, str]) -> tuple[dict[str, ROption], list[RSection]]:
+def opencv_sections(text: str, code: dict[str, str], doc=None) -> tuple[dict[str, ROption], list[RSection]]:
     """Read like OpenCV: ``[net]`` options into one map, every other section is a layer; a later
     duplicate key overwrites (``std::map`` assignment); a line without ``=`` fails an assertion.
     Options outside any layer and not after ``[net]`` make a layer without a type (index -1)."""
+    fast = from_document(doc, escape_ok=True) if doc is not None else None
+    if fast is not None:
+        return _opencv_from(fast, code)
     net: dict[str, ROption] = {}
     layers: list[tuple[str, int, int, dict[str, ROption]]] = []
     orphan: dict[str, ROption] | None = None
@@ -172,8 +305,38 @@ def opencv_sections(text: str, code: dict[str, str]) -> tuple[dict[str, ROption]
             if orphan is None:
                 orphan = {}
             orphan[name] = opt
-    sections = [RSection(f"[{t}]", t, ln, col, tuple(d.values())) for t, ln, col, d in layers]
+    sections = [section(f"[{t}]", t, ln, col, d.values()) for t, ln, col, d in layers]
     if orphan is not None:
         first = min(o.line for o in orphan.values())
-        sections.insert(0, RSection("", "", first, 1, tuple(orphan.values())))
+        sections.insert(0, section("", "", first, 1, orphan.values()))
     return net, sections
+
+
+def _opencv_from(view, code) -> tuple[dict[str, ROption], list[RSection]]:
+    """OpenCV's reading of sections already split the darknet way (the text has only characters it keeps)."""
+    secs, orphans = view
+    net: dict[str, ROption] = {}
+    layers: list[RSection] = []
+
+    def no_equals(opts):
+        for o in opts:
+            if o.value is None:
+                raise Stop("error", code["assert"], "separator_index < line.size() (a line without '=')", o.line,
+                           o.col, hint="OpenCV asserts on a cfg line that is not key=value")
+
+    no_equals(orphans)
+    if orphans:
+        layers.append(section("", "", orphans[0].line, 1, {o.key: o for o in orphans if o.key}.values()))
+    for s in secs:
+        if s.header == "[net]":
+            no_equals(s.options)
+            net.update((o.key, o) for o in s.options if o.key)
+            continue
+        end = s.header.find("]")
+        if end < 0:
+            raise Stop("error", code["assert"], "layer_type_size < line.size() (a section header without ']')",
+                       s.line, s.col)
+        no_equals(s.options)
+        name = s.header[1:end]
+        layers.append(section(f"[{name}]", name, s.line, s.col, {o.key: o for o in s.options if o.key}.values()))
+    return net, layers

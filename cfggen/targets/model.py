@@ -29,18 +29,21 @@ class RSection(NamedTuple):
     line: int
     col: int
     options: tuple[ROption, ...]
+    firsts: dict           # key -> its first option (the lookups are the hot path)
+    lasts: dict            # key -> its last option
 
     def first(self, key: str) -> ROption | None:
-        for opt in self.options:
-            if opt.key == key:
-                return opt
-        return None
+        return self.firsts.get(key)
 
     def last(self, key: str) -> ROption | None:
-        for opt in reversed(self.options):
-            if opt.key == key:
-                return opt
-        return None
+        return self.lasts.get(key)
+
+
+def section(header: str, name: str, line: int, col: int, options) -> RSection:
+    options = tuple(options)
+    lasts = {o.key: o for o in options}
+    firsts = lasts if len(lasts) == len(options) else {o.key: o for o in reversed(options)}
+    return RSection(header, name, line, col, options, firsts, lasts)
 
 
 class Stop(Exception):

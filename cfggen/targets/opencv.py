@@ -14,7 +14,7 @@ import re
 
 from cfggen.ir.layers import BY_TYPE, Fault, LayerSpec, Out
 from cfggen.ir.model import ZERO, Shape
-from cfggen.targets.engine import build_network, conf_for, located
+from cfggen.targets.engine import Reuse, build_network, conf_for, located, same_options
 from cfggen.targets.lines import opencv_sections
 from cfggen.targets.model import RSection, Stop
 
@@ -67,13 +67,13 @@ def numbers(value: str | None) -> list[str]:
 
 
 class _Reader:
-    def __init__(self, doc):
-        self.doc = doc
+    def __init__(self, doc, base=None):
+        self.doc, self.base = doc, base
         self.notes: list[tuple[str, str, int, int, int | None]] = []
         self.forward: list[tuple[str, int, int, int]] = []
 
     def run(self):
-        net, sections = opencv_sections(self.doc.text, CODES)
+        net, sections = opencv_sections(self.doc.text, CODES, self.doc)
         if not sections:
             raise Stop("error", CODES["type"], "Unknown layer type:  (the cfg has no layer section)", 1,
                        hint="OpenCV needs at least one layer after [net]")
@@ -89,7 +89,8 @@ class _Reader:
         self.net = net
         w, h, c = dims["width"], dims["height"], dims["channels"]
         return build_network(w, h, c, w * h * c, sections, spec_of=self.spec_of, conf_of=self.conf_of,
-                             fault=self.fault, before=self.before, after=self.after)
+                             fault=self.fault, before=self.before, after=self.after,
+                             base=Reuse(self.base, _same) if self.base is not None else None)
 
     def spec_of(self, index: int, sec: RSection) -> LayerSpec | None:
         typ = SECTIONS.get(sec.name)
@@ -174,8 +175,15 @@ def outputs(layers) -> tuple[tuple[int, int], ...]:
     return tuple((L.index, L.outputs) for L in layers if L.index not in used)
 
 
-def run(doc):
-    r = _Reader(doc)
+def _same(spec: LayerSpec, sec: RSection, layer) -> bool:
+    t = spec.type
+    if any(k not in sec.lasts for k in DEFAULTS.get(t, ())):
+        return False          # a default of OpenCV's own would apply
+    return same_options(sec, layer, READS[t], spec)
+
+
+def run(doc, base=None):
+    r = _Reader(doc, base)
     return r, r.run()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from cfggen.ir.layers import BY_TYPE, Fault, LayerSpec, Out
 from cfggen.ir.model import ZERO
-from cfggen.targets.engine import build_network, conf_for, located
+from cfggen.targets.engine import Reuse, build_network, conf_for, located, same_options
 from cfggen.targets.lines import pjreddie_sections
 from cfggen.targets.model import RSection, Stop
 
@@ -75,8 +75,8 @@ NAMES = {"PJ101": ("bad-structure", "error"), "PJ102": ("option-before-section",
 
 
 class _Reader:
-    def __init__(self, doc):
-        self.doc = doc
+    def __init__(self, doc, base=None):
+        self.doc, self.base = doc, base
         self._notes: list[tuple[str, str, int, int, int | None]] = []   # (code, message, line, col, layer)
         self._acts: dict[str, list] = {}      # unknown activation -> [line, col, layer, count]
 
@@ -91,7 +91,7 @@ class _Reader:
         return sorted(out, key=lambda t: (t[2], t[3]))
 
     def run(self):
-        sections, orphans = pjreddie_sections(self.doc.text)
+        sections, orphans = pjreddie_sections(self.doc.text, self.doc)
         if orphans:
             o = orphans[0]
             raise Stop("crash", CODES["orphan"], f"line {o.line} comes before any section: pjreddie stores it in a "
@@ -121,7 +121,8 @@ class _Reader:
             raise Stop("error", CODES["structure"], "STEPS policy must have steps and scales in cfg file",
                        policy.line, policy.col)
         return build_network(w, h, c, inputs, list(sections[1:]), spec_of=self.spec_of, conf_of=self.conf_of,
-                             fault=self.fault, before=self.before, adjust=_adjust)
+                             fault=self.fault, before=self.before, adjust=_adjust,
+                             base=Reuse(self.base, _same) if self.base is not None else None)
 
     def spec_of(self, index: int, sec: RSection) -> LayerSpec | None:
         typ = SECTIONS.get(sec.header)
@@ -179,6 +180,13 @@ def _int(sec: RSection, key: str, default: int) -> int:
     return atoi(opt.value) if opt is not None and opt.value is not None else default
 
 
-def run(doc):
-    r = _Reader(doc)
+def _same(spec: LayerSpec, sec: RSection, layer) -> bool:
+    t = spec.type
+    if t in ALIASES or t in FIXED or t in NO_SPATIAL_OUTPUT:
+        return False
+    return same_options(sec, layer, READS.get(t, frozenset()), spec)
+
+
+def run(doc, base=None):
+    r = _Reader(doc, base)
     return r, r.run()
