@@ -176,6 +176,9 @@ def _split(items):
 
 
 _SPLIT = {t: _split(items) for t, items in _LAYER_ITEMS.items()}
+_FULL = {t: tuple(i for i in items if i[1]) + _COMMON_ITEMS for t, items in _LAYER_ITEMS.items()}
+_FULL_KEYS = {t: frozenset(k for k, _, _ in items) for t, items in _FULL.items()}
+_MARKS = {t: tuple(k for k, typ, _ in items if not typ and k != "!") for t, items in _LAYER_ITEMS.items()}
 
 
 def _policy_cond(cond: str, policy: str, adam: int) -> bool:
@@ -339,6 +342,11 @@ class _Reader:
     def before(self, index, sec, spec, conf, cur, layers):
         self._used = set()
         self._index = index
+        # the common case: every key is one this type reads, with a valid value -- nothing can stop here
+        self._clean = self._quick(sec, _FULL[spec.type], set()) and len(sec.firsts) == sum(
+            1 for k in sec.firsts if k in _FULL_KEYS[spec.type])
+        if self._clean:
+            return
         # consume up to the build point; the build (infer) runs next, then ``after`` consumes the rest
         head, self._rest = _SPLIT[spec.type]
         self.consume(sec, head, self._used)
@@ -360,6 +368,10 @@ class _Reader:
                            "overflow; it crashes or not depending on the heap layout). A reader bug; AlexeyAB stops "
                            "at 2*num", opt.line, opt.col, layer=index, reader_bug=True)
 
+        if self._clean:
+            for key in _MARKS[spec.type]:
+                {"!no_swish": no_swish, "!anchors": anchors}[key]()
+            return
         self.consume(sec, self._rest, self._used, {"!no_swish": no_swish, "!anchors": anchors})
         self.consume(sec, _COMMON_ITEMS, self._used)
         self.unused(sec, self._used)
