@@ -329,3 +329,45 @@ def test_adapt_says_where_the_output_loads(tmp_path):
     code, out, err = run_cli("adapt", CORPUS / "yolov4-tiny.cfg", "--classes", "3")
     assert code == 0
     assert err.rstrip().splitlines()[-1] == "loads in: alexeyab, hank-ai, pjreddie (builds a different network), opencv"
+
+
+# ------------------------------------------------------------------------------------------------
+# the readers' views taken from cfggen's parse must equal their own line readers
+
+EDGE_TEXTS = [
+    "[net]\nwidth=1 # c\n", "[net]\n  [conv]\n", "[net]\nwidth = 1\nheight= 2 \n", "[net]\nwidth=1\nwidth=2\n",
+    "x=1\n[net]\n", "[net]\n;a=1\n", "[net]\nfoo\nbar=\n", "[net]\na=1 2\n", "[yolo]x\n", "[net]\r\nw=1\r\n",
+    "[net]\na=-\n", "[net] # x\nw=1\n", "[net]\nw=1#x\nw=2\n", "[net]\n#c\n a b=3\n", "; y=2\n[net]\n",
+    "[net]\nw=1 #x\n[conv]\nq=2\n", "[net]\n=3\n[conv]\nk=\n", "[net]\n[yolo\nk=1\n",
+]
+
+
+def _proj(view):
+    if isinstance(view, tuple) and view and view[0] == "stop":
+        return view
+    def secs(ss):
+        return [(s.header, s.name, s.line, [(o.key, o.value, o.line, o.col) for o in s.options]) for s in ss]
+    if isinstance(view, tuple):
+        a, b = view
+        return (sorted((k, o.value, o.line) for k, o in a.items()) if isinstance(a, dict) else secs(a),
+                secs(b) if isinstance(b, list) and b and hasattr(b[0], "options") else [
+                    (o.key, o.value, o.line, o.col) for o in b])
+    return secs(view)
+
+
+@pytest.mark.parametrize("reader", ["pjreddie", "opencv", "hank-ai"])
+def test_views_from_the_parse_equal_the_readers_own(reader):
+    from cfggen.targets import hankai, lines, opencv
+    from cfggen.targets.model import Stop
+    docs = [parse(t, "t.cfg") for t in EDGE_TEXTS] + [read_file(str(p)) for p in corpus_files()[:40]]
+    for doc in docs:
+        def view(d):
+            try:
+                if reader == "pjreddie":
+                    return lines.pjreddie_sections(doc.text, d)
+                if reader == "opencv":
+                    return lines.opencv_sections(doc.text, opencv.CODES, d)
+                return lines.hank_sections(doc.text, hankai.KNOWN, hankai.CODES, d)
+            except Stop as stop:
+                return ("stop", stop.code, stop.line, stop.message)
+        assert _proj(view(doc)) == _proj(view(None)), doc.text[:60]

@@ -83,7 +83,7 @@ def build_network(w: int, h: int, c: int, inputs: int, sections: list[RSection],
                 and base.same(spec, sec, mine)):
             if before is not None:
                 before(index, sec, spec, mine.conf, cur, layers)
-            layer = mine._replace(section=sec)
+            layer = mine             # AlexeyAB's own record (its section is the same lines)
             layers.append(layer)
             if after is not None:
                 after(index, sec, spec, mine.conf, layer, layers)

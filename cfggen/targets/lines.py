@@ -50,9 +50,9 @@ def from_document(doc, escape_ok: bool = False) -> tuple[list[RSection], list[RO
         return cached
     out = []
     for s in doc.sections:
-        out.append(section(s.header, s.header, s.line, s.col,
-                           [ROption(o.key, o.value, o.line, o.col) for o in s.options if o.form != "empty"]))
-    view = out, [ROption(o.key, o.value, o.line, o.col) for o in doc.orphans if o.form != "empty"]
+        # cfggen's Option records have the fields a reader's option has (key, value, line, col)
+        out.append(section(s.header, s.header, s.line, s.col, [o for o in s.options if o.form != "empty"]))
+    view = out, [o for o in doc.orphans if o.form != "empty"]
     if hasattr(doc, "extra"):
         doc.extra["targets.view"] = view
     return view
@@ -149,21 +149,18 @@ def _hank_from_document(doc, known: frozenset[str], code: dict[str, str]) -> lis
             return None                       # hank-ai sees a section header darknet does not
         patch[n] = (hit.group(2).strip(), hit.group(3).strip(), _col(raw)) if hit is not None else None
     starts = sorted(headers)
-    by_section: dict[int, list[ROption]] = {h: [] for h in starts}
-    orphans: list[ROption] = []
-
-    def add(opt: ROption) -> None:
+    # cfggen's Option records have the fields a reader's option has (key, value, line, col): used as they are
+    by_section: dict[int, list] = {s.line: [o for o in s.options if o.form == "ok" and o.line not in patch]
+                                   for s in doc.sections} if patch else \
+        {s.line: [o for o in s.options if o.form == "ok"] for s in doc.sections}
+    orphans = [o for o in doc.orphans if o.form == "ok" and o.line not in patch]
+    if patch:
         import bisect
-        k = bisect.bisect_right(starts, opt.line) - 1
-        (by_section[starts[k]] if k >= 0 else orphans).append(opt)
-
-    for o in doc.orphans + tuple(o for s in doc.sections for o in s.options):
-        if o.line in patch or o.form != "ok":
-            continue
-        add(ROption(o.key, o.value, o.line, o.col))
-    for line, hit in patch.items():
-        if hit is not None and hit[1]:
-            add(ROption(hit[0], hit[1], line, hit[2]))
+        for line, hit in patch.items():
+            if hit is not None and hit[1]:
+                opt = ROption(hit[0], hit[1], line, hit[2])
+                k = bisect.bisect_right(starts, line) - 1
+                (by_section[starts[k]] if k >= 0 else orphans).append(opt)
     if orphans:
         o = min(orphans, key=lambda o: o.line)
         raise Stop("error", code["orphan"], f"cannot add a configuration line without a section at line "
@@ -338,5 +335,8 @@ def _opencv_from(view, code) -> tuple[dict[str, ROption], list[RSection]]:
                        s.line, s.col)
         no_equals(s.options)
         name = s.header[1:end]
-        layers.append(section(f"[{name}]", name, s.line, s.col, {o.key: o for o in s.options if o.key}.values()))
+        if s.firsts is s.lasts and "" not in s.firsts and end == len(s.header) - 1:
+            layers.append(s._replace(name=name))      # no duplicate, no empty key: the same options
+        else:
+            layers.append(section(f"[{name}]", name, s.line, s.col, {o.key: o for o in s.options if o.key}.values()))
     return net, layers
