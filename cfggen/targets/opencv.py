@@ -29,7 +29,8 @@ READS = {t: frozenset(s.split()) | {"activation"} for t, s in {
     "connected": "output batch_normalize activation", "maxpool": "size stride padding", "avgpool": "",
     "softmax": "groups", "route": "layers groups group_id", "dropout": "", "cost": "", "reorg": "stride",
     "region": "classes num coords anchors tree", "shortcut": "from", "scale_channels": "from", "sam": "from",
-    "upsample": "stride", "yolo": "classes num mask anchors scale_x_y new_coords", "crop": "crop_width crop_height"}.items()}
+    "upsample": "stride", "yolo": "classes num mask anchors scale_x_y new_coords",
+    "crop": "crop_width crop_height noadjust"}.items()}
 DEFAULTS = {"convolutional": {"size": -1, "filters": -1}, "maxpool": {"size": 2, "stride": 2},
             "upsample": {"stride": 1}, "reorg": {"stride": 2}, "yolo": {"classes": -1, "num": -1},
             "region": {"classes": -1, "num": -1}}
@@ -109,6 +110,14 @@ class _Reader:
 
     def before(self, index, sec, spec, conf, cur, layers):
         t, get = spec.type, sec.last
+        if t == "crop" and not conf["noadjust"]:
+            self._adjust_crop = (sec.line, sec.col, index)
+        elif t in ("convolutional", "connected") and getattr(self, "_adjust_crop", None):
+            line, col, at = self._adjust_crop
+            self.forward.append(("a [crop] without noadjust=1 gets an extra 'adjust_crop' layer, and the weights "
+                                 f"of the {t} after it are not found (!blobs.empty() || inputs.size() > 1)", line,
+                                 col, at))
+            self._adjust_crop = None
         v = lambda k: get(k).value if get(k) else None  # noqa: E731
         if t == "convolutional":
             if conf["flipped"] == 1:
