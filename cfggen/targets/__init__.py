@@ -23,7 +23,18 @@ def _alexeyab(doc, base):
 
 def _hank(doc, base):
     from cfggen.targets import hankai
-    return _run(hankai.NAME, hankai.NAMES, doc, base, lambda: (None, hankai.run(doc, base)))
+    v = _run(hankai.NAME, hankai.NAMES, doc, base, lambda: (None, hankai.run(doc, base)))
+    reason = v.reason
+    if reason is not None and reason.code in hankai.PORTABLE:
+        # say so when --fix --target hank-ai rewrites this very line
+        from cfggen.lint.model import Edit, Fix
+        from cfggen.targets.port import port_to_hank
+        port = port_to_hank(doc)
+        if reason.line in port.edits:
+            fix = Fix(port.why[reason.line] + " (cfggen validate --fix --target hank-ai)",
+                      (Edit(reason.line, port.edits[reason.line]),))
+            v = replace(v, findings=(replace(reason, fix=fix),) + v.findings[1:])
+    return v
 
 
 def _pjreddie(doc, base):

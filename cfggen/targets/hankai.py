@@ -101,6 +101,7 @@ READS: dict[str, str] = {
 CODES = {"section": "HK101", "orphan": "HK102", "duplicate": "HK103", "number": "HK104", "numeric": "HK105",
          "unused": "HK106", "enum": "HK107", "missing": "HK108", "structure": "HK109", "layer": "HK201",
          "size32": "HK202", "crash": "HK301"}
+PORTABLE = frozenset({"HK103", "HK105", "HK106"})     # reasons the hank-ai port (port.py) may rewrite away
 NAMES = {"HK101": ("unsupported-section", "error"), "HK102": ("option-before-section", "error"),
          "HK103": ("duplicate-key", "error"), "HK104": ("unparsable-number", "error"),
          "HK105": ("not-numeric", "error"), "HK106": ("unused-key", "error"), "HK107": ("unsupported-name", "error"),

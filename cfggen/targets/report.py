@@ -21,6 +21,8 @@ def verdict_lines(path: str, verdicts: dict[str, Verdict], concise: bool = False
             head += f": {reason.path or path}:{reason.line}:{reason.col}: {reason.message} [{reason.code} {reason.name}]"
             if reason.hint and not concise:
                 head += f" (hint: {reason.hint})"
+            if reason.fix is not None and not concise:
+                head += f" (fix: {reason.fix.description})"
         rest = [d for d in v.findings if d is not reason]
         shown = [d for d in rest if d.severity in ("error", "warning")]
         info = len(rest) - len(shown)
