@@ -373,3 +373,12 @@ def test_views_from_the_parse_equal_the_readers_own(reader):
             except Stop as stop:
                 return ("stop", stop.code, stop.line, stop.message)
         assert _proj(view(doc)) == _proj(view(None)), doc.text[:60]
+
+
+def test_cli_github_annotations_for_readers(tmp_path):
+    cfg = tmp_path / "a.cfg"
+    cfg.write_text(NET + "max_crop=3\n" + CONV)
+    code, out, err = run_cli("validate", "--target", "hank-ai", "--format", "github", cfg)
+    assert code == 1
+    assert "::error file=" in out and "line=5,endLine=5,col=1" in out and "title=HK106 unused-key (hank-ai)" in out
+    assert "::hank-ai: error: config line #5 from section [net] is unused or invalid: max_crop=3" in out

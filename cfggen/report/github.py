@@ -29,6 +29,9 @@ def format_github(report: Report) -> str:
                      f"endColumn={end_column(a, d)}", f"title={escape_property(f'{d.code} {d.name}')}"]
             message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
             out.append(f"::{LEVEL.get(d.severity, 'warning')} {','.join(props)}::{escape_data(message)}")
+        if a.path in report.targets:
+            from cfggen.targets.report import github_lines
+            out.extend(github_lines(a, report.targets[a.path], path))
     for notice in report.notices:
         out.append(f"::notice::{escape_data(notice)}")
     for err in report.errors:
