@@ -382,3 +382,12 @@ def test_cli_github_annotations_for_readers(tmp_path):
     assert code == 1
     assert "::error file=" in out and "line=5,endLine=5,col=1" in out and "title=HK106 unused-key (hank-ai)" in out
     assert "::hank-ai: error: config line #5 from section [net] is unused or invalid: max_crop=3" in out
+
+
+def test_alexeyab_verdict_ignores_rule_selection(tmp_path):
+    if not CORPUS.is_dir():
+        pytest.skip("no corpus")
+    code, out, err = run_cli("validate", "--target", "alexeyab", "--select", "DN3", "--format", "json",
+                             CORPUS / "resnet50.cfg")
+    t = json.loads(out)["files"][0]["targets"]["alexeyab"]
+    assert t["status"] == "error" and t["findings"][0]["rule"] == "DN201" and code == 1

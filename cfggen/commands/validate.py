@@ -134,7 +134,7 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
         report.analyses.append(analysis)
         if targets:
             from cfggen.targets import check
-            report.targets[analysis.path] = check(doc, targets, analysis)
+            report.targets[analysis.path] = check(doc, targets, analysis, enabled)
         if table:
             chunks.append(format_table(analysis))
         if list_sizes:

@@ -81,8 +81,9 @@ def base_network(doc):
 class Base:
     """cfggen's AlexeyAB view of a document, computed once and shared by every target."""
 
-    def __init__(self, doc, analysis=None):
+    def __init__(self, doc, analysis=None, complete: bool = False):
         self.doc = doc
+        self.complete = complete          # the analysis reports every build finding (nothing selected away)
         if analysis is not None and analysis.network is not None:
             from cfggen.ir.build import infer
             self.plan, self.network = analysis.plan, analysis.network
@@ -101,9 +102,13 @@ class Base:
         return self._found
 
 
-def check(doc, names: Iterable[str] = ("alexeyab",), analysis=None) -> dict[str, Verdict]:
-    """One verdict per target name (``all`` allowed); ``analysis``: cfggen's analysis of ``doc``, if any."""
-    base = Base(doc, analysis)
+def check(doc, names: Iterable[str] = ("alexeyab",), analysis=None, enabled=None) -> dict[str, Verdict]:
+    """One verdict per target name (``all`` allowed); ``analysis``: cfggen's analysis of ``doc``, if any,
+    made with the rule codes ``enabled`` (None: every rule)."""
+    from cfggen.targets.alexeyab import BUILD_CODES
+    complete = analysis is not None and (enabled is None or BUILD_CODES <= set(enabled)) and not any(
+        "cfggen:" in c.text for c in doc.comments)
+    base = Base(doc, analysis, complete)
     return {n: TARGETS[n].check(doc, base) for n in expand(names)}
 
 

@@ -12,17 +12,29 @@ from cfggen.targets.model import Verdict
 # findings that mean darknet leaves through a signal rather than its error path
 CRASH_CODES = frozenset({"DN211", "DN206", "DN109", "DN218", "DN404"})
 CRASH_WORDS = ("segmentation fault", "SIGFPE", "sigsegv", "crash")
+# every code the build (plan + infer) and the crash rules report
+BUILD_CODES = frozenset({"DN109", "DN112", "DN113", "DN114", "DN115", "DN201", "DN202", "DN203", "DN204",
+                         "DN205", "DN206", "DN207", "DN208", "DN209", "DN211", "DN212", "DN218", "DN301",
+                         "DN404"})
 # findings of darknet's build that it survives (a message, a silently zeroed layer)
 NOT_FATAL = frozenset({"DN202", "DN203"})
 
 
 def verdict(doc, base) -> Verdict:
-    if base.analysis is not None:
-        # validate's own analysis already holds these findings (at the cfg's own size)
-        found = [d for d in base.analysis.findings if d.size is None]
+    v = _verdict(doc, base, use_analysis=base.analysis is not None and base.complete)
+    if v.status != "ok" and not v.findings and base.analysis is not None:
+        v = _verdict(doc, base, use_analysis=False)     # a stop only the build itself names (e.g. DN116)
+    return v
+
+
+def _verdict(doc, base, use_analysis: bool) -> Verdict:
+    # what darknet does does not depend on --select/--ignore or suppressions: take validate's findings
+    # only when nothing was filtered out of them, else build again
+    if use_analysis:
+        found = [d for d in base.analysis.findings if d.size is None and d.code in BUILD_CODES]
     else:
         found = list(base.plan.findings) + list(base.found)
-    if base.network is not None and base.analysis is None:
+    if base.network is not None and not use_analysis:
         from cfggen.lint.rules import RULES
         from cfggen.lint.rules._base import RuleContext
         ctx = RuleContext(doc, base.plan, base.network, None, {})
