@@ -29,7 +29,7 @@ def _hank(doc, base):
         # say so when --fix --target hank-ai rewrites this very line
         from cfggen.lint.model import Edit, Fix
         from cfggen.targets.port import port_to_hank
-        port = port_to_hank(doc)
+        port = port_to_hank(doc, verify=False)
         if reason.line in port.edits:
             fix = Fix(port.why[reason.line] + " (cfggen validate --fix --target hank-ai)",
                       (Edit(reason.line, port.edits[reason.line]),))

@@ -69,8 +69,11 @@ _LAYER_TYPES = {t: {**_types(items), **_types(hankai._COMMON_ITEMS)} for t, item
 _NET_TYPES = _types(hankai._NET_ITEMS)
 
 
-def port_to_hank(doc) -> Port:
-    """The safe rewrites for ``doc`` (a cfggen Document) and what stays in the way."""
+def port_to_hank(doc, verify: bool = True) -> Port:
+    """The safe rewrites for ``doc`` (a cfggen Document) and what stays in the way.
+
+    ``verify=False``: only plan the edits (``text`` stays the original), e.g. to say a finding is fixable.
+    """
     text = doc.text
     raw = _physical(text)
     alex = {s.line: s for s in doc.sections}        # AlexeyAB's sections by header line
@@ -145,7 +148,7 @@ def port_to_hank(doc) -> Port:
                                           "anchor array (AlexeyAB reads only the first 2*num)"))
             elif typ_k in hankai.ENUMS and value not in hankai.ENUMS[typ_k][1]:
                 port.blockers.append((n, f"hank-ai does not support {hankai.ENUMS[typ_k][0]} {value!r}"))
-    if port.edits:
+    if port.edits and verify:
         port.text = replace_lines(doc, port.edits)
         port.refused = _same_network(doc, port.text)
         if port.refused:
