@@ -167,6 +167,13 @@ def test_hank_yolo_networks_need_multiples_of_32():
     assert (v.status, v.reason.code) == ("error", "HK202")
 
 
+def test_hank_counters_per_class_must_match_classes():
+    head = ("[convolutional]\nfilters=18\nsize=1\nactivation=linear\n[yolo]\nmask=0,1,2\nanchors=1,1,2,2,3,3\nnum=3\n"
+            "classes=1\ncounters_per_class=5,6\n")
+    v = _one(NET + CONV + head, "hank-ai")
+    assert (v.status, v.reason.code, v.reason.line) == ("error", "HK201", 20)
+
+
 def test_opencv_rules():
     v = _one(NET + CONV.replace("leaky", "relu6"), "opencv")
     assert (v.status, v.reason.code, v.reason.line) == ("error", "CV102", 10)

@@ -69,7 +69,7 @@ READS: dict[str, str] = {
     "maxpool": "stride:i stride_x:i stride_y:i size:i padding:i maxpool_depth:i out_channels:i antialiasing:i ! "
                "maxpool_zero_nonmax:i",
     "yolo": "classes:i num:i max:i mask:l ! max_delta:f counters_per_class:l label_smooth_eps:f scale_x_y:f "
-            "objectness_smooth:i new_coords:i " + _YOLO_TAIL + " jitter:f resize:f focal_loss:i ignore_thresh:f "
+            "!counters objectness_smooth:i new_coords:i " + _YOLO_TAIL + " jitter:f resize:f focal_loss:i ignore_thresh:f "
             "truth_thresh:f iou_thresh:f random:f track_history_size:i sim_thresh:f dets_for_track:i dets_for_show:i "
             "track_ciou_norm:f embedding_layer:i map:s anchors:l !anchors",
     "upsample": "stride:i ! scale:f",
@@ -88,7 +88,7 @@ READS: dict[str, str] = {
               "mask_scale:f class_scale:f tree:s map:s anchors:l",
     "gaussian_yolo": "classes:i max:i num:i mask:l ! objectness_smooth:i label_smooth_eps:f scale_x_y:f "
                      "uc_normalizer:f iou_normalizer:f obj_normalizer:f cls_normalizer:f delta_normalizer:f "
-                     "max_delta:f counters_per_class:l iou_loss:u iou_thresh_kind:u beta_nms:f nms_kind:n "
+                     "max_delta:f counters_per_class:l !counters iou_loss:u iou_thresh_kind:u beta_nms:f nms_kind:n "
                      "yolo_point:s jitter:f resize:f ignore_thresh:f truth_thresh:f iou_thresh:f random:f map:s "
                      "anchors:l !anchors",
     "contrastive": "classes:i yolo_layer:i ! temperature:f cls_normalizer:f max_delta:f contrastive_neg_max:i",
@@ -369,11 +369,21 @@ class _Reader:
                            "overflow; it crashes or not depending on the heap layout). A reader bug; AlexeyAB stops "
                            "at 2*num", opt.line, opt.col, layer=index, reader_bug=True)
 
+        def counters():
+            opt = sec.first("counters_per_class")
+            if opt is None:
+                return
+            values = int_array(opt.value or "")
+            n = len(values.split(",")) if values else 0
+            if n and n != conf.get("classes"):
+                raise Stop("error", CODES["layer"], f"number of values in counters_per_class={n} doesn't match "
+                           f"classes={conf.get('classes')}", opt.line, opt.col, layer=index)
+
         if self._clean:
             for key in _MARKS[spec.type]:
-                {"!no_swish": no_swish, "!anchors": anchors}[key]()
+                {"!no_swish": no_swish, "!anchors": anchors, "!counters": counters}[key]()
             return
-        self.consume(sec, self._rest, self._used, {"!no_swish": no_swish, "!anchors": anchors})
+        self.consume(sec, self._rest, self._used, {"!no_swish": no_swish, "!anchors": anchors, "!counters": counters})
         self.consume(sec, _COMMON_ITEMS, self._used)
         self.unused(sec, self._used)
 
