@@ -398,3 +398,44 @@ def test_alexeyab_verdict_ignores_rule_selection(tmp_path):
                              CORPUS / "resnet50.cfg")
     t = json.loads(out)["files"][0]["targets"]["alexeyab"]
     assert t["status"] == "error" and t["findings"][0]["rule"] == "DN201" and code == 1
+
+
+def test_opencv_load_status_on_mutated_corpus_cfgs_matches_cv2(tmp_path):
+    """The real reader is installed: mutated corpus cfgs (duplicate and unknown keys, comments, other
+    activations and sections, zeros) must load in cfggen's prediction exactly when cv2 loads them."""
+    cv2 = pytest.importorskip("cv2")
+    import random
+    files = corpus_files()
+    if not files:
+        pytest.skip("no corpus")
+    rng = random.Random(10)
+    acts = "leaky relu mish swish logistic linear tanh relu6 elu silu".split()
+    agree = []
+    for n in range(60):
+        lines = rng.choice(files).read_text().split("\n")
+        for _ in range(rng.randint(1, 3)):
+            i, k = rng.randrange(len(lines)), rng.randrange(6)
+            if k == 0:
+                lines.insert(i, rng.choice(["foo=1", "# c", "bar", "stride_x=2", "dilation=2"]))
+            elif k == 1 and "=" in lines[i]:
+                lines.insert(i + 1, lines[i].split("=")[0] + "=" + str(rng.randint(0, 4)))
+            elif k == 2 and lines[i].startswith("activation"):
+                lines[i] = "activation=" + rng.choice(acts)
+            elif k == 3:
+                del lines[i]
+            elif k == 4 and lines[i].startswith("["):
+                lines[i] = rng.choice(["[conv]", "[reorg3d]", "[maxpool]", "[route]", "[net]", "[crop]"])
+            elif k == 5 and lines[i].startswith(("size", "stride", "filters", "groups", "num", "classes")):
+                lines[i] = lines[i].split("=")[0] + "=" + rng.choice(["0", "1", "2", "-1"])
+        text = "\n".join(lines)
+        path = tmp_path / f"m{n}.cfg"
+        path.write_text(text)
+        try:
+            cv2.dnn.readNetFromDarknet(str(path))
+            real = "ok"
+        except cv2.error:
+            real = "error"
+        mine = check(parse(text, str(path)), ["opencv"])["opencv"].status
+        agree.append((real, mine))
+    assert [r for r, m in agree if r != m] == []
+    assert {r for r, _ in agree} == {"ok", "error"}

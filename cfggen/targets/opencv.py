@@ -33,7 +33,7 @@ READS = {t: frozenset(s.split()) | {"activation"} for t, s in {
     "crop": "crop_width crop_height noadjust"}.items()}
 DEFAULTS = {"convolutional": {"size": -1, "filters": -1}, "maxpool": {"size": 2, "stride": 2},
             "upsample": {"stride": 1}, "reorg": {"stride": 2}, "yolo": {"classes": -1, "num": -1},
-            "region": {"classes": -1, "num": -1}}
+            "region": {"classes": -1, "num": -1}, "crop": {"crop_width": 0, "crop_height": 0}}
 
 CODES = {"type": "CV101", "activation": "CV102", "assert": "CV103", "input": "CV104", "unsupported": "CV105",
          "crash": "CV301", "forward": "CV401", "ignored": "CV402", "different": "CV403"}
@@ -70,6 +70,7 @@ def numbers(value: str | None) -> list[str]:
 class _Reader:
     def __init__(self, doc, base=None):
         self.doc, self.base = doc, base
+        self.channels: list[int] = []      # out_channels_vec: OpenCV's own channel count after each layer
         self.notes: list[tuple[str, str, int, int, int | None]] = []
         self.forward: list[tuple[str, int, int, int]] = []
 
@@ -89,6 +90,7 @@ class _Reader:
                        opt.line if opt else 1, opt.col if opt else 1)
         self.net = net
         w, h, c = dims["width"], dims["height"], dims["channels"]
+        self.net_channels = c
         return build_network(w, h, c, w * h * c, sections, spec_of=self.spec_of, conf_of=self.conf_of,
                              fault=self.fault, before=self.before, after=self.after,
                              base=Reuse(self.base, _same) if self.base is not None else None)
@@ -110,6 +112,9 @@ class _Reader:
 
     def before(self, index, sec, spec, conf, cur, layers):
         t, get = spec.type, sec.last
+        if t == "crop":
+            self._assert(conf["crop_width"] > 0, "crop_width > 0", sec, "crop_width", index)
+            self._assert(conf["crop_height"] > 0, "crop_height > 0", sec, "crop_height", index)
         if t == "crop" and not conf["noadjust"]:
             self._adjust_crop = (sec.line, sec.col, index)
         elif t in ("convolutional", "connected") and getattr(self, "_adjust_crop", None):
@@ -119,17 +124,19 @@ class _Reader:
                                  col, at))
             self._adjust_crop = None
         v = lambda k: get(k).value if get(k) else None  # noqa: E731
+        ch = self.channels[-1] if self.channels else self.net_channels
         if t == "convolutional":
+            self._assert(conf["stride"] > 0, "stride > 0", sec, "stride", index)
             if conf["flipped"] == 1:
                 raise Stop("error", CODES["unsupported"], "Transpose the convolutional weights is not implemented",
                            *located(sec, "flipped", RSection.last), layer=index)
             self._assert(conf["size"] > 0 and conf["filters"] > 0, "kernel_size > 0 && filters > 0", sec,
                          "size" if conf["size"] <= 0 else "filters", index)
-            self._assert(cur.c > 0, "tensor_shape[0] > 0", sec, None, index)
+            self._assert(ch > 0, "tensor_shape[0] > 0", sec, None, index)
             if conf["groups"] == 0:
                 raise Stop("crash", CODES["crash"], "groups=0: OpenCV takes the channels modulo 0 (SIGFPE)",
                            *located(sec, "groups", RSection.last), layer=index)
-            self._assert(cur.c % conf["groups"] == 0, "tensor_shape[0] % groups == 0", sec, "groups", index)
+            self._assert(ch % conf["groups"] == 0, "tensor_shape[0] % groups == 0", sec, "groups", index)
         elif t == "connected":
             self._assert(conf["output"] > 0, "output > 0", sec, "output", index)
         elif t == "softmax" and conf["groups"] != 1:
@@ -156,11 +163,31 @@ class _Reader:
                                      index))
 
     def after(self, index, sec, spec, conf, layer, layers):
+        self.channels.append(self._channels(spec.type, conf, layer, index))
         opt = sec.last("activation")
         act = opt.value if opt is not None else "linear"
         if act not in ACTIVATIONS:
             raise Stop("error", CODES["activation"], f"Unsupported activation: {act}", opt.line, opt.col, layer=index,
                        hint="OpenCV supports " + ", ".join(sorted(ACTIVATIONS)))
+
+    def _channels(self, t: str, conf: dict, layer, index: int) -> int:
+        """``tensor_shape[0]`` after this layer: OpenCV counts channels on its own (a [route] of maps of
+        different sizes still sums them, where darknet zeroes the route)."""
+        ch = self.channels[-1] if self.channels else self.net_channels
+        if t == "convolutional":
+            return conf["filters"]
+        if t == "connected":
+            return conf["output"]
+        if t == "route":
+            total = 0
+            for v in numbers(conf["layers"]):
+                k = to_int(v)
+                k = k if k >= 0 else k + index
+                total += self.channels[k] if 0 <= k < len(self.channels) else 0
+            return total // conf["groups"] if conf["groups"] else total
+        if t == "reorg":
+            return ch * conf["stride"] * conf["stride"]
+        return ch
 
     def fault(self, index: int, sec: RSection, f: Fault) -> Out:
         line, col = located(sec, f.key, RSection.last)
