@@ -439,3 +439,48 @@ def test_opencv_load_status_on_mutated_corpus_cfgs_matches_cv2(tmp_path):
         agree.append((real, mine))
     assert [r for r, m in agree if r != m] == []
     assert {r for r, _ in agree} == {"ok", "error"}
+
+
+def test_opencv_forward_outputs_on_mutated_tiny_cfgs_match_cv2(tmp_path):
+    """cv2 forward with all-zero weights (as the goldens were made): cfggen predicts which networks fail in
+    forward() and the flat size of every output of the others."""
+    cv2 = pytest.importorskip("cv2")
+    np = pytest.importorskip("numpy")
+    import random
+    small = [CORPUS / n for n in ("yolov3-tiny.cfg", "yolov4-tiny.cfg", "yolov2-tiny.cfg", "yolov3-tiny_3l.cfg")]
+    if not all(p.is_file() for p in small):
+        pytest.skip("no corpus")
+    rng = random.Random(7)
+    for n in range(12):
+        lines = rng.choice(small).read_text().split("\n")
+        for _ in range(rng.randint(1, 3)):
+            i, k = rng.randrange(len(lines)), rng.randrange(4)
+            if k == 0:
+                lines.insert(i, rng.choice(["stride_x=2", "dilation=2", "antialiasing=1", "groups=2", "group_id=1"]))
+            elif k == 1 and lines[i].startswith(("size", "stride", "filters", "pad")):
+                lines[i] = lines[i].split("=")[0] + "=" + rng.choice(["1", "2", "3"])
+            elif k == 2 and lines[i].startswith("width"):
+                lines[i] = "width=" + rng.choice(["320", "224"])
+            elif k == 3:
+                del lines[i]
+        text = "\n".join(lines)
+        path = tmp_path / f"f{n}.cfg"
+        path.write_text(text)
+        v = check(parse(text, str(path)), ["opencv"])["opencv"]
+        try:
+            cv2.dnn.readNetFromDarknet(str(path))
+        except cv2.error:
+            assert v.status == "error", text
+            continue
+        assert v.status == "ok", v.reason
+        net = cv2.dnn.readNetFromDarknet(str(path), "/dev/zero")
+        d = parse(text, str(path)).net
+        w, h = int(d.get("width").value), int(d.get("height").value)
+        net.setInput(np.zeros((1, 3, h, w), np.float32))
+        try:
+            outs = net.forward(net.getUnconnectedOutLayersNames())
+        except cv2.error:
+            assert any(f.code == "CV401" for f in v.findings), text
+            continue
+        assert not any(f.code == "CV401" for f in v.findings)
+        assert sorted(int(np.prod(o.shape)) for o in outs) == sorted(size for _, size in v.outputs)

@@ -137,6 +137,9 @@ class _Reader:
                 raise Stop("crash", CODES["crash"], "groups=0: OpenCV takes the channels modulo 0 (SIGFPE)",
                            *located(sec, "groups", RSection.last), layer=index)
             self._assert(ch % conf["groups"] == 0, "tensor_shape[0] % groups == 0", sec, "groups", index)
+            if conf["filters"] % conf["groups"]:
+                self.forward.append((f"filters={conf['filters']} not divisible by groups={conf['groups']} "
+                                     "(numOutput % ngroups == 0)", *located(sec, "groups", RSection.last), index))
         elif t == "connected":
             self._assert(conf["output"] > 0, "output > 0", sec, "output", index)
         elif t == "softmax" and conf["groups"] != 1:
@@ -193,6 +196,9 @@ class _Reader:
         line, col = located(sec, f.key, RSection.last)
         if f.code == "DN211" or (f.code == "DN212" and "zero" in f.message):
             raise Stop("crash", CODES["crash"], f.message.replace("darknet", "OpenCV"), line, col, layer=index)
+        if f.code == "DN203":
+            self.forward.append(("[route] of maps of different sizes: forward() fails in the Concat layer "
+                                 "(Inconsistent shape for ConcatLayer)", line, col, index))
         if f.code == "DN201":
             self.forward.append(("[shortcut] of maps of different sizes: forward() fails in the Eltwise layer "
                                  "(inputs[vecIdx][j] == inputs[i][j])", line, col, index))
