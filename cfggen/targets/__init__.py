@@ -79,26 +79,25 @@ def base_network(doc):
 
 
 class Base:
-    """cfggen's AlexeyAB view of a document, computed once and shared by every target."""
+    """cfggen's AlexeyAB view of a document, computed once and shared by every target.
+
+    With validate's ``analysis`` the plan and network are taken from it; the build's own findings
+    (``found``) are computed only if a target asks for them.
+    """
 
     def __init__(self, doc, analysis=None, complete: bool = False):
-        self.doc = doc
+        self.doc, self.analysis = doc, analysis
         self.complete = complete          # the analysis reports every build finding (nothing selected away)
         if analysis is not None and analysis.network is not None:
-            from cfggen.ir.build import infer
-            self.plan, self.network = analysis.plan, analysis.network
-            self._found = None
-            self._infer = lambda: infer(analysis.plan)[1]
+            self.plan, self.network, self._found = analysis.plan, analysis.network, None
         else:
-            self.plan, self.network, found = base_network(doc)
-            self._found = found
-            self._infer = None
-        self.analysis = analysis
+            self.plan, self.network, self._found = base_network(doc)
 
     @property
-    def found(self):
+    def found(self) -> list:
         if self._found is None:
-            self._found = self._infer() if self._infer else []
+            from cfggen.ir.build import infer
+            self._found = infer(self.plan)[1]
         return self._found
 
 
