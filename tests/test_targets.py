@@ -484,3 +484,35 @@ def test_opencv_forward_outputs_on_mutated_tiny_cfgs_match_cv2(tmp_path):
             continue
         assert not any(f.code == "CV401" for f in v.findings)
         assert sorted(int(np.prod(o.shape)) for o in outs) == sorted(size for _, size in v.outputs)
+
+
+@needs_dialects
+def test_pjreddie_key_tables_match_its_unused_field_messages():
+    """pjreddie prints "Unused field" for every key it does not read: cfggen's READS table must predict
+    exactly those keys (data checked against the reader's own words), and its notes the activations it
+    replaced by ReLU and the sections it did not recognise."""
+    import re
+    from cfggen.targets import lines, pjreddie
+    for path, name in _cases():
+        g = _golden("pjreddie", name)
+        if g["status"] != "ok":
+            continue
+        doc = read_file(str(path))
+        secs, _ = lines.pjreddie_sections(doc.text, doc)
+        said: dict[int, set] = {}
+        for m in g["messages"]:
+            if m["kind"] == "unused_field" and m["layer"] is not None:
+                said.setdefault(m["layer"], set()).add(re.search(r"'(.*?) = ", m["text"]).group(1))
+        for i, s in enumerate(secs[1:]):
+            t = pjreddie.SECTIONS.get(s.header)
+            if t is None:
+                continue
+            aliases = pjreddie.ALIASES.get(t, {})
+            reads = (pjreddie.READS[t] - set(aliases)) | set(aliases.values()) | pjreddie.COMMON_READS
+            assert {k for k in s.firsts if k not in reads} == said.get(i, set()), (name, i, s.header)
+        v = _verdicts(path)["pjreddie"]
+        relu = {re.search(r"function (\S+),", m["text"]).group(1) for m in g["messages"]
+                if m["kind"] == "unknown_activation"}
+        assert {re.search(r"activation '([^']+)'", d.message).group(1) for d in v.findings if d.code == "PJ402"} == relu
+        assert sum(d.code == "PJ401" for d in v.findings) == sum(m["kind"] == "type_not_recognized"
+                                                                for m in g["messages"])

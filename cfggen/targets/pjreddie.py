@@ -49,7 +49,7 @@ READS: dict[str, frozenset[str]] = {t: frozenset(s.split()) for t, s in {
     "crop": "crop_height crop_width flip angle saturation exposure noadjust shift",
     "softmax": "groups temperature tree spatial noloss",
     "connected": "output activation batch_normalize",
-    "rnn": "output hidden activation batch_normalize logistic",
+    "rnn": "output activation batch_normalize shortcut",
     "gru": "output batch_normalize",
     "lstm": "output batch_normalize",
     "crnn": "output hidden activation batch_normalize",
@@ -59,7 +59,11 @@ READS: dict[str, frozenset[str]] = {t: frozenset(s.split()) for t, s in {
     "activation": "activation",
     "cost": "type scale ratio noobject_scale thresh",
 }.items()}
+# keys parse_network_cfg reads for every layer
+COMMON_READS = frozenset("truth onlyforward stopbackward dontsave dontload numload dontloadscales learning_rate "
+                         "smooth".split())
 ALIASES = {"crnn": {"output": "output_filters", "hidden": "hidden_filters"}}
+SAME_AS = {"rnn": {"hidden": "output"}}                      # make_rnn_layer: the hidden size is the output size
 FIXED = {"crnn": {"size": 3, "stride": 1, "pad": 1}}          # make_crnn_layer's convolutions are 3x3/1, pad 1
 # layers whose struct pjreddie leaves without out_w/out_h/out_c (0x0x0; ``outputs`` is set)
 NO_SPATIAL_OUTPUT = frozenset({"rnn", "lstm"})
@@ -135,6 +139,8 @@ class _Reader:
     def conf_of(self, spec: LayerSpec, sec: RSection) -> dict:
         conf = conf_for(spec, sec, reads=READS.get(spec.type, frozenset()), aliases=ALIASES.get(spec.type))
         conf.update(FIXED.get(spec.type, {}))
+        for key, src in SAME_AS.get(spec.type, {}).items():
+            conf[key] = conf[src]
         return conf
 
     def before(self, index, sec, spec, conf, cur, layers):
@@ -182,7 +188,7 @@ def _int(sec: RSection, key: str, default: int) -> int:
 
 def _same(spec: LayerSpec, sec: RSection, layer) -> bool:
     t = spec.type
-    if t in ALIASES or t in FIXED or t in NO_SPATIAL_OUTPUT:
+    if t in ALIASES or t in FIXED or t in NO_SPATIAL_OUTPUT or t in SAME_AS:
         return False
     return same_options(sec, layer, READS.get(t, frozenset()), spec)
 
