@@ -144,6 +144,12 @@ def test_pjreddie_reads_crlf_files_as_no_net_section():
     assert _one(NET + CONV, "pjreddie").status == "ok"
 
 
+def test_pjreddie_crashes_on_an_option_before_any_section():
+    for text in ("batch=1\n" + NET + CONV, "batch=\n" + NET + CONV, "\ufeff" + NET + CONV):
+        v = _one(text, "pjreddie")
+        assert (v.status, v.reason.code, v.reason.line) == ("crash", "PJ102", 1), text
+
+
 def test_pjreddie_blank_layer_then_convolution_exits():
     v = _one(NET + CONV + "[scale_channels]\nfrom=-1\n" + CONV, "pjreddie")
     assert (v.status, v.reason.code, v.reason.line) == ("error", "PJ201", 13)
@@ -347,7 +353,8 @@ EDGE_TEXTS = [
     "[net]\nwidth=1 # c\n", "[net]\n  [conv]\n", "[net]\nwidth = 1\nheight= 2 \n", "[net]\nwidth=1\nwidth=2\n",
     "x=1\n[net]\n", "[net]\n;a=1\n", "[net]\nfoo\nbar=\n", "[net]\na=1 2\n", "[yolo]x\n", "[net]\r\nw=1\r\n",
     "[net]\na=-\n", "[net] # x\nw=1\n", "[net]\nw=1#x\nw=2\n", "[net]\n#c\n a b=3\n", "; y=2\n[net]\n",
-    "[net]\nw=1 #x\n[conv]\nq=2\n", "[net]\n=3\n[conv]\nk=\n", "[net]\n[yolo\nk=1\n",
+    "[net]\nw=1 #x\n[conv]\nq=2\n", "[net]\n=3\n[conv]\nk=\n", "[net]\n[yolo\nk=1\n", "k=\n[net]\n",
+    "\ufeff[net]\nw=1\n",
 ]
 
 

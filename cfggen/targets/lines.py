@@ -52,7 +52,8 @@ def from_document(doc, escape_ok: bool = False) -> tuple[list[RSection], list[RO
     for s in doc.sections:
         # cfggen's Option records have the fields a reader's option has (key, value, line, col)
         out.append(section(s.header, s.header, s.line, s.col, [o for o in s.options if o.form != "empty"]))
-    view = out, [o for o in doc.orphans if o.form != "empty"]
+    # every orphan line counts for pjreddie (it dereferences the missing section before parsing the line)
+    view = out, list(doc.orphans)
     if hasattr(doc, "extra"):
         doc.extra["targets.view"] = view
     return view
@@ -80,6 +81,8 @@ def pjreddie_sections(text: str, doc=None) -> tuple[list[RSection], list[ROption
             continue
         eq = s.find("=")
         if eq == len(s) - 1:
+            if head is None:  # current->options of no section: a NULL dereference before read_option
+                orphans.append(ROption(s[:eq], "", n, _col(raw)))
             continue          # read_option returns 0: "Config file error line N" (printed, not fatal)
         opt = ROption(s, None, n, _col(raw)) if eq < 0 else ROption(s[:eq], s[eq + 1:], n, _col(raw))
         (orphans if head is None else opts).append(opt)
@@ -322,8 +325,9 @@ def _opencv_from(view, code) -> tuple[dict[str, ROption], list[RSection]]:
                            o.col, hint="OpenCV asserts on a cfg line that is not key=value")
 
     no_equals(orphans)
+    orphans = [o for o in orphans if o.key and o.value]       # "key=": OpenCV skips the line
     if orphans:
-        layers.append(section("", "", orphans[0].line, 1, {o.key: o for o in orphans if o.key}.values()))
+        layers.append(section("", "", orphans[0].line, 1, {o.key: o for o in orphans}.values()))
     for s in secs:
         if s.header == "[net]":
             no_equals(s.options)
