@@ -13,7 +13,6 @@ consumes, in order; ``!`` marks where it builds the layer), the enumerations it 
 from __future__ import annotations
 
 from cfggen.ir.layers import BY_TYPE, Fault, LayerSpec, Out
-
 from cfggen.targets.engine import Reuse, build_network, conf_for, located, same_options
 from cfggen.targets.lines import hank_line_text, hank_number, hank_sections
 from cfggen.targets.model import RSection, Stop

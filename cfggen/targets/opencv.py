@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from cfggen.ir.layers import BY_TYPE, Fault, LayerSpec, Out
-from cfggen.ir.model import ZERO, Shape
+from cfggen.ir.model import ZERO
 from cfggen.targets.engine import Reuse, build_network, conf_for, located, same_options
 from cfggen.targets.lines import opencv_sections
 from cfggen.targets.model import RSection, Stop
@@ -228,5 +228,3 @@ def run(doc, base=None):
     r = _Reader(doc, base)
     return r, r.run()
 
-
-__all__ = ["run", "outputs", "Shape"]
