@@ -365,7 +365,8 @@ def test_default_file_names():
 
 def test_build_prints_the_cfg(capsys):
     code, out, err = run("build", "b0", "--head", "yolo", "--classes", "3")
-    assert code == 0 and err == ""
+    assert code == 0 and err == "loads in: alexeyab, hank-ai, opencv; not in: pjreddie (error: Layer before " \
+        "convolutional layer must output image.)\n"
     assert out == generate("b0", head="yolo", classes=3)
 
 

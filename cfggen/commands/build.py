@@ -36,8 +36,13 @@ from cfggen.generate import ACTIVATIONS, HEADS, NECKS
               "variant dPHI (backbone, input, BiFPN width and repeats from the paper's table 1).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the cfg to FILE (atomically) instead of stdout.")
+@click.option("--target", "targets", multiple=True,
+              type=click.Choice(("alexeyab", "hank-ai", "pjreddie", "opencv", "all")),
+              help="Build for this reader too (repeatable): opencv swaps Lite's relu6 for relu; pjreddie "
+                   "refuses SE (it has no [scale_channels]). Refused if the reader would not load the output.")
 def build(variant, head, classes, size, activation, no_se, anchors, batch, subdivisions, blocks,
-          width_mult, depth_mult, resolution, neck, bifpn_width, bifpn_repeats, levels, compound, output):
+          width_mult, depth_mult, resolution, neck, bifpn_width, bifpn_repeats, levels, compound, output,
+          targets):
     """Generate a cfg: VARIANT is b0..b7, lite0..lite4, mixnet-s, mixnet-m, mixnet-l, mobilenetv2,
     or an EfficientDet-style detector d0..d7 (EfficientNet + BiFPN + YOLO heads).
 
@@ -50,10 +55,15 @@ def build(variant, head, classes, size, activation, no_se, anchors, batch, subdi
     if variant is None and all(v is None for v in custom):
         raise UsageError("give a variant (b0..b7, lite0..lite4, mixnet-s/m/l, mobilenetv2, d0..d7) or a "
                          "custom network (--blocks, --width-mult, --depth-mult, --resolution, --compound)")
+    from cfggen.targets.build import choose_activation, loads_in, refuse
+    activation, notes = choose_activation(variant, activation, targets)
     text = generate(variant, head=head, classes=classes, size=size, activation=activation, se=not no_se,
                     anchors=anchors, batch=batch, subdivisions=subdivisions, blocks=blocks,
                     width_mult=width_mult, depth_mult=depth_mult, resolution=resolution, neck=neck,
                     bifpn_width=bifpn_width, bifpn_repeats=bifpn_repeats, levels=levels, compound=compound)
+    refuse(text, targets)
+    for note in notes + [loads_in(text, output or "<stdout>", targets)]:
+        click.echo(note, err=True)
     if output:
         try:
             write_atomic(output, text)

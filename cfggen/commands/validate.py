@@ -16,6 +16,7 @@ from cfggen.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, CfggenError, Input
 from cfggen.options import SIZE, output_option
 
 FORMATS = ("auto", "text", "json", "github", "sarif")
+TARGET_CHOICES = ("alexeyab", "hank-ai", "pjreddie", "opencv", "all")   # cfggen.targets.ORDER + all
 
 
 def collect_paths(paths: tuple[str, ...]) -> list[str]:
@@ -100,9 +101,12 @@ def _selectors(ctx, param, values) -> tuple[str, ...] | None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Check files in N processes (default: one per CPU core when several files are given). "
                    "The output is the same for every N.")
+@click.option("--target", "targets", multiple=True, type=click.Choice(TARGET_CHOICES),
+              help="Also say whether this reader loads each file (repeatable; 'all' = every reader): alexeyab, "
+                   "hank-ai, pjreddie, opencv. With --fix/--diff and hank-ai: port the file to hank-ai.")
 @output_option("Write the report to FILE (atomically).")
 def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file, names_file, config_file,
-             no_config, table, size, native_only, list_sizes, aspect, size_range, concise, jobs, output):
+             no_config, table, size, native_only, list_sizes, aspect, size_range, concise, jobs, output, targets):
     """Validate Darknet cfg files: keys, values, shapes, wiring, heads, training schedule; every
     multi-scale training size. Directories are searched for *.cfg files."""
     from cfggen.report import FORMATTERS, Report
@@ -113,12 +117,16 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
     options = {"names": names} if names is not None else {}
     report = Report([], concise=concise)
     sizes = [size] if size else ("native" if native_only else "training")
-    job = Job(settings, sizes, options, fmt, concise, fix, diff, table, list_sizes, size_range, aspect)
+    port = _port_mode(targets, fix, diff)
+    job = Job(settings, sizes, options, fmt, concise, fix, diff, table, list_sizes, size_range, aspect,
+              tuple(targets), port)
     chunks: list[str] = []
     diffs: list[str] = []
     files = collect_paths(paths)
+    if targets:
+        jobs = 1   # the readers' verdicts are made and reported in this process
     for outcome in run_job(job, files, jobs):
-        path, status, message, result, notices, file_chunks, file_diffs = outcome
+        path, status, message, result, notices, file_chunks, file_diffs, verdicts = outcome
         if status == "unreadable":
             report.errors.append(message)
             report.unchecked.append((len(report.analyses), path, status, result))
@@ -126,6 +134,8 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
             report.unchecked.append((len(report.analyses), path, status, result))
         else:
             report.analyses.append(result)
+            if verdicts is not None:
+                report.targets[result.path] = verdicts
         report.notices.extend(notices)
         chunks.extend(file_chunks)
         diffs.extend(file_diffs)
@@ -154,6 +164,8 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
     if exit_zero:
         return EXIT_OK
     failing = ("error", "warning") if strict else ("error",)
+    if any(v.status != "ok" for vs in report.targets.values() for v in vs.values()):
+        return EXIT_FINDINGS
     return EXIT_FINDINGS if any(d.severity in failing for d in report.findings) else EXIT_OK
 
 
@@ -171,10 +183,12 @@ class Job(NamedTuple):
     list_sizes: bool
     size_range: tuple[int, int]
     aspect: bool
+    targets: tuple[str, ...] = ()   # --target readers
+    port: bool = False              # --fix/--diff --target hank-ai: port the file
 
 
 # (path, status "checked"/"skipped"/"unreadable", error line, Analysis/FileResult or the reason,
-#  notices, table/--sizes chunks, diffs)
+#  notices, table/--sizes chunks, diffs, the readers' verdicts or None)
 Outcome = tuple
 
 
@@ -186,10 +200,10 @@ def check_file(job: Job, path: str, slim: bool = False) -> Outcome:
     try:
         doc = read_file(path)
     except CfggenError as exc:
-        return path, "unreadable", str(exc), exc.message, [], [], []
+        return path, "unreadable", str(exc), exc.message, [], [], [], None
     if doc.sections and not is_network(doc):
         return (path, "skipped", "", "not a darknet network cfg (no darknet section)",
-                [f"{path}: skipped: not a darknet network cfg (no [net] and no layer section)"], [], [])
+                [f"{path}: skipped: not a darknet network cfg (no [net] and no layer section)"], [], [], None)
     enabled, severity = job.settings.for_file(path)
     sizes, options = job.sizes, job.options
 
@@ -199,16 +213,22 @@ def check_file(job: Job, path: str, slim: bool = False) -> Outcome:
     notices: list[str] = []
     diffs: list[str] = []
     chunks: list[str] = []
+    if job.port:
+        doc = _port(doc, path, job.fix and not job.diff, diffs, notices)
     analysis = run(doc)
-    if job.fix or job.diff:
+    if (job.fix or job.diff) and not job.port:
         analysis = _fix(analysis, run, path, job.fix and not job.diff, diffs, notices)
+    verdicts = None
+    if job.targets:
+        from cfggen.targets import check
+        verdicts = check(doc, job.targets, analysis, enabled)
     if job.table:
         chunks.append(format_table(analysis))
     if job.list_sizes:
         from cfggen.sizes_report import valid_sizes_text
         chunks.append(valid_sizes_text(analysis, job.size_range, job.aspect))
     result = FileResult(path, analysis.findings, job.fmt, part(job.fmt, analysis, job.concise)) if slim else analysis
-    return path, "checked", "", result, notices, chunks, diffs
+    return path, "checked", "", result, notices, chunks, diffs, verdicts
 
 
 _JOB: Job | None = None   # the job of a --jobs worker (set before forking)
@@ -309,3 +329,39 @@ def _fix(analysis, run, path, write, diffs, notices):
         return result.analysis
     diffs.append(result.diff(path))
     return analysis
+
+
+def _port_mode(targets, fix, diff) -> bool:
+    """``--fix/--diff`` with ``--target hank-ai`` ports the file; other readers have no rewrites."""
+    if not (fix or diff) or not targets:
+        return False
+    from cfggen.targets import expand
+    names = set(expand(targets))
+    if "hank-ai" in names:
+        return True
+    if names - {"alexeyab"}:
+        from cfggen.errors import UsageError
+        raise UsageError("--fix/--diff with --target: only hank-ai has rewrites (use --target hank-ai)")
+    return False
+
+
+def _port(doc, path, write, diffs, notices):
+    """Apply the hank-ai port; report what cannot be ported. Returns the document to validate."""
+    from cfggen.targets.port import port_to_hank
+    result = port_to_hank(doc)
+    for line, what in result.blockers:
+        notices.append(f"{path}:{line}: hank-ai: cannot port: {what}")
+    if result.refused:
+        notices.append(f"{path}: hank-ai: {result.refused}; file left as it was")
+    if not result.changed:
+        return doc
+    if not write:
+        diffs.append(result.diff(path))
+        return doc
+    from cfggen.cfg.parse import parse
+    from cfggen.fileio import write_atomic
+    write_atomic(path, result.text)
+    n = len(result.edits)
+    notices.append(f"{path}: hank-ai: rewrote {n} line{'s' * (n != 1)} (" +
+                          "; ".join(result.why[k] for k in sorted(result.why)[:5]) + (", ..." if n > 5 else "") + ")")
+    return parse(result.text, path)

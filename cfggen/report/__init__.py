@@ -20,6 +20,7 @@ class Report:
     # paths given but not validated, in order: (position among the analyses, path, status, why)
     unchecked: list[tuple[int, str, str, str]] = field(default_factory=list)
     concise: bool = False
+    targets: dict = field(default_factory=dict)          # path -> {reader: Verdict} (validate --target)
 
     @property
     def findings(self) -> list[Diagnostic]:
@@ -101,6 +102,9 @@ def format_text(report: Report) -> str:
     out: list[str] = []
     for a in report.analyses:
         out.extend(part("text", a, report.concise))
+        if a.path in report.targets:
+            from cfggen.targets.report import verdict_lines
+            out.extend(verdict_lines(a.path, report.targets[a.path], report.concise))
     out.extend(report.notices)
     out.append(_counts(report))
     return "\n".join(out) + "\n"
@@ -190,6 +194,14 @@ def _DUMP(obj) -> str:
     return _ENCODER(obj)
 
 
+def _with_targets(report: Report, a, encoded: str) -> str:
+    """A file's JSON object with its readers' verdicts (``validate --target``) as ``targets``."""
+    if a.path not in report.targets:
+        return encoded
+    from cfggen.targets.report import verdicts_json
+    return encoded[:-1] + ',"targets":' + _DUMP(verdicts_json(report.targets[a.path])) + "}"
+
+
 def format_json(report: Report) -> str:
     """One JSON document; every path given is in ``files``, in order, with its ``status``.
 
@@ -197,7 +209,7 @@ def format_json(report: Report) -> str:
     3-4x slower on a corpus), one file per line so the output stays diffable and greppable.
     """
     dump = _DUMP
-    files = [part("json", a, report.concise) for a in report.analyses]
+    files = [_with_targets(report, a, part("json", a, report.concise)) for a in report.analyses]
     for at, path, status, why in reversed(report.unchecked):
         files.insert(at, dump(unchecked_json(path, status, why)))
     body = ",\n".join(files)

@@ -1,0 +1,66 @@
+"""Hooks for ``cfggen build`` / ``cfggen adapt``: which readers load the output, and ``build --target``.
+
+``build --target opencv`` picks an activation OpenCV has where the variant's own has none there (Lite's
+relu6 -> relu, with a note); ``build --target pjreddie`` refuses squeeze-and-excitation, since pjreddie
+has no [scale_channels]. Every other decision comes from asking the readers about the generated text.
+"""
+from __future__ import annotations
+
+from cfggen.errors import UsageError
+
+# for each reader without the variant's activation: what build uses instead (the closest it has)
+SUBSTITUTES = {"opencv": {"relu6": "relu"}}
+
+
+def reader_activations(name: str) -> frozenset[str] | None:
+    if name == "opencv":
+        from cfggen.targets.opencv import ACTIVATIONS
+        return ACTIVATIONS
+    return None
+
+
+def choose_activation(variant: str | None, activation: str | None, targets) -> tuple[str | None, list[str]]:
+    """The activation to build with for these readers, and the notes that explain a substitution."""
+    from cfggen.generate import get_variant
+    from cfggen.scale.variants import CUSTOM
+    from cfggen.targets import expand
+    notes = []
+    for name in expand(targets):
+        allowed = reader_activations(name)
+        if allowed is None:
+            continue
+        wanted = activation or (get_variant(variant) if variant is not None else CUSTOM).rules.activation
+        if wanted in allowed:
+            continue
+        if activation is not None:
+            raise UsageError(f"{name} does not support activation {activation!r}; use one of "
+                             f"{', '.join(sorted(a for a in allowed if a != 'linear'))}")
+        sub = SUBSTITUTES.get(name, {}).get(wanted)
+        if sub is None:
+            raise UsageError(f"{name} does not support this variant's activation {wanted!r}; choose one with --activation")
+        activation = sub
+        notes.append(f"note: {name} has no {wanted}; building with activation={sub} instead (--target {name}). "
+                     f"{sub} is not bounded at 6 like {wanted}: weights trained with {wanted} differ slightly")
+    return activation, notes
+
+
+def refuse(text: str, targets) -> None:
+    """Refuse a generated cfg a requested reader cannot load, with the reason."""
+    from cfggen.targets import expand
+    if "pjreddie" in expand(targets) and "[scale_channels]" in text:
+        raise UsageError("pjreddie/darknet has no [scale_channels] layer, so it cannot build squeeze-and-excitation "
+                         "(SE) blocks: use --no-se, or a Lite variant (Lite has no SE)")
+
+
+def loads_in(text: str, path: str, targets=()) -> str:
+    """``loads in: ...`` for generated or adapted text; raises if a requested reader cannot load it."""
+    from cfggen.cfg.parse import parse
+    from cfggen.targets import check, expand
+    from cfggen.targets.report import loads_in as line
+    verdicts = check(parse(text, path), ["all"])
+    for name in expand(targets):
+        v = verdicts[name]
+        if v.status != "ok":
+            reason = v.reason.message if v.reason else v.status
+            raise UsageError(f"the output does not load in {name}: {reason}")
+    return line(verdicts)

@@ -1,0 +1,68 @@
+"""How verdicts appear in ``validate``'s text and JSON output (hooks called from cfggen.report)."""
+from __future__ import annotations
+
+from cfggen.targets.model import Verdict
+
+
+def verdicts_json(verdicts: dict[str, Verdict]) -> dict:
+    from cfggen.report import diagnostic_json
+    from cfggen.targets import TARGETS
+    return {name: {"status": v.status, "reader": TARGETS[name].title,
+                   "findings": [diagnostic_json(d) for d in v.findings]} for name, v in verdicts.items()}
+
+
+def verdict_lines(path: str, verdicts: dict[str, Verdict], concise: bool = False) -> list[str]:
+    """One verdict line per target, then that target's other errors and warnings (info only counted)."""
+    out = []
+    for name, v in verdicts.items():
+        reason = v.reason
+        head = f"{path}: {name}: {v.status}"
+        if reason is not None:
+            head += f": {reason.path or path}:{reason.line}:{reason.col}: {reason.message} [{reason.code} {reason.name}]"
+            if reason.hint and not concise:
+                head += f" (hint: {reason.hint})"
+            if reason.fix is not None and not concise:
+                head += f" (fix: {reason.fix.description})"
+        rest = [d for d in v.findings if d is not reason]
+        shown = [d for d in rest if d.severity in ("error", "warning")]
+        info = len(rest) - len(shown)
+        if v.status == "ok":
+            head += " (loads" + (f"; {len(shown)} difference{'s' * (len(shown) != 1)} from AlexeyAB" if shown
+                                 else ", same network as AlexeyAB" if name != "alexeyab" else "") + ")"
+        out.append(head)
+        if name == "alexeyab":
+            continue        # its findings are the normal DN findings, printed above
+        for d in shown:
+            out.append(f"  {d.path or path}:{d.line}:{d.col}: {d.severity}: {d.message} [{d.code} {d.name}]")
+        if info:
+            out.append(f"  ({info} more note{'s' * (info != 1)} on keys {name} does not read; see --format json)")
+    return out
+
+
+def loads_in(verdicts: dict[str, Verdict]) -> str:
+    """``loads in: alexeyab, hank-ai, pjreddie (as a different network); not in: opencv (reason)``."""
+    ok = [n + (" (builds a different network)" if any(d.severity == "warning" for d in v.findings) else "")
+          for n, v in verdicts.items() if v.status == "ok"]
+    bad = [f"{n} ({v.status}: {v.reason.message if v.reason else ''})" for n, v in verdicts.items() if v.status != "ok"]
+    text = "loads in: " + (", ".join(ok) if ok else "none")
+    if bad:
+        text += "; not in: " + "; ".join(bad)
+    return text
+
+
+def github_lines(a, verdicts: dict[str, Verdict], path: str) -> list[str]:
+    """One annotation per reader that does not load the file (its reason), and per difference warning."""
+    from cfggen.report import end_column
+    from cfggen.report.github import LEVEL, escape_data, escape_property
+    out = []
+    for name, v in verdicts.items():
+        if name == "alexeyab":
+            continue
+        for d in v.findings:
+            if d is not v.reason and d.severity != "warning":
+                continue
+            props = [f"file={escape_property(path)}", f"line={d.line}", f"endLine={d.line}", f"col={d.col}",
+                     f"endColumn={end_column(a, d)}", f"title={escape_property(f'{d.code} {d.name} ({name})')}"]
+            text = f"{name}: {v.status}: {d.message}" if d is v.reason else f"{name}: {d.message}"
+            out.append(f"::{LEVEL.get(d.severity, 'warning')} {','.join(props)}::{escape_data(text)}")
+    return out
