@@ -203,6 +203,36 @@ def generate(variant: str | None = "b0", head: str = "classifier", classes: int 
     ``width_mult``/``depth_mult`` at ``resolution``; with a variant, those override its values.
     Bad input raises ``UsageError`` (options) or ``GenerateError`` (blocks that cannot be built).
     """
+    return compose(variant, head=head, classes=classes, size=size, activation=activation, se=se,
+                   anchors=anchors, batch=batch, subdivisions=subdivisions, blocks=blocks,
+                   width_mult=width_mult, depth_mult=depth_mult, resolution=resolution).text
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A generated cfg with what it was made from: converters (``cfggen import``) map weights onto
+    ``net``'s blocks and need the layer indices of the backbone taps."""
+
+    text: str
+    net: Network
+    taps: dict[int, Tap]          # total stride -> the last backbone layer at that stride
+    size: tuple[int, int]
+    variant: Variant
+    head: Head
+    classes: int
+    activation: str
+    first_layer: int              # index of the stem conv (the number of input layers before it)
+
+
+def compose(variant: str | None = "b0", head: str = "classifier", classes: int | None = None,
+            size: str | int | Sequence[int] | None = None, activation: str | None = None,
+            se: bool = True, anchors: str | Sequence[float] | None = None, batch: int | None = None,
+            subdivisions: int | None = None, blocks: str | Sequence[str | BlockArgs] | None = None,
+            width_mult: float | None = None, depth_mult: float | None = None,
+            resolution: int | None = None, input_layers: str = "", notes: Sequence[str] = ()) -> Composed:
+    """``generate`` with its parts. ``input_layers`` is rendered cfg text placed between ``[net]``
+    and the stem (every absolute index after it shifts, and the taps say so); ``notes`` are extra
+    header lines. Without both, the text is exactly ``generate``'s."""
     base = get_variant(variant) if variant is not None else CUSTOM
     if head not in HEADS:
         raise UsageError(f"unknown head {head!r}; expected one of {', '.join(HEADS)}")
@@ -234,18 +264,21 @@ def generate(variant: str | None = "b0", head: str = "classifier", classes: int 
     command = _command(variant, head, classes, size, activation, se, anchors, batch, subdivisions,
                        blocks, width_mult, depth_mult, resolution, base, spec)
     recipe = DetectorRecipe(classes) if spec.detector else ClassifierRecipe(batch)
-    pieces = [render("net.cfg.j2", header=_header(base, head, classes, stages, net, activation,
-                                                  width_mult, depth_mult, resolution, command),
+    header = _header(base, head, classes, stages, net, activation, width_mult, depth_mult, resolution,
+                     command) + list(notes)
+    pieces = [render("net.cfg.j2", header=header,
                      batch=batch, subdivisions=subdivisions, width=input_size[0], height=input_size[1],
                      size_note=size_note, recipe=recipe)]
-    body, taps = _render_backbone(net, input_size, activation, render)
+    first_layer = count_layers(input_layers)
+    pieces.append(input_layers)
+    body, taps = _render_backbone(net, input_size, activation, render, first_layer)
     pieces.extend(body)
     pieces.append(render(
         spec.template, activation=activation, classes=classes, head=net.head, dropout=base.dropout,
         in_filters=net.blocks[-1].out_filters, det_filters=3 * (classes + 5),
         widths=tuple(round_filters(w, width_mult) for w in spec.widths), taps=taps,
         anchors=[tuple(format_anchor(v) for v in a) for a in anchor_pairs], masks=spec.masks))
-    return "".join(pieces)
+    return Composed("".join(pieces), net, taps, input_size, base, spec, classes, activation, first_layer)
 
 
 def _input_size(spec: Head, base: Variant, resolution: int, size, net: Network
@@ -287,12 +320,12 @@ def _batching(spec: Head, batch: int | None, subdivisions: int | None) -> tuple[
     return batch, subdivisions
 
 
-def _render_backbone(net: Network, size: tuple[int, int], activation: str, render
+def _render_backbone(net: Network, size: tuple[int, int], activation: str, render, first_layer: int = 0
                      ) -> tuple[list[str], dict[int, Tap]]:
     """Stem and blocks, plus the stage end at each total stride (what detector heads tap)."""
     width, height = conv_out(size[0], 3, 2), conv_out(size[1], 3, 2)
     pieces = [render("stem.cfg.j2", filters=net.stem, activation=activation, out_w=width, out_h=height)]
-    layers = count_layers(pieces[0])
+    layers = first_layer + count_layers(pieces[0])
     repeats = Counter(b.stage for b in net.blocks)
     taps: dict[int, Tap] = {}
     for block in net.blocks:
