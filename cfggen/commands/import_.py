@@ -33,7 +33,7 @@ from cfggen.generate import HEADS
 def import_(checkpoint, variant, head, classes, size, no_normalize, mean, std, tf_port, no_measure, prefix):
     """Import a PyTorch EfficientNet (.pth/.pt/.bin or .safetensors) into darknet.
 
-    Reads timm/geffnet, lukemelas efficientnet_pytorch and torchvision state dicts. The cfg is what
+    Reads timm/geffnet and lukemelas efficientnet_pytorch state dicts. The cfg is what
     `cfggen build` writes for the same options, plus an input-normalization layer in front.
     """
     from cfggen.convert.efficientnet import import_checkpoint

@@ -134,7 +134,6 @@ def _open_torch(path: str) -> Checkpoint:
         raise UsageError("reading a .pth/.pt/.bin checkpoint needs torch (or convert it to .safetensors)",
                          hint="pip install 'cfggen[torch]'") from None
     import pickle
-    import zipfile
 
     def load(mmap: bool):
         return torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
@@ -144,13 +143,13 @@ def _open_torch(path: str) -> Checkpoint:
             obj = load(mmap=True)
         except (RuntimeError, ValueError):       # legacy (non-zip) format cannot be memory-mapped
             obj = load(mmap=False)
-    except pickle.UnpicklingError as exc:
+    except pickle.UnpicklingError:
+        raise InputError("holds pickled objects, not a plain state dict (torch's weights_only loader "
+                         "refuses them); save model.state_dict() instead", path=path) from None
+    except Exception as exc:  # noqa: BLE001 - torch raises anything from a foreign file (KeyError, ...)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"not a plain state dict (torch refuses to unpickle it with weights_only=True: "
-                         f"{first}); save model.state_dict() instead", path=path) from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"not a readable PyTorch checkpoint: {first}", path=path) from None
+        raise InputError(f"not a readable PyTorch checkpoint: {type(exc).__name__}: {first}"[:300],
+                         path=path) from None
     state, where = _unwrap(obj)
     if state is None:
         raise InputError("holds no state dict of tensors (looked at the top level and under "

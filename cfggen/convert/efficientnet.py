@@ -9,9 +9,10 @@ A 1x1 conv rather than ``[batchnorm]``: OpenCV's darknet importer and the Hank.a
 
 Weights are mapped per decoded block, not per key (house style §6): ``plan_convs`` walks the scaled
 network that rendered the cfg and lists, for every darknet conv in order, which checkpoint tensors it
-reads under a naming convention (``NAMINGS``: timm/geffnet, lukemelas efficientnet_pytorch,
-torchvision). The expected tensors (names and shapes) are checked against the checkpoint before
-anything is written; the first that does not fit is the error. Without ``--variant``, the variant is
+reads under a naming convention (``NAMINGS``: timm/geffnet, lukemelas efficientnet_pytorch; another
+is a row plus a ``locate`` function, added where a test can make a real checkpoint of that kind, which
+rules torchvision out for now: its import fails against the pinned torch). The expected tensors (names
+and shapes) are checked against the checkpoint before anything is written; the first that does not fit is the error. Without ``--variant``, the variant is
 the one whose expected tensors the checkpoint fits exactly.
 
 Numerics (docs/efficientnet.md §4): darknet normalizes with ``sqrt(var + 1e-5)``; a checkpoint trained
@@ -55,11 +56,6 @@ _LUKE_BLOCK = {"expand": ("_expand_conv", "_bn0"), "dw": ("_depthwise_conv", "_b
                "se_reduce": ("_se_reduce", None), "se_expand": ("_se_expand", None),
                "project": ("_project_conv", "_bn2")}
 _LUKE_TOP = {"stem": ("_conv_stem", "_bn0"), "head": ("_conv_head", "_bn1"), "classifier": ("_fc", None)}
-# torchvision MBConv: block.N is a Conv2dNormActivation (N.0 conv, N.1 BN) or the SE (fc1, fc2)
-_TV_TOP = {"stem": ("features.0.0", "features.0.1"), "head": ("features.8.0", "features.8.1"),
-           "classifier": ("classifier.1", None)}
-
-
 def _timm(role: str, b: Block | None) -> tuple[str, str | None]:
     if b is None:
         return _TIMM_TOP[role]
@@ -73,17 +69,6 @@ def _lukemelas(role: str, b: Block | None) -> tuple[str, str | None]:
         return _LUKE_TOP[role]
     conv, bn = _LUKE_BLOCK[role]
     return f"_blocks.{b.number}.{conv}", f"_blocks.{b.number}.{bn}" if bn else None
-
-
-def _torchvision(role: str, b: Block | None) -> tuple[str, str | None]:
-    if b is None:
-        return _TV_TOP[role]
-    order = ("dw", "se", "project") if b.expand_ratio == 1 else ("expand", "dw", "se", "project")
-    p = f"features.{b.stage}.{b.index - 1}.block"
-    if role.startswith("se_"):
-        return f"{p}.{order.index('se')}.{'fc1' if role == 'se_reduce' else 'fc2'}", None
-    n = order.index(role)
-    return f"{p}.{n}.0", f"{p}.{n}.1"
 
 
 @dataclass(frozen=True)
@@ -107,11 +92,6 @@ NAMINGS: dict[str, Naming] = {
     # lukemelas efficientnet_pytorch: Conv2dStaticSamePadding and batch_norm_epsilon 1e-3 always
     "lukemelas": Naming("lukemelas efficientnet_pytorch", "_conv_stem.weight", B_VARIANTS, _lukemelas,
                         tf_same=lambda v, tf: True, eps=lambda v, tf: 1e-3, stats=lambda v, tf: IMAGENET),
-    # torchvision: symmetric padding; b5-b7 (lukemelas TF ports) built with eps 1e-3
-    "torchvision": Naming("torchvision", "features.0.0.weight", B_VARIANTS, _torchvision,
-                          tf_same=lambda v, tf: False,
-                          eps=lambda v, tf: 1e-3 if v in ("b5", "b6", "b7") else 1e-5,
-                          stats=lambda v, tf: IMAGENET),
 }
 
 
@@ -186,7 +166,6 @@ class Misfit:
     name: str
     expected: Shape | None     # None: the layout has no such tensor
     found: Shape | None        # None: the checkpoint lacks it
-    position: int              # how far the layout fitted (to pick the closest variant)
 
     def describe(self, what: str) -> str:
         if self.expected is None:
@@ -201,14 +180,14 @@ def _fits(want: Shape, have: Shape | None) -> bool:
 
 def first_misfit(names: Sequence[str], shape_of: Callable[[str], Shape | None],
                  expected: Sequence[tuple[str, Shape]], ignored: set[str]) -> Misfit | None:
-    for position, (name, want) in enumerate(expected):
+    for name, want in expected:
         have = shape_of(name)
         if not _fits(want, have):
-            return Misfit(name, want, have, position)
+            return Misfit(name, want, have)
     known = {n for n, _ in expected} | ignored
     for name in names:
         if name not in known and not name.endswith(".num_batches_tracked"):
-            return Misfit(name, None, shape_of(name), len(expected))
+            return Misfit(name, None, shape_of(name))
     return None
 
 
@@ -238,13 +217,24 @@ def _classes_of(naming: Naming, shape_of) -> int | None:
 def fit_variant(names: Sequence[str], shape_of, naming: Naming, variant: str | None, detector: bool,
                 classes: int | None) -> Fit:
     """The variant the checkpoint's tensors fit (given or inferred) and the classifier's width."""
-    def misfit(v: str) -> Misfit | None:
+    def expected(v: str) -> tuple[list[tuple[str, Shape]], set[str]]:
         backbone, head = plan_convs(naming, scaled(v), classes)
-        expected = [t for c in backbone for t in c.tensors()]
-        head_names = {n for c in head for n, _ in c.tensors()}
+        tensors = [t for c in backbone for t in c.tensors()]
+        head_tensors = [t for c in head for t in c.tensors()]
         if detector:       # the yolo heads use neither conv_head nor the classifier
-            return first_misfit(names, shape_of, expected, head_names)
-        return first_misfit(names, shape_of, expected + [t for c in head for t in c.tensors()], set())
+            return tensors, {n for n, _ in head_tensors}
+        return tensors + head_tensors, set()
+
+    def misfit(v: str) -> Misfit | None:
+        return first_misfit(names, shape_of, *expected(v))
+
+    def closeness(v: str) -> int:
+        """Tensors that fit, minus those that do not and those the variant lacks."""
+        tensors, ignored = expected(v)
+        fit = sum(_fits(want, shape_of(n)) for n, want in tensors)
+        known = {n for n, _ in tensors} | ignored
+        extra = sum(1 for n in names if n not in known and not n.endswith(".num_batches_tracked"))
+        return 2 * fit - len(tensors) - extra
 
     if variant is not None:
         key = get_variant(variant).name
@@ -259,7 +249,7 @@ def fit_variant(names: Sequence[str], shape_of, naming: Naming, variant: str | N
     fitting = [v for v, bad in results.items() if bad is None]
     if fitting:
         return Fit(fitting[0], classes if classes is not None else _classes_of(naming, shape_of), True)
-    closest = max(results, key=lambda v: results[v].position)
+    closest = max(results, key=closeness)
     raise ImportFormatError(f"fits no EfficientNet variant ({naming.name} naming); closest is {closest}: "
                             + results[closest].describe(f"efficientnet-{closest}"))
 
@@ -410,8 +400,8 @@ def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, 
 
     with open_checkpoint(checkpoint) as ckpt:
         names, shape_of = ckpt.names, ckpt.shape
-        key, naming = detect_naming(names, shape_of)
         try:
+            key, naming = detect_naming(names, shape_of)
             fit = fit_variant(names, shape_of, naming, variant, detector, None if detector else classes)
         except ImportFormatError as exc:
             raise ImportFormatError(exc.message, path=checkpoint) from None
@@ -420,14 +410,20 @@ def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, 
                                     "a backbone-only checkpoint imports with --head yolo or yolo-tiny",
                                     path=checkpoint)
         base = os.path.basename(checkpoint)
+        info: list[str] = []
         tf = tf_port if tf_port is not None else base.lower().startswith("tf_") or "tf_efficientnet" in base.lower()
         same, eps = naming.tf_same(fit.variant, tf), naming.eps(fit.variant, tf)
         default_mean, default_std = naming.stats(fit.variant, tf)
         mean_v, std_v = mean_given or default_mean, std_given or default_std
-
-        info = [f"{base}: {naming.name} naming ({ckpt.kind}), efficientnet-{fit.variant} "
+        info += [f"{base}: {naming.name} naming ({ckpt.kind}), efficientnet-{fit.variant} "
                 + ("inferred from the tensor shapes" if fit.inferred else "as given")
                 + (f", {fit.classes} classes" if not detector else "")]
+        if key == "timm" and tf_port is None:
+            info.append("timm naming does not record padding or BN epsilon: "
+                        + ("the file name says TF port (tf_*): TF 'same' padding, BN epsilon 1e-3" if tf else
+                           "assumed a PyTorch-trained model (symmetric padding, BN epsilon 1e-5); "
+                           "a tf_* port needs --tf-port"))
+
         notes = [f"imported by cfggen import from {base}: {naming.name} naming, efficientnet-{fit.variant}"
                  + (" (inferred from the tensor shapes)" if fit.inferred else "")]
         warnings: list[str] = []
@@ -484,7 +480,8 @@ def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, 
         result = write_arrays(weights_path, network, lambda a: producers[a.key](), upto=upto)
     cfg_path = f"{prefix}.cfg"
     write_atomic(cfg_path, composed.text)
-    unused = [c.weight.rsplit(".", 1)[0] for c in head_convs if c.weight in names] if detector else []
+    unused = [m for c in head_convs for m in (c.weight.rsplit(".", 1)[0], c.bn) if m and f"{m}.weight" in names] \
+        if detector else []
     info.append(f"wrote {cfg_path} and {weights_path} (layers 0-{upto - 1}, {result.floats:,} floats)")
     if unused:
         info.append(f"not used by the {head} head: {', '.join(unused)}")
