@@ -23,6 +23,7 @@ with torch installed, the deviation measured on deterministic inputs (``measure_
 """
 from __future__ import annotations
 
+import functools
 import math
 import os
 from dataclasses import dataclass, field
@@ -147,6 +148,7 @@ def plan_convs(naming: Naming, net: Network, classes: int | None) -> tuple[list[
     return convs, head
 
 
+@functools.cache
 def scaled(variant: str) -> Network:
     v = get_variant(variant)
     return scale(decode_list(BASELINE_BLOCKS), v.width_mult, v.depth_mult, v.rules)
@@ -437,9 +439,10 @@ def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, 
             notes.append(f"checkpoint BN epsilon {eps:g} folded into rolling_variance (+{eps - DARKNET_EPS:g}): "
                          "darknet normalizes with sqrt(var + 1e-5)")
 
+        base_notes = list(notes)
         options = dict(head=head, classes=classes if detector else fit.classes, size=size,
                        input_layers=input_layers)
-        draft = compose(fit.variant, **options, notes=notes)      # header comments move no layer
+        draft = compose(fit.variant, **options, notes=notes)
         network = _build_network(draft.text)
         backbone, head_convs = plan_convs(naming, draft.net, fit.classes)
         sources: list[Conv | None] = ([None] if normalize else []) + backbone
@@ -454,40 +457,55 @@ def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, 
         producers = _producers(ckpt, spans, sources, eps, mean_v, std_v)
         weights_path = f"{prefix}.conv.{upto}" if detector else f"{prefix}.weights"
 
-        deviation = None
-        asym = asymmetric_layers(network) if same else []
-        if asym:
-            text = (f"TF 'same' padding: the checkpoint pads {len(asym)} stride-2 conv(s) asymmetrically at "
-                    f"{draft.size[0]}x{draft.size[1]} (darknet layers {', '.join(map(str, asym))}); darknet pads "
-                    "symmetrically, so outputs deviate")
-            if measure:
-                deviation = measure_padding(ckpt, backbone, draft.net, [] if detector else head_convs, eps,
-                                            (mean_v, std_v), draft.size, draft.activation)
-            if deviation:
-                rel, agree, n = deviation
-                text += (f": measured on {n} deterministic inputs, max relative "
-                         f"{'backbone output' if detector else 'logits'} difference {rel:.2e}"
-                         + ("" if detector else f", top-1 agrees on {agree}/{n}"))
-            elif measure:
-                text += " (install torch to measure by how much)"
-            warnings.append(text)
-            notes.append(f"warning: {text}")
+        warning, deviation = (padding_warning(ckpt, network, draft, backbone, [] if detector else head_convs, eps,
+                                              (mean_v, std_v), measure) if same else (None, None))
+        if warning:
+            warnings.append(warning)
+            notes.append(f"warning: {warning}")
         if detector:
             name = os.path.basename(weights_path)
             notes.append(f"backbone weights: {name} holds layers 0-{upto - 1} (darknet detector train DATA "
                          f"{os.path.basename(prefix)}.cfg {name})")
-        composed = compose(fit.variant, **options, notes=notes)
+        text = add_notes(draft.text, notes[len(base_notes):])   # header comments move no layer
         result = write_arrays(weights_path, network, lambda a: producers[a.key](), upto=upto)
     cfg_path = f"{prefix}.cfg"
-    write_atomic(cfg_path, composed.text)
+    write_atomic(cfg_path, text)
     unused = [m for c in head_convs for m in (c.weight.rsplit(".", 1)[0], c.bn) if m and f"{m}.weight" in names] \
         if detector else []
     info.append(f"wrote {cfg_path} and {weights_path} (layers 0-{upto - 1}, {result.floats:,} floats)")
     if unused:
         info.append(f"not used by the {head} head: {', '.join(unused)}")
     return ImportResult(cfg_path, weights_path, naming.name, fit.variant, fit.inferred,
-                        fit.classes if not detector else composed.classes, upto, result.floats,
+                        fit.classes if not detector else draft.classes, upto, result.floats,
                         tuple(info), tuple(warnings), deviation)
+
+
+def padding_warning(ckpt, network, draft, backbone: Sequence[Conv], head_convs: Sequence[Conv], eps: float,
+                    stats, measure: bool) -> tuple[str | None, tuple[float, int, int] | None]:
+    """The warning for a TF-"same" checkpoint: which darknet layers pad differently at this input size
+    and, with torch, by how much the outputs then differ (None: every stride-2 input is odd)."""
+    asym = asymmetric_layers(network)
+    if not asym:
+        return None, None
+    w, h = draft.size
+    text = (f"TF 'same' padding: the checkpoint pads {len(asym)} stride-2 conv(s) asymmetrically at {w}x{h} "
+            f"(darknet layers {', '.join(map(str, asym))}); darknet pads symmetrically, so outputs deviate")
+    deviation = measure_padding(ckpt, backbone, draft.net, head_convs, eps, stats, draft.size,
+                                draft.activation) if measure else None
+    if deviation:
+        rel, agree, n = deviation
+        text += (f": measured on {n} deterministic inputs, max relative "
+                 f"{'logits' if head_convs else 'backbone output'} difference {rel:.2e}"
+                 + (f", top-1 agrees on {agree}/{n}" if head_convs else ""))
+    elif measure:
+        text += " (install torch to measure by how much)"
+    return text, deviation
+
+
+def add_notes(text: str, lines: Sequence[str]) -> str:
+    """Append comment lines to a generated cfg's header (it ends with a blank line before [net])."""
+    head, sep, rest = text.partition("\n\n[net]\n")
+    return head + "".join(f"\n# {line}" for line in lines) + sep + rest
 
 
 def _producers(ckpt, spans, sources, eps: float, mean, std) -> dict:
