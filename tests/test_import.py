@@ -253,7 +253,9 @@ def test_lukemelas_b0(models, folder, record_property):
     prefix = str(folder / "luke-b0")
     err = do_import(paths["pth"], prefix)
     assert "lukemelas efficientnet_pytorch naming" in err and "efficientnet-b0 inferred" in err
-    assert re.search(r"warning: TF 'same' padding: .* 5 stride-2 conv\(s\) asymmetrically .*measured on 8", err)
+    measured = re.search(r"warning: TF 'same' padding: .* 5 stride-2 conv\(s\) asymmetrically .*measured on 8 "
+                         r"deterministic inputs, max relative logits difference (\S+),", err)
+    assert measured
     cfg, weights = prefix + ".cfg", prefix + ".weights"
     weights_check(cfg, weights)
     # the header says it too
@@ -267,6 +269,11 @@ def test_lukemelas_b0(models, folder, record_property):
     agree = int((dn.argmax(1) == tf.argmax(1)).sum())
     report(record_property, "lukemelas_efficientnet-b0", deviation, agree, N_DEVIATION)
     assert deviation > rel(dn, twin)                      # TF padding does change the output
+    # import's own measurement (its torch forward, both paddings, 8 images from default_rng(0)) is the
+    # difference between the real model and its symmetric twin on those images
+    x8 = np.random.default_rng(0).random((8, 3, 224, 224), dtype=np.float32)
+    expected = rel(torch_logits(symmetric_twin_lukemelas(model), x8), torch_logits(model, x8))
+    assert float(measured.group(1)) == pytest.approx(expected, rel=0.01)
 
 
 def test_tf_lite0_deviation_via_opencv_with_relu(models, folder, record_property):
