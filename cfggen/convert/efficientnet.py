@@ -399,6 +399,8 @@ def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, 
     folder = os.path.dirname(os.path.abspath(prefix))
     if not os.path.isdir(folder):
         raise InputError("the output folder does not exist", path=prefix)
+    if os.path.isdir(f"{prefix}.cfg"):        # checked up front: the cfg is written after the weights
+        raise InputError("is a directory", path=f"{prefix}.cfg")
 
     with open_checkpoint(checkpoint) as ckpt:
         names, shape_of = ckpt.names, ckpt.shape
