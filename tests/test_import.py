@@ -577,3 +577,10 @@ def test_missing_safetensors_package_is_a_hint(models, tmp_path, monkeypatch):
     _, paths = models["efficientnet_b0"]
     monkeypatch.setitem(sys.modules, "safetensors", None)
     assert "pip install 'cfggen[import]'" in fails(paths["safetensors"], tmp_path)
+
+
+def test_missing_torch_is_a_hint_for_pth(models, tmp_path, monkeypatch):
+    _, paths = models["efficientnet_b0"]
+    monkeypatch.setitem(sys.modules, "torch", None)
+    err = fails(paths["pth"], tmp_path)
+    assert "needs torch (or convert it to .safetensors)" in err and "pip install 'cfggen[torch]'" in err
