@@ -379,6 +379,61 @@ def _fmt(values) -> str:
     return ",".join(f"{v:g}" for v in values)
 
 
+@dataclass(frozen=True)
+class Origin:
+    """What a checkpoint is, from its keys and shapes, its file name and the options."""
+
+    key: str                  # NAMINGS key
+    naming: Naming
+    fit: Fit
+    tf: bool                  # a TensorFlow port
+    same: bool                # TF "same" padding
+    eps: float                # its BN epsilon
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+
+
+def resolve(ckpt, path: str, variant: str | None, detector: bool, classes: int | None, tf_port: bool | None,
+            mean, std) -> Origin:
+    names, shape_of = ckpt.names, ckpt.shape
+    try:
+        key, naming = detect_naming(names, shape_of)
+        fit = fit_variant(names, shape_of, naming, variant, detector, None if detector else classes)
+    except ImportFormatError as exc:
+        raise ImportFormatError(exc.message, path=path) from None
+    if not detector and fit.classes is None:
+        raise ImportFormatError(f"no classifier tensor {naming.locate('classifier', None)[0]}.weight: "
+                                "a backbone-only checkpoint imports with --head yolo or yolo-tiny", path=path)
+    base = os.path.basename(path).lower()
+    # the state dict records neither padding nor epsilon: timm names its TF ports tf_*
+    tf = tf_port if tf_port is not None else base.startswith("tf_") or "tf_efficientnet" in base
+    default_mean, default_std = naming.stats(fit.variant, tf)
+    return Origin(key, naming, fit, tf, naming.tf_same(fit.variant, tf), naming.eps(fit.variant, tf),
+                  mean or default_mean, std or default_std)
+
+
+def describe(o: Origin, base: str, kind: str, detector: bool, tf_port: bool | None, normalize: bool
+             ) -> tuple[list[str], list[str]]:
+    """(messages for the user, header comments for the cfg) about where the weights come from."""
+    inferred = " (inferred from the tensor shapes)" if o.fit.inferred else ""
+    info = [f"{base}: {o.naming.name} naming ({kind}), efficientnet-{o.fit.variant} "
+            + ("inferred from the tensor shapes" if o.fit.inferred else "as given")
+            + ("" if detector else f", {o.fit.classes} classes")]
+    if o.key == "timm" and tf_port is None:
+        info.append("timm naming does not record padding or BN epsilon: "
+                    + ("the file name says TF port (tf_*): TF 'same' padding, BN epsilon 1e-3" if o.tf else
+                       "assumed a PyTorch-trained model (symmetric padding, BN epsilon 1e-5); "
+                       "a tf_* port needs --tf-port"))
+    notes = [f"imported by cfggen import from {base}: {o.naming.name} naming, efficientnet-{o.fit.variant}{inferred}"]
+    if normalize:
+        notes.append(f"layer 0 normalizes the [0, 1] RGB input as the checkpoint expects: (x - mean) / std, "
+                     f"mean {_fmt(o.mean)}, std {_fmt(o.std)}; so every later layer index is cfggen build's + 1")
+    if o.eps != DARKNET_EPS:
+        notes.append(f"checkpoint BN epsilon {o.eps:g} folded into rolling_variance (+{o.eps - DARKNET_EPS:g}): "
+                     "darknet normalizes with sqrt(var + 1e-5)")
+    return info, notes
+
+
 def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, head: str = "classifier",
                       classes: int | None = None, size=None, normalize: bool = True,
                       mean=None, std=None, tf_port: bool | None = None, measure: bool = True,
@@ -403,50 +458,17 @@ def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, 
         raise InputError("is a directory", path=f"{prefix}.cfg")
 
     with open_checkpoint(checkpoint) as ckpt:
-        names, shape_of = ckpt.names, ckpt.shape
-        try:
-            key, naming = detect_naming(names, shape_of)
-            fit = fit_variant(names, shape_of, naming, variant, detector, None if detector else classes)
-        except ImportFormatError as exc:
-            raise ImportFormatError(exc.message, path=checkpoint) from None
-        if not detector and fit.classes is None:
-            raise ImportFormatError(f"no classifier tensor {naming.locate('classifier', None)[0]}.weight: "
-                                    "a backbone-only checkpoint imports with --head yolo or yolo-tiny",
-                                    path=checkpoint)
-        base = os.path.basename(checkpoint)
-        info: list[str] = []
-        tf = tf_port if tf_port is not None else base.lower().startswith("tf_") or "tf_efficientnet" in base.lower()
-        same, eps = naming.tf_same(fit.variant, tf), naming.eps(fit.variant, tf)
-        default_mean, default_std = naming.stats(fit.variant, tf)
-        mean_v, std_v = mean_given or default_mean, std_given or default_std
-        info += [f"{base}: {naming.name} naming ({ckpt.kind}), efficientnet-{fit.variant} "
-                + ("inferred from the tensor shapes" if fit.inferred else "as given")
-                + (f", {fit.classes} classes" if not detector else "")]
-        if key == "timm" and tf_port is None:
-            info.append("timm naming does not record padding or BN epsilon: "
-                        + ("the file name says TF port (tf_*): TF 'same' padding, BN epsilon 1e-3" if tf else
-                           "assumed a PyTorch-trained model (symmetric padding, BN epsilon 1e-5); "
-                           "a tf_* port needs --tf-port"))
-
-        notes = [f"imported by cfggen import from {base}: {naming.name} naming, efficientnet-{fit.variant}"
-                 + (" (inferred from the tensor shapes)" if fit.inferred else "")]
+        origin = resolve(ckpt, checkpoint, variant, detector, classes, tf_port, mean_given, std_given)
+        fit = origin.fit
+        info, notes = describe(origin, os.path.basename(checkpoint), ckpt.kind, detector, tf_port, normalize)
         warnings: list[str] = []
-        input_layers = ""
-        if normalize:
-            input_layers = render("input-normalize.cfg.j2", mean=_fmt(mean_v), std=_fmt(std_v))
-            notes.append(f"layer 0 normalizes the [0, 1] RGB input as the checkpoint expects: (x - mean) / std, "
-                         f"mean {_fmt(mean_v)}, std {_fmt(std_v)}; so every later layer index is cfggen "
-                         "build's + 1")
-        if eps != DARKNET_EPS:
-            notes.append(f"checkpoint BN epsilon {eps:g} folded into rolling_variance (+{eps - DARKNET_EPS:g}): "
-                         "darknet normalizes with sqrt(var + 1e-5)")
-
-        base_notes = list(notes)
+        input_layers = render("input-normalize.cfg.j2", mean=_fmt(origin.mean), std=_fmt(origin.std)) \
+            if normalize else ""
         options = dict(head=head, classes=classes if detector else fit.classes, size=size,
                        input_layers=input_layers)
         draft = compose(fit.variant, **options, notes=notes)
         network = _build_network(draft.text)
-        backbone, head_convs = plan_convs(naming, draft.net, fit.classes)
+        backbone, head_convs = plan_convs(origin.naming, draft.net, fit.classes)
         sources: list[Conv | None] = ([None] if normalize else []) + backbone
         if detector:
             upto = draft.taps[max(draft.taps)].index + 1
@@ -456,28 +478,30 @@ def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, 
         spans = [s for s in layout(network, 20, "save", upto) if s.arrays]
         if len(spans) != len(sources) or any(s.layer.type != "convolutional" for s in spans):
             raise RuntimeError(f"cfg/plan mismatch: {len(spans)} layers with weights, {len(sources)} sources")
-        producers = _producers(ckpt, spans, sources, eps, mean_v, std_v)
+        producers = _producers(ckpt, spans, sources, origin.eps, origin.mean, origin.std)
         weights_path = f"{prefix}.conv.{upto}" if detector else f"{prefix}.weights"
 
-        warning, deviation = (padding_warning(ckpt, network, draft, backbone, [] if detector else head_convs, eps,
-                                              (mean_v, std_v), measure) if same else (None, None))
+        warning, deviation = (padding_warning(ckpt, network, draft, backbone, [] if detector else head_convs,
+                                              origin.eps, (origin.mean, origin.std), measure)
+                              if origin.same else (None, None))
+        more = []                            # header comments that need the built network
         if warning:
             warnings.append(warning)
-            notes.append(f"warning: {warning}")
+            more.append(f"warning: {warning}")
         if detector:
             name = os.path.basename(weights_path)
-            notes.append(f"backbone weights: {name} holds layers 0-{upto - 1} (darknet detector train DATA "
-                         f"{os.path.basename(prefix)}.cfg {name})")
-        text = add_notes(draft.text, notes[len(base_notes):])   # header comments move no layer
+            more.append(f"backbone weights: {name} holds layers 0-{upto - 1} (darknet detector train DATA "
+                        f"{os.path.basename(prefix)}.cfg {name})")
+        text = add_notes(draft.text, more)   # comments move no layer: the draft's network stays valid
         result = write_arrays(weights_path, network, lambda a: producers[a.key](), upto=upto)
+        unused = [m for c in head_convs for m in (c.weight.rsplit(".", 1)[0], c.bn)
+                  if detector and m and f"{m}.weight" in ckpt]
     cfg_path = f"{prefix}.cfg"
     write_atomic(cfg_path, text)
-    unused = [m for c in head_convs for m in (c.weight.rsplit(".", 1)[0], c.bn) if m and f"{m}.weight" in names] \
-        if detector else []
     info.append(f"wrote {cfg_path} and {weights_path} (layers 0-{upto - 1}, {result.floats:,} floats)")
     if unused:
         info.append(f"not used by the {head} head: {', '.join(unused)}")
-    return ImportResult(cfg_path, weights_path, naming.name, fit.variant, fit.inferred,
+    return ImportResult(cfg_path, weights_path, origin.naming.name, fit.variant, fit.inferred,
                         fit.classes if not detector else draft.classes, upto, result.floats,
                         tuple(info), tuple(warnings), deviation)
 
