@@ -584,3 +584,19 @@ def test_missing_torch_is_a_hint_for_pth(models, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     err = fails(paths["pth"], tmp_path)
     assert "needs torch (or convert it to .safetensors)" in err and "pip install 'cfggen[torch]'" in err
+
+
+def test_tf_port_from_the_file_name_or_the_flag(models, tmp_path):
+    """A timm state dict records neither padding nor BN epsilon: the name tf_* or --tf-port decides."""
+    import shutil
+
+    _, paths = models["tf_efficientnet_lite0"]
+    plain = tmp_path / "lite0.safetensors"
+    shutil.copy(paths["safetensors"], plain)
+    err = do_import(str(plain), str(tmp_path / "plain"), "--no-measure")
+    assert "assumed a PyTorch-trained model" in err and "TF 'same'" not in err
+    err = do_import(str(plain), str(tmp_path / "flag"), "--tf-port", "--no-measure")
+    assert "warning: TF 'same' padding" in err and "measured" not in err
+    do_import(paths["safetensors"], str(tmp_path / "named"), "--no-measure")
+    named, flag, plain_w = ((tmp_path / f"{p}.weights").read_bytes() for p in ("named", "flag", "plain"))
+    assert named == flag and named != plain_w          # epsilon 1e-3 folded vs not
