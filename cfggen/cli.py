@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "adapt": "cfggen.commands.adapt:adapt",
     "weights": "cfggen.commands.weights:weights",
     "profile": "cfggen.commands.profile:profile",
+    "import": "cfggen.commands.import_:import_",
 }
 
 HELP = {
@@ -33,6 +34,7 @@ HELP = {
     "adapt": "Rewrite a detector cfg for a new class count, input size, anchors or batch.",
     "weights": "Inspect, check, extract and initialise Darknet .weights files.",
     "profile": "Estimate per-layer time (roofline), FLOP vs time shares and darknet's memory.",
+    "import": "Import a pretrained PyTorch EfficientNet checkpoint into a darknet cfg + weights.",
 }
 
 

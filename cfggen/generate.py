@@ -266,6 +266,40 @@ def generate(variant: str | None = "b0", head: str | None = None, classes: int |
     head's FPN+PAN by EfficientDet's BiFPN (``bifpn_width``, ``bifpn_repeats``, ``levels="3-7"``).
     Bad input raises ``UsageError`` (options) or ``GenerateError`` (blocks that cannot be built).
     """
+    return compose(variant, head=head, classes=classes, size=size, activation=activation, se=se,
+                   anchors=anchors, batch=batch, subdivisions=subdivisions, blocks=blocks,
+                   width_mult=width_mult, depth_mult=depth_mult, resolution=resolution, neck=neck,
+                   bifpn_width=bifpn_width, bifpn_repeats=bifpn_repeats, levels=levels,
+                   compound=compound).text
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A generated cfg with what it was made from: converters (``cfggen import``) map weights onto
+    ``net``'s blocks and need the layer indices of the backbone taps."""
+
+    text: str
+    net: Network
+    taps: dict[int, Tap]          # total stride -> the last backbone layer at that stride
+    size: tuple[int, int]
+    variant: Variant
+    head: Head
+    classes: int
+    activation: str
+    first_layer: int              # index of the stem conv (the number of input layers before it)
+
+
+def compose(variant: str | None = "b0", head: str | None = None, classes: int | None = None,
+            size: str | int | Sequence[int] | None = None, activation: str | None = None,
+            se: bool = True, anchors: str | Sequence[float] | None = None, batch: int | None = None,
+            subdivisions: int | None = None, blocks: str | Sequence[str | BlockArgs] | None = None,
+            width_mult: float | None = None, depth_mult: float | None = None,
+            resolution: int | None = None, neck: str | None = None, bifpn_width: int | None = None,
+            bifpn_repeats: int | None = None, levels: str | None = None, compound: int | None = None,
+            input_layers: str = "", notes: Sequence[str] = ()) -> Composed:
+    """``generate`` with its parts. ``input_layers`` is rendered cfg text placed between ``[net]``
+    and the stem (every absolute index after it shifts, and the taps say so); ``notes`` are extra
+    header lines. Without both, the text is exactly ``generate``'s."""
     named = variant
     variant, head, bifpn = _neck(variant, head, neck, bifpn_width, bifpn_repeats, levels, compound)
     base = get_variant(variant) if variant is not None else CUSTOM
@@ -309,27 +343,30 @@ def generate(variant: str | None = "b0", head: str | None = None, classes: int |
                        blocks, width_mult, depth_mult, resolution, base, spec, bifpn, native,
                        (neck, bifpn_width, bifpn_repeats, levels))
     recipe = DetectorRecipe(classes) if spec.detector else ClassifierRecipe(batch)
-    pieces = [render("net.cfg.j2", header=_header(base, head, classes, stages, net, activation,
-                                                  width_mult, depth_mult, resolution, command, bifpn),
+    header = _header(base, head, classes, stages, net, activation, width_mult, depth_mult, resolution,
+                     command, bifpn) + list(notes)
+    pieces = [render("net.cfg.j2", header=header,
                      batch=batch, subdivisions=subdivisions, width=input_size[0], height=input_size[1],
                      size_note=size_note, recipe=recipe,
                      resize_step=BIFPN_STRIDE if bifpn.kind == "bifpn" else None)]
-    body, taps = _render_backbone(net, input_size, activation, render)
+    first_layer = count_layers(input_layers)
+    pieces.append(input_layers)
+    body, taps = _render_backbone(net, input_size, activation, render, first_layer)
     pieces.extend(body)
     formatted = [tuple(format_anchor(v) for v in a) for a in anchor_pairs]
     if bifpn.kind == "bifpn":
-        first = sum(count_layers(p) for p in body)
+        first = first_layer + sum(count_layers(p) for p in body)
         plan = layout({stride: tap.index for stride, tap in taps.items()}, first, bifpn.repeats, bifpn.levels)
         pieces.append(render("neck-bifpn.cfg.j2", plan=plan, width=bifpn.width, repeats=bifpn.repeats,
                              activation=activation, classes=classes, det_filters=3 * (classes + 5),
                              anchors=formatted))
-        return "".join(pieces)
+        return Composed("".join(pieces), net, taps, input_size, base, spec, classes, activation, first_layer)
     pieces.append(render(
         spec.template, activation=activation, classes=classes, head=net.head, dropout=base.dropout,
         in_filters=net.blocks[-1].out_filters, det_filters=3 * (classes + 5),
         widths=tuple(round_filters(w, width_mult) for w in spec.widths), taps=taps,
         anchors=formatted, masks=spec.masks))
-    return "".join(pieces)
+    return Composed("".join(pieces), net, taps, input_size, base, spec, classes, activation, first_layer)
 
 
 def _input_size(spec: Head, base: Variant, resolution: int, size, net: Network, neck: Neck
@@ -374,12 +411,12 @@ def _batching(spec: Head, batch: int | None, subdivisions: int | None) -> tuple[
     return batch, subdivisions
 
 
-def _render_backbone(net: Network, size: tuple[int, int], activation: str, render
+def _render_backbone(net: Network, size: tuple[int, int], activation: str, render, first_layer: int = 0
                      ) -> tuple[list[str], dict[int, Tap]]:
     """Stem and blocks, plus the stage end at each total stride (what detector heads tap)."""
     width, height = conv_out(size[0], 3, 2), conv_out(size[1], 3, 2)
     pieces = [render("stem.cfg.j2", filters=net.stem, activation=activation, out_w=width, out_h=height)]
-    layers = count_layers(pieces[0])
+    layers = first_layer + count_layers(pieces[0])
     repeats = Counter((b.stage, b.part) for b in net.blocks)
     taps: dict[int, Tap] = {}
     for block in net.blocks:

@@ -702,6 +702,24 @@ def write(out_path: str, wf: WeightsFile, header: Header | None = None, upto: in
     return WriteResult(out_path, header.size + 4 * total, total, len(spans), None, tuple(notes))
 
 
+def write_arrays(out_path: str, network, fetch: Callable[[Array], np.ndarray], header: Header | None = None,
+                 upto: int | None = None) -> WriteResult:
+    """Write ``network``'s save layout (layers 0..upto-1) with each array's floats from ``fetch(array)``:
+    how converters (``cfggen import``) produce a file. Every array is checked for its float count
+    before it is written; the output replaces ``out_path`` only when complete."""
+    header = header or darknet_header()
+    spans = layout(network, header.size, "save", upto)
+    with atomic_output(out_path) as fh:
+        fh.write(header.pack())
+        for a in (x for s in spans for x in s.arrays):
+            data = np.ascontiguousarray(fetch(a), dtype=FLOAT)
+            if data.size != a.count:
+                raise ValueError(f"layer {a.layer} {a.label}: {data.size} floats for {a.count}")
+            fh.write(memoryview(data.reshape(-1)))
+    total = sum(a.count for s in spans for a in s.arrays)
+    return WriteResult(out_path, header.size + 4 * total, total, len(spans))
+
+
 def _copy(wf: WeightsFile, fh, start: int, end: int) -> None:
     """Copy source bytes [start, end) to ``fh`` in CHUNK-sized reads (no second copy of the file)."""
     with open(wf.path, "rb") as src:

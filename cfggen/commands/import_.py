@@ -1,0 +1,47 @@
+"""``cfggen import``: a pretrained PyTorch EfficientNet checkpoint into a darknet cfg + weights.
+
+numpy, safetensors and torch are imported only when the command runs (``cfggen.convert``).
+"""
+from __future__ import annotations
+
+import click
+
+from cfggen.generate import HEADS
+
+
+@click.command("import")
+@click.argument("checkpoint", type=click.Path(dir_okay=False))
+@click.option("--variant", help="b0..b7, lite0..lite4 [default: inferred from the tensor shapes].")
+@click.option("--head", type=click.Choice(list(HEADS)), default="classifier", show_default=True,
+              help="classifier: PREFIX.weights with every layer; yolo / yolo-tiny: the backbone only, "
+                   "PREFIX.conv.N.")
+@click.option("--classes", type=int, help="Classifier: must equal the checkpoint's [default: its]; "
+              "detector heads: their classes [default: 80].")
+@click.option("--size", metavar="WxH", help="Input size [default: the variant's resolution; detectors "
+              "round it to a multiple of 32].")
+@click.option("--no-normalize", is_flag=True, help="Leave out the input-normalization layer (layer 0): "
+              "the network then expects normalized input, not RGB in [0, 1].")
+@click.option("--mean", metavar="R,G,B", help="Input mean on the [0, 1] scale [default: ImageNet's; "
+              "0.5 for timm tf_ Lite ports].")
+@click.option("--std", metavar="R,G,B", help="Input std on the [0, 1] scale [default: as --mean].")
+@click.option("--tf-port/--no-tf-port", default=None, help="timm/geffnet naming: the checkpoint is a "
+              "TensorFlow port (tf_*: BN epsilon 1e-3, TF 'same' padding) [default: if the file name "
+              "starts with tf_].")
+@click.option("--no-measure", is_flag=True, help="Do not measure the TF-padding deviation (needs torch).")
+@click.option("-o", "--output", "prefix", required=True, metavar="PREFIX",
+              help="Write PREFIX.cfg and PREFIX.weights (or PREFIX.conv.N).")
+def import_(checkpoint, variant, head, classes, size, no_normalize, mean, std, tf_port, no_measure, prefix):
+    """Import a PyTorch EfficientNet (.pth/.pt/.bin or .safetensors) into darknet.
+
+    Reads timm/geffnet and lukemelas efficientnet_pytorch state dicts. The cfg is what
+    `cfggen build` writes for the same options, plus an input-normalization layer in front.
+    """
+    from cfggen.convert.efficientnet import import_checkpoint
+
+    result = import_checkpoint(checkpoint, prefix, variant=variant, head=head, classes=classes, size=size,
+                               normalize=not no_normalize, mean=mean, std=std, tf_port=tf_port,
+                               measure=not no_measure)
+    for line in result.info:
+        click.echo(line, err=True)
+    for line in result.warnings:
+        click.echo(f"warning: {line}", err=True)
