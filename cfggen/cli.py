@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "rules": "cfggen.commands.rules:rules",
     "adapt": "cfggen.commands.adapt:adapt",
     "weights": "cfggen.commands.weights:weights",
+    "export": "cfggen.commands.export:export",
 }
 
 HELP = {
@@ -31,6 +32,7 @@ HELP = {
     "rules": "List the lint rules, or print one rule's documentation.",
     "adapt": "Rewrite a detector cfg for a new class count, input size, anchors or batch.",
     "weights": "Inspect, check, extract and initialise Darknet .weights files.",
+    "export": "Export a cfg + .weights to ONNX, computing what darknet's forward pass computes.",
 }
 
 

@@ -58,7 +58,7 @@ class Graph:
         if key is not None and key in self._consts:
             return self._consts[key]
         name = self.name(hint)
-        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
+        self.inits.append(numpy_helper.from_array(np.array(arr, order="C", copy=True) if not arr.flags.c_contiguous else arr, name))
         if key is not None:
             self._consts[key] = name
         return name
