@@ -89,7 +89,8 @@ def compare(golden: dict, out: dict, skip=frozenset()) -> list[str]:
             bad.append(f"layer {i} {L['type']}: {a.size} values, darknet {L['outputs']}")
             continue
         w, h, c = L["out"]
-        if w and h and c and t.ndim == 4 and w * h * c == L["outputs"] and t.shape[1:] != (c, h, w):
+        # [region]'s buffer is transposed by darknet itself: exported as [N, H*W, num, E], not NCHW
+        if w and h and c and L["type"] != "region" and w * h * c == L["outputs"] and t.shape[1:] != (c, h, w):
             bad.append(f"layer {i} {L['type']}: shape {t.shape[1:]}, darknet out {L['out']}")
         M = max(abs(L["min"]), abs(L["max"]))
         want = np.array(L["samples"], dtype=np.float64).astype(np.float32)

@@ -199,8 +199,10 @@ def _xnor(ctx, w, b, size, pad, stride, in_hw):
         # bit-packed path with libdarknet's default gpu_index=0: inverted weight bits (reference §12.2)
         r = 32 if (size * size * c // 32) % 2 else 0
         wb, b = -wb, (b.astype(np.float64) - 2 * r * m).astype(np.float32)
-    sign = g.add(g.mul(g.op("Cast", g.op("Greater", ctx.x, g.const(0.0)), to=g.onnx_dtype), 2.0), -1.0)
-    padded = g.op("Pad", sign, g.ints([0, 0, pad, pad, 0, 0, pad, pad]), g.const(-1.0)) if pad else sign
+    # padded cells read as -1: pad the 0/2-valued (sign + 1) with zeros, then subtract 1 (a Pad with a
+    # constant value input is an op OpenCV's importer rejects)
+    pos = g.mul(g.op("Cast", g.op("Greater", ctx.x, g.const(0.0)), to=g.onnx_dtype), 2.0)
+    padded = g.add(g.op("Pad", pos, g.ints([0, 0, pad, pad, 0, 0, pad, pad])) if pad else pos, -1.0)
     return padded, wb, b, 0, (in_hw[0] + 2 * pad, in_hw[1] + 2 * pad)
 
 
