@@ -263,3 +263,27 @@ def test_nms_equals_numpy_nms(name, thr, tmp_path):
     assert got.shape == want.shape
     order = lambda a: a[np.lexsort((a[:, 0], a[:, 5], -np.round(a[:, 4], 5)))]  # noqa: E731
     np.testing.assert_allclose(order(got), order(want), rtol=1e-4, atol=1e-3)
+
+
+@needs_forward
+def test_streamed_file_equals_serialized_and_checks(tiny, tmp_path):
+    from cfggen.export import save, to_onnx
+    from cfggen.export.check import ModelCheckError, check, check_light
+    golden, cfg, weights, x, size = tiny
+    model = to_onnx(cfg, weights, outputs="boxes")
+    check(model)
+    check_light(model)
+    out = tmp_path / "m.onnx"
+    assert save(model, out) == out.stat().st_size
+    assert onnx.load(str(out)) == model      # same message (field order in the stream may differ)
+    # a wrong declared output shape and a truncated initializer are both caught without the full copy
+    bad = onnx.ModelProto()
+    bad.CopyFrom(model)
+    bad.graph.output[0].type.tensor_type.shape.dim[1].dim_value += 1
+    with pytest.raises(ModelCheckError):
+        check_light(bad)
+    bad.CopyFrom(model)
+    big = max(bad.graph.initializer, key=lambda t: len(t.raw_data))
+    big.raw_data = big.raw_data[:-4]
+    with pytest.raises(ModelCheckError):
+        check_light(bad)

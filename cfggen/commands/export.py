@@ -82,7 +82,7 @@ def export(cfg, weights_path, output, size, batch, opset, fp16, outputs, nms, na
     the 'weights init' values are used (an untrained model, for pipeline tests).
     """
     from cfggen.export import save, to_onnx
-    from cfggen.export.check import check
+    from cfggen.export.check import check_light
 
     names = _read_names(names_path) if names_path else None
     for p in (cfg, weights_path, names_path):
@@ -90,14 +90,14 @@ def export(cfg, weights_path, output, size, batch, opset, fp16, outputs, nms, na
             raise UsageError(f"the output {output} is an input file; write to another path")
     model = to_onnx(cfg, weights_path, size=size, batch=batch, opset=opset, fp16=fp16, outputs=outputs,
                     nms=nms, names=names, debug_layers=_debug_layers(debug))
-    check(model)
-    nbytes = save(model, output)
     graph = model.graph
     outs = ", ".join(o.name for o in graph.output[:6]) + (f", ... ({len(graph.output)})" if len(graph.output) > 6 else "")
     inp = graph.input[0].type.tensor_type.shape.dim
     shape = "x".join(d.dim_param or str(d.dim_value) for d in inp)
-    click.echo(f"wrote {output}: opset {opset}, {len(graph.node):,} nodes, {nbytes:,} bytes; input {shape}; "
-               f"outputs {outs}")
+    nodes = len(graph.node)
+    check_light(model)      # checker full_check + strict shape inference, without a copy of the weights
+    nbytes = save(model, output)
+    click.echo(f"wrote {output}: opset {opset}, {nodes:,} nodes, {nbytes:,} bytes; input {shape}; outputs {outs}")
     if weights_path is None:
         click.echo("note: no WEIGHTS given: the model uses 'weights init' values (seed 0), it is not trained",
                    err=True)

@@ -23,13 +23,22 @@ from cfggen.ir.cnum import int_list
 
 
 class WeightSource:
-    """A layer's arrays from a (fitting) weights file; arrays the loader skips (``dontloadscales``) take
-    darknet's initial values (scales 1, mean 0, variance 1)."""
+    """A layer's arrays from a (fitting) weights file, each read with one ``pread`` into a fresh array.
+
+    Not through ``WeightsFile``'s memory map: every mapped page a read touches stays in this process's
+    resident set, so a memory-mapped export would hold the whole file resident next to the model
+    (2x the weights). Arrays the loader skips (``dontloadscales``) take darknet's initial values
+    (scales 1, mean 0, variance 1). Layouts (conv ``flipped``, transposed [connected]) follow
+    ``WeightsFile.tensor``."""
 
     DEFAULTS = {"scales": 1.0, "rolling_mean": 0.0, "rolling_variance": 1.0, "biases": 0.0}
 
     def __init__(self, wf, network):
         self.wf, self.network = wf, network
+        self.fd = os.open(wf.path, os.O_RDONLY)
+
+    def close(self) -> None:
+        os.close(self.fd)
 
     def _count(self, layer: int, name: str) -> int:
         rec = next((r for r in self.network.layers[layer].records if r.name == name and not r.sub), None)
@@ -38,17 +47,29 @@ class WeightSource:
         return rec.count
 
     def get(self, layer: int, name: str) -> np.ndarray:
-        if (layer, "", name) in self.wf.arrays:
-            return np.array(self.wf.get(layer, name), dtype=np.float32)
+        a = self.wf.arrays.get((layer, "", name))
+        if a is not None:
+            return np.frombuffer(os.pread(self.fd, 4 * a.count, a.offset), dtype="<f4").astype(np.float32)
         if name in self.DEFAULTS:
             return np.full(self._count(layer, name), self.DEFAULTS[name], np.float32)
         raise Unsupported(f"the weights file holds no {name} for this layer (dontload=1): darknet keeps its "
                           "random initialisation there")
 
     def tensor(self, layer: int, name: str) -> np.ndarray:
-        if (layer, "", name) not in self.wf.arrays:
-            self.get(layer, name)   # raises with the reason
-        return np.array(self.wf.tensor(layer, name), dtype=np.float32)
+        data = self.get(layer, name)
+        lay = self.network.layers[layer]
+        n = self._count(layer, "biases")
+        if lay.type == "convolutional":
+            k = lay.conf["size"]
+            per = data.size // n
+            if lay.conf.get("flipped"):
+                data = np.ascontiguousarray(data.reshape(per, n).T)
+            return data.reshape(n, per // (k * k), k, k)
+        if lay.type == "connected":
+            if self.wf.header.transpose:
+                return np.ascontiguousarray(data.reshape(data.size // n, n).T)
+            return data.reshape(n, data.size // n)
+        return data
 
 
 def load(cfg: str, size):
@@ -88,8 +109,10 @@ def open_weights(weights: str | None, native, stack: contextlib.ExitStack):
             raise ExportError(f"weights check: {report.message}", path=weights, hint=report.hint)
         path = weights
     wf = w.read(path, native, "load")
-    stack.callback(wf.close)
-    return WeightSource(wf, native)
+    wf.close()          # only its layout is used (offsets); WeightSource reads with pread
+    source = WeightSource(wf, native)
+    stack.callback(source.close)
+    return source
 
 
 def consumers(network) -> dict[int, set]:
@@ -170,13 +193,17 @@ def build_model(cfg, weights, *, size, batch, opset, fp16, outputs, nms, names, 
                 raise ExportError(f"debug layer {i}: the network has layers 0-{len(network.layers) - 1}")
             expose(emitted[i].output, f"layer_{i}", [n_dim, *tensor_shape(network.layers[i])])
 
-    graph = helper.make_graph(g.nodes, os.path.splitext(os.path.basename(cfg))[0], inputs, graph_outputs,
-                              initializer=g.inits)
+    model = g.model
+    graph = model.graph
+    graph.name = os.path.splitext(os.path.basename(cfg))[0]
+    graph.node.extend(g.nodes)
+    graph.input.extend(inputs)
+    graph.output.extend(graph_outputs)
     opsets = [helper.make_opsetid("", opset)]
-    model = helper.make_model(graph, opset_imports=opsets, producer_name="cfggen", producer_version=__version__)
+    model.opset_import.extend(opsets)
+    model.producer_name, model.producer_version = "cfggen", __version__
     model.ir_version = helper.find_min_ir_version_for(opsets)
-    meta = metadata(cfg, weights, network, names)
-    helper.set_model_props(model, meta)
+    helper.set_model_props(model, metadata(cfg, weights, network, names))
     return model
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
 # ReduceX: the opset from which ``axes`` is an input instead of an attribute
 _AXES_INPUT_SINCE = {"ReduceSum": 13, "ReduceMax": 18, "ReduceMean": 18, "ReduceMin": 18}
@@ -21,7 +21,10 @@ class Graph:
         self.dtype = np.float16 if fp16 else np.float32
         self.onnx_dtype = TensorProto.FLOAT16 if fp16 else TensorProto.FLOAT
         self.nodes: list[onnx.NodeProto] = []
-        self.inits: list[onnx.TensorProto] = []
+        # initializers are written straight into the model's graph, once: a weight is held in memory
+        # once (as raw bytes), never copied into a list, a GraphProto and then a ModelProto
+        self.model = onnx.ModelProto()
+        self.inits = self.model.graph.initializer
         self._consts: dict[tuple, str] = {}
         self._count = 0
         self.prefix = "g"
@@ -58,7 +61,11 @@ class Graph:
         if key is not None and key in self._consts:
             return self._consts[key]
         name = self.name(hint)
-        self.inits.append(numpy_helper.from_array(np.array(arr, order="C", copy=True) if not arr.flags.c_contiguous else arr, name))
+        t = self.inits.add()
+        t.name = name
+        t.data_type = helper.np_dtype_to_tensor_dtype(arr.dtype)
+        t.dims.extend(arr.shape)
+        t.raw_data = np.ascontiguousarray(arr).tobytes()    # little-endian on every supported host
         if key is not None:
             self._consts[key] = name
         return name
