@@ -19,7 +19,7 @@ from cfggen.export import ExportError, file_sha256
 from cfggen.export.emitters import (HEAD_TYPES, UNSUPPORTED_WHY, EmitCtx, Emitted, Unsupported, dims,
                                     emitter_for)
 from cfggen.export.graph import Graph
-from cfggen.ir.cnum import int_list
+from cfggen.ir.cnum import float_list, int_list
 
 
 class WeightSource:
@@ -86,7 +86,8 @@ def load(cfg: str, size):
     network, findings = (native, native_findings) if size is None else infer(p, tuple(size))
     for layer in network.layers:
         if layer.broken:
-            f = next((d for d in findings if d.layer is not None and d.layer <= layer.index), None)
+            earlier = [d for d in findings if d.layer is not None and d.layer <= layer.index]
+            f = max(earlier, key=lambda d: d.layer) if earlier else None
             where = f" at {size[0]}x{size[1]}" if size is not None else ""
             msg = f.message + f" [{f.code}]" if f else "darknet stops building the network here"
             raise ExportError(f"layer {layer.index} {layer.section.header}{where}: {msg}", path=cfg,
@@ -162,6 +163,9 @@ def build_model(cfg, weights, *, size, batch, opset, fp16, outputs, nms, names, 
             try:
                 if fn is None:
                     raise Unsupported(UNSUPPORTED_WHY.get(layer.type, f"no emitter for [{layer.type}]"))
+                if problems:     # past an unsupported layer only the registry is consulted (no tensors)
+                    emitted.append(Emitted(x))
+                    continue
                 e = fn(EmitCtx(g, layer, x, emitted, network.layers, source, used))
             except Unsupported as exc:
                 problems.append(f"layer {layer.index} {layer.section.header} (line {layer.line}): {exc}")
@@ -223,7 +227,7 @@ def metadata(cfg, weights, network, names) -> dict[str, str]:
             k = h.conf
             classes.append(k.get("classes"))
             if k.get("anchors"):
-                anchors.append({"layer": h.index, "anchors": [float(v) for v in k["anchors"].split(",") if v.strip()],
+                anchors.append({"layer": h.index, "anchors": float_list(k["anchors"]),
                                 "mask": int_list(k["mask"]) if k.get("mask") else None})
             if h.input.w:
                 strides.append(network.width // h.input.w)

@@ -216,17 +216,16 @@ def _flat(ctx: EmitCtx, x: str) -> str:
 @emitter("connected")
 def connected(ctx: EmitCtx) -> Emitted:
     g, i = ctx.g, ctx.layer.index
-    w = ctx.weights.tensor(i, "weights").astype(np.float64)      # (out, in)
+    w = ctx.weights.tensor(i, "weights")                          # (out, in) float32: can be 200 M values
     b = ctx.weights.get(i, "biases").astype(np.float64)
     if ctx.conf["batch_normalize"]:
-        # darknet: BN on W.x (unfused), then + biases
+        # darknet: BN on W.x (unfused), then + biases; folded per output row
         scales = ctx.weights.get(i, "scales").astype(np.float64)
         mean = ctx.weights.get(i, "rolling_mean").astype(np.float64)
         var = ctx.weights.get(i, "rolling_variance").astype(np.float64)
         kf = scales / np.sqrt(var + EPS)
-        w, b = w * kf[:, None], b - kf * mean
-    y = g.op("Gemm", _flat(ctx, ctx.x), g.const(w.astype(np.float32), "w"), g.const(b.astype(np.float32), "b"),
-             transB=1)
+        w, b = w * kf.astype(np.float32)[:, None], b - kf * mean
+    y = g.op("Gemm", _flat(ctx, ctx.x), g.const(w, "w"), g.const(b.astype(np.float32), "b"), transB=1)
     y = activate(g, y, ctx.conf["activation"])
     return Emitted(g.reshape(y, [ctx.layer.outputs, 1, 1]))
 

@@ -45,7 +45,9 @@ class Graph:
 
     def const(self, value, hint: str = "c") -> str:
         """A float constant in the compute dtype (float16 under --fp16)."""
-        arr = np.asarray(value, dtype=np.float64).astype(self.dtype)
+        arr = np.asarray(value)
+        if arr.dtype != self.dtype:     # python floats and float64 folds: one rounding to the dtype
+            arr = arr.astype(np.float64).astype(self.dtype)
         return self._init(arr, hint)
 
     def f32(self, value, hint: str = "f") -> str:
