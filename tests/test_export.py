@@ -287,3 +287,42 @@ def test_streamed_file_equals_serialized_and_checks(tiny, tmp_path):
     big.raw_data = big.raw_data[:-4]
     with pytest.raises(ModelCheckError):
         check_light(bad)
+
+
+def test_registry_covers_every_layer_type():
+    """Every darknet layer type has an emitter or a declared reason it is refused; duplicates raise."""
+    from cfggen.export import emitters
+    from cfggen.ir.layers import BY_TYPE
+    for type_ in BY_TYPE:
+        assert type_ in emitters.EMITTERS or type_ in emitters.UNSUPPORTED_WHY, type_
+    assert emitters.emitter_for("upsample", 17) is emitters.upsample_13
+    assert emitters.emitter_for("upsample", 18) is emitters.upsample_18
+    assert emitters.emitter_for("upsample", 12) is None
+    with pytest.raises(ValueError, match="already registered"):
+        emitters.emitter("upsample", since=18)(lambda ctx: None)
+
+
+@needs_forward
+def test_resize_versions_agree(tiny):
+    from cfggen.export import to_onnx
+    golden, cfg, weights, x, size = tiny
+    m17, m18 = to_onnx(cfg, weights, opset=17), to_onnx(cfg, weights, opset=18)
+    r17 = [n for n in m17.graph.node if n.op_type == "Resize"][0]
+    r18 = [n for n in m18.graph.node if n.op_type == "Resize"][0]
+    assert "axes" not in [a.name for a in r17.attribute] and "axes" in [a.name for a in r18.attribute]
+    a, b = run(m17, x), run(m18, x)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+
+
+@needs_forward
+def test_fp16_boxes_and_dynamic_boxes(tiny):
+    from cfggen.export import to_onnx
+    golden, cfg, weights, x, size = tiny
+    ref = run(to_onnx(cfg, weights, outputs="boxes"), x)["boxes"]
+    half = run(to_onnx(cfg, weights, outputs="boxes", fp16=True), x)["boxes"]
+    assert half.dtype == np.float32 and half.shape == ref.shape
+    assert np.abs(half - ref)[..., :4].max() <= 0.02 * np.abs(ref[..., :4]).max()
+    dyn = run(to_onnx(cfg, weights, outputs="boxes-noobj", batch="dynamic"), np.concatenate([x, x]))["boxes"]
+    assert dyn.shape[0] == 2
+    np.testing.assert_allclose(dyn[0], dyn[1])

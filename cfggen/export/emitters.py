@@ -331,13 +331,23 @@ def avgpool(ctx: EmitCtx) -> Emitted:
     return Emitted(ctx.g.op("GlobalAveragePool", ctx.x))
 
 
-@emitter("upsample")
-def upsample(ctx: EmitCtx) -> Emitted:
+def _resize_13(g: Graph, x: str, s: int) -> str:
+    return g.op("Resize", x, "", g.f32([1.0, 1.0, float(s), float(s)], "scales"), mode="nearest",
+                coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+
+
+def _resize_18(g: Graph, x: str, s: int) -> str:
+    # opset 18: scales for the spatial axes only (``axes``), no batch/channel 1.0 entries
+    return g.op("Resize", x, "", g.f32([float(s), float(s)], "scales"), axes=[2, 3], mode="nearest",
+                coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+
+
+def _upsample(ctx: EmitCtx, resize) -> Emitted:
+    """out = scale * in[y / s, x / s] (nearest, floor); a negative stride sums t x t blocks (§12.5)."""
     g, lay, k = ctx.g, ctx.layer, ctx.conf
     s, scale = k["stride"], k["scale"]
     if s > 0:
-        y = g.op("Resize", ctx.x, "", g.f32([1.0, 1.0, float(s), float(s)], "scales"), mode="nearest",
-                 coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+        y = resize(g, ctx.x, s)
     else:
         t = -s
         if lay.input.h % t or lay.input.w % t:
@@ -346,6 +356,16 @@ def upsample(ctx: EmitCtx) -> Emitted:
         # a sum over t x t blocks, not a mean
         y = g.mul(g.op("AveragePool", ctx.x, kernel_shape=[t, t], strides=[t, t]), float(t * t))
     return Emitted(g.mul(y, scale) if scale != 1 else y)
+
+
+@emitter("upsample", since=13)
+def upsample_13(ctx: EmitCtx) -> Emitted:
+    return _upsample(ctx, _resize_13)
+
+
+@emitter("upsample", since=18)
+def upsample_18(ctx: EmitCtx) -> Emitted:
+    return _upsample(ctx, _resize_18)
 
 
 @emitter("reorg3d")
