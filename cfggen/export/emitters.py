@@ -167,7 +167,8 @@ def conv(ctx: EmitCtx) -> Emitted:
     if x is None:       # the xnor constant case: b' - m*sum(sign w), at every position
         y = _broadcast_const(g, ctx.x, np.broadcast_to(b.reshape(-1, 1, 1), (len(b), *out_hw)))
     else:
-        y = _conv_node(g, x, w, b, in_hw, out_hw, size, cs, pad, dil, groups)
+        # darknet pads by p*dilation (im2col_cpu_ext): the window of output 0 starts at -p*d
+        y = _conv_node(g, x, w, b, in_hw, out_hw, size, cs, pad * dil, dil, groups)
     act = "linear" if _bin_output_linear(ctx) else k["activation"]
     y = activate(g, y, act)
     if aa:
