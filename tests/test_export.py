@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import pytest
 
@@ -326,3 +327,27 @@ def test_fp16_boxes_and_dynamic_boxes(tiny):
     dyn = run(to_onnx(cfg, weights, outputs="boxes-noobj", batch="dynamic"), np.concatenate([x, x]))["boxes"]
     assert dyn.shape[0] == 2
     np.testing.assert_allclose(dyn[0], dyn[1])
+
+
+def test_missing_onnx_is_one_line_with_hint(tmp_path, monkeypatch):
+    cfg = tmp_path / "t.cfg"
+    cfg.write_text("[net]\nwidth=8\nheight=8\nchannels=3\n[convolutional]\nfilters=2\nsize=1\n")
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    code, _, stderr = run_cli("export", cfg, "-o", tmp_path / "m.onnx")
+    assert code == 2 and "pip install 'cfggen[onnx]'" in stderr and len(stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "m.onnx").exists()
+
+
+@needs_forward
+def test_debug_layers_option(tiny, tmp_path):
+    golden, cfg, weights, x, size = tiny
+    out = tmp_path / "m.onnx"
+    code, stdout, stderr = run_cli("export", cfg, weights, "-o", out, "--debug-layers", "0,15")
+    assert code == 0, stderr
+    res = run(onnx.load(str(out)), x)
+    assert set(res) == {"yolo_16", "yolo_23", "layer_0", "layer_15"}
+    L = golden["layers"][15]
+    assert res["layer_15"].size == L["outputs"]
+    assert abs(res["layer_15"].sum() - L["sum"]) <= 1e-3 * L["sum_abs"] + 1e-5
+    code, _, stderr = run_cli("export", cfg, weights, "-o", out, "--debug-layers", "99")
+    assert code == 2 and "debug layer 99" in stderr

@@ -82,7 +82,6 @@ def export(cfg, weights_path, output, size, batch, opset, fp16, outputs, nms, na
     the 'weights init' values are used (an untrained model, for pipeline tests).
     """
     from cfggen.export import save, to_onnx
-    from cfggen.export.check import check_light
 
     names = _read_names(names_path) if names_path else None
     for p in (cfg, weights_path, names_path):
@@ -95,6 +94,8 @@ def export(cfg, weights_path, output, size, batch, opset, fp16, outputs, nms, na
     inp = graph.input[0].type.tensor_type.shape.dim
     shape = "x".join(d.dim_param or str(d.dim_value) for d in inp)
     nodes = len(graph.node)
+    from cfggen.export.check import check_light   # imports onnx: only once to_onnx found it
+
     check_light(model)      # checker full_check + strict shape inference, without a copy of the weights
     nbytes = save(model, output)
     click.echo(f"wrote {output}: opset {opset}, {nodes:,} nodes, {nbytes:,} bytes; input {shape}; outputs {outs}")
