@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "weights": "cfggen.commands.weights:weights",
     "profile": "cfggen.commands.profile:profile",
     "import": "cfggen.commands.import_:import_",
+    "export": "cfggen.commands.export:export",
 }
 
 HELP = {
@@ -35,6 +36,7 @@ HELP = {
     "weights": "Inspect, check, extract and initialise Darknet .weights files.",
     "profile": "Estimate per-layer time (roofline), FLOP vs time shares and darknet's memory.",
     "import": "Import a pretrained PyTorch EfficientNet checkpoint into a darknet cfg + weights.",
+    "export": "Export a cfg + .weights to ONNX, computing what darknet's forward pass computes.",
 }
 
 
