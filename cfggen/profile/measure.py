@@ -55,7 +55,7 @@ def measure_onnxruntime(cfg_path: str, size: tuple[int, int], batch: int = 1, ru
         from cfggen.export import to_onnx
     except ImportError:
         raise UsageError("--measure needs cfggen export (cfggen.export), which is not installed") from None
-    model = to_onnx(cfg_path, weights_path=weights_path, size=size, batch=batch).SerializeToString()
+    model = to_onnx(cfg_path, weights_path, size=size, batch=batch).SerializeToString()
 
     def session(profile_prefix: str | None):
         opts = ort.SessionOptions()
