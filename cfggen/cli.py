@@ -93,3 +93,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"cfggen: internal error: {type(exc).__name__}: {exc} (rerun with --debug)", err=True)
         rc = EXIT_INTERNAL
     sys.exit(rc if isinstance(rc, int) else 0)
+
+
+if __name__ == "__main__":   # python -m cfggen.cli
+    main()

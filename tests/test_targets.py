@@ -526,3 +526,58 @@ def test_pjreddie_key_tables_match_its_unused_field_messages():
         assert {re.search(r"activation '([^']+)'", d.message).group(1) for d in v.findings if d.code == "PJ402"} == relu
         assert sum(d.code == "PJ401" for d in v.findings) == sum(m["kind"] == "type_not_recognized"
                                                                 for m in g["messages"])
+
+
+WEIGHTED_FUSION = """[net]
+width=32
+height=32
+channels=3
+
+[convolutional]
+filters=8
+size=3
+pad=1
+activation=leaky
+
+[convolutional]
+filters=8
+size=3
+pad=1
+activation=leaky
+
+[shortcut]
+from=-2
+weights_type=per_feature
+weights_normalization=relu
+activation=linear
+
+[convolutional]
+filters=8
+size=1
+activation=leaky
+
+[shortcut]
+from=-3
+weights_type=per_feature
+weights_normalization=relu
+activation=linear
+"""
+
+
+def test_a_key_a_reader_ignores_is_a_difference_once_per_fact():
+    """OpenCV loads weighted (BiFPN-style) fusions but never reads weights_type: the network it builds
+    adds unweighted and takes no fusion weights. That is a warning (a different network), shown once
+    per fact with the other places, and build/adapt's 'loads in' line says so."""
+    from cfggen.targets.build import loads_in
+    from cfggen.targets.report import verdict_lines
+
+    verdicts = check(parse(WEIGHTED_FUSION, "fusion.cfg"), ["opencv"])
+    ignored = [d for d in verdicts["opencv"].findings if d.code == "CV402"]
+    assert verdicts["opencv"].status == "ok"
+    assert {(d.line, d.severity) for d in ignored} == {(20, "warning"), (21, "warning"), (31, "warning"),
+                                                       (32, "warning")}
+    lines = verdict_lines("fusion.cfg", verdicts, False)
+    assert lines[0] == "fusion.cfg: opencv: ok (loads; 4 differences from AlexeyAB)"
+    weights_type = [x for x in lines[1:] if "weights_type=" in x]
+    assert len(weights_type) == 1 and weights_type[0].endswith("(and 1 more: line 31)")
+    assert "opencv (builds a different network)" in loads_in(WEIGHTED_FUSION, "fusion.cfg")

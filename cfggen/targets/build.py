@@ -21,15 +21,13 @@ def reader_activations(name: str) -> frozenset[str] | None:
 
 def choose_activation(variant: str | None, activation: str | None, targets) -> tuple[str | None, list[str]]:
     """The activation to build with for these readers, and the notes that explain a substitution."""
-    from cfggen.generate import get_variant
-    from cfggen.scale.variants import CUSTOM
     from cfggen.targets import expand
     notes = []
     for name in expand(targets):
         allowed = reader_activations(name)
         if allowed is None:
             continue
-        wanted = activation or (get_variant(variant) if variant is not None else CUSTOM).rules.activation
+        wanted = activation or _variant(variant).rules.activation
         if wanted in allowed:
             continue
         if activation is not None:
@@ -42,6 +40,17 @@ def choose_activation(variant: str | None, activation: str | None, targets) -> t
         notes.append(f"note: {name} has no {wanted}; building with activation={sub} instead (--target {name}). "
                      f"{sub} is not bounded at 6 like {wanted}: weights trained with {wanted} differ slightly")
     return activation, notes
+
+
+def _variant(name: str | None):
+    """The variant whose rules the build follows (an EfficientDet dN builds on its EfficientNet backbone)."""
+    from cfggen.generate import get_variant
+    from cfggen.scale.bifpn import get_compound
+    from cfggen.scale.variants import CUSTOM
+    if name is None:
+        return CUSTOM
+    row = get_compound(name)
+    return get_variant(row.backbone if row is not None else name)
 
 
 def refuse(text: str, targets) -> None:

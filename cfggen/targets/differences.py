@@ -91,7 +91,7 @@ def compare(name, names, codes, doc, base, layers, notes, forward) -> list[Diagn
             slug, level = sev(ignored_code)
             out.append(finding(ignored_code, f"{name} does not read {key}= in {L.section.header} (AlexeyAB uses "
                                f"{key}={value}); this layer computes something else there", line, col,
-                               severity="warning" if L.index == first else level, name=slug, layer=L.index))
+                               severity=level, name=slug, layer=L.index))
     if first is not None:
         mine, theirs = layers[first], base.network.layers[first]
         code = codes["different"]

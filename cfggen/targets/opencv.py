@@ -39,7 +39,7 @@ CODES = {"type": "CV101", "activation": "CV102", "assert": "CV103", "input": "CV
          "crash": "CV301", "forward": "CV401", "ignored": "CV402", "different": "CV403"}
 NAMES = {"CV101": ("unknown-layer-type", "error"), "CV102": ("unsupported-activation", "error"),
          "CV103": ("assert", "error"), "CV104": ("bad-input-size", "error"), "CV105": ("not-implemented", "error"),
-         "CV301": ("crash", "error"), "CV401": ("forward-fails", "warning"), "CV402": ("ignored-key", "info"),
+         "CV301": ("crash", "error"), "CV401": ("forward-fails", "warning"), "CV402": ("ignored-key", "warning"),
          "CV403": ("different-network", "warning")}
 
 _INT = re.compile(r"[+-]?\d+")

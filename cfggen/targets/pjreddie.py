@@ -75,7 +75,7 @@ CODES = {"structure": "PJ101", "orphan": "PJ102", "image": "PJ201", "assert": "P
 NAMES = {"PJ101": ("bad-structure", "error"), "PJ102": ("option-before-section", "error"),
          "PJ201": ("not-an-image", "error"), "PJ202": ("assert", "error"), "PJ301": ("crash", "error"),
          "PJ401": ("unknown-section-blank", "warning"), "PJ402": ("unknown-activation-relu", "warning"),
-         "PJ403": ("ignored-key", "info"), "PJ404": ("different-network", "warning")}
+         "PJ403": ("ignored-key", "warning"), "PJ404": ("different-network", "warning")}
 
 
 class _Reader:

@@ -32,8 +32,15 @@ def verdict_lines(path: str, verdicts: dict[str, Verdict], concise: bool = False
         out.append(head)
         if name == "alexeyab":
             continue        # its findings are the normal DN findings, printed above
+        # one line per fact: the same message at several places is shown once, with the other lines
+        places: dict[tuple, list] = {}
         for d in shown:
-            out.append(f"  {d.path or path}:{d.line}:{d.col}: {d.severity}: {d.message} [{d.code} {d.name}]")
+            places.setdefault((d.code, d.severity, d.message), []).append(d)
+        for (code, severity, message), ds in places.items():
+            d = ds[0]
+            more = "" if len(ds) == 1 else (f" (and {len(ds) - 1} more: line " +
+                                            ", ".join(str(x.line) for x in ds[1:6]) + (", …" if len(ds) > 6 else "") + ")")
+            out.append(f"  {d.path or path}:{d.line}:{d.col}: {severity}: {message} [{code} {d.name}]{more}")
         if info:
             out.append(f"  ({info} more note{'s' * (info != 1)} on keys {name} does not read; see --format json)")
     return out
