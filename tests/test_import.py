@@ -1,4 +1,5 @@
-"""``cfggen import``: PyTorch EfficientNets into darknet, checked against independent forward passes.
+"""``cfggen import``: PyTorch EfficientNets (and geffnet MixNet-S/M/L, MobileNetV2) into darknet, checked
+against independent forward passes.
 
 Oracles (nothing is downloaded: every model is random-init, ``pretrained=False``, with random BN running
 statistics, in eval mode, saved as .pth and .safetensors in a temp folder):
@@ -672,3 +673,43 @@ def test_mixnet_misfits_name_the_first_tensor(family_imports, tmp_path):
     torch.save(state, bad)
     err = fails(str(bad), tmp_path, "--variant", "mixnet-s")
     assert "tensor blocks.1.0.conv_pw.1.weight: expected (48, 8, 1, 1) for mixnet-s" in err and "missing" in err
+
+
+def test_mixnet_detector_taps_equal_pytorch_stages_via_opencv(family_imports, tmp_path):
+    """--head yolo on MixNet-S: PREFIX.conv.N fits the backbone, and the three taps equal geffnet's
+    stage outputs (blocks[2], [4], [5]: strides 8, 16, 32; MixNet has six stages)."""
+    model, _, paths, _ = family_imports("mixnet_s")
+    prefix = str(tmp_path / "det")
+    do_import(paths["safetensors"], prefix, "--head", "yolo", "--classes", "3", "--size", "128")
+    (conv,) = [f for f in os.listdir(tmp_path) if f.startswith("det.conv.")]
+    n = int(conv.rsplit(".", 1)[1])
+    text = open(prefix + ".cfg", encoding="utf-8").read()
+    taps = re.search(r"taps at layers (\d+) \(stride 8\), (\d+) \(stride 16\), (\d+) \(stride 32\)", text)
+    taps = tuple(int(t) for t in taps.groups())
+    assert taps[2] == n - 1
+    backbone = str(tmp_path / "backbone.cfg")
+    with open(backbone, "w", encoding="utf-8") as fh:
+        fh.write(truncate(text, n))
+    weights_check(backbone, str(tmp_path / conv))
+    x = images(2, (128, 128))
+    got = opencv_outputs(opencv_net(backbone, str(tmp_path / conv)), x, taps)
+    for dn, ref in zip(got, stage_features(model, x, stages=(2, 4, 5))):
+        assert dn.shape == ref.shape
+        assert rel(dn, ref) < TOLERANCE
+
+
+def test_tf_mixnet_port(tmp_path):
+    """timm/geffnet tf_mixnet_s (BN eps 1e-3, TF 'same' padding): at 97x97 every stride-2 input is odd,
+    where TF 'same' pads symmetrically too, so the import must be exact (epsilon fold included); at 96x96
+    the TF-padding warning names the layers and says it did not measure (mixed kernels)."""
+    model = geffnet_model("tf_mixnet_s", seed=4)
+    path = str(tmp_path / "tf_mixnet_s.safetensors")
+    safetensors_torch.save_file({k: v.contiguous() for k, v in model.state_dict().items()}, path)
+    err = do_import(path, str(tmp_path / "odd"), "--size", "97")
+    assert "mixnet-s inferred" in err and "BN epsilon 1e-3" in err and "warning" not in err
+    x = images(2, (97, 97))
+    cfg, weights = str(tmp_path / "odd.cfg"), str(tmp_path / "odd.weights")
+    weights_check(cfg, weights)
+    assert rel(opencv_logits(cfg, weights, x), torch_logits(model, x)) < TOLERANCE
+    err = do_import(path, str(tmp_path / "even"), "--size", "96")
+    assert "warning: TF 'same' padding" in err and "(not measured for mixed-kernel networks)" in err

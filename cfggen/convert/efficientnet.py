@@ -1,4 +1,4 @@
-"""Pretrained PyTorch EfficientNets into darknet: ``cfggen import``.
+"""Pretrained PyTorch EfficientNets (and geffnet's MixNet-S/M/L, MobileNetV2) into darknet: ``cfggen import``.
 
 The cfg is ``cfggen build``'s (``generate.compose``), plus, by default, one input layer in front: a 1x1
 depthwise ``[convolutional]`` (weights 1/std, biases -mean/std) that normalizes darknet's RGB [0, 1]
@@ -11,7 +11,10 @@ Weights are mapped per decoded block, not per key (house style §6): ``plan_conv
 network that rendered the cfg and lists, for every darknet conv in order, which checkpoint tensors it
 reads under a naming convention (``NAMINGS``: timm/geffnet, lukemelas efficientnet_pytorch; another
 is a row plus a ``locate`` function, added where a test can make a real checkpoint of that kind, which
-rules torchvision out for now: its import fails against the pinned torch). The expected tensors (names
+rules torchvision out for now: its import fails against the pinned torch). MixNet's mixed and grouped convs
+(geffnet ``MixedConv2d``: parts ``conv_dw.0``, ``conv_dw.1``, ... over ``_split_channels``) follow the
+generator's ``ConvPlan`` (``_mixed``): a darknet ``groups=`` conv reads the parts concatenated, a
+``[route]``-fed piece reads its part and its slice of the BN that follows the concatenation. The expected tensors (names
 and shapes) are checked against the checkpoint before anything is written; the first that does not fit is the error. Without ``--variant``, the variant is
 the one whose expected tensors the checkpoint fits exactly.
 
