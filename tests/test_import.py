@@ -1,4 +1,5 @@
-"""``cfggen import``: PyTorch EfficientNets into darknet, checked against independent forward passes.
+"""``cfggen import``: PyTorch EfficientNets (and geffnet MixNet-S/M/L, MobileNetV2) into darknet, checked
+against independent forward passes.
 
 Oracles (nothing is downloaded: every model is random-init, ``pretrained=False``, with random BN running
 statistics, in eval mode, saved as .pth and .safetensors in a temp folder):
@@ -600,3 +601,115 @@ def test_tf_port_from_the_file_name_or_the_flag(models, tmp_path):
     do_import(paths["safetensors"], str(tmp_path / "named"), "--no-measure")
     named, flag, plain_w = ((tmp_path / f"{p}.weights").read_bytes() for p in ("named", "flag", "plain"))
     assert named == flag and named != plain_w          # epsilon 1e-3 folded vs not
+
+
+# ------------------------------------------------------------------------------------------------
+# MobileNetV2 and MixNet (geffnet): the same oracles at a small input
+
+FAMILY_MODELS = {"mobilenetv2_100": "mobilenetv2", "mixnet_s": "mixnet-s", "mixnet_m": "mixnet-m",
+                 "mixnet_l": "mixnet-l"}
+FAMILY_SIZE = 96          # odd feature maps (3x3 at stride 32) and every kernel of MixNet's mixes
+
+
+@pytest.fixture(scope="module")
+def family_imports(tmp_path_factory):
+    """geffnet name -> (model, prefix of the .safetensors import, .pth and .safetensors paths)."""
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            where = tmp_path_factory.mktemp(name)
+            model = geffnet_model(name, seed=3)
+            paths = save(model, where, name)
+            prefix = str(where / "st")
+            err = do_import(paths["safetensors"], prefix, "--size", str(FAMILY_SIZE))
+            assert f"{FAMILY_MODELS[name]} inferred from the tensor shapes" in err
+            cache[name] = (model, prefix, paths, where)
+        return cache[name]
+    return get
+
+
+@pytest.mark.parametrize("name", list(FAMILY_MODELS))
+def test_family_logits_via_export_and_opencv(family_imports, name, record_property):
+    """import -> weights check -> cfggen export -> onnxruntime (relu6 as is) and OpenCV's darknet
+    importer (relu6 swapped for relu on both sides) against PyTorch; .pth and .safetensors give the
+    same bytes."""
+    needs_export()
+    model, prefix, paths, where = family_imports(name)
+    cfg, weights = prefix + ".cfg", prefix + ".weights"
+    weights_check(cfg, weights)
+    do_import(paths["pth"], str(where / "pth"), "--size", str(FAMILY_SIZE))
+    with open(weights, "rb") as a, open(where / "pth.weights", "rb") as b:
+        assert a.read() == b.read()
+    x = images(2, (FAMILY_SIZE, FAMILY_SIZE))
+    (logits,) = export_outputs(cfg, weights, x, [classifier_index(cfg)])
+    exported = rel(logits.reshape(len(x), -1), torch_logits(model, x))
+    relu = name.startswith("mobilenet")
+    ref = torch_logits(relu6_to_relu(copy.deepcopy(model)) if relu else model, x)
+    opencv = rel(opencv_logits(cfg, weights, x, relu=relu), ref)
+    record_property(f"{name}_rel", (exported, opencv))
+    print(f"\n{name}: export/onnxruntime {exported:.2e}, opencv {opencv:.2e} (max |diff| / max |logit|)")
+    assert exported < TOLERANCE and opencv < TOLERANCE
+
+
+def test_mixnet_cfg_is_cfggen_builds(family_imports):
+    """The imported cfg is `cfggen build mixnet-m` at that size plus the normalization layer."""
+    _, prefix, _, _ = family_imports("mixnet_m")
+    built = generate("mixnet-m", size=FAMILY_SIZE)
+    assert strip_import(open(prefix + ".cfg", encoding="utf-8").read(), True) == strip_import(built, False)
+
+
+def test_mixnet_misfits_name_the_first_tensor(family_imports, tmp_path):
+    _, _, paths, _ = family_imports("mixnet_s")
+    err = fails(paths["pth"], tmp_path, "--variant", "mixnet-m")
+    assert "tensor conv_stem.weight: expected (24, 3, 3, 3) for mixnet-m" in err and "found (16, 3, 3, 3)" in err
+    state = torch.load(paths["pth"])
+    state["blocks.2.0.conv_dw.1.weight"] = torch.zeros(48, 1, 3, 3)     # a 5x5 part of the mix made 3x3
+    bad = tmp_path / "mixed.pth"
+    torch.save(state, bad)
+    err = fails(str(bad), tmp_path)
+    assert "closest is mixnet-s" in err and "blocks.2.0.conv_dw.1.weight: expected (48, 1, 5, 5)" in err
+    del state["blocks.1.0.conv_pw.1.weight"]                          # half of a grouped 1x1 conv
+    torch.save(state, bad)
+    err = fails(str(bad), tmp_path, "--variant", "mixnet-s")
+    assert "tensor blocks.1.0.conv_pw.1.weight: expected (48, 8, 1, 1) for mixnet-s" in err and "missing" in err
+
+
+def test_mixnet_detector_taps_equal_pytorch_stages_via_opencv(family_imports, tmp_path):
+    """--head yolo on MixNet-S: PREFIX.conv.N fits the backbone, and the three taps equal geffnet's
+    stage outputs (blocks[2], [4], [5]: strides 8, 16, 32; MixNet has six stages)."""
+    model, _, paths, _ = family_imports("mixnet_s")
+    prefix = str(tmp_path / "det")
+    do_import(paths["safetensors"], prefix, "--head", "yolo", "--classes", "3", "--size", "128")
+    (conv,) = [f for f in os.listdir(tmp_path) if f.startswith("det.conv.")]
+    n = int(conv.rsplit(".", 1)[1])
+    text = open(prefix + ".cfg", encoding="utf-8").read()
+    taps = re.search(r"taps at layers (\d+) \(stride 8\), (\d+) \(stride 16\), (\d+) \(stride 32\)", text)
+    taps = tuple(int(t) for t in taps.groups())
+    assert taps[2] == n - 1
+    backbone = str(tmp_path / "backbone.cfg")
+    with open(backbone, "w", encoding="utf-8") as fh:
+        fh.write(truncate(text, n))
+    weights_check(backbone, str(tmp_path / conv))
+    x = images(2, (128, 128))
+    got = opencv_outputs(opencv_net(backbone, str(tmp_path / conv)), x, taps)
+    for dn, ref in zip(got, stage_features(model, x, stages=(2, 4, 5))):
+        assert dn.shape == ref.shape
+        assert rel(dn, ref) < TOLERANCE
+
+
+def test_tf_mixnet_port(tmp_path):
+    """timm/geffnet tf_mixnet_s (BN eps 1e-3, TF 'same' padding): at 97x97 every stride-2 input is odd,
+    where TF 'same' pads symmetrically too, so the import must be exact (epsilon fold included); at 96x96
+    the TF-padding warning names the layers and says it did not measure (mixed kernels)."""
+    model = geffnet_model("tf_mixnet_s", seed=4)
+    path = str(tmp_path / "tf_mixnet_s.safetensors")
+    safetensors_torch.save_file({k: v.contiguous() for k, v in model.state_dict().items()}, path)
+    err = do_import(path, str(tmp_path / "odd"), "--size", "97")
+    assert "mixnet-s inferred" in err and "BN epsilon 1e-3" in err and "warning" not in err
+    x = images(2, (97, 97))
+    cfg, weights = str(tmp_path / "odd.cfg"), str(tmp_path / "odd.weights")
+    weights_check(cfg, weights)
+    assert rel(opencv_logits(cfg, weights, x), torch_logits(model, x)) < TOLERANCE
+    err = do_import(path, str(tmp_path / "even"), "--size", "96")
+    assert "warning: TF 'same' padding" in err and "(not measured for mixed-kernel networks)" in err

@@ -1,4 +1,4 @@
-"""``cfggen import``: a pretrained PyTorch EfficientNet checkpoint into a darknet cfg + weights.
+"""``cfggen import``: a pretrained PyTorch EfficientNet/MixNet/MobileNetV2 checkpoint into a darknet cfg + weights.
 
 numpy, safetensors and torch are imported only when the command runs (``cfggen.convert``).
 """
@@ -11,7 +11,7 @@ from cfggen.generate import HEADS
 
 @click.command("import")
 @click.argument("checkpoint", type=click.Path(dir_okay=False))
-@click.option("--variant", help="b0..b7, lite0..lite4 [default: inferred from the tensor shapes].")
+@click.option("--variant", help="b0..b7, lite0..lite4, mixnet-s|m|l, mobilenetv2 [default: inferred from the tensor shapes].")
 @click.option("--head", type=click.Choice(list(HEADS)), default="classifier", show_default=True,
               help="classifier: PREFIX.weights with every layer; yolo / yolo-tiny: the backbone only, "
                    "PREFIX.conv.N.")
@@ -31,9 +31,9 @@ from cfggen.generate import HEADS
 @click.option("-o", "--output", "prefix", required=True, metavar="PREFIX",
               help="Write PREFIX.cfg and PREFIX.weights (or PREFIX.conv.N).")
 def import_(checkpoint, variant, head, classes, size, no_normalize, mean, std, tf_port, no_measure, prefix):
-    """Import a PyTorch EfficientNet (.pth/.pt/.bin or .safetensors) into darknet.
+    """Import a PyTorch EfficientNet, MixNet or MobileNetV2 (.pth/.pt/.bin or .safetensors) into darknet.
 
-    Reads timm/geffnet and lukemelas efficientnet_pytorch state dicts. The cfg is what
+    Reads timm/geffnet (all of them) and lukemelas efficientnet_pytorch (b0..b7) state dicts. The cfg is what
     `cfggen build` writes for the same options, plus an input-normalization layer in front.
     """
     from cfggen.convert.efficientnet import import_checkpoint

@@ -1,4 +1,4 @@
-"""Pretrained PyTorch EfficientNets into darknet: ``cfggen import``.
+"""Pretrained PyTorch EfficientNets (and geffnet's MixNet-S/M/L, MobileNetV2) into darknet: ``cfggen import``.
 
 The cfg is ``cfggen build``'s (``generate.compose``), plus, by default, one input layer in front: a 1x1
 depthwise ``[convolutional]`` (weights 1/std, biases -mean/std) that normalizes darknet's RGB [0, 1]
@@ -11,7 +11,10 @@ Weights are mapped per decoded block, not per key (house style §6): ``plan_conv
 network that rendered the cfg and lists, for every darknet conv in order, which checkpoint tensors it
 reads under a naming convention (``NAMINGS``: timm/geffnet, lukemelas efficientnet_pytorch; another
 is a row plus a ``locate`` function, added where a test can make a real checkpoint of that kind, which
-rules torchvision out for now: its import fails against the pinned torch). The expected tensors (names
+rules torchvision out for now: its import fails against the pinned torch). MixNet's mixed and grouped convs
+(geffnet ``MixedConv2d``: parts ``conv_dw.0``, ``conv_dw.1``, ... over ``_split_channels``) follow the
+generator's ``ConvPlan`` (``_mixed``): a darknet ``groups=`` conv reads the parts concatenated, a
+``[route]``-fed piece reads its part and its slice of the BN that follows the concatenation. The expected tensors (names
 and shapes) are checked against the checkpoint before anything is written; the first that does not fit is the error. Without ``--variant``, the variant is
 the one whose expected tensors the checkpoint fits exactly.
 
@@ -30,14 +33,18 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from cfggen.errors import CfggenError, InputError, UsageError
-from cfggen.scale import BASELINE_BLOCKS, VARIANTS, Block, Network, decode_list, get_variant, scale
+from cfggen.scale import VARIANTS, Block, Network, decode_stages, get_variant, scale
+from cfggen.scale.mixconv import split_channels
 
 DARKNET_EPS = 1e-5
 IMAGENET = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
 INCEPTION = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))       # timm's tf_efficientnet_lite* ports
-# the families whose checkpoints import maps (MixNet and MobileNetV2 have other block layouts)
 EFFICIENTNETS = tuple(v for v, spec in VARIANTS.items() if spec.family in ("efficientnet", "lite"))
 B_VARIANTS = tuple(v for v in EFFICIENTNETS if v.startswith("b"))
+# geffnet/timm lay MixNet and MobileNetV2 out with the same block modules (conv_pw/conv_dw/conv_pwl);
+# MixNet's mixed and grouped convs are MixedConv2d, whose parts are numbered children (conv_dw.0, ...)
+TIMM_VARIANTS = EFFICIENTNETS + tuple(v for v, spec in VARIANTS.items()
+                                      if spec.family in ("mixnet-s", "mixnet-m", "mobilenetv2"))
 
 
 class ImportFormatError(CfggenError):
@@ -89,7 +96,7 @@ class Naming:
 
 NAMINGS: dict[str, Naming] = {
     # timm/geffnet: efficientnet_* symmetric, eps 1e-5; tf_* ports TF-same, eps 1e-3 (BN_EPS_TF_DEFAULT)
-    "timm": Naming("timm/geffnet", "conv_stem.weight", EFFICIENTNETS, _timm,
+    "timm": Naming("timm/geffnet", "conv_stem.weight", TIMM_VARIANTS, _timm,
                    tf_same=lambda v, tf: tf, eps=lambda v, tf: 1e-3 if tf else 1e-5,
                    stats=lambda v, tf: INCEPTION if tf and v.startswith("lite") else IMAGENET),
     # lukemelas efficientnet_pytorch: Conv2dStaticSamePadding and batch_norm_epsilon 1e-3 always
@@ -106,21 +113,36 @@ Shape = tuple[int, ...]
 
 @dataclass(frozen=True)
 class Conv:
-    """The checkpoint source of one darknet ``[convolutional]``."""
+    """The checkpoint source of one darknet ``[convolutional]``.
+
+    ``parts``: the weight tensors, concatenated on the output channels (more than one for a MixNet
+    grouped 1x1 conv that darknet runs as one ``groups=`` conv: darknet's group j is filters
+    ``[j*n/g, (j+1)*n/g)``, exactly MixedConv2d's part j). ``bn_span``: the output channels
+    ``(start, stop, total)`` of the BN this conv takes, when a mixed conv's parts share one BN after
+    their concatenation (darknet gives every piece its own BN: the same per-channel numbers, sliced).
+    """
 
     role: str             # stem, expand, dw, se_reduce, se_expand, project, head, classifier
-    weight: str           # checkpoint name of the weight tensor
-    shape: Shape          # its PyTorch shape
+    parts: tuple[tuple[str, Shape], ...]   # (checkpoint name, PyTorch shape) of the weight tensors
     bn: str | None        # BN module (weight, bias, running_mean, running_var); None: conv bias
     bias: str | None
+    bn_span: tuple[int, int, int] | None = None
+
+    @property
+    def weight(self) -> str:
+        return self.parts[0][0]
+
+    @property
+    def shape(self) -> Shape:
+        return self.parts[0][1]
 
     @property
     def channels(self) -> int:
-        return self.shape[0]
+        return sum(shape[0] for _, shape in self.parts)
 
     def tensors(self) -> list[tuple[str, Shape]]:
-        c = (self.channels,)
-        out = [(self.weight, self.shape)]
+        c = (self.bn_span[2] if self.bn_span else self.channels,)
+        out = list(self.parts)
         if self.bn:
             out += [(f"{self.bn}.{k}", c) for k in ("weight", "bias", "running_mean", "running_var")]
         if self.bias:
@@ -128,32 +150,58 @@ class Conv:
         return out
 
 
+def _mixed(role: str, module: str, bn: str | None, plan, in_filters: int, out_filters: int,
+           kernels: tuple[int, ...], depthwise: bool) -> list[Conv]:
+    """The darknet convs of one (possibly mixed or grouped) conv: ``plan`` is the generator's
+    ``ConvPlan``; the checkpoint splits channels as geffnet's ``_split_channels`` (the plan does too)."""
+    n = len(kernels)
+    ins, outs = split_channels(in_filters, n), split_channels(out_filters, n)
+    parts = tuple((f"{module}.{j}.weight" if n > 1 else f"{module}.weight",
+                   (o, 1 if depthwise else i, k, k)) for j, (i, o, k) in enumerate(zip(ins, outs, kernels)))
+    if plan.single is not None:                  # one darknet conv (plain, or groups= over equal parts)
+        return [Conv(role, parts, bn, None)]
+    if len(plan.pieces) != n:
+        raise RuntimeError(f"{module}: {len(plan.pieces)} darknet pieces for {n} checkpoint parts")
+    starts = [sum(outs[:j]) for j in range(n)]
+    return [Conv(role, (part,), bn, None, (a, a + o, out_filters)) for part, a, o in zip(parts, starts, outs)]
+
+
 def plan_convs(naming: Naming, net: Network, classes: int | None) -> tuple[list[Conv], list[Conv]]:
     """(backbone convs, classifier-head convs) in darknet's layer order. ``classes=None``: the
     classifier's output width is not checked (a detector does not use it)."""
     def conv(role: str, b: Block | None, shape: Shape, bias: bool = False) -> Conv:
         module, bn = naming.locate(role, b)
-        return Conv(role, f"{module}.weight", shape, None if bias else bn, f"{module}.bias" if bias else None)
+        return Conv(role, ((f"{module}.weight", shape),), None if bias else bn, f"{module}.bias" if bias else None)
+
+    def mixed(role: str, b: Block, plan, in_filters: int, out_filters: int, kernels, depthwise=False):
+        module, bn = naming.locate(role, b)
+        return _mixed(role, module, bn, plan, in_filters, out_filters, tuple(kernels), depthwise)
 
     convs = [conv("stem", None, (net.stem, 3, 3, 3))]
     for b in net.blocks:
         e = b.expanded
-        if b.expand_ratio != 1:
-            convs.append(conv("expand", b, (e, b.in_filters, 1, 1)))
-        convs.append(conv("dw", b, (e, 1, b.kernel, b.kernel)))
+        expand, depthwise, project = b.plans
+        if expand is not None:
+            convs += mixed("expand", b, expand, b.in_filters, e, (1,) * b.expand_groups)
+        convs += mixed("dw", b, depthwise, e, e, b.kernels, depthwise=True)
         if b.se_filters:
             convs.append(conv("se_reduce", b, (b.se_filters, e, 1, 1), bias=True))
             convs.append(conv("se_expand", b, (e, b.se_filters, 1, 1), bias=True))
-        convs.append(conv("project", b, (b.out_filters, e, 1, 1)))
+        convs += mixed("project", b, project, e, b.out_filters, (1,) * b.project_groups)
     head = [conv("head", None, (net.head, net.blocks[-1].out_filters, 1, 1)),
             conv("classifier", None, (classes if classes is not None else -1, net.head), bias=True)]
     return convs, head
 
 
+def _full(variant: str) -> str:
+    """efficientnet-b0, efficientnet-lite0, mixnet-s, mobilenetv2: the names messages use."""
+    return get_variant(variant).full_name
+
+
 @functools.cache
 def scaled(variant: str) -> Network:
     v = get_variant(variant)
-    return scale(decode_list(BASELINE_BLOCKS), v.width_mult, v.depth_mult, v.rules)
+    return scale(decode_stages(v.rules.blocks), v.width_mult, v.depth_mult, v.rules)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -247,15 +295,15 @@ def fit_variant(names: Sequence[str], shape_of, naming: Naming, variant: str | N
                              f"{', '.join(naming.variants)}")
         bad = misfit(key)
         if bad:
-            raise ImportFormatError(bad.describe(f"efficientnet-{key} ({naming.name} naming)"))
+            raise ImportFormatError(bad.describe(f"{_full(key)} ({naming.name} naming)"))
         return Fit(key, classes if classes is not None else _classes_of(naming, shape_of), False)
     results = {v: misfit(v) for v in naming.variants}
     fitting = [v for v, bad in results.items() if bad is None]
     if fitting:
         return Fit(fitting[0], classes if classes is not None else _classes_of(naming, shape_of), True)
     closest = max(results, key=closeness)
-    raise ImportFormatError(f"fits no EfficientNet variant ({naming.name} naming); closest is {closest}: "
-                            + results[closest].describe(f"efficientnet-{closest}"))
+    raise ImportFormatError(f"fits no variant ({naming.name} naming); closest is {closest}: "
+                            + results[closest].describe(_full(closest)))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -418,7 +466,7 @@ def describe(o: Origin, base: str, kind: str, detector: bool, tf_port: bool | No
              ) -> tuple[list[str], list[str]]:
     """(messages for the user, header comments for the cfg) about where the weights come from."""
     inferred = " (inferred from the tensor shapes)" if o.fit.inferred else ""
-    info = [f"{base}: {o.naming.name} naming ({kind}), efficientnet-{o.fit.variant} "
+    info = [f"{base}: {o.naming.name} naming ({kind}), {_full(o.fit.variant)} "
             + ("inferred from the tensor shapes" if o.fit.inferred else "as given")
             + ("" if detector else f", {o.fit.classes} classes")]
     if o.key == "timm" and tf_port is None:
@@ -426,7 +474,7 @@ def describe(o: Origin, base: str, kind: str, detector: bool, tf_port: bool | No
                     + ("the file name says TF port (tf_*): TF 'same' padding, BN epsilon 1e-3" if o.tf else
                        "assumed a PyTorch-trained model (symmetric padding, BN epsilon 1e-5); "
                        "a tf_* port needs --tf-port"))
-    notes = [f"imported by cfggen import from {base}: {o.naming.name} naming, efficientnet-{o.fit.variant}{inferred}"]
+    notes = [f"imported by cfggen import from {base}: {o.naming.name} naming, {_full(o.fit.variant)}{inferred}"]
     if normalize:
         notes.append(f"layer 0 normalizes the [0, 1] RGB input as the checkpoint expects: (x - mean) / std, "
                      f"mean {_fmt(o.mean)}, std {_fmt(o.std)}; so every later layer index is cfggen build's + 1")
@@ -518,13 +566,18 @@ def padding_warning(ckpt, network, draft, backbone: Sequence[Conv], head_convs: 
     w, h = draft.size
     text = (f"TF 'same' padding: the checkpoint pads {len(asym)} stride-2 conv(s) asymmetrically at {w}x{h} "
             f"(darknet layers {', '.join(map(str, asym))}); darknet pads symmetrically, so outputs deviate")
+    # measure_padding's forward pass knows plain blocks in one activation, not MixNet's mixed convs
+    # and per-block activations (tf_mixnet_*): those are reported unmeasured rather than guessed
+    plain = not any(b.mixed or b.activation for b in draft.net.blocks)
     deviation = measure_padding(ckpt, backbone, draft.net, head_convs, eps, stats, draft.size,
-                                draft.activation) if measure else None
+                                draft.activation) if measure and plain else None
     if deviation:
         rel, agree, n = deviation
         text += (f": measured on {n} deterministic inputs, max relative "
                  f"{'logits' if head_convs else 'backbone output'} difference {rel:.2e}"
                  + (f", top-1 agrees on {agree}/{n}" if head_convs else ""))
+    elif measure and not plain:
+        text += " (not measured for mixed-kernel networks)"
     elif measure:
         text += " (install torch to measure by how much)"
     return text, deviation
@@ -549,15 +602,17 @@ def _producers(ckpt, spans, sources, eps: float, mean, std) -> dict:
             table = {"biases": lambda m=m, s=s: -m / s, "weights": lambda s=s: np.float32(1) / s}
             sizes = {"biases": 3, "weights": 3}
         else:
-            table = {"weights": lambda n=src.weight: ckpt.array(n)}
-            sizes = {"weights": math.prod(ckpt.shape(src.weight))}
+            names = tuple(n for n, _ in src.parts)
+            table = {"weights": lambda names=names: np.concatenate([ckpt.array(n).reshape(-1) for n in names])}
+            sizes = {"weights": sum(math.prod(ckpt.shape(n)) for n in names)}
             if src.bn:
                 bn = src.bn
+                cut = slice(*src.bn_span[:2]) if src.bn_span else slice(None)
                 table.update({
-                    "biases": lambda n=f"{bn}.bias": ckpt.array(n),
-                    "scales": lambda n=f"{bn}.weight": ckpt.array(n),
-                    "rolling_mean": lambda n=f"{bn}.running_mean": ckpt.array(n),
-                    "rolling_variance": lambda n=f"{bn}.running_var": ckpt.array(n) + fold,
+                    "biases": lambda n=f"{bn}.bias", c=cut: ckpt.array(n)[c],
+                    "scales": lambda n=f"{bn}.weight", c=cut: ckpt.array(n)[c],
+                    "rolling_mean": lambda n=f"{bn}.running_mean", c=cut: ckpt.array(n)[c],
+                    "rolling_variance": lambda n=f"{bn}.running_var", c=cut: ckpt.array(n)[c] + fold,
                 })
             else:
                 table["biases"] = lambda n=src.bias: ckpt.array(n)
