@@ -44,8 +44,15 @@ def _opencv_params():
         yield name
 
 
+# loads, but its 75 binarised layers amplify rounding: an input within ~1e-7 of 0 takes the other sign
+# in OpenCV than in onnxruntime, and the flips add up (6.5e-2 relative at the softmax). onnxruntime
+# agrees with darknet's golden; tiny-yolo_xnor (CI) agrees in both.
+OPENCV_DIFFERS = {"darknet53_448_xnor": "xnor sign flips near 0 accumulate over 75 binary layers"}
+
+
 @needs_forward
-@pytest.mark.parametrize("name", list(_opencv_params()))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=OPENCV_DIFFERS[n], strict=False))
+                                  if n in OPENCV_DIFFERS else n for n in _opencv_params()])
 def test_opencv_onnx_agrees_with_onnxruntime(name, tmp_path):
     from cfggen.export import to_onnx
     golden, cfg, weights, x, size = golden_case(name, tmp_path)

@@ -84,8 +84,11 @@ def load(cfg: str, size):
         raise ExportError(f"darknet cannot build this network: {reason}", path=cfg)
     native, native_findings = infer(p)
     network, findings = (native, native_findings) if size is None else infer(p, tuple(size))
+    # darknet's own stops while building (exit, assert, crash) refuse the export, even where the shape
+    # engine can go on; DN202 (a shortcut adding only the common channels) is what darknet computes
+    stops = {d.layer for d in findings if d.layer is not None and d.code != "DN202"}
     for layer in network.layers:
-        if layer.broken:
+        if layer.broken or layer.index in stops:
             earlier = [d for d in findings if d.layer is not None and d.layer <= layer.index]
             f = max(earlier, key=lambda d: d.layer) if earlier else None
             where = f" at {size[0]}x{size[1]}" if size is not None else ""
@@ -148,6 +151,7 @@ def output_layers(network) -> list:
 def build_model(cfg, weights, *, size, batch, opset, fp16, outputs, nms, names, debug_layers):
     native, network = load(cfg, size)
     g = Graph(opset, fp16)
+    g.batch = batch if isinstance(batch, int) else None
     n_dim = "batch" if batch == "dynamic" else batch
     inputs = [helper.make_tensor_value_info("input", TensorProto.FLOAT,
                                             [n_dim, network.channels, network.height, network.width])]

@@ -179,8 +179,7 @@ def conv(ctx: EmitCtx) -> Emitted:
 
 def _broadcast_const(g: Graph, x: str, value: np.ndarray) -> str:
     """A constant (C, H, W) map repeated over the batch of ``x``."""
-    shape = g.op("Concat", g.op("Shape", x, end=1), g.ints(list(value.shape)), axis=0)
-    return g.op("Expand", g.const(value[None], "k"), shape)
+    return g.op("Expand", g.const(value[None], "k"), g.batch_shape(x, value.shape))
 
 
 def _xnor(ctx, w, b, size, pad, stride, in_hw):
@@ -271,8 +270,7 @@ def implicit(ctx: EmitCtx) -> Emitted:
     """Learned constant: ``weights`` as (filters, atoms, 1), broadcast to the batch; input ignored."""
     g, k = ctx.g, ctx.conf
     w = ctx.weights.get(ctx.layer.index, "weights").reshape(1, k["filters"], k["atoms"], 1)
-    shape = g.op("Concat", g.op("Shape", ctx.x, end=1), g.ints([k["filters"], k["atoms"], 1]), axis=0)
-    return Emitted(g.op("Expand", g.const(w, "w"), shape))
+    return Emitted(g.op("Expand", g.const(w, "w"), g.batch_shape(ctx.x, [k["filters"], k["atoms"], 1])))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -490,8 +488,7 @@ for _t in ("dropout", "empty"):
 def _zeros(ctx: EmitCtx) -> Emitted:
     """[cost] and [contrastive] leave their buffer zero outside training."""
     g = ctx.g
-    shape = g.op("Concat", g.op("Shape", ctx.x, end=1), g.ints(list(dims(ctx.layer))), axis=0)
-    return Emitted(g.op("ConstantOfShape", shape, value=_zero_tensor(g)))
+    return Emitted(g.op("ConstantOfShape", g.batch_shape(ctx.x, dims(ctx.layer)), value=_zero_tensor(g)))
 
 
 def _zero_tensor(g):
