@@ -49,7 +49,8 @@ class WeightSource:
     def get(self, layer: int, name: str) -> np.ndarray:
         a = self.wf.arrays.get((layer, "", name))
         if a is not None:
-            return np.frombuffer(os.pread(self.fd, 4 * a.count, a.offset), dtype="<f4").astype(np.float32)
+            # read-only float32 view of the bytes just read (emitters never write into weights)
+            return np.frombuffer(os.pread(self.fd, 4 * a.count, a.offset), dtype=np.float32)
         if name in self.DEFAULTS:
             return np.full(self._count(layer, name), self.DEFAULTS[name], np.float32)
         raise Unsupported(f"the weights file holds no {name} for this layer (dontload=1): darknet keeps its "
