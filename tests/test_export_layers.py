@@ -97,9 +97,9 @@ layers=0
 
 [lrn]
 size=5
-alpha=0.5
+alpha=0.05
 beta=0.75
-kappa=2
+kappa=5
 
 [implicit]
 filters=3
@@ -121,7 +121,8 @@ atoms=2
     lrn = np.empty_like(xd)
     for k in range(16):
         s = sq[max(0, k - 2):min(15, k + 2) + 1].sum(axis=0) - sq[2]
-        lrn[k] = xd[k] * (2 + 0.5 * s) ** -0.75
+        lrn[k] = xd[k] * (5 + 0.05 * s) ** -0.75
+    assert np.isfinite(lrn).all()
     np.testing.assert_allclose(out["layer_7"][0], lrn, rtol=1e-5)
     assert out["layer_8"].shape == (1, 3, 2, 1) and np.isfinite(out["layer_8"]).all()
 
