@@ -60,6 +60,7 @@ def test_opencv_onnx_agrees_with_onnxruntime(name, tmp_path):
         size = (128, 128)
         x = np.random.default_rng(0).random((1, x.shape[1], 128, 128), dtype=np.float32)
     model = to_onnx(cfg, weights, size=size)
+    weights.unlink()        # pytest keeps the last runs' tmp dirs; weights files are big
     data = model.SerializeToString()
     ref = ort_run(data, x)
     net = cv2.dnn.readNetFromONNX(np.frombuffer(data, np.uint8))
