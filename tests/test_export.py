@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import CORPUS, SHARED, needs_shared, run_cli
+from conftest import CORPUS, needs_shared, run_cli
 
 np = pytest.importorskip("numpy")
 onnx = pytest.importorskip("onnx", reason="onnx not installed (pip install 'cfggen[onnx]')")

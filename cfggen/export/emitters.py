@@ -17,10 +17,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from cfggen.errors import CfggenError
 from cfggen.export.activations import activate
 from cfggen.export.graph import Graph
-from cfggen.ir.cnum import int_list, atoi
 
 # darknet's bit-packed xnor path depends on the global gpu_index: the `darknet` CLI sets -1 in a CPU
 # build (what a user gets, and what is exported); a program linking libdarknet keeps the default 0 and
@@ -81,11 +79,6 @@ def dims(layer) -> tuple[int, int, int]:
     if w and h and c and w * h * c == layer.outputs:
         return c, h, w
     return layer.outputs, 1, 1
-
-
-def as_chw(ctx: EmitCtx, x: str, src_outputs: int, want: tuple[int, int, int]) -> str:
-    """``x`` reshaped to ``want`` (C, H, W) when the flat sizes match (darknet reads flat buffers)."""
-    return ctx.g.reshape(x, want)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -632,7 +625,3 @@ UNSUPPORTED_WHY = {
     "conv_lstm": "recurrent layers are not exported", "history": "[history] is not exported",
     "blank": "darknet does not know this section",
 }
-
-
-class ExportError(CfggenError):
-    """The network cannot be exported (unsupported layers, a weights file that does not fit)."""
