@@ -8,13 +8,28 @@ import sys
 
 import pytest
 
-from conftest import CORPUS, SHARED, needs_shared, run_cli
+from conftest import CORPUS, needs_shared, run_cli
 
 np = pytest.importorskip("numpy")
 onnx = pytest.importorskip("onnx", reason="onnx not installed (pip install 'cfggen[onnx]')")
 ort = pytest.importorskip("onnxruntime", reason="onnxruntime not installed (pip install 'cfggen[onnx]')")
 
 from test_export_forward import golden_case, needs_forward  # noqa: E402
+
+
+_CLEANUP: list = []
+
+
+def request_cleanup(path):
+    """Weights files go at the end of the module (pytest keeps the last runs' tmp dirs)."""
+    _CLEANUP.append(path)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cleanup():
+    yield
+    for p in _CLEANUP:
+        p.unlink(missing_ok=True)
 
 
 def session(model_or_path):
@@ -212,6 +227,7 @@ def test_boxes_equal_darknet_formulas(name, tmp_path):
     from cfggen.export import to_onnx
     from cfggen.export.build import load
     golden, cfg, weights, x, size = golden_case(name, tmp_path)
+    request_cleanup(weights)
     _, network = load(str(cfg), size)
     heads = [layer for layer in network.layers if layer.type in ("yolo", "gaussian_yolo", "region", "detection")]
     raw = run(to_onnx(cfg, weights, size=size, debug_layers=[h.index for h in heads]), x)
@@ -257,6 +273,7 @@ def numpy_nms(boxes: np.ndarray, scores: np.ndarray, iou_t: float, score_t: floa
 def test_nms_equals_numpy_nms(name, thr, tmp_path):
     from cfggen.export import to_onnx
     golden, cfg, weights, x, size = golden_case(name, tmp_path)
+    request_cleanup(weights)
     boxes = run(to_onnx(cfg, weights, size=size, outputs="boxes-noobj"), x)["boxes"][0].T.astype(np.float64)
     want = numpy_nms(boxes[:, :4], boxes[:, 4:], *thr)
     got = run(to_onnx(cfg, weights, size=size, nms=thr), x)["detections"][0]

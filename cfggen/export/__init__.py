@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from pathlib import Path
-from typing import Iterable
 
 from cfggen.errors import CfggenError
 

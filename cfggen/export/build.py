@@ -49,7 +49,8 @@ class WeightSource:
     def get(self, layer: int, name: str) -> np.ndarray:
         a = self.wf.arrays.get((layer, "", name))
         if a is not None:
-            return np.frombuffer(os.pread(self.fd, 4 * a.count, a.offset), dtype="<f4").astype(np.float32)
+            # read-only float32 view of the bytes just read (emitters never write into weights)
+            return np.frombuffer(os.pread(self.fd, 4 * a.count, a.offset), dtype=np.float32)
         if name in self.DEFAULTS:
             return np.full(self._count(layer, name), self.DEFAULTS[name], np.float32)
         raise Unsupported(f"the weights file holds no {name} for this layer (dontload=1): darknet keeps its "
@@ -84,8 +85,11 @@ def load(cfg: str, size):
         raise ExportError(f"darknet cannot build this network: {reason}", path=cfg)
     native, native_findings = infer(p)
     network, findings = (native, native_findings) if size is None else infer(p, tuple(size))
+    # darknet's own stops while building (exit, assert, crash) refuse the export, even where the shape
+    # engine can go on; DN202 (a shortcut adding only the common channels) is what darknet computes
+    stops = {d.layer for d in findings if d.layer is not None and d.code != "DN202"}
     for layer in network.layers:
-        if layer.broken:
+        if layer.broken or layer.index in stops:
             earlier = [d for d in findings if d.layer is not None and d.layer <= layer.index]
             f = max(earlier, key=lambda d: d.layer) if earlier else None
             where = f" at {size[0]}x{size[1]}" if size is not None else ""
@@ -148,6 +152,7 @@ def output_layers(network) -> list:
 def build_model(cfg, weights, *, size, batch, opset, fp16, outputs, nms, names, debug_layers):
     native, network = load(cfg, size)
     g = Graph(opset, fp16)
+    g.batch = batch if isinstance(batch, int) else None
     n_dim = "batch" if batch == "dynamic" else batch
     inputs = [helper.make_tensor_value_info("input", TensorProto.FLOAT,
                                             [n_dim, network.channels, network.height, network.width])]

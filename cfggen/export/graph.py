@@ -28,6 +28,7 @@ class Graph:
         self._consts: dict[tuple, str] = {}
         self._count = 0
         self.prefix = "g"
+        self.batch: int | None = None        # a static batch size, or None (dynamic)
 
     def name(self, hint: str = "t") -> str:
         self._count += 1
@@ -71,6 +72,13 @@ class Graph:
         if key is not None:
             self._consts[key] = name
         return name
+
+    def batch_shape(self, x: str, dims) -> str:
+        """The int64 shape [N, *dims]: a constant for a static batch (OpenCV's importer folds nothing
+        through Shape), else N taken from ``x`` at run time."""
+        if self.batch is not None:
+            return self.ints([self.batch, *dims])
+        return self.op("Concat", self.op("Shape", x, end=1), self.ints(list(dims)), axis=0)
 
     def reduce(self, op_type: str, x: str, axes: list[int], keepdims: int = 1) -> str:
         if self.opset >= _AXES_INPUT_SINCE[op_type]:
