@@ -287,11 +287,26 @@ def test_measure_opencv_times_every_layer():
 
 
 def test_measure_onnxruntime_against_export():
+    """--measure on the real exporter: every conv of the cfg gets a measured time of its own (the
+    exporter's ``L{index}_`` node names map back to darknet layers) and no node time is unattributed."""
     pytest.importorskip("onnxruntime")
     pytest.importorskip("cfggen.export")
+    from cfggen import profile as prof
+
+    convs = {lay.index for lay in prof.load(str(DATA / "se_dw.cfg")).layers if lay.type == "convolutional"}
+    assert len(convs) == 5
+    code, out, err = run_cli("profile", DATA / "se_dw.cfg", "--device", "t4", "--measure", "--format", "json")
+    assert code == 0, err
+    measured = json.loads(out)["profiles"][0]["measured"]
+    assert measured["backend"] == "onnxruntime" and measured["total_s"] > 0
+    timed = {int(k) for k in measured["per_layer_s"]}
+    assert convs <= timed and timed <= set(range(9))
+    assert measured["unattributed_s"] == 0
     code, out, err = run_cli("profile", DATA / "se_dw.cfg", "--device", "t4", "--measure")
     assert code == 0, err
     assert "measured (onnxruntime" in out and "meas. µs" in out
+    rows = [line.split() for line in out.splitlines() if line.split()[:2] == ["0", "convolutional"]]
+    assert rows and rows[-1][3] != "-"         # the measured column of layer 0 holds a time
 
 
 def test_measure_without_export_is_one_line_error():
@@ -321,8 +336,8 @@ def test_measure_onnxruntime_mechanics_with_a_stand_in_exporter(monkeypatch):
     def to_onnx(cfg_path, weights_path=None, size=(416, 416), batch=1):
         calls.append((cfg_path, weights_path, size, batch))
         w = numpy_helper.from_array(np.ones((8, 1, 3, 3), np.float32), "w0")
-        nodes = [helper.make_node("Conv", ["input", "w0"], ["c0"], name="layer_0_conv", group=8, pads=[1] * 4),
-                 helper.make_node("Relu", ["c0"], ["out"], name="layer_5_relu")]
+        nodes = [helper.make_node("Conv", ["input", "w0"], ["c0"], name="L0_convolutional_conv_1", group=8, pads=[1] * 4),
+                 helper.make_node("Relu", ["c0"], ["out"], name="L5_convolutional_relu_2")]
         graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT,
                                                                              [batch, 8, size[1], size[0]])],
                                   [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)], [w])
