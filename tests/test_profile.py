@@ -380,6 +380,23 @@ def test_cpu_preset_is_calibrated_once_and_cached(tmp_path, monkeypatch):
     assert (tmp_path / "cache" / "cpu-calibration-numpy.json").is_file()
     devices.cpu_device(refresh=True)
     assert len(calls) == 2
+    # measured activation costs survive the JSON cache as the same (frozen, hashable) record
+    monkeypatch.setitem(devices.ACTIVATION_RUNTIMES, "numpy", lambda threads=None: (("mish", 20.5),))
+    measured = devices.cpu_device(refresh=True)
+    assert devices.cpu_device() == measured and measured.activation_cost("mish") == 20.5
+    assert measured.activation_cost("swish") is None
+
+
+def test_measured_activation_cost_replaces_the_exp_rate():
+    """A device with a measured per-element activation cost charges activated elements x that cost
+    (16x16x8 swish outputs of layer 0 at 100 ns: 204.8 µs) instead of transcendentals / exp rate."""
+    net = load(str(DATA / "se_dw.cfg"))
+    base = Device("x", 100, 100, 10, 0, 1, 1, exp_gops=1.0)
+    measured = Device("x", 100, 100, 10, 0, 1, 1, exp_gops=1.0, activation_ns=(("swish", 100.0),))
+    a, b = profile(net, base).layers, profile(net, measured).layers
+    assert b[0].time_s - a[0].time_s == pytest.approx(16 * 16 * 8 * (100e-9 - 1e-9))
+    assert b[2].time_s - a[2].time_s == pytest.approx(1 * 1 * 2 * (100e-9 - 1e-9))   # the SE squeeze conv
+    assert b[3].time_s == a[3].time_s          # logistic: not measured on this device, exp rate as before
 
 
 def test_every_preset_is_documented_with_its_numbers():
