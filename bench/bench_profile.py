@@ -9,7 +9,8 @@ whole corpus (estimates only, every cfg darknet builds) in one process, target <
 
 Latency comes from onnxruntime on the network ``cfggen.export.to_onnx`` exports when that module is
 importable, else from OpenCV's darknet importer (``cv2.dnn.readNetFromDarknet``) with weights from
-``cfggen weights init``. The cpu preset is calibrated with the same runtime (``--calibrate-with``).
+``cfggen weights init``. The cpu preset is calibrated in the same run with the same runtime (with
+onnxruntime: also each exp/log/tanh activation's exported subgraph).
 
     python bench/bench_profile.py [--size 256] [--runs 5] [--max-bflops 25] [--only-corpus-time]
 """
@@ -149,9 +150,11 @@ def _ort_runner(m, path: str, size: tuple[int, int], threads: int):
     x = np.random.default_rng(0).random([d if isinstance(d, int) else 1 for d in inp.shape], dtype=np.float32)
 
     def run():
-        t = time.perf_counter()
+        # one intra-op thread: onnxruntime runs the whole graph on this thread, so its CPU time is the
+        # forward pass's own work, without the time other processes held the core (wall time has both)
+        t, c = time.perf_counter(), time.thread_time()
         sess.run(None, {inp.name: x})
-        return time.perf_counter() - t, []
+        return time.perf_counter() - t, [], time.thread_time() - c
     run()
     return run
 
@@ -182,6 +185,9 @@ def main() -> int:
     print(f"latency backend: {backend}; cpu preset: {dev.gflops('fp32'):.1f} GFLOP/s, {dev.gbs():.1f} GB/s, "
           f"{dev.launch_us:.1f} µs per layer, depthwise {dev.depthwise('fp32'):.1f} GFLOP/s, "
           f"exp {dev.exp_gops:.3f} G/s ({dev.source})")
+    if dev.activation_ns:
+        print("  activations, extra ns per element as onnxruntime runs the exported subgraph: "
+              + ", ".join(f"{k} {v:.2f}" for k, v in dev.activation_ns))
     # load every network first, then time them round-robin: a busy spell on the machine then slows
     # one round of every network instead of all the rounds of a few; each network keeps its best round
     entries = []
@@ -203,15 +209,21 @@ def main() -> int:
         if len(entries) >= args.limit:
             break
     best = [float("inf")] * len(entries)
+    best_cpu = [float("inf")] * len(entries)
     for _ in range(args.runs):
         for i, (_, _, run) in enumerate(entries):
-            best[i] = min(best[i], run()[0])
+            out = run()
+            best[i] = min(best[i], out[0])
+            if len(out) > 2:
+                best_cpu[i] = min(best_cpu[i], out[2])
+    have_cpu = use_ort and args.threads == 1
     rows = []
-    for (name, net, _), t in zip(entries, best):
+    for (name, net, _), t, tc in zip(entries, best, best_cpu):
         p = profile(net, dev, name)
-        rows.append((name, net.totals.bflops, p.time_s, t, len(net.layers)))
+        rows.append((name, net.totals.bflops, p.time_s, t, len(net.layers), tc))
         print(f"  {name:<40} {net.totals.bflops:>7.2f} BFLOPs  est {p.time_s * 1e3:>8.2f} ms  "
-              f"measured {t * 1e3:>8.2f} ms (best of {args.runs} rounds)  ({len(net.layers)} layers)")
+              f"measured {t * 1e3:>8.2f} ms" + (f" (cpu {tc * 1e3:>8.2f} ms)" if have_cpu else "")
+              + f" (best of {args.runs} rounds)  ({len(net.layers)} layers)")
     bf = [r[1] for r in rows]
     est = [r[2] for r in rows]
     meas = [r[3] for r in rows]
@@ -219,9 +231,13 @@ def main() -> int:
     print(f"\n{len(rows)} networks at {size[0]}x{size[1]}, batch 1")
     print(f"Spearman(estimated time, measured) = {s_est:.3f}   (target >= 0.9)")
     print(f"Spearman(BFLOPs, measured)         = {s_bf:.3f}   (baseline; estimate must beat it)")
+    if have_cpu:
+        cpu = [r[5] for r in rows]
+        print(f"with the forward pass's CPU time instead of wall time (steadier on a shared machine): "
+              f"estimate {spearman(est, cpu):.3f}, BFLOPs {spearman(bf, cpu):.3f}")
     re, rm = ranks(est), ranks(meas)
     worst = sorted(range(len(rows)), key=lambda i: -abs(re[i] - rm[i]))[:5]
-    print("worst-ranked networks (estimated rank vs measured rank, est/measured time):")
+    print("worst-ranked networks (estimated rank vs measured wall-time rank, est/measured time):")
     for i in worst:
         print(f"  {rows[i][0]:<40} rank {re[i]:>4.0f} vs {rm[i]:>4.0f}   {est[i] / meas[i]:.2f}x")
     ok = s_est >= 0.9 and s_est > s_bf

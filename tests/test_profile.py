@@ -287,11 +287,26 @@ def test_measure_opencv_times_every_layer():
 
 
 def test_measure_onnxruntime_against_export():
+    """--measure on the real exporter: every conv of the cfg gets a measured time of its own (the
+    exporter's ``L{index}_`` node names map back to darknet layers) and no node time is unattributed."""
     pytest.importorskip("onnxruntime")
     pytest.importorskip("cfggen.export")
+    from cfggen import profile as prof
+
+    convs = {lay.index for lay in prof.load(str(DATA / "se_dw.cfg")).layers if lay.type == "convolutional"}
+    assert len(convs) == 5
+    code, out, err = run_cli("profile", DATA / "se_dw.cfg", "--device", "t4", "--measure", "--format", "json")
+    assert code == 0, err
+    measured = json.loads(out)["profiles"][0]["measured"]
+    assert measured["backend"] == "onnxruntime" and measured["total_s"] > 0
+    timed = {int(k) for k in measured["per_layer_s"]}
+    assert convs <= timed and timed <= set(range(9))
+    assert measured["unattributed_s"] == 0
     code, out, err = run_cli("profile", DATA / "se_dw.cfg", "--device", "t4", "--measure")
     assert code == 0, err
     assert "measured (onnxruntime" in out and "meas. µs" in out
+    rows = [line.split() for line in out.splitlines() if line.split()[:2] == ["0", "convolutional"]]
+    assert rows and rows[-1][3] != "-"         # the measured column of layer 0 holds a time
 
 
 def test_measure_without_export_is_one_line_error():
@@ -321,8 +336,8 @@ def test_measure_onnxruntime_mechanics_with_a_stand_in_exporter(monkeypatch):
     def to_onnx(cfg_path, weights_path=None, size=(416, 416), batch=1):
         calls.append((cfg_path, weights_path, size, batch))
         w = numpy_helper.from_array(np.ones((8, 1, 3, 3), np.float32), "w0")
-        nodes = [helper.make_node("Conv", ["input", "w0"], ["c0"], name="layer_0_conv", group=8, pads=[1] * 4),
-                 helper.make_node("Relu", ["c0"], ["out"], name="layer_5_relu")]
+        nodes = [helper.make_node("Conv", ["input", "w0"], ["c0"], name="L0_convolutional_conv_1", group=8, pads=[1] * 4),
+                 helper.make_node("Relu", ["c0"], ["out"], name="L5_convolutional_relu_2")]
         graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("input", TensorProto.FLOAT,
                                                                              [batch, 8, size[1], size[0]])],
                                   [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)], [w])
@@ -365,6 +380,23 @@ def test_cpu_preset_is_calibrated_once_and_cached(tmp_path, monkeypatch):
     assert (tmp_path / "cache" / "cpu-calibration-numpy.json").is_file()
     devices.cpu_device(refresh=True)
     assert len(calls) == 2
+    # measured activation costs survive the JSON cache as the same (frozen, hashable) record
+    monkeypatch.setitem(devices.ACTIVATION_RUNTIMES, "numpy", lambda threads=None: (("mish", 20.5),))
+    measured = devices.cpu_device(refresh=True)
+    assert devices.cpu_device() == measured and measured.activation_cost("mish") == 20.5
+    assert measured.activation_cost("swish") is None
+
+
+def test_measured_activation_cost_replaces_the_exp_rate():
+    """A device with a measured per-element activation cost charges activated elements x that cost
+    (16x16x8 swish outputs of layer 0 at 100 ns: 204.8 µs) instead of transcendentals / exp rate."""
+    net = load(str(DATA / "se_dw.cfg"))
+    base = Device("x", 100, 100, 10, 0, 1, 1, exp_gops=1.0)
+    measured = Device("x", 100, 100, 10, 0, 1, 1, exp_gops=1.0, activation_ns=(("swish", 100.0),))
+    a, b = profile(net, base).layers, profile(net, measured).layers
+    assert b[0].time_s - a[0].time_s == pytest.approx(16 * 16 * 8 * (100e-9 - 1e-9))
+    assert b[2].time_s - a[2].time_s == pytest.approx(1 * 1 * 2 * (100e-9 - 1e-9))   # the SE squeeze conv
+    assert b[3].time_s == a[3].time_s          # logistic: not measured on this device, exp rate as before
 
 
 def test_every_preset_is_documented_with_its_numbers():

@@ -71,6 +71,15 @@ class Profile:
         return next(k for k in self.by_kind if k.kind == name)
 
 
+def _activation_time(w, device: Device, exp_rate: float) -> float:
+    """Seconds (per image) the layer's exp/log/tanh work adds: the runtime's measured cost of its
+    activation when the device has one, else its transcendental count at the device's exp rate."""
+    ns = device.activation_cost(w.activation) if w.activation else None
+    if ns is not None:
+        return w.activated * ns * 1e-9
+    return w.transcendental / exp_rate if exp_rate else 0.0
+
+
 def profile(net: Network, device: Device, name: str = "", batch: int = 1, precision: str = "fp32") -> Profile:
     """Cost every layer of ``net`` (batch ``batch``) on ``device``."""
     nbytes = BYTES[precision]
@@ -90,7 +99,7 @@ def profile(net: Network, device: Device, name: str = "", batch: int = 1, precis
         else:
             tc, tm = flops / (dw_rate if kind == "depthwise" else gflops), moved / gbs
             t, bound = (tc, "compute") if tc >= tm else (tm, "memory")
-            t += fixed + (w.transcendental * batch / exp_rate if exp_rate else 0.0)
+            t += fixed + _activation_time(w, device, exp_rate) * batch
             intensity = flops / moved if moved else float("inf")
         rows.append((layer, kind, flops, read, written, intensity, bound, t))
     total_t = sum(r[7] for r in rows) or 1.0

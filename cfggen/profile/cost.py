@@ -33,6 +33,8 @@ class Work(NamedTuple):
     written: int            # activation elements written
     param_floats: int       # parameters read at inference (weights + biases; BN is fused into them)
     transcendental: float = 0.0   # exp/log/tanh evaluations (swish, mish, logistic, softmax, ...)
+    activation: str = ""          # the activation its output goes through (activated layer types)
+    activated: float = 0.0        # elements that activation is applied to
 
 
 def _conv_geometry(layer: Layer) -> tuple[int, int, int]:
@@ -207,9 +209,11 @@ _HEAD_EXP = {"yolo": 1, "gaussian_yolo": 1, "region": 1, "softmax": 1}
 
 def work(layer: Layer, net: Network) -> Work:
     w = COSTS.get(layer.type, _copy)(layer, net)
-    per = TRANSCENDENTAL.get(layer.conf.get("activation", ""), 0) if layer.type in _ACTIVATED \
-        else _HEAD_EXP.get(layer.type, 0)
+    act = layer.conf.get("activation", "") if layer.type in _ACTIVATED else ""
+    per = TRANSCENDENTAL.get(act, 0) if act else _HEAD_EXP.get(layer.type, 0)
+    elems = layer.next_outputs if layer.type == "convolutional" else layer.outputs
     if per:
-        elems = layer.next_outputs if layer.type == "convolutional" else layer.outputs
         w = w._replace(transcendental=float(per * elems))
+    if act:
+        w = w._replace(activation=act, activated=float(elems))
     return w

@@ -32,6 +32,13 @@ class Device:
     source: str = ""
     depthwise_gflops: float = 0.0   # achievable rate of depthwise convs (no GEMM); 0: the general rate
     exp_gops: float = 0.0           # exp/log/tanh evaluations per ns; 0: free (GPUs' special-function units)
+    # measured extra ns per element of each activation as the runtime runs it (the cpu preset calibrated
+    # with onnxruntime times the exporter's own activation subgraphs); replaces the exp-rate estimate
+    activation_ns: tuple[tuple[str, float], ...] = ()
+
+    def activation_cost(self, name: str) -> float | None:
+        """Measured extra ns per element of activation ``name``, None when not measured."""
+        return dict(self.activation_ns).get(name)
 
     def gflops(self, precision: str) -> float:
         """Achievable compute in GFLOP/s."""
@@ -68,7 +75,7 @@ PRESETS: dict[str, Device] = {d.name: d for d in (
 ALIASES = {"rtx-2070": "rtx2070", "rtx-3090": "rtx3090", "nano": "jetson-nano", "xavier": "jetson-xavier",
            "agx-xavier": "jetson-xavier"}
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 def cache_dir() -> str:
@@ -114,6 +121,12 @@ def _best(fn, repeat: int) -> float:
     return best
 
 
+def _ort_clock(threads: int | None):
+    """With one intra-op thread onnxruntime runs a graph on the calling thread: its CPU time is the
+    work itself, without the time other processes held the core (a shared machine); else wall time."""
+    return time.thread_time if threads == 1 else time.perf_counter
+
+
 def _calibrate_ort(threads: int | None = None) -> tuple[float, float, float, float, float]:
     """(GFLOP/s, GB/s, seconds per node, depthwise GFLOP/s, exp G/s) from tiny ONNX graphs run by
     onnxruntime on the CPU."""
@@ -133,6 +146,7 @@ def _calibrate_ort(threads: int | None = None) -> tuple[float, float, float, flo
 
     f32 = TensorProto.FLOAT
     rng = np.random.default_rng(0)
+    clock = _ort_clock(threads)
 
     def prepare(nodes, feeds: dict, inits=()):
         """A callable timing one run of a one-output graph over ``feeds``."""
@@ -140,9 +154,9 @@ def _calibrate_ort(threads: int | None = None) -> tuple[float, float, float, flo
         sess = session(nodes, ins, [helper.make_tensor_value_info(nodes[-1].output[0], f32, None)], inits)
 
         def run() -> float:
-            t = time.perf_counter()
+            t = clock()
             sess.run(None, feeds)
-            return time.perf_counter() - t
+            return clock() - t
         run()
         return run
 
@@ -263,6 +277,57 @@ def _exp_rate(n: int, extra_s: float) -> float:
     return n / extra_s / 1e9 if extra_s > 1e-5 else 0.0
 
 
+def _calibrate_ort_activations(threads: int | None = None) -> tuple[tuple[str, float], ...]:
+    """Extra ns per element of each activation darknet computes with exp/log/tanh, as onnxruntime runs
+    the subgraph ``cfggen.export`` emits for it (mish: Softplus, Exp, Tanh and two Wheres; gelu: a tanh
+    polynomial), over a Relu on the same 4M floats (a Relu is fused into the conv before it).
+
+    Why: the exp-rate model counts darknet's transcendentals (mish three, swish one), but onnxruntime's
+    Sigmoid is vectorised and nearly free while its Softplus is not: mish costs ~40x swish there.
+    Empty when the exporter is not importable."""
+    try:
+        import numpy as np
+        import onnxruntime as ort
+        from onnx import TensorProto, helper
+
+        from cfggen.export.activations import activate
+        from cfggen.export.graph import Graph
+    except ImportError:
+        return ()
+    clock = _ort_clock(threads)
+    shape = [1, 16, 512, 512]
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+
+    def prepare(name: str):
+        g = Graph(17)
+        y = activate(g, "x", name)
+        graph = g.model.graph
+        graph.node.extend(g.nodes)
+        graph.input.append(helper.make_tensor_value_info("x", TensorProto.FLOAT, shape))
+        graph.output.append(helper.make_tensor_value_info(y, TensorProto.FLOAT, None))
+        g.model.opset_import.append(helper.make_opsetid("", 17))
+        g.model.ir_version = 8
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        if threads:
+            opts.intra_op_num_threads = threads
+        sess = ort.InferenceSession(g.model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+
+        def run() -> float:
+            t = clock()
+            sess.run(None, {"x": x})
+            return clock() - t
+        run()
+        return run
+
+    from cfggen.profile.cost import TRANSCENDENTAL
+    names = sorted(TRANSCENDENTAL)
+    best = _interleaved({name: prepare(name) for name in ["relu", *names]}, rounds=8)
+    return tuple((name, round(max(0.0, best[name] - best["relu"]) / x.size * 1e9, 4)) for name in names)
+
+
+ACTIVATION_RUNTIMES = {"onnxruntime": _calibrate_ort_activations}
+
 RUNTIMES = {"onnxruntime": _calibrate_ort, "opencv": _calibrate_opencv, "numpy": _calibrate_numpy}
 
 
@@ -279,12 +344,14 @@ def calibrate(runtime: str | None = None, threads: int | None = None) -> Device:
     """
     runtime = runtime or _backend()[0]
     gflops, gbs, per_node, dw, exp = (float(v) for v in RUNTIMES[runtime](threads))
+    acts = ACTIVATION_RUNTIMES[runtime](threads) if runtime in ACTIVATION_RUNTIMES else ()
     # the measurements are already achievable rates: efficiencies are 1
     return Device("cpu", round(gflops, 2), round(gflops, 2), round(gbs, 2), round(per_node * 1e6, 2),
                   1.0, 1.0, source=f"measured on this machine with {runtime} {_runtime_version(runtime)} "
                   f"({threads or os.cpu_count()} threads): a 3x3 conv 128->128 on 52x52, a 64 MB streaming op, "
-                  "a chain of 64 tiny layers, a 3x3 depthwise conv on 56x56x256, a logistic over 4M floats",
-                  depthwise_gflops=round(dw, 2), exp_gops=round(exp, 3))
+                  "a chain of 64 tiny layers, a 3x3 depthwise conv on 56x56x256, a logistic over 4M floats"
+                  + (", the exported exp/log/tanh activations over 4M floats" if acts else ""),
+                  depthwise_gflops=round(dw, 2), exp_gops=round(exp, 3), activation_ns=acts)
 
 
 def cpu_device(refresh: bool = False, runtime: str | None = None, threads: int | None = None) -> Device:
@@ -297,7 +364,9 @@ def cpu_device(refresh: bool = False, runtime: str | None = None, threads: int |
             with open(path) as fh:
                 data = json.load(fh)
             if data.get("version") == CACHE_VERSION and data.get("key") == key:
-                return Device(**data["device"])
+                dev = data["device"]
+                return Device(**{**dev, "activation_ns": tuple((str(k), float(v)) for k, v in
+                                                               dev.get("activation_ns", ()))})
         except (OSError, ValueError, TypeError, KeyError):
             pass
     device = calibrate(runtime, threads)

@@ -1,8 +1,8 @@
 """Measured latency on this machine, per layer where the runtime tells.
 
 ``onnxruntime``: the network exported by ``cfggen.export.to_onnx`` runs with per-node profiling;
-node times are summed per darknet layer (the exporter names each node after its layer; the first
-integer in a node's name is taken as the layer index). ``opencv``: OpenCV's darknet importer
+node times are summed per darknet layer (the exporter names every node ``L{index}_{type}_...``; a
+node without that prefix, e.g. one onnxruntime inserted, is counted as unattributed). ``opencv``: OpenCV's darknet importer
 (``cv2.dnn.readNetFromDarknet``) with ``cfggen weights init`` weights, whose ``getPerfProfile`` gives
 per-layer times; the bench uses it while the exporter is not installed.
 """
@@ -26,6 +26,8 @@ class Measured:
     best_s: float                  # fastest run (least disturbed by other processes)
     per_layer_s: dict[int, float]  # darknet layer index -> seconds (what the runtime attributes)
     runs: int
+    unattributed_s: float = 0.0    # per run: node time the runtime reports under no darknet layer
+    nodes_s: float = 0.0           # per run: all node time of the profiled session
 
 
 def export_available() -> bool:
@@ -37,6 +39,13 @@ def export_available() -> bool:
 
 
 _INDEX = re.compile(r"(\d+)")
+_EXPORT_NODE = re.compile(r"L(\d+)_")
+
+
+def _export_layer_of(node_name: str) -> int | None:
+    """The darknet layer of an exported node: ``cfggen.export`` prefixes each with ``L{index}_``."""
+    m = _EXPORT_NODE.match(node_name)
+    return int(m.group(1)) if m else None
 
 
 def _layer_of(node_name: str) -> int | None:
@@ -86,16 +95,21 @@ def measure_onnxruntime(cfg_path: str, size: tuple[int, int], batch: int = 1, ru
         with open(prof.end_profiling()) as fh:
             events = json.load(fh)
     per_node: dict[int, list[float]] = {}
+    other = 0.0
     for ev in events:
         if ev.get("cat") != "Node" or not str(ev.get("name", "")).endswith("_kernel_time"):
             continue
         node = ev["name"][: -len("_kernel_time")]
-        idx = _layer_of(node)
-        if idx is not None:
+        idx = _export_layer_of(node)
+        if idx is None:
+            other += ev.get("dur", 0) * 1e-6
+        else:
             per_node.setdefault(idx, []).append(ev.get("dur", 0) * 1e-6)
     # the profile holds warm-up + runs; each layer's share per run
     per_layer = {i: sum(v) / (runs + 1) for i, v in per_node.items()}
-    return Measured("onnxruntime", statistics.median(walls), min(walls), per_layer, runs)
+    unattributed = other / (runs + 1)
+    return Measured("onnxruntime", statistics.median(walls), min(walls), per_layer, runs, unattributed,
+                    sum(per_layer.values()) + unattributed)
 
 
 def opencv_runner(cfg_path: str, size: tuple[int, int], weights_path: str | None = None,

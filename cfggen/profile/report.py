@@ -124,7 +124,7 @@ def as_record(p: Profile, mem: Memory | None = None, measured: dict | None = Non
         "device": {"name": d.name, "peak_gflops": d.peak_gflops, "peak_gflops_fp16": d.peak_gflops_fp16,
                    "bandwidth_gbs": d.bandwidth_gbs, "launch_us": d.launch_us, "compute_eff": d.compute_eff,
                    "bandwidth_eff": d.bandwidth_eff, "depthwise_gflops": d.depthwise_gflops,
-                   "exp_gops": d.exp_gops, "source": d.source},
+                   "exp_gops": d.exp_gops, "activation_ns": dict(d.activation_ns), "source": d.source},
         "totals": {"flops": p.flops, "bflops": p.bflops, "darknet_bflops": p.darknet_bflops, "params": p.params,
                    "bytes": p.bytes, "time_s": p.time_s, "layers": len(p.layers)},
         "by_kind": [{"kind": k.kind, "layers": k.layers, "flops": k.flops, "time_s": k.time_s, "bytes": k.bytes,
