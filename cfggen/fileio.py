@@ -33,6 +33,16 @@ def write_atomic(path: str, data: str | bytes, encoding: str = "utf-8") -> None:
         raise
 
 
+def write_output(path: str, data: str | bytes) -> None:
+    """A command's ``-o FILE``: written atomically, an unwritable path a one-line input error."""
+    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        raise InputError("cannot write: No such file or directory", path=path)
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", path=path) from None
+
+
 def write_stdout(text: str) -> None:
     """Text holding a cfg's own bytes to standard output, undecodable ones as they were read.
 

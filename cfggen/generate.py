@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
@@ -569,16 +568,8 @@ def summarize(variant: str, head: str | None = "classifier") -> Summary:
 
 def write_atomic(path: str, text: str) -> None:
     """Write via a temp file in the same directory and ``os.replace``: never a half-written file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".cfggen-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from cfggen.fileio import write_atomic as write
+    write(path, text)
 
 
 def main(argv: list[str] | None = None) -> int:

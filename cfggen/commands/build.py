@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from cfggen.errors import InputError, UsageError
+from cfggen.errors import UsageError
 from cfggen.generate import ACTIVATIONS, HEADS, NECKS
 
 
@@ -49,7 +49,7 @@ def build(variant, head, classes, size, activation, no_se, anchors, batch, subdi
     Without VARIANT, --blocks / --width-mult / --depth-mult / --resolution describe a custom network
     (B0's stages and settings fill in whatever is not given).
     """
-    from cfggen.generate import generate, write_atomic
+    from cfggen.generate import generate
 
     custom = (blocks, width_mult, depth_mult, resolution, compound)
     if variant is None and all(v is None for v in custom):
@@ -65,10 +65,8 @@ def build(variant, head, classes, size, activation, no_se, anchors, batch, subdi
     for note in notes + [loads_in(text, output or "<stdout>", targets)]:
         click.echo(note, err=True)
     if output:
-        try:
-            write_atomic(output, text)
-        except OSError as exc:
-            raise InputError(f"cannot write: {exc.strerror or exc}", path=output) from None
+        from cfggen.fileio import write_output
+        write_output(output, text)
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)

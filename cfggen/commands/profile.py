@@ -118,11 +118,8 @@ def profile(cfgs, size, batch, device, peak_gflops, bandwidth_gbs, launch_us, pr
             raise InputError(f"cannot write: {exc.strerror or exc}", path=plot_path) from None
         click.echo(f"wrote {plot_path}", err=True)
     if output:
-        from cfggen.fileio import write_atomic
-        try:
-            write_atomic(output, text)
-        except OSError as exc:
-            raise InputError(f"cannot write: {exc.strerror or exc}", path=output) from None
+        from cfggen.fileio import write_output
+        write_output(output, text)
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
