@@ -55,7 +55,9 @@ def for_opencv(text: str) -> str:
 
 def write_weights(path, floats: int) -> None:
     # one random chunk written over and over: generating 66M fresh values for b7 would dominate
-    chunk = np.random.default_rng(0).random(1 << 20, dtype=np.float32) * np.float32(0.01)
+    # values in [0.005, 0.01): read as BN variances they never come near 0, where 1/sqrt(var + eps)
+    # amplifies enough for deep fused nets (BiFPN) to overflow to inf in [yolo]'s exp under some thread counts
+    chunk = np.random.default_rng(0).random(1 << 20, dtype=np.float32) * np.float32(0.005) + np.float32(0.005)
     full, rest = divmod(floats, chunk.size)
     with open(path, "wb") as fh:
         fh.write(struct.pack("<iiiQ", 0, 2, 5, 0))
