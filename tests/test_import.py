@@ -324,7 +324,9 @@ def test_logits_via_export(models, folder, name, record_property):
     cfg, weights = prefix + ".cfg", prefix + ".weights"
     size = 300 if name == "efficientnet_b3" else 224
     tf = name in ("tf_efficientnet_lite0", "lukemelas-b0")
-    x = images(N_DEVIATION if tf else 4, (size, size))
+    # lukemelas b0's 64-input deviation is reported through OpenCV (test_lukemelas_b0); here 8 inputs
+    # check the export path, while Lite's relu6 deviation exists only through export: all 64
+    x = images(N_DEVIATION if name == "tf_efficientnet_lite0" else 8 if tf else 4, (size, size))
     (logits,) = export_outputs(cfg, weights, x, [classifier_index(cfg)])
     logits = logits.reshape(len(x), -1)
     stats = ((0.5,) * 3, (0.5,) * 3) if "lite" in name else (IMAGENET_MEAN, IMAGENET_STD)
