@@ -76,7 +76,12 @@ def test_there_are_cfgs_to_check():
 @pytest.mark.parametrize("name", FILES)
 def test_opencv_agrees_with_cfggen(name, tmp_path):
     with open(os.path.join(GENERATED, name), encoding="utf-8") as fh:
-        text = for_opencv(fh.read())
+        original = fh.read()
+    text = for_opencv(original)
+    # OpenCV ignores weights_type (BiFPN's weighted fusion): it builds plain sums, another network than
+    # darknet's, whose values prove nothing about ours (and overflow in [yolo]'s exp in some runs); for
+    # those files the weight count and every conv's shape are what is compared
+    fused = "weights_type=" in original
     result = analyze_text(text, sizes="native")
     network = result.network
     cfg, weights = tmp_path / "net.cfg", tmp_path / "net.weights"
@@ -99,7 +104,7 @@ def test_opencv_agrees_with_cfggen(name, tmp_path):
         shape = layer.output
         assert out.shape == (1, shape.c, shape.h, shape.w), f"layer {layer.index}"
     results = outputs[len(convs):]
-    assert all(np.isfinite(out).all() for out in results)
+    assert fused or all(np.isfinite(out).all() for out in results)
     if yolos:
         assert finals == [f"yolo_{layer.index}" for layer in yolos]
         for layer, out in zip(yolos, results):
