@@ -143,7 +143,7 @@ def _len_field(number: int, length: int) -> bytes:
     return _varint((number << 3) | 2) + _varint(length)
 
 
-def _without(message, skip: str):
+def without_field(message, skip: str):
     """A copy of ``message`` without field ``skip`` (the copy is small: the big field stays behind)."""
     copy = type(message)()
     for fd, value in message.ListFields():
@@ -164,9 +164,9 @@ INITIALIZER_FIELD = 5   # GraphProto.initializer
 
 
 def _write_stream(model, fh) -> int:
-    head = _without(model, "graph").SerializeToString()
+    head = without_field(model, "graph").SerializeToString()
     graph = model.graph
-    skeleton = _without(graph, "initializer").SerializeToString()
+    skeleton = without_field(graph, "initializer").SerializeToString()
     sizes = [t.ByteSize() for t in graph.initializer]
     graph_len = len(skeleton) + sum(len(_len_field(INITIALIZER_FIELD, n)) + n for n in sizes)
     written = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import onnx
 
 from cfggen.errors import EXIT_INTERNAL
-from cfggen.export import ExportError
+from cfggen.export import ExportError, without_field
 
 
 class ModelCheckError(ExportError):
@@ -46,16 +46,7 @@ def check_light(model: onnx.ModelProto) -> None:
     """
     from onnx import helper
 
-    skeleton = onnx.ModelProto()
-    for fd, value in model.ListFields():
-        if fd.name != "graph":
-            target = getattr(skeleton, fd.name)
-            if fd.is_repeated:
-                target.extend(value)
-            elif fd.message_type is not None:
-                target.CopyFrom(value)
-            else:
-                setattr(skeleton, fd.name, value)
+    skeleton = without_field(model, "graph")
     g, s = model.graph, skeleton.graph
     s.name = g.name
     s.node.extend(g.node)
