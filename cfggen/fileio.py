@@ -33,6 +33,21 @@ def write_atomic(path: str, data: str | bytes, encoding: str = "utf-8") -> None:
         raise
 
 
+def read_head(path: str, n: int, kind: str) -> tuple[bytes, int]:
+    """The first ``n`` bytes of a binary input (a weights file, a checkpoint) and its size; a path that
+    is missing, a directory or unreadable is a one-line input error naming ``kind``."""
+    if os.path.isdir(path):
+        raise InputError(f"is a directory, not a {kind}", path=path)
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            return fh.read(n), size
+    except FileNotFoundError:
+        raise InputError("no such file", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+
+
 def write_output(path: str, data: str | bytes) -> None:
     """A command's ``-o FILE``: written atomically, an unwritable path a one-line input error."""
     if not os.path.isdir(os.path.dirname(os.path.abspath(path))):

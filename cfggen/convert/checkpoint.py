@@ -78,15 +78,8 @@ class Checkpoint:
 
 def open_checkpoint(path: str) -> Checkpoint:
     """Open ``path`` by its extension (or, for an unknown one, by its first bytes)."""
-    if os.path.isdir(path):
-        raise InputError("is a directory, not a checkpoint", path=path)
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(16)
-    except FileNotFoundError:
-        raise InputError("no such file", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    from cfggen.fileio import read_head
+    head, _ = read_head(path, 16, "checkpoint")
     ext = os.path.splitext(path)[1].lower()
     if ext in SAFETENSORS or (ext not in TORCH and _looks_safetensors(head)):
         return _open_safetensors(path)

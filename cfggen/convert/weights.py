@@ -25,6 +25,7 @@ from typing import Callable, Iterator, NamedTuple, Sequence
 import numpy as np
 
 from cfggen.errors import InputError, UsageError, WeightsFormatError
+from cfggen.fileio import read_head
 
 FLOAT = np.dtype("<f4")
 DARKNET_VERSION = (0, 2, 5)        # what AlexeyAB's current tree writes (src/version.h)
@@ -108,16 +109,7 @@ def plausible(h: Header) -> bool:
 
 def read_header(path: str) -> tuple[Header, int]:
     """The header of a weights file and the file's size; foreign or too-short files raise."""
-    if os.path.isdir(path):
-        raise InputError("is a directory, not a weights file", path=path)
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as fh:
-            head = fh.read(64)
-    except FileNotFoundError:
-        raise InputError("no such file", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    head, size = read_head(path, 64, "weights file")
     what = sniff(head)
     if what is not None:
         raise WeightsFormatError(f"not a darknet weights file: byte 0 starts {what}", path=path)
