@@ -28,6 +28,21 @@ def test_round_trip_any_text(text):
     assert emit(parse(text)) == text
 
 
+_CFG_BITS = ["[net]", "[conv]", "[", "key", "=", "value", " ", "\t", "\r", "\n", "\r\n", "#", ";", "x=1",
+             " = ", "\udcff", "é", "[route]\n", "layers = -1, -4\n"]
+
+
+@given(st.lists(st.sampled_from(_CFG_BITS) | st.text(alphabet=st.characters(blacklist_characters="\x00\ufeff"),
+                                                     max_size=8), max_size=60).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_whole_text_parse_equals_line_by_line_parse(text):
+    """parse() strips whitespace from the whole text at once; the line-at-a-time reading (kept for files
+    with a NUL or a BOM) is the reference: every record, line and column must be the same."""
+    from cfggen.cfg.parse import _parse_slow
+    fast, slow = parse(text), _parse_slow(text, "<string>", text.split("\n"))
+    assert (fast.sections, fast.orphans, fast.comments) == (slow.sections, slow.orphans, slow.comments)
+
+
 def test_darknet_line_rules():
     text = ("# comment\r\n[ net ]\r\nwidth = 4 16\r\n\t;x\r\nbatch=1\r\nbatch=64\r\nmask=\r\nnovalue\r\n"
             "[conv]\r\nactivation=leaky # note\r\nlayers = -1, -4\r\n")
