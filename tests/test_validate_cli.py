@@ -137,6 +137,22 @@ def test_sizes_listing(capsys):
 
 
 @needs_shared
+@pytest.mark.parametrize("fmt", ["github", "text"])
+def test_jobs_with_targets_output_is_identical(tmp_path, fmt):
+    """--target runs in the workers too: the readers' verdicts come back with the file's piece (GitHub
+    annotations need each finding's end column, resolved in the worker where the document is)."""
+    files = [str(CORPUS / n) for n in ("enet-coco.cfg", "yolov4-tiny.cfg", "yolov3-spp.cfg", "csresnext50-panet-spp.cfg",
+                                       "efficientnet_b0.cfg", "yolov4-sam-mish-csp-reorg-bfm.cfg")]
+    outs = {}
+    for jobs in (1, 2):
+        target = tmp_path / f"out{jobs}"
+        code, out, err = run("validate", "--target", "all", "--format", fmt, "--jobs", jobs, "-o", target, *files)
+        outs[jobs] = (code, target.read_bytes(), err)
+    assert b"opencv" in outs[1][1]
+    assert outs[1] == outs[2]
+
+
+@needs_shared
 @pytest.mark.parametrize("fmt", ["json", "text"])
 def test_jobs_output_is_identical(tmp_path, fmt):
     """--jobs N: same bytes as one process, in the same order (workers send back each file's piece)."""

@@ -123,8 +123,6 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
     chunks: list[str] = []
     diffs: list[str] = []
     files = collect_paths(paths)
-    if targets:
-        jobs = 1   # the readers' verdicts are made and reported in this process
     for outcome in run_job(job, files, jobs):
         path, status, message, result, notices, file_chunks, file_diffs, verdicts = outcome
         if status == "unreadable":
@@ -222,6 +220,8 @@ def check_file(job: Job, path: str, slim: bool = False) -> Outcome:
     if job.targets:
         from cfggen.targets import check
         verdicts = check(doc, job.targets, analysis, enabled)
+        if slim:
+            verdicts = _portable(verdicts, analysis, job.fmt)
     if job.table:
         chunks.append(format_table(analysis))
     if job.list_sizes:
@@ -229,6 +229,21 @@ def check_file(job: Job, path: str, slim: bool = False) -> Outcome:
         chunks.append(valid_sizes_text(analysis, job.size_range, job.aspect))
     result = FileResult(path, analysis.findings, job.fmt, part(job.fmt, analysis, job.concise)) if slim else analysis
     return path, "checked", "", result, notices, chunks, diffs, verdicts
+
+
+def _portable(verdicts: dict, analysis, fmt: str) -> dict:
+    """The readers' verdicts as a worker sends them back: without the layer lists (no report shows
+    them; they are most of the pickle) and, for GitHub annotations, with every end column resolved
+    while the document is at hand (the parent only has the file's report piece)."""
+    from dataclasses import replace
+    from cfggen.report import end_column
+    out = {}
+    for name, v in verdicts.items():
+        findings = v.findings
+        if fmt == "github":
+            findings = tuple(replace(d, end_col=end_column(analysis, d)) for d in findings)
+        out[name] = replace(v, findings=findings, layers=(), extra={})
+    return out
 
 
 _JOB: Job | None = None   # the job of a --jobs worker (set before forking)
