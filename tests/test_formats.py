@@ -13,6 +13,8 @@ from cfggen.report import FORMATTERS, Report
 from cfggen.report.github import escape_data, escape_property
 from cfggen.report.sarif import sarif_log
 
+from conftest import needs_shared
+
 from conftest import corpus_files, needs_shared
 
 SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
@@ -156,3 +158,29 @@ def test_json_rows_written_directly_equal_the_encoder():
     for path in corpus_files()[::7]:
         a = analyze(read_file(str(path)), "native")
         assert json_part(a) == _json.dumps(analysis_json(a), separators=(",", ":"))
+
+
+@needs_shared
+def test_sarif_carries_the_readers_verdicts(tmp_path):
+    """validate --target: each reader that does not load a file is a result (its reason, at its line),
+    with a rule descriptor of its own after the catalogue; the log is still valid SARIF 2.1.0."""
+    import jsonschema
+    from conftest import SHARED, run_cli
+    from cfggen.lint.rules import RULES
+    out = tmp_path / "r.sarif"
+    code, _, _ = run_cli("validate", "--target", "all", "--format", "sarif", "-o", str(out),
+                         str(SHARED / "corpus" / "darknet" / "enet-coco.cfg"))
+    log = json.loads(out.read_text())
+    jsonschema.validate(log, json.loads(SCHEMA.read_text()))
+    run = log["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules[:len(RULES)]] == list(RULES)
+    readers = [r for r in run["results"] if "reader" in r.get("properties", {})]
+    assert readers and {r["properties"]["reader"] for r in readers} <= {"hank-ai", "pjreddie", "opencv"}
+    for r in readers:
+        assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
+        assert r["message"]["text"].startswith(r["properties"]["reader"] + ": ")
+        assert r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
+    # a reader that refuses the file says so with its status
+    refused = [r for r in readers if r["properties"]["status"] != "ok"]
+    assert all(f': {r["properties"]["status"]}: ' in r["message"]["text"] for r in refused)

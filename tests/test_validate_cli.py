@@ -137,7 +137,7 @@ def test_sizes_listing(capsys):
 
 
 @needs_shared
-@pytest.mark.parametrize("fmt", ["github", "text"])
+@pytest.mark.parametrize("fmt", ["github", "sarif", "text"])
 def test_jobs_with_targets_output_is_identical(tmp_path, fmt):
     """--target runs in the workers too: the readers' verdicts come back with the file's piece (GitHub
     annotations need each finding's end column, resolved in the worker where the document is)."""

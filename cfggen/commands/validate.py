@@ -233,14 +233,14 @@ def check_file(job: Job, path: str, slim: bool = False) -> Outcome:
 
 def _portable(verdicts: dict, analysis, fmt: str) -> dict:
     """The readers' verdicts as a worker sends them back: without the layer lists (no report shows
-    them; they are most of the pickle) and, for GitHub annotations, with every end column resolved
+    them; they are most of the pickle) and, for GitHub annotations and SARIF, with every end column resolved
     while the document is at hand (the parent only has the file's report piece)."""
     from dataclasses import replace
     from cfggen.report import end_column
     out = {}
     for name, v in verdicts.items():
         findings = v.findings
-        if fmt == "github":
+        if fmt in ("github", "sarif"):
             findings = tuple(replace(d, end_col=end_column(analysis, d)) for d in findings)
         out[name] = replace(v, findings=findings, layers=(), extra={})
     return out

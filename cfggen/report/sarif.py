@@ -68,8 +68,57 @@ def _rule_descriptors() -> list[dict]:
 
 def sarif_log(report: Report) -> dict:
     from cfggen.report import part
-    results = [r for a in report.analyses for r in part("sarif", a, report.concise)]
-    return _log(report, results)
+    results = []
+    readers: list[dict] = []
+    for a in report.analyses:
+        results.extend(part("sarif", a, report.concise))
+        if a.path in report.targets:
+            if not readers:
+                readers = reader_descriptors()
+            results.extend(reader_results(a, report.targets[a.path], readers))
+    return _log(report, results, readers)
+
+
+def reader_descriptors() -> list[dict]:
+    """The other readers' codes (``validate --target``: HK, PJ, CV), listed after the catalogue so
+    that a DN rule's ``ruleIndex`` is the same with and without ``--target``."""
+    from cfggen.targets import TARGETS, _names
+    titles = {t.prefix: t.title for t in TARGETS.values()}
+    out = []
+    for names in _names():
+        for code, (name, severity) in names.items():
+            text = f"{titles.get(code[:2], 'another reader')}: {name.replace('-', ' ')}"
+            out.append({"id": code, "name": name, "shortDescription": {"text": text},
+                        "defaultConfiguration": {"level": LEVEL.get(severity, "warning")},
+                        "properties": {"tags": ["darknet", "portability", code[:2].lower()], "precision": "high",
+                                       "problem.severity": PROBLEM.get(severity, "warning")}})
+    return out
+
+
+def reader_results(a, verdicts: dict, readers: list[dict]) -> list[dict]:
+    """What the GitHub annotations show of the readers' verdicts: the reason a reader does not load
+    the file, and every difference worth a warning (AlexeyAB's own findings are the DN results)."""
+    from cfggen.lint.rules import RULES
+    index = {code: i for i, code in enumerate(RULES)}
+    index.update((r["id"], len(RULES) + i) for i, r in enumerate(readers))
+    uri = _uri(a.path)
+    out = []
+    for name, v in verdicts.items():
+        if name == "alexeyab":
+            continue
+        for d in v.findings:
+            if d is not v.reason and d.severity != "warning":
+                continue
+            region = {"startLine": max(1, d.line), "startColumn": max(1, d.col), "endLine": max(1, d.line),
+                      "endColumn": max(2, end_column(a, d))}
+            text = (f"{name}: {v.status}: " if d is v.reason else f"{name}: ") + d.message
+            result = {"ruleId": d.code, "level": LEVEL.get(d.severity, "warning"), "message": {"text": text},
+                      "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}],
+                      "properties": {"reader": name, "status": v.status}}
+            if d.code in index:
+                result["ruleIndex"] = index[d.code]
+            out.append(result)
+    return out
 
 
 def sarif_part(a, concise: bool = False) -> list[dict]:
@@ -105,7 +154,7 @@ def sarif_part(a, concise: bool = False) -> list[dict]:
     return results
 
 
-def _log(report: Report, results: list[dict]) -> dict:
+def _log(report: Report, results: list[dict], readers: list[dict] = ()) -> dict:
     notes = [{"level": "note", "message": {"text": n}} for n in report.notices]
     notes += [{"level": "error", "message": {"text": e}} for e in report.errors]
     invocation = {"executionSuccessful": not report.errors}
@@ -115,7 +164,7 @@ def _log(report: Report, results: list[dict]) -> dict:
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "cfggen", "semanticVersion": __version__, "rules": rule_descriptors()}},
+            "tool": {"driver": {"name": "cfggen", "semanticVersion": __version__, "rules": rule_descriptors() + list(readers)}},
             "invocations": [invocation],
             "results": results,
         }],
