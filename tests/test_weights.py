@@ -368,6 +368,39 @@ def test_check_fits_short_long(tmp_path, zoo):
     assert any("not a multiple of 4" in x for x in rep.warnings)
 
 
+def test_check_backbone_conv_n(tmp_path, zoo):
+    """A file ending exactly after layer N-1 is a pretrained backbone when its name says .conv.N (or
+    --layers N says so): it fits. Any other cut, or a name that does not match where it ends, is short."""
+    _, network = zoo
+    full = tmp_path / "a.weights"
+    w.init(network, str(full), seed=1)
+    spans = [s for s in w.layout(network) if s.floats]
+    k = spans[2].index                                 # the third layer with weights
+    boundary = spans[2].start
+    backbone = tmp_path / f"a.conv.{k}"
+    backbone.write_bytes(full.read_bytes()[:boundary])
+    rep = w.check(str(backbone), network)
+    assert rep.verdict == "backbone" and rep.fits
+    assert f"fits layers 0-{k - 1}" in rep.message and f".conv.{k}" in rep.message
+    # N may name any index between the last layer in the file and the next one with weights
+    assert w.check(str(backbone), network, upto=spans[1].index + 1).fits
+    assert not w.check(str(backbone), network, upto=spans[1].index).fits          # layer in the file
+    assert not w.check(str(backbone), network, upto=k + 1).fits                   # layer k is missing
+    plain = tmp_path / "b.weights"
+    plain.write_bytes(backbone.read_bytes())
+    rep = w.check(str(plain), network)
+    assert rep.verdict == "short" and "like a backbone made by 'darknet partial'" in rep.message
+    wrong = tmp_path / f"a.conv.{k + 1}"
+    wrong.write_bytes(backbone.read_bytes())
+    rep = w.check(str(wrong), network)
+    assert rep.verdict == "short" and f"the name says .conv.{k + 1}): it is not one" in rep.message
+    cfg = zoo[0]
+    assert run("weights", "check", "--brief", cfg, str(backbone))[0] == 0
+    assert run("weights", "check", "--brief", cfg, str(plain))[0] == 1
+    code, out, _ = run("weights", "check", "--brief", "--layers", str(k), "--format", "json", cfg, str(plain))
+    assert code == 0 and json.loads(out)["verdict"] == "backbone"
+
+
 def test_check_sanity_warnings(tmp_path, zoo):
     _, network = zoo
     p = tmp_path / "a.weights"

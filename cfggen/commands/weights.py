@@ -85,16 +85,20 @@ def check_json(report, cfg: str) -> str:
 @click.option("--brief", is_flag=True, help="Only the verdict and warnings, no per-layer table.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too (NaN/Inf, negative variances).")
-def check(cfg, weights_path, brief, fmt, strict):
+@click.option("--layers", "-n", "upto", type=click.IntRange(min=1), default=None,
+              help="WEIGHTS is a pretrained backbone holding layers 0..N-1 only (what 'darknet partial' "
+                   "writes; a file named *.conv.N is taken as one without this option).")
+def check(cfg, weights_path, brief, fmt, strict, upto):
     """Check that WEIGHTS fits CFG: sizes, where they part, per-layer sanity.
 
-    Exit 0 when the file has exactly the bytes darknet reads for CFG, 1 when not. Darknet itself
-    loads short files partially and ignores extra bytes, silently.
+    Exit 0 when the file has exactly the bytes darknet reads for CFG (or for its layers 0..N-1, for a
+    backbone: --layers N or a *.conv.N name), 1 when not. Darknet itself loads short files partially
+    and ignores extra bytes, silently.
     """
     from cfggen.convert import weights as w
 
     network, problems = w.load_network(cfg)
-    report = w.check(weights_path, network, problems)
+    report = w.check(weights_path, network, problems, upto)
     text = check_json(report, cfg) if fmt == "json" else format_check(report, cfg, network, not brief)
     sys.stdout.write(text)
     if not report.fits:

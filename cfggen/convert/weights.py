@@ -345,14 +345,14 @@ class CheckReport:
     size: int
     expected: int
     rows: list[LayerCheck]
-    verdict: str                 # fits, short, long
+    verdict: str                 # fits, backbone (layers 0..N-1 of a .conv.N file), short, long
     message: str
     warnings: list[str] = field(default_factory=list)
     hint: str | None = None
 
     @property
     def fits(self) -> bool:
-        return self.verdict == "fits"
+        return self.verdict in ("fits", "backbone")
 
     @property
     def first_mismatch(self) -> LayerCheck | None:
@@ -367,17 +367,49 @@ def _count_nonfinite(x: np.ndarray) -> tuple[int, int]:
     return nan, int(np.count_nonzero(~np.isfinite(x))) - nan
 
 
-def check(path: str, network, problems: Sequence[str] = ()) -> CheckReport:
+def check(path: str, network, problems: Sequence[str] = (), upto: int | None = None) -> CheckReport:
     """Compare a weights file with what darknet's loader reads for this cfg: sizes, where they part,
-    and per-layer sanity (NaN/Inf values, negative BN variances: a sign the layout is shifted)."""
+    and per-layer sanity (NaN/Inf values, negative BN variances: a sign the layout is shifted).
+
+    A file that ends exactly after layer N-1 is a pretrained backbone (``darknet partial``, named
+    ``*.conv.N`` by convention) when ``upto`` is N or, without ``upto``, its name says ``.conv.N``:
+    verdict "backbone", which fits."""
     wf = read(path, network, "load")
     try:
-        return _check(wf, problems)
+        return _check(wf, problems, upto)
     finally:
         wf.close()
 
 
-def _check(wf: WeightsFile, problems: Sequence[str]) -> CheckReport:
+_CONV_N = None
+
+
+def _named_layers(path: str) -> int | None:
+    """N of a ``name.conv.N`` file (darknet's convention for partial weights), else None."""
+    global _CONV_N
+    if _CONV_N is None:
+        import re
+        _CONV_N = re.compile(r"\.conv\.(\d{1,6})$")
+    m = _CONV_N.search(os.path.basename(path))
+    return int(m.group(1)) if m else None
+
+
+def _backbone_layers(path: str, rows, size: int, upto: int | None) -> int | None:
+    """N when the file holds exactly layers 0..N-1 and that N was asked for or named."""
+    n = upto if upto is not None else _named_layers(path)
+    if n is None or n <= 0:
+        return None
+    first = next((r for r in rows if r.status in ("partial", "missing")), None)
+    if first is None or first.status != "missing" or size != first.span.start:
+        return None
+    # it ends where a layer >= n starts, and no layer >= n with weights is in it (layers between n and
+    # that one are weight-less: route, maxpool, ...)
+    if first.span.index < n or any(r.span.index >= n and r.status == "ok" and r.span.floats for r in rows):
+        return None
+    return n
+
+
+def _check(wf: WeightsFile, problems: Sequence[str], upto: int | None = None) -> CheckReport:
     size, header = wf.size, wf.header
     rows: list[LayerCheck] = []
     for span in wf.spans:
@@ -420,6 +452,13 @@ def _check(wf: WeightsFile, problems: Sequence[str]) -> CheckReport:
     if size == expected:
         verdict = "fits"
         message = f"fits: {size:,} bytes = header {header.size} + {(size - header.size) // 4:,} floats"
+    elif size < expected and _backbone_layers(wf.path, rows, size, upto) is not None:
+        n = _backbone_layers(wf.path, rows, size, upto)
+        verdict = "backbone"
+        said = f"--layers {n}" if upto is not None else f"its name says .conv.{n}"
+        message = (f"fits layers 0-{n - 1}: {size:,} bytes = header {header.size} + {(size - header.size) // 4:,} "
+                   f"floats, a pretrained backbone as 'darknet partial' writes it ({said}). Darknet's training "
+                   f"loads these layers and starts layer {n} onwards from random initialisation, as intended")
     elif size < expected:
         verdict = "short"
         first = next(r for r in rows if r.status in ("partial", "missing"))
@@ -435,6 +474,10 @@ def _check(wf: WeightsFile, problems: Sequence[str]) -> CheckReport:
                      "loads nothing")
         message = (f"too short: {size:,} bytes, the cfg needs {expected:,} ({missing:,} bytes missing); {where}, "
                    "and silently leaves the rest randomly initialised")
+        named = _named_layers(wf.path) if upto is None else upto
+        if named is not None:
+            message += (f". Expected a backbone of layers 0-{named - 1} ("
+                        + ("--layers" if upto is not None else f"the name says .conv.{named}") + "): it is not one")
         hint = classes_hint(wf.network, size - expected)
     else:
         verdict = "long"
