@@ -96,28 +96,22 @@ def reader_descriptors() -> list[dict]:
 
 
 def reader_results(a, verdicts: dict, readers: list[dict]) -> list[dict]:
-    """What the GitHub annotations show of the readers' verdicts: the reason a reader does not load
-    the file, and every difference worth a warning (AlexeyAB's own findings are the DN results)."""
+    """The readers' verdicts as results: what the GitHub annotations show (``annotated``)."""
     from cfggen.lint.rules import RULES
+    from cfggen.targets.report import annotated
     index = {code: i for i, code in enumerate(RULES)}
     index.update((r["id"], len(RULES) + i) for i, r in enumerate(readers))
     uri = _uri(a.path)
     out = []
-    for name, v in verdicts.items():
-        if name == "alexeyab":
-            continue
-        for d in v.findings:
-            if d is not v.reason and d.severity != "warning":
-                continue
-            region = {"startLine": max(1, d.line), "startColumn": max(1, d.col), "endLine": max(1, d.line),
-                      "endColumn": max(2, end_column(a, d))}
-            text = (f"{name}: {v.status}: " if d is v.reason else f"{name}: ") + d.message
-            result = {"ruleId": d.code, "level": LEVEL.get(d.severity, "warning"), "message": {"text": text},
-                      "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}],
-                      "properties": {"reader": name, "status": v.status}}
-            if d.code in index:
-                result["ruleIndex"] = index[d.code]
-            out.append(result)
+    for name, v, d, text in annotated(verdicts):
+        region = {"startLine": max(1, d.line), "startColumn": max(1, d.col), "endLine": max(1, d.line),
+                  "endColumn": max(2, end_column(a, d))}
+        result = {"ruleId": d.code, "level": LEVEL.get(d.severity, "warning"), "message": {"text": text},
+                  "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}],
+                  "properties": {"reader": name, "status": v.status}}
+        if d.code in index:
+            result["ruleIndex"] = index[d.code]
+        out.append(result)
     return out
 
 

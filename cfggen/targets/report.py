@@ -57,19 +57,26 @@ def loads_in(verdicts: dict[str, Verdict]) -> str:
     return text
 
 
+def annotated(verdicts: dict[str, Verdict]):
+    """What code-scanning outputs show of the verdicts, as (reader, verdict, finding, text): the reason
+    a reader does not load the file and every difference warning (AlexeyAB's are the DN findings)."""
+    for name, v in verdicts.items():
+        if name == "alexeyab":
+            continue
+        for d in v.findings:
+            if d is v.reason:
+                yield name, v, d, f"{name}: {v.status}: {d.message}"
+            elif d.severity == "warning":
+                yield name, v, d, f"{name}: {d.message}"
+
+
 def github_lines(a, verdicts: dict[str, Verdict], path: str) -> list[str]:
     """One annotation per reader that does not load the file (its reason), and per difference warning."""
     from cfggen.report import end_column
     from cfggen.report.github import LEVEL, escape_data, escape_property
     out = []
-    for name, v in verdicts.items():
-        if name == "alexeyab":
-            continue
-        for d in v.findings:
-            if d is not v.reason and d.severity != "warning":
-                continue
-            props = [f"file={escape_property(path)}", f"line={d.line}", f"endLine={d.line}", f"col={d.col}",
-                     f"endColumn={end_column(a, d)}", f"title={escape_property(f'{d.code} {d.name} ({name})')}"]
-            text = f"{name}: {v.status}: {d.message}" if d is v.reason else f"{name}: {d.message}"
-            out.append(f"::{LEVEL.get(d.severity, 'warning')} {','.join(props)}::{escape_data(text)}")
+    for name, _, d, text in annotated(verdicts):
+        props = [f"file={escape_property(path)}", f"line={d.line}", f"endLine={d.line}", f"col={d.col}",
+                 f"endColumn={end_column(a, d)}", f"title={escape_property(f'{d.code} {d.name} ({name})')}"]
+        out.append(f"::{LEVEL.get(d.severity, 'warning')} {','.join(props)}::{escape_data(text)}")
     return out
