@@ -4,23 +4,29 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from cfggen.lint.engine import Analysis
 from cfggen.findings import Diagnostic
 from cfggen.source import snippet
 
 
-@dataclass
 class Report:
-    analyses: list[Analysis]
-    notices: list[str] = field(default_factory=list)     # skipped files and the like
-    errors: list[str] = field(default_factory=list)      # files that could not be read at all
-    # paths given but not validated, in order: (position among the analyses, path, status, why)
-    unchecked: list[tuple[int, str, str, str]] = field(default_factory=list)
-    concise: bool = False
-    targets: dict = field(default_factory=dict)          # path -> {reader: Verdict} (validate --target)
+    """What one ``validate`` run reports. A plain class, not a dataclass: a dataclass costs about a
+    millisecond to define, and every ``cfggen validate`` start-up pays for the classes on its path."""
+
+    __slots__ = ("analyses", "notices", "errors", "unchecked", "concise", "targets")
+
+    def __init__(self, analyses: list[Analysis], notices: list[str] | None = None, errors: list[str] | None = None,
+                 unchecked: list[tuple[int, str, str, str]] | None = None, concise: bool = False,
+                 targets: dict | None = None):
+        self.analyses = analyses
+        self.notices = notices if notices is not None else []        # skipped files and the like
+        self.errors = errors if errors is not None else []           # files that could not be read at all
+        # paths given but not validated, in order: (position among the analyses, path, status, why)
+        self.unchecked = unchecked if unchecked is not None else []
+        self.concise = concise
+        self.targets = targets if targets is not None else {}        # path -> {reader: Verdict} (--target)
 
     @property
     def findings(self) -> list[Diagnostic]:
@@ -268,8 +274,7 @@ def _sarif_part(a, concise: bool = False):
 PARTS: dict[str, Callable] = {"text": text_part, "json": json_part, "github": _github_part, "sarif": _sarif_part}
 
 
-@dataclass(frozen=True)
-class FileResult:
+class FileResult(NamedTuple):
     """What a ``--jobs`` worker sends back for one file: its findings and its piece of the report.
 
     Formatters treat it like an Analysis (``path``, ``findings``) and use ``part`` as it is, so the
