@@ -17,8 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 from cfggen.errors import GenerateError, UsageError
-from cfggen.scale import (VARIANTS, BlockArgs, Network, decode_list, decode_stages, encode, get_variant,
-                          scale)
+from cfggen.scale import VARIANTS, BlockArgs, Network, decode_list, encode, get_variant, scale
 from cfggen.scale.bifpn import (EFFICIENTDET, STRIDE as BIFPN_STRIDE, Compound, efficientdet_anchors,
                                 get_compound, layout, parse_levels)
 from cfggen.scale.rounding import round_filters
@@ -315,7 +314,7 @@ def compose(variant: str | None = "b0", head: str | None = None, classes: int | 
     if resolution is not None and resolution < 1:
         raise UsageError(f"--resolution must be positive (got {resolution})")
 
-    stages = decode_list(blocks) if blocks is not None else decode_stages(base.rules.blocks)
+    stages = decode_list(blocks) if blocks is not None else base.rules.stages
     width_mult = base.width_mult if width_mult is None else width_mult
     depth_mult = base.depth_mult if depth_mult is None else depth_mult
     native = bifpn.compound.resolution if bifpn.compound else base.resolution
