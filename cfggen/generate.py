@@ -14,12 +14,13 @@ import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from cfggen.errors import GenerateError, UsageError
-from cfggen.scale import VARIANTS, BlockArgs, Network, decode_list, encode, get_variant, scale
+from cfggen.scale import VARIANTS, Block, BlockArgs, Network, decode_list, encode, get_variant, scale
 from cfggen.scale.bifpn import (EFFICIENTDET, STRIDE as BIFPN_STRIDE, Compound, efficientdet_anchors,
                                 get_compound, layout, parse_levels)
+from cfggen.scale.mixconv import ConvPlan
 from cfggen.scale.rounding import round_filters
 from cfggen.scale.variants import CUSTOM, Variant
 
@@ -408,22 +409,23 @@ def _batching(spec: Head, batch: int | None, subdivisions: int | None) -> tuple[
     return batch, subdivisions
 
 
-@dataclass(frozen=True)
-class BlockView:
+class BlockView(NamedTuple):
     """What mbconv.cfg.j2 prints for one block, looked up once here: each attribute a template
-    reads costs a Jinja getattr per block."""
+    reads costs a Jinja getattr per block. A NamedTuple: ~1,600 of them per set of defaults, and a
+    frozen dataclass of 12 fields costs three times as much to build."""
 
-    b: object                 # the scale.Block
+    b: Block
     repeats: int              # blocks of the block's stage part (the part header says "N x MBConv")
     out_w: int
     out_h: int
     activation: str
     k: str                    # kernel sizes, "3" or MixNet's "3.5.7"
-    expand: object            # the three ConvPlans (expand None without expansion)
-    depthwise: object
-    project: object
+    expand: ConvPlan | None   # the block's plans (expand None without an expand conv)
+    depthwise: ConvPlan
+    project: ConvPlan
     simple: tuple[bool, bool, bool]   # which of expand/depthwise/project is one plain conv
     details: str
+    shortcut_from: int        # [shortcut] from=: every layer of the block, plus the [dropout], plus one
 
 
 def _render_backbone(net: Network, size: tuple[int, int], activation: str, render, first_layer: int = 0
@@ -433,26 +435,28 @@ def _render_backbone(net: Network, size: tuple[int, int], activation: str, rende
 
     All blocks render in one template call (a render per block cost more than the blocks'
     text); the layer indices come from the plans (``Block.body_layers``), which the drift test
-    and test_block_layer_counts pin to the rendered sections.
+    and test_taps_are_the_last_layer_of_their_stage pin to the rendered sections.
     """
     width, height = conv_out(size[0], 3, 2), conv_out(size[1], 3, 2)
     stem = render("stem.cfg.j2", filters=net.stem, activation=activation, out_w=width, out_h=height)
     layers = first_layer + count_layers(stem)
     repeats = Counter((b.stage, b.part) for b in net.blocks)
     views: list[BlockView] = []
-    taps: dict[int, Tap] = {}
+    ends: dict[int, tuple[int, Block, int, int]] = {}   # total stride -> its last layer, block, size
     for block in net.blocks:
         width, height = conv_out(width, block.kernel, block.stride), conv_out(height, block.kernel, block.stride)
         expand, depthwise, project = block.plans
+        body = block.body_layers
         views.append(BlockView(block, repeats[block.stage, block.part], width, height,
                                block.activation or activation, ".".join(map(str, block.kernels)),
                                expand, depthwise, project,
                                (expand is None or expand.single is not None, depthwise.single is not None,
                                 project.single is not None),
-                               _block_details(block)))
-        layers += block.body_layers + block.skip     # + the [shortcut]
-        taps[block.out_stride] = Tap(layers - 1, f"layer {layers - 1}, the end of stage {block.stage}, "
-                                                 f"{width}x{height}x{block.out_filters}")
+                               _block_details(block), -(body + 1)))
+        layers += body + block.skip     # + the [shortcut]
+        ends[block.out_stride] = (layers - 1, block, width, height)
+    taps = {stride: Tap(index, f"layer {index}, the end of stage {block.stage}, {w}x{h}x{block.out_filters}")
+            for stride, (index, block, w, h) in ends.items()}
     return [stem, render("mbconv.cfg.j2", blocks=views)], taps, layers
 
 
