@@ -23,7 +23,7 @@ MixNet cfgs. A part that would need more than ``MAX_CHUNKS`` routes is refused w
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cfggen.errors import GenerateError
 
@@ -71,15 +71,15 @@ def _largest_divisor(n: int, limit: int) -> int:
     return best
 
 
-@dataclass(frozen=True)
-class Route:
+# The plan records are NamedTuples: every block builds three plans, and a NamedTuple costs a third
+# of a frozen dataclass to construct (generation time is mostly per-block work).
+class Route(NamedTuple):
     layers: str          # relative offsets, as the cfg writes them
     groups: int = 1
     group_id: int = 0
 
 
-@dataclass(frozen=True)
-class Piece:
+class Piece(NamedTuple):
     """One conv of a split: the routes that gather its input channels, then the conv."""
 
     routes: tuple[Route, ...]
@@ -88,8 +88,7 @@ class Piece:
     groups: int          # conv groups (filters for a depthwise conv)
 
 
-@dataclass(frozen=True)
-class ConvPlan:
+class ConvPlan(NamedTuple):
     """The sections of one (possibly mixed or grouped) conv; ``join`` concatenates the pieces."""
 
     pieces: tuple[Piece, ...]
