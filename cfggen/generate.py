@@ -1,7 +1,7 @@
 """``generate()``: an EfficientNet variant (or a custom block list) as Darknet cfg text.
 
 Pipeline: variant -> (width, depth, resolution) -> block strings -> decode -> scale -> Network ->
-templates (net, stem, one mbconv per block, head) -> text. The templates are in ``templates/``.
+templates (net, stem, mbconv over all blocks, head) -> text. The templates are in ``templates/``.
 
 The committed ``generated_cfgs/`` (every variant x head at defaults) is regenerated with::
 
