@@ -1,7 +1,7 @@
 """``generate()``: an EfficientNet variant (or a custom block list) as Darknet cfg text.
 
 Pipeline: variant -> (width, depth, resolution) -> block strings -> decode -> scale -> Network ->
-templates (net, stem, one mbconv per block, head) -> text. The templates are in ``templates/``.
+templates (net, stem, mbconv over all blocks, head) -> text. The templates are in ``templates/``.
 
 The committed ``generated_cfgs/`` (every variant x head at defaults) is regenerated with::
 
@@ -14,13 +14,13 @@ import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from cfggen.errors import GenerateError, UsageError
-from cfggen.scale import (VARIANTS, BlockArgs, Network, decode_list, decode_stages, encode, get_variant,
-                          scale)
+from cfggen.scale import VARIANTS, Block, BlockArgs, Network, decode_list, encode, get_variant, scale
 from cfggen.scale.bifpn import (EFFICIENTDET, STRIDE as BIFPN_STRIDE, Compound, efficientdet_anchors,
                                 get_compound, layout, parse_levels)
+from cfggen.scale.mixconv import ConvPlan
 from cfggen.scale.rounding import round_filters
 from cfggen.scale.variants import CUSTOM, Variant
 
@@ -315,7 +315,7 @@ def compose(variant: str | None = "b0", head: str | None = None, classes: int | 
     if resolution is not None and resolution < 1:
         raise UsageError(f"--resolution must be positive (got {resolution})")
 
-    stages = decode_list(blocks) if blocks is not None else decode_stages(base.rules.blocks)
+    stages = decode_list(blocks) if blocks is not None else base.rules.stages
     width_mult = base.width_mult if width_mult is None else width_mult
     depth_mult = base.depth_mult if depth_mult is None else depth_mult
     native = bifpn.compound.resolution if bifpn.compound else base.resolution
@@ -350,11 +350,10 @@ def compose(variant: str | None = "b0", head: str | None = None, classes: int | 
                      resize_step=BIFPN_STRIDE if bifpn.kind == "bifpn" else None)]
     first_layer = count_layers(input_layers)
     pieces.append(input_layers)
-    body, taps = _render_backbone(net, input_size, activation, render, first_layer)
+    body, taps, first = _render_backbone(net, input_size, activation, render, first_layer)
     pieces.extend(body)
     formatted = [tuple(format_anchor(v) for v in a) for a in anchor_pairs]
     if bifpn.kind == "bifpn":
-        first = first_layer + sum(count_layers(p) for p in body)
         plan = layout({stride: tap.index for stride, tap in taps.items()}, first, bifpn.repeats, bifpn.levels)
         pieces.append(render("neck-bifpn.cfg.j2", plan=plan, width=bifpn.width, repeats=bifpn.repeats,
                              activation=activation, classes=classes, det_filters=3 * (classes + 5),
@@ -410,29 +409,55 @@ def _batching(spec: Head, batch: int | None, subdivisions: int | None) -> tuple[
     return batch, subdivisions
 
 
+class BlockView(NamedTuple):
+    """What mbconv.cfg.j2 prints for one block, looked up once here: each attribute a template
+    reads costs a Jinja getattr per block. A NamedTuple: ~1,600 of them per set of defaults, and a
+    frozen dataclass of 12 fields costs three times as much to build."""
+
+    b: Block
+    repeats: int              # blocks of the block's stage part (the part header says "N x MBConv")
+    out_w: int
+    out_h: int
+    activation: str
+    k: str                    # kernel sizes, "3" or MixNet's "3.5.7"
+    expand: ConvPlan | None   # the block's plans (expand None without an expand conv)
+    depthwise: ConvPlan
+    project: ConvPlan
+    simple: tuple[bool, bool, bool]   # which of expand/depthwise/project is one plain conv
+    details: str
+    shortcut_from: int        # [shortcut] from=: every layer of the block, plus the [dropout], plus one
+
+
 def _render_backbone(net: Network, size: tuple[int, int], activation: str, render, first_layer: int = 0
-                     ) -> tuple[list[str], dict[int, Tap]]:
-    """Stem and blocks, plus the stage end at each total stride (what detector heads tap)."""
+                     ) -> tuple[list[str], dict[int, Tap], int]:
+    """Stem and blocks, the stage end at each total stride (what detector heads tap), and the
+    index of the first layer after the backbone.
+
+    All blocks render in one template call (a render per block cost more than the blocks'
+    text); the layer indices come from the plans (``Block.body_layers``), which the drift test
+    and test_taps_are_the_last_layer_of_their_stage pin to the rendered sections.
+    """
     width, height = conv_out(size[0], 3, 2), conv_out(size[1], 3, 2)
-    pieces = [render("stem.cfg.j2", filters=net.stem, activation=activation, out_w=width, out_h=height)]
-    layers = first_layer + count_layers(pieces[0])
+    stem = render("stem.cfg.j2", filters=net.stem, activation=activation, out_w=width, out_h=height)
+    layers = first_layer + count_layers(stem)
     repeats = Counter((b.stage, b.part) for b in net.blocks)
-    taps: dict[int, Tap] = {}
+    views: list[BlockView] = []
+    ends: dict[int, tuple[int, Block, int, int]] = {}   # total stride -> its last layer, block, size
     for block in net.blocks:
         width, height = conv_out(width, block.kernel, block.stride), conv_out(height, block.kernel, block.stride)
         expand, depthwise, project = block.plans
-        # looked up once here: each attribute a template reads costs a Jinja getattr per block
-        text = render("mbconv.cfg.j2", b=block, repeats=repeats[block.stage, block.part], out_w=width, out_h=height,
-                      activation=block.activation or activation, k=".".join(map(str, block.kernels)),
-                      expand=expand, depthwise=depthwise, project=project,
-                      simple=(expand is None or expand.single is not None, depthwise.single is not None,
-                              project.single is not None),
-                      details=_block_details(block))
-        pieces.append(text)
-        layers += count_layers(text)
-        taps[block.out_stride] = Tap(layers - 1, f"layer {layers - 1}, the end of stage {block.stage}, "
-                                                 f"{width}x{height}x{block.out_filters}")
-    return pieces, taps
+        body = block.body_layers
+        views.append(BlockView(block, repeats[block.stage, block.part], width, height,
+                               block.activation or activation, ".".join(map(str, block.kernels)),
+                               expand, depthwise, project,
+                               (expand is None or expand.single is not None, depthwise.single is not None,
+                                project.single is not None),
+                               _block_details(block), -(body + 1)))
+        layers += body + block.skip     # + the [shortcut]
+        ends[block.out_stride] = (layers - 1, block, width, height)
+    taps = {stride: Tap(index, f"layer {index}, the end of stage {block.stage}, {w}x{h}x{block.out_filters}")
+            for stride, (index, block, w, h) in ends.items()}
+    return [stem, render("mbconv.cfg.j2", blocks=views)], taps, layers
 
 
 def _block_details(b) -> str:

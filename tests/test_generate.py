@@ -356,6 +356,50 @@ def test_generated_cfgs_do_not_drift():
             assert fh.read() == text, f"{name} drifted; run python -m cfggen.generate --write generated_cfgs"
 
 
+@pytest.mark.parametrize("variant, options", [
+    ("b0", {"head": "yolo"}), ("lite0", {"head": "yolo-tiny", "se": False}), ("mobilenetv2", {"head": "yolo"}),
+    ("mixnet-s", {"width_mult": 1.1, "head": "yolo"}),      # unequal splits: chains of [route] slices
+    ("mixnet-l", {}), ("d0", {"levels": "3-7"}),
+])
+def test_taps_are_the_last_layer_of_their_stage(variant, options):
+    """Backbone layer indices come from the block plans, not from the text: count the sections."""
+    from cfggen.generate import compose
+
+    composed = compose(variant, **options)
+    layers, block_starts = 0, []
+    for line in composed.text.splitlines():
+        if line.startswith("[") and line != "[net]":
+            layers += 1
+        elif re.match(r"# stage \d+ block \d+:", line):
+            block_starts.append(layers)
+        elif block_starts and line.startswith("# ==== ") and not line.startswith("# ==== stage"):
+            block_starts.append(layers)          # the head (or neck) after the last block
+            break
+    ends = [start - 1 for start in block_starts[1:]]
+    assert len(ends) == len(composed.net.blocks)
+    expected = {block.out_stride: end for block, end in zip(composed.net.blocks, ends)}
+    assert {stride: tap.index for stride, tap in composed.taps.items()} == expected
+
+
+@pytest.mark.parametrize("variant, options", [("b0", {}), ("lite1", {"head": "yolo"}), ("mixnet-s", {"width_mult": 1.1}),
+                                              ("mobilenetv2", {"activation": "mish"}), ("d0", {})])
+def test_plain_convs_match_the_conv_macro(variant, options):
+    """Templates write hot plain convs out as text (mbconv.cfg.j2): each must be what layers.cfg.j2's
+    conv macro prints for the same options, so the macro stays the one definition of the section."""
+    pytest.importorskip("jinja2")
+    from cfggen.render import environment
+
+    conv = environment().get_template("layers.cfg.j2").module.conv
+    sections = re.findall(r"^\[convolutional\]\n(?:[a-z_]+=.*\n)+\n", generate(variant, **options), re.M)
+    assert len(sections) > 50
+    for section in sections:
+        opts = dict(line.split("=", 1) for line in section.splitlines()[1:-1] if line)
+        macro = conv(int(opts["filters"]), size=int(opts["size"]), stride=int(opts["stride"]),
+                     activation=opts["activation"], bn="batch_normalize" in opts,
+                     groups=int(opts.get("groups", 1)))
+        assert macro == section
+
+
 def test_default_file_names():
     assert default_filename("b0", "classifier") == "efficientnet-b0.cfg"
     assert default_filename("lite3", "yolo-tiny") == "efficientnet-lite3-yolo-tiny.cfg"

@@ -63,12 +63,11 @@ class Block:
     @functools.cached_property
     def plans(self) -> tuple[ConvPlan | None, ConvPlan, ConvPlan]:
         """Sections of the expand (None without one), depthwise and project convs."""
-        e = self.expanded
-        expand = (plan_conv(self.in_filters, e, (1,), groups=self.expand_groups, where=f"{self.where} expand")
+        e, where = self.expanded, self.where
+        expand = (plan_conv(self.in_filters, e, (1,), groups=self.expand_groups, where=where + " expand")
                   if self.expand_ratio != 1 else None)
-        depthwise = plan_conv(e, e, self.kernels, self.stride, depthwise=True, where=f"{self.where} depthwise")
-        project = plan_conv(e, self.out_filters, (1,), groups=self.project_groups,
-                            where=f"{self.where} project")
+        depthwise = plan_conv(e, e, self.kernels, self.stride, depthwise=True, where=where + " depthwise")
+        project = plan_conv(e, self.out_filters, (1,), groups=self.project_groups, where=where + " project")
         return expand, depthwise, project
 
     @property

@@ -7,9 +7,11 @@ for MixNet and MobileNetV2, whose block strings are copied verbatim (timm notati
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from cfggen.errors import UsageError
+from cfggen.scale.blocks import BlockArgs, decode_stages
 
 # The B0 baseline, one stage per string (TF notation). Every other variant scales these.
 BASELINE_BLOCKS: tuple[str, ...] = (
@@ -68,6 +70,12 @@ class Family:
     title: str = "EfficientNet"       # for headers: "efficientnet-b0", "MixNet"
     prefix: str = "efficientnet-"     # variant name -> full name / file name
     drop_connect: float = 0.2         # rate at the last block (TF); 0: none (MobileNetV2 has none)
+
+    @functools.cached_property
+    def stages(self) -> tuple[BlockArgs | tuple[BlockArgs, ...], ...]:
+        """``blocks`` decoded: a constant table, so parsed once per process (decoding the strings
+        again for every generated cfg was a tenth of generation time)."""
+        return decode_stages(self.blocks)
 
 
 FAMILIES: dict[str, Family] = {
