@@ -1,6 +1,8 @@
 """Frozen records for a parsed cfg file.
 
-Records are NamedTuples (immutable and cheap to build: a corpus file has thousands of lines). The
+Records are named tuples (immutable and cheap to build: a corpus file has thousands of lines;
+``collections.namedtuple`` subclasses, a quarter of ``typing.NamedTuple``'s cost to define at every
+start-up; the annotations in the class bodies are documentation). The
 model keeps every physical line (text and line ending), so ``emit(parse(text)) == text`` byte for
 byte, and on top of that the darknet view of the file: sections with their options, each with its
 line and column. Keys and values are stored the way darknet sees them (every space, tab, CR and LF
@@ -8,32 +10,36 @@ deleted, see ``parse.darknet_strip``).
 """
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from collections import namedtuple
+from typing import Literal
 
 # ok: key=value;  empty: "key=" (darknet rejects the line, the option does not exist);
 # noeq: a line without '=' (darknet stores a key whose value is NULL: a lookup finds nothing).
 OptionForm = Literal["ok", "empty", "noeq"]
 
 
-class Line(NamedTuple):
+class Line(namedtuple("Line", "text eol")):
+    __slots__ = ()
     text: str          # the physical line without its line ending
     eol: str           # "\n", "\r\n" or "" (last line without newline)
 
 
-class Option(NamedTuple):
+class Option(namedtuple("Option", "key value line col value_col form", defaults=("ok",))):
+    __slots__ = ()
     key: str           # darknet's key: text before the first '=', whitespace deleted
     value: str | None  # text after the first '=', whitespace deleted; None for form "noeq"
     line: int          # 1-based physical line
     col: int           # 1-based column of the key's first character
     value_col: int     # 1-based column of the value's first character (col of '=' + 1 when empty)
-    form: OptionForm = "ok"
+    form: OptionForm   # default "ok"
 
     @property
     def text(self) -> str:
         return self.key if self.value is None else f"{self.key}={self.value}"
 
 
-class Section(NamedTuple):
+class Section(namedtuple("Section", "header line col options index")):
+    __slots__ = ()
     header: str        # the whole stripped header line, brackets included, e.g. "[conv]"
     line: int
     col: int
@@ -54,15 +60,17 @@ class Section(NamedTuple):
         return None
 
 
-class Cut(NamedTuple):
+class Cut(namedtuple("Cut", "line col dropped")):
     """Where a NUL byte ends darknet's reading of a line (``parse.fgetl_lines``)."""
 
+    __slots__ = ()
     line: int          # physical line of the NUL
     col: int           # its 1-based column (bytes)
     dropped: str       # what darknet never sees: from the NUL to the end of what fgets had read
 
 
-class Comment(NamedTuple):
+class Comment(namedtuple("Comment", "line text")):
+    __slots__ = ()
     line: int
     text: str          # the raw physical line, leading whitespace removed
 
