@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NamedTuple
+from collections import namedtuple
 
 import click
 
@@ -167,9 +167,11 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
     return EXIT_FINDINGS if any(d.severity in failing for d in report.findings) else EXIT_OK
 
 
-class Job(NamedTuple):
+class Job(namedtuple("Job", "settings sizes options fmt concise fix diff table list_sizes size_range aspect targets port",
+                     defaults=((), False))):
     """Everything checking one file needs: made once, inherited by forked worker processes."""
 
+    __slots__ = ()
     settings: "Settings"
     sizes: object
     options: dict
@@ -181,8 +183,8 @@ class Job(NamedTuple):
     list_sizes: bool
     size_range: tuple[int, int]
     aspect: bool
-    targets: tuple[str, ...] = ()   # --target readers
-    port: bool = False              # --fix/--diff --target hank-ai: port the file
+    targets: tuple[str, ...]        # --target readers (default ())
+    port: bool                      # --fix/--diff --target hank-ai: port the file (default False)
 
 
 # (path, status "checked"/"skipped"/"unreadable", error line, Analysis/FileResult or the reason,

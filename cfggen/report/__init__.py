@@ -4,7 +4,8 @@
 """
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections import namedtuple
+from typing import Callable
 
 from cfggen.lint.engine import Analysis
 from cfggen.findings import Diagnostic
@@ -274,12 +275,13 @@ def _sarif_part(a, concise: bool = False):
 PARTS: dict[str, Callable] = {"text": text_part, "json": json_part, "github": _github_part, "sarif": _sarif_part}
 
 
-class FileResult(NamedTuple):
+class FileResult(namedtuple("FileResult", "path findings fmt part")):
     """What a ``--jobs`` worker sends back for one file: its findings and its piece of the report.
 
     Formatters treat it like an Analysis (``path``, ``findings``) and use ``part`` as it is, so the
     output is the same with and without workers."""
 
+    __slots__ = ()
     path: str
     findings: tuple[Diagnostic, ...]
     fmt: str
