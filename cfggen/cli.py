@@ -6,6 +6,7 @@ code; ``main`` is the one place that turns a ``CfggenError`` into a one-line mes
 """
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 
@@ -69,9 +70,22 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
+# True when cfggen was started as a program (not main(argv) called by a host such as a test runner):
+# only then does it tune the process-wide garbage collector
+OWNS_PROCESS = False
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the group, map errors to one line and an exit code."""
+    global OWNS_PROCESS
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    if argv is None:
+        # the console script: the process is cfggen's. A run allocates hundreds of thousands of small
+        # acyclic records (options, layers, findings) that reference counting frees; collecting every
+        # 700 allocations walks them again and again for nothing (~7% of a corpus run). Cycles are
+        # still collected, less often.
+        OWNS_PROCESS = True
+        gc.set_threshold(20_000, 50, 50)
     try:
         rc = cli.main(args=argv, prog_name="cfggen", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -95,5 +109,6 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(rc if isinstance(rc, int) else 0)
 
 
-if __name__ == "__main__":   # python -m cfggen.cli
-    main()
+if __name__ == "__main__":   # python -m cfggen.cli: run the importable module's main (it owns the state)
+    from cfggen.cli import main as _main
+    _main()

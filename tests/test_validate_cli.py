@@ -163,3 +163,15 @@ def test_jobs_output_is_identical(tmp_path, fmt):
                              str(tmp_path / "missing.cfg"))
         outs[jobs] = (code, target.read_bytes(), err)
     assert outs[1][0] == 2 and outs[1] == outs[3]
+
+
+def test_main_called_by_a_host_leaves_the_garbage_collector_alone(tmp_path):
+    """Only the console script tunes the process-wide collector (thresholds, freeze); a host that
+    calls main(argv), such as this test runner, keeps its own settings."""
+    import gc
+    before = gc.get_threshold(), gc.get_freeze_count()
+    p = tmp_path / "a.cfg"
+    p.write_text("[net]\nwidth=32\nheight=32\nchannels=3\n\n[convolutional]\nfilters=4\nsize=3\nactivation=leaky\n")
+    code, _, _ = run("validate", "--jobs", "1", str(p), str(p))
+    assert code == 0
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before

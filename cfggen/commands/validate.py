@@ -6,6 +6,7 @@ Exit codes: 0 no error-level finding (no warning either with ``--strict``; alway
 """
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections import namedtuple
@@ -263,6 +264,11 @@ def run_job(job: Job, paths: list[str], jobs: int | None) -> list[Outcome]:
     file's piece of the report, so the output is byte-identical to a single process.
     """
     global _JOB
+    from cfggen import cli
+    if cli.OWNS_PROCESS:
+        # every module is imported by now and lives as long as the process: the collector need not
+        # walk those objects again (and forked workers then share their pages instead of copying them)
+        gc.freeze()
     if jobs is None:
         jobs = _cores() if len(paths) > 1 else 1
     jobs = min(jobs, len(paths))
