@@ -81,16 +81,19 @@ def _facts(doc: Document) -> Facts:
     if "<<<<<<<" in text or "=======" in text or ">>>>>>>" in text or "|||||||" in text:
         for m in _CONFLICT.finditer(text):
             conflicts.add(text.count("\n", 0, m.start()) + 1)
+    tables = _TABLES or _tables()
+    net_types = _NET_TABLE[0]
     types: list[dict[str, str] | None] = []
+    kinds: list[dict[str, str] | None] = []
     for i, section in enumerate(doc.sections):
-        if i == 0 and section.header in ("[net]", "[network]"):
-            types.append(NET_TYPES)
-        else:
-            spec = LAYERS.get(section.header)
-            types.append(_with_common(spec) if spec is not None else None)
-    spaced = frozenset(text.count("\n", 0, m.start()) + 1 for m in _SPACED.finditer(text))
+        table = tables.get(section.header, _NO_TABLE)
+        if i == 0 and (section.header == "[net]" or section.header == "[network]"):
+            table = _NET_TABLE
+        types.append(table[0])
+        kinds.append(table[1])
+    spaced = _spaced(text)
     memo = {"spaced": spaced}
-    return Facts(frozenset(conflicts), tuple(types), _odd_options(doc, types, spaced), memo)
+    return Facts(frozenset(conflicts), tuple(types), _odd_options(doc, kinds, spaced), memo)
 
 
 # digits separated only by blanks (darknet deletes the blanks and reads one longer number: DN107)
@@ -99,44 +102,91 @@ _PLAIN_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII
 _FLOAT_TO_INT = frozenset(("resize_step", "show_receptive_field", "assisted_excitation", "dropblock_size_abs"))
 _ACTIVATIONS = frozenset(ACTIVATIONS)
 
+# ``_SPACED`` over the whole text, fast: a regex that starts with a character class tries every
+# position, one that starts with a literal is searched for in C. So the text is first mapped
+# (bytes.translate, a table lookup per byte) to: digit or '.' -> \x01, '+'/'-' -> \x02, tab -> space,
+# and the literal pattern is searched there. Bytes keep the newlines, so line numbers are the same;
+# non-ASCII characters become bytes >= 0x80, which the table leaves alone (as ``_SPACED`` ignores them).
+_SPACED_MAP = bytes(1 if b in b"0123456789." else 2 if b in b"+-" else 32 if b == 9 else 3 if b in (1, 2)
+                    else b for b in range(256))
+_SPACED_BYTES = re.compile(rb"\x01 +[\x01\x02]")
 
-def _odd_options(doc: Document, types, spaced: frozenset[int]) -> tuple[tuple[int, Section, Option], ...]:
+
+def _spaced(text: str) -> frozenset[int]:
+    """The lines where ``_SPACED`` matches (a number and a digit separated only by blanks)."""
+    if " " not in text and "\t" not in text:
+        return frozenset()
+    data = text.encode("utf-8", "surrogatepass").translate(_SPACED_MAP)
+    return frozenset(data.count(b"\n", 0, m.start()) + 1 for m in _SPACED_BYTES.finditer(data))
+
+
+# header -> (the keys darknet reads there, key -> the plain form it can take); built on first use
+_TABLES: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+_NET_TABLE: list = []
+_NO_TABLE = (None, None)
+
+
+def _kinds(types: dict[str, str]) -> dict[str, str]:
+    """key -> "i" (plain: digits), "l" (an optional '-' then digits), "f" (a plain decimal float),
+    "a" (a known activation); keys without a plain form (other strings, floats darknet stores in an
+    int) are left out: their options always go to the list the option rules look at."""
+    out = {}
+    for key, typ in types.items():
+        if typ in ("i", "l") or (typ == "f" and key not in _FLOAT_TO_INT):
+            out[key] = typ
+        elif typ == "s" and key == "activation":
+            out[key] = "a"
+    return out
+
+
+def _tables() -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+    for header, spec in LAYERS.items():
+        merged = _with_common(spec)
+        _TABLES[header] = (merged, _kinds(merged))
+    _NET_TABLE[:] = (NET_TYPES, _kinds(NET_TYPES))
+    return _TABLES
+
+
+def _odd_options(doc: Document, kinds, spaced: frozenset[int]) -> tuple[tuple[int, Section, Option], ...]:
     """The one shared pass over every option (issue #14): everything but the plainly right ones.
 
     Plainly right = in a known section, a key it reads, ``key=value`` with a value that is a plain
     non-negative integer (int keys, single list entries), a plain decimal float, or a known
     activation; no '#', no ',', not on a line where blanks split a number. No option rule (DN102,
     DN104-DN108, DN111) can report such an option; anything else goes to the list they loop over.
+
+    The loop runs over every option of the file, so it does as little as it can per option: one
+    dict lookup for the key's plain form, then one str method (``isdigit`` is true only for ASCII
+    digits once the whole text is known to be ASCII).
     """
     odd = []
     append = odd.append
     plain_float = _PLAIN_FLOAT.fullmatch
+    ascii_text = doc.text.isascii()
     for i, section in enumerate(doc.sections):
-        known = types[i]
+        known = kinds[i]
         if known is None:
             odd.extend((i, section, opt) for opt in section.options)
             continue
         get = known.get
         for opt in section.options:
             key, value, line, _, _, form = opt
-            if form != "ok" or (spaced and line in spaced):
-                append((i, section, opt))
-                continue
-            # each plain form below holds no '#' and no ','
-            typ = get(key)
-            if typ == "i":
-                if value.isdigit() and value.isascii():
-                    continue
-            elif typ == "f":
-                if key not in _FLOAT_TO_INT and plain_float(value):
-                    continue
-            elif typ == "l":
-                v = value[1:] if value[0] == "-" else value
-                if v.isdigit() and v.isascii():
-                    continue
-            elif typ == "s":
-                if key == "activation" and value in _ACTIVATIONS:
-                    continue
+            if form == "ok" and not (spaced and line in spaced):
+                # each plain form below holds no '#' and no ','
+                kind = get(key)
+                if kind == "i":
+                    if value.isdigit() and (ascii_text or value.isascii()):
+                        continue
+                elif kind == "f":
+                    if (value.replace(".", "", 1).isdigit() and (ascii_text or value.isascii())) or plain_float(value):
+                        continue
+                elif kind == "l":
+                    v = value[1:] if value[0] == "-" else value
+                    if v.isdigit() and (ascii_text or v.isascii()):
+                        continue
+                elif kind == "a":
+                    if value in _ACTIVATIONS:
+                        continue
             append((i, section, opt))
     return tuple(odd)
 
