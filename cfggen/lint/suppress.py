@@ -45,11 +45,24 @@ def _resolve(token: str) -> str | None:
     return rule.CODE if rule is not None else None
 
 
+def _candidates(doc: Document) -> list:
+    """The comments that mention cfggen (in any case). Most files have none: one search of the whole
+    text decides that (a comment's lower-cased text is part of the lower-cased text of the file)."""
+    if "cfggen" not in doc.text.lower():
+        return []
+    return [c for c in doc.comments if "cfggen" in c.text.lower()]
+
+
+def has_directives(doc: Document) -> bool:
+    """False when the file has no comment ``apply`` could act on (it then changes nothing)."""
+    return bool(_candidates(doc))
+
+
 def parse_directives(doc: Document) -> tuple[list[Directive], list[Diagnostic]]:
     """Every suppression comment of the file, with the lines it covers, and the malformed ones."""
     directives: list[Directive] = []
     bad: list[Diagnostic] = []
-    candidates = [c for c in doc.comments if "cfggen" in c.text.lower()]
+    candidates = _candidates(doc)
     if not candidates:
         return directives, bad
     nlines = len(doc.lines)
