@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import attrgetter, itemgetter, methodcaller
 from typing import Any, Mapping
 
 from cfggen.cfg.model import Document, Option, Section
@@ -25,6 +27,72 @@ class RuleContext:
     net: Network                         # the network at `size` (file-scope rules: the native size)
     size: tuple[int, int] | None         # None: the cfg's own size
     options: Mapping[str, Any] = field(default_factory=dict)  # e.g. "names": NamesInfo from --data/--names
+    # what several rules derive from ``net`` (``layer_index(ctx)``), computed once per context
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+_TYPE, _CONF, _REFS, _BROKEN = attrgetter("type"), attrgetter("conf"), attrgetter("refs"), attrgetter("broken")
+_GET_ACTIVATION = methodcaller("get", "activation")
+
+
+class Layers:
+    """The network's layers indexed once for every rule that looks only at some of them.
+
+    Most rules are about a few layer types (heads, routes) or a rare setting (groups, dilation); a
+    Python loop over every layer per rule was most of their cost. The indexes here are built with
+    C-level ``map``/``compress`` (no Python code per layer), and only when a rule first asks."""
+
+    __slots__ = ("layers", "types", "present", "_of", "_activations", "_broken")
+
+    def __init__(self, layers):
+        self.layers = layers
+        self.types = types = list(map(_TYPE, layers))   # types[i] is layers[i].type
+        self.present = frozenset(types)
+        self._of: dict = {}
+        self._activations = self._broken = None
+
+    def of(self, *types: str) -> list:
+        """The layers of these types, in network order (the same list for every rule that asks)."""
+        found = self._of.get(types)
+        if found is None:
+            have = [t for t in types if t in self.present]
+            if not have:
+                found = []
+            elif len(have) == 1:
+                found = list(compress(self.layers, map(have[0].__eq__, self.types)))
+            else:
+                found = list(compress(self.layers, map(frozenset(have).__contains__, self.types)))
+            self._of[types] = found
+        return found
+
+    def values(self, key: str, *types: str) -> list:
+        """``conf[key]`` of every layer of these types, in network order."""
+        found = self._of.get((key,) + types + ("",))
+        if found is None:
+            found = self._of[(key,) + types + ("",)] = list(map(itemgetter(key), map(_CONF, self.of(*types))))
+        return found
+
+    @property
+    def activations(self) -> frozenset:
+        """Every layer's ``conf["activation"]`` (None for layers without one)."""
+        if self._activations is None:
+            self._activations = frozenset(map(_GET_ACTIVATION, map(_CONF, self.layers)))
+        return self._activations
+
+    @property
+    def broken(self) -> bool:
+        """Whether any layer is one darknet would stop at."""
+        if self._broken is None:
+            self._broken = any(map(_BROKEN, self.layers))
+        return self._broken
+
+
+def layer_index(ctx: RuleContext) -> Layers:
+    """``ctx.net``'s layer index (built on first use, shared by the rules of this context)."""
+    index = ctx.memo.get("layers")
+    if index is None:
+        index = ctx.memo["layers"] = Layers(ctx.net.layers)
+    return index
 
 
 def at(section: Section, key: str | None = None) -> tuple[int, int]:
