@@ -39,6 +39,10 @@ _TEMPLATE = re.compile(r"[\[\]{}()$<>%*]")
 # list keys holding floats; every other list key holds ints (layer indices, mask, steps, counts)
 _FLOAT_LISTS = ("anchors", "scales", "seq_scales")
 _SINGLE_REF = ("[sam]", "[scale_channels]")
+# lists whose every entry is a plain number (no '#', no empty entry): the forms ``_list`` accepts
+_INT_LIST = re.compile(r"[+-]?\d+(?:,[+-]?\d+)*", re.ASCII)
+_FLOAT_LIST = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?:,[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)*",
+                         re.ASCII)
 
 
 def check(ctx: RuleContext):
@@ -57,6 +61,11 @@ def check(ctx: RuleContext):
             if typ == "i" and v.isascii() and (v.isdigit() or (v[0] in "+-" and v[1:].isdigit())):
                 continue
             if typ == "f" and _PLAIN_FLOAT.fullmatch(v) and opt.key not in _FLOAT_TO_INT:
+                continue
+            # a list of plain numbers (layers=-1,-4; anchors=...; mask=...), the most common odd option:
+            # every entry passes ``_list`` (a single-reference key with a comma is reported there)
+            if typ == "l" and (_FLOAT_LIST if opt.key in _FLOAT_LISTS else _INT_LIST).fullmatch(v) and \
+                    not (opt.key == "from" and section.header in _SINGLE_REF):
                 continue
         if opt.line in conflicts:
             continue

@@ -130,6 +130,7 @@ class Facts:
     # the others are plainly right (see ``_odd_options``), so those rules loop over this short list
     odd: tuple[tuple[int, Section, Option], ...]
     memo: dict = field(default_factory=dict, compare=False)   # other per-document values rules compute once
+    unknown: tuple[int, ...] = ()        # the sections whose type darknet does not know (key_types None)
 
 
 def facts(doc: Document) -> Facts:
@@ -153,15 +154,47 @@ def _facts(doc: Document) -> Facts:
     net_types = _NET_TABLE[0]
     types: list[dict[str, str] | None] = []
     kinds: list[dict[str, str] | None] = []
+    unknown: list[int] = []
     for i, section in enumerate(doc.sections):
         table = tables.get(section.header, _NO_TABLE)
         if i == 0 and (section.header == "[net]" or section.header == "[network]"):
             table = _NET_TABLE
+        elif table is _NO_TABLE:
+            unknown.append(i)
         types.append(table[0])
         kinds.append(table[1])
     spaced = _spaced(text)
     memo = {"spaced": spaced}
-    return Facts(frozenset(conflicts), tuple(types), _odd_options(doc, kinds, spaced), memo)
+    return Facts(frozenset(conflicts), tuple(types), _odd_options(doc, kinds, spaced), memo, tuple(unknown))
+
+
+def net_options(doc: Document) -> dict[str, Option]:
+    """key -> the option darknet reads for it in [net] (``Section.get`` for every key at once: the
+    schedule rules ask [net] for a dozen keys, each a walk over its options otherwise)."""
+    memo = facts(doc).memo
+    found = memo.get("net")
+    if found is None:
+        found = memo["net"] = {}
+        if doc.net is not None:
+            for opt in reversed(doc.net.options):   # the first occurrence is written last and wins
+                if opt.form != "empty":
+                    found[opt.key] = opt
+    return found
+
+
+def at_net(doc: Document, key: str) -> tuple[int, int]:
+    """``at(doc.net, key)`` through ``net_options``."""
+    opt = net_options(doc).get(key)
+    return (opt.line, opt.col) if opt is not None else (doc.net.line, doc.net.col)
+
+
+def always_odd(header: str, key: str) -> bool:
+    """Whether every ``key`` option of a ``header`` section goes to ``Facts.odd`` (the key has no plain
+    form there): a rule about such a key can look at the short list only. ``header`` "[net]": the
+    first section."""
+    tables = _TABLES or _tables()
+    kinds = _NET_TABLE[1] if header == "[net]" else tables.get(header, _NO_TABLE)[1]
+    return kinds is None or key not in kinds
 
 
 # digits separated only by blanks (darknet deletes the blanks and reads one longer number: DN107)
