@@ -65,7 +65,8 @@ def parse_directives(doc: Document) -> tuple[list[Directive], list[Diagnostic]]:
     candidates = _candidates(doc)
     if not candidates:
         return directives, bad
-    nlines = len(doc.lines)
+    raw = doc.raw_lines   # len(doc.lines) without building every Line record
+    nlines = len(raw) - (0 if raw[-1] else 1)
     comment_lines = {c.line for c in doc.comments}
     headers = sorted(s.line for s in doc.sections)
     open_ranges: dict[str, Directive] = {}

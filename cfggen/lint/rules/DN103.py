@@ -23,8 +23,6 @@ line is only clutter.
 """
 from __future__ import annotations
 
-from operator import itemgetter
-
 from cfggen.lint.rules import DN405
 from cfggen.lint.rules._base import RuleContext, at_option, facts
 
@@ -32,20 +30,12 @@ CODE, NAME, SEVERITY, SCOPE = "DN103", "duplicate-key", "error", "file"
 SUMMARY = "same key twice in a section (darknet uses the first)"
 
 
-_KEY = itemgetter(0)
-
-
 def check(ctx: RuleContext):
     f = facts(ctx.doc)
-    covered = None
-    for i, section in enumerate(ctx.doc.sections):
-        options = section.options
-        if len(set(map(_KEY, options))) == len(options):
-            continue  # no key twice: the common case, decided in C
-        if f.key_types[i] is None:
-            continue  # unknown section: DN101
-        if covered is None:
-            covered = DN405.covered_keys(ctx.doc)
+    covered = DN405.covered_keys(ctx.doc) if f.repeated else None
+    sections = ctx.doc.sections
+    for i in f.repeated:   # the known sections with some key twice (found by the shared pass)
+        section = sections[i]
         first: dict[str, object] = {}
         for opt in section.options:
             if opt.form == "empty" or opt.line in f.conflict_lines:

@@ -131,6 +131,7 @@ class Facts:
     odd: tuple[tuple[int, Section, Option], ...]
     memo: dict = field(default_factory=dict, compare=False)   # other per-document values rules compute once
     unknown: tuple[int, ...] = ()        # the sections whose type darknet does not know (key_types None)
+    repeated: tuple[int, ...] = ()       # the known sections that have some key twice (DN103)
 
 
 def facts(doc: Document) -> Facts:
@@ -165,7 +166,8 @@ def _facts(doc: Document) -> Facts:
         kinds.append(table[1])
     spaced = _spaced(text)
     memo = {"spaced": spaced}
-    return Facts(frozenset(conflicts), tuple(types), _odd_options(doc, kinds, spaced), memo, tuple(unknown))
+    odd, repeated = _odd_options(doc, kinds, spaced)
+    return Facts(frozenset(conflicts), tuple(types), odd, memo, tuple(unknown), repeated)
 
 
 def net_options(doc: Document) -> dict[str, Option]:
@@ -248,7 +250,8 @@ def _tables() -> dict[str, tuple[dict[str, str], dict[str, str]]]:
     return _TABLES
 
 
-def _odd_options(doc: Document, kinds, spaced: frozenset[int]) -> tuple[tuple[int, Section, Option], ...]:
+def _odd_options(doc: Document, kinds, spaced: frozenset[int]
+                 ) -> tuple[tuple[tuple[int, Section, Option], ...], tuple[int, ...]]:
     """The one shared pass over every option (issue #14): everything but the plainly right ones.
 
     Plainly right = in a known section, a key it reads, ``key=value`` with a value that is a plain
@@ -258,20 +261,24 @@ def _odd_options(doc: Document, kinds, spaced: frozenset[int]) -> tuple[tuple[in
 
     The loop runs over every option of the file, so it does as little as it can per option: one
     dict lookup for the key's plain form, then one str method (``isdigit`` is true only for ASCII
-    digits once the whole text is known to be ASCII).
+    digits once the whole text is known to be ASCII). The same pass notes the known sections that
+    have a key twice (one dict store per option, far cheaper than a set per section in DN103).
     """
     odd = []
     append = odd.append
     plain_float = _PLAIN_FLOAT.fullmatch
     ascii_text = doc.text.isascii()
+    repeated = []
     for i, section in enumerate(doc.sections):
         known = kinds[i]
         if known is None:
             odd.extend((i, section, opt) for opt in section.options)
             continue
         get = known.get
+        seen = {}
         for opt in section.options:
             key, value, line, _, _, form = opt
+            seen[key] = None
             if form == "ok" and not (spaced and line in spaced):
                 # each plain form below holds no '#' and no ','
                 kind = get(key)
@@ -289,7 +296,9 @@ def _odd_options(doc: Document, kinds, spaced: frozenset[int]) -> tuple[tuple[in
                     if value in _ACTIVATIONS:
                         continue
             append((i, section, opt))
-    return tuple(odd)
+        if len(seen) != len(section.options):
+            repeated.append(i)
+    return tuple(odd), tuple(repeated)
 
 
 _COMMON: dict[int, dict[str, str]] = {}
@@ -300,6 +309,15 @@ def _with_common(spec) -> dict[str, str]:
     if merged is None:
         merged = _COMMON[id(spec)] = {**spec.types, **COMMON_KEYS}
     return merged
+
+
+def line_end(doc: Document, line: int) -> str:
+    """``doc.lines[line - 1].eol`` without splitting the whole file into Line records: "\r\n", "\n",
+    or "" for a last line without a newline."""
+    raw = doc.raw_lines
+    if line < len(raw):
+        return "\r\n" if raw[line - 1].endswith("\r") else "\n"
+    return ""
 
 
 def is_net(doc: Document, section: Section) -> bool:
