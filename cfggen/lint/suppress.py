@@ -18,25 +18,34 @@ rules that are enabled). Neither of the two can itself be suppressed by a commen
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from cfggen.cfg.model import Document
 from cfggen.findings import Diagnostic
 
-_DIRECTIVE = re.compile(r"^[#;]+\s*cfggen\s*:\s*(?P<rest>.*)$", re.IGNORECASE)
+# compiled on first use by re's own cache (only files that mention cfggen in a comment need it)
+_DIRECTIVE = r"^[#;]+\s*cfggen\s*:\s*(?P<rest>.*)$"
 _KINDS = ("disable-next-line", "disable", "enable", "disable-file")
 SELF = ("DN190", "DN191")
 
 
-@dataclass
 class Directive:
-    line: int
-    kind: str
-    codes: tuple[str, ...]
-    start: int
-    end: int
-    used: set[str] = field(default_factory=set)
-    cols: dict[str, int] = field(default_factory=dict)
+    """One suppression comment: the lines it covers and the codes it has suppressed so far.
+
+    A plain class with slots rather than a dataclass: @dataclass generates and compiles its methods
+    when the module is imported, on every start-up of `cfggen validate`."""
+
+    __slots__ = ("line", "kind", "codes", "start", "end", "used", "cols")
+
+    def __init__(self, line: int, kind: str, codes: tuple[str, ...], start: int, end: int,
+                 used: set[str] | None = None, cols: dict[str, int] | None = None):
+        self.line, self.kind, self.codes, self.start, self.end = line, kind, codes, start, end
+        self.used = set() if used is None else used
+        self.cols = {} if cols is None else cols
+
+    def __repr__(self) -> str:
+        return (f"Directive(line={self.line!r}, kind={self.kind!r}, codes={self.codes!r}, start={self.start!r}, "
+                f"end={self.end!r}, used={self.used!r}, cols={self.cols!r})")
 
 
 def _resolve(token: str) -> str | None:
@@ -71,7 +80,7 @@ def parse_directives(doc: Document) -> tuple[list[Directive], list[Diagnostic]]:
     headers = sorted(s.line for s in doc.sections)
     open_ranges: dict[str, Directive] = {}
     for c in candidates:
-        m = _DIRECTIVE.match(c.text)
+        m = re.match(_DIRECTIVE, c.text, re.IGNORECASE)
         if not m:
             continue
         raw = doc.line_text(c.line)

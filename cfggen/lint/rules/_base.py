@@ -7,7 +7,6 @@ document, so no rule re-reads or re-parses the text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from itertools import compress
 from operator import attrgetter, itemgetter, methodcaller
 from typing import Any, Mapping
@@ -20,15 +19,20 @@ from cfggen.ir.model import Layer, Network
 from cfggen.lint.model import Diagnostic
 
 
-@dataclass(frozen=True)
 class RuleContext:
-    doc: Document
-    plan: Plan
-    net: Network                         # the network at `size` (file-scope rules: the native size)
-    size: tuple[int, int] | None         # None: the cfg's own size
-    options: Mapping[str, Any] = field(default_factory=dict)  # e.g. "names": NamesInfo from --data/--names
-    # what several rules derive from ``net`` (``layer_index(ctx)``), computed once per context
-    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    """What a rule sees. Read-only by convention (a plain class with slots: a frozen dataclass costs a
+    code generation at import and a slow ``__init__`` for every context the engine makes)."""
+
+    __slots__ = ("doc", "plan", "net", "size", "options", "memo")
+
+    def __init__(self, doc: Document, plan: Plan, net: Network, size: tuple[int, int] | None,
+                 options: Mapping[str, Any] | None = None):
+        self.doc = doc
+        self.plan = plan
+        self.net = net                   # the network at `size` (file-scope rules: the native size)
+        self.size = size                 # None: the cfg's own size
+        self.options = {} if options is None else options   # e.g. "names": NamesInfo from --data/--names
+        self.memo: dict = {}             # what several rules derive from ``net`` (``layer_index(ctx)``)
 
 
 _TYPE, _CONF, _REFS, _BROKEN = attrgetter("type"), attrgetter("conf"), attrgetter("refs"), attrgetter("broken")
@@ -119,19 +123,25 @@ def at_option(code: str, message: str, opt: Option, value: bool = False, **kw) -
 # per-document facts, computed once
 
 # git's conflict markers: "<<<<<<< ours", "=======", ">>>>>>> theirs" (and diff3's "||||||| base")
-_CONFLICT = re.compile(r"^(?:(?:<{7}|>{7}|\|{7})(?:[ \t][^\n]*)?|={7}[ \t]*)\r?$", re.MULTILINE)
+# (compiled on first use by re's own cache: only a file with such a run of characters needs it)
+_CONFLICT = r"^(?:(?:<{7}|>{7}|\|{7})(?:[ \t][^\n]*)?|={7}[ \t]*)\r?$"
 
 
-@dataclass(frozen=True)
 class Facts:
-    conflict_lines: frozenset[int]       # merge-conflict marker lines (git's <<<<<<<, =======, >>>>>>>)
-    key_types: tuple[dict[str, str] | None, ...]   # per section: the keys darknet reads there (None: unknown)
-    # (section index, section, option) for every option line some key/value rule may have to look at;
-    # the others are plainly right (see ``_odd_options``), so those rules loop over this short list
-    odd: tuple[tuple[int, Section, Option], ...]
-    memo: dict = field(default_factory=dict, compare=False)   # other per-document values rules compute once
-    unknown: tuple[int, ...] = ()        # the sections whose type darknet does not know (key_types None)
-    repeated: tuple[int, ...] = ()       # the known sections that have some key twice (DN103)
+    """A document's facts (a plain class with slots: no dataclass code generation at import)."""
+
+    __slots__ = ("conflict_lines", "key_types", "odd", "memo", "unknown", "repeated")
+
+    def __init__(self, conflict_lines, key_types, odd, memo=None, unknown=(), repeated=()):
+        self.conflict_lines: frozenset[int] = conflict_lines   # merge-conflict marker lines (<<<<<<<, ...)
+        # per section: the keys darknet reads there (None: an unknown section type)
+        self.key_types: tuple[dict[str, str] | None, ...] = key_types
+        # (section index, section, option) for every option line some key/value rule may have to look at;
+        # the others are plainly right (see ``_odd_options``), so those rules loop over this short list
+        self.odd: tuple[tuple[int, Section, Option], ...] = odd
+        self.memo: dict = {} if memo is None else memo   # other per-document values rules compute once
+        self.unknown: tuple[int, ...] = unknown     # the sections whose type darknet does not know
+        self.repeated: tuple[int, ...] = repeated   # the known sections that have some key twice (DN103)
 
 
 def facts(doc: Document) -> Facts:
@@ -149,7 +159,7 @@ def _facts(doc: Document) -> Facts:
     conflicts = set()
     text = doc.text
     if "<<<<<<<" in text or "=======" in text or ">>>>>>>" in text or "|||||||" in text:
-        for m in _CONFLICT.finditer(text):
+        for m in re.finditer(_CONFLICT, text, re.MULTILINE):
             conflicts.add(text.count("\n", 0, m.start()) + 1)
     tables = _TABLES or _tables()
     net_types = _NET_TABLE[0]
@@ -200,12 +210,12 @@ def always_odd(header: str, key: str) -> bool:
 
 
 # digits separated only by blanks (darknet deletes the blanks and reads one longer number: DN107)
-_SPACED = re.compile(r"[0-9.]([ \t]+)[-+0-9.]")
+# are DN107's ``_SPACED``, r"[0-9.]([ \t]+)[-+0-9.]": ``_spaced`` finds the lines where it matches
 _PLAIN_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _FLOAT_TO_INT = frozenset(("resize_step", "show_receptive_field", "assisted_excitation", "dropblock_size_abs"))
 _ACTIVATIONS = frozenset(ACTIVATIONS)
 
-# ``_SPACED`` over the whole text, fast: a regex that starts with a character class tries every
+# DN107's ``_SPACED`` over the whole text, fast: a regex that starts with a character class tries every
 # position, one that starts with a literal is searched for in C. So the text is first mapped
 # (bytes.translate, a table lookup per byte) to: digit or '.' -> \x01, '+'/'-' -> \x02, tab -> space,
 # and the literal pattern is searched there. Bytes keep the newlines, so line numbers are the same;
@@ -216,7 +226,7 @@ _SPACED_BYTES = re.compile(rb"\x01 +[\x01\x02]")
 
 
 def _spaced(text: str) -> frozenset[int]:
-    """The lines where ``_SPACED`` matches (a number and a digit separated only by blanks)."""
+    """The lines where DN107's ``_SPACED`` matches (a number and a digit separated only by blanks)."""
     if " " not in text and "\t" not in text:
         return frozenset()
     data = text.encode("utf-8", "surrogatepass").translate(_SPACED_MAP)
