@@ -29,9 +29,6 @@ unknown section is an empty layer).
 """
 from __future__ import annotations
 
-from itertools import compress
-from operator import attrgetter
-
 from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN214", "dead-layer", "warning", "network"
@@ -56,9 +53,6 @@ def inputs_of(layer, n: int) -> list[int]:
     return srcs
 
 
-_REFS = attrgetter("refs")
-
-
 def _unread(ctx: RuleContext) -> bool:
     """Whether some layer that is neither a head nor the last one may be read by no layer at all.
 
@@ -66,14 +60,15 @@ def _unread(ctx: RuleContext) -> bool:
     and one can only exist just before a [route]/[implicit] (every other layer reads its previous
     one) and only if no reference names it: the common case is decided on those few layers."""
     index = layer_index(ctx)
-    types = index.types
+    layers = index.layers
     gaps = [layer.index - 1 for layer in index.of(*_NO_PREV) if layer.index > 0]
-    gaps = [i for i in gaps if types[i] not in _SINKS]
+    gaps = [i for i in gaps if layers[i].type not in _SINKS]
     if not gaps:
         return False
     read = set()
-    for layer in compress(index.layers, map(_REFS, index.layers)):   # the layers that have references
-        read.update(r for r in layer.refs if 0 <= r < layer.index)
+    for layer in layers:
+        if layer.refs:
+            read.update(r for r in layer.refs if 0 <= r < layer.index)
     for layer in index.of("yolo"):
         emb = layer.conf.get("embedding_layer")
         target = None if emb is None else layer.index + emb if emb < 0 else emb

@@ -7,8 +7,7 @@ document, so no rule re-reads or re-parses the text.
 from __future__ import annotations
 
 import re
-from itertools import compress
-from operator import attrgetter, itemgetter, methodcaller
+from operator import attrgetter
 from typing import Any, Mapping
 
 from cfggen.cfg.model import Document, Option, Section
@@ -35,60 +34,62 @@ class RuleContext:
         self.memo: dict = {}             # what several rules derive from ``net`` (``layer_index(ctx)``)
 
 
-_TYPE, _CONF, _REFS, _BROKEN = attrgetter("type"), attrgetter("conf"), attrgetter("refs"), attrgetter("broken")
-_GET_ACTIVATION = methodcaller("get", "activation")
+_INDEX = attrgetter("index")
 
 
 class Layers:
-    """The network's layers indexed once for every rule that looks only at some of them.
+    """The network's layers indexed once, in one pass, for every rule that looks only at some of them.
 
     Most rules are about a few layer types (heads, routes) or a rare setting (groups, dilation); a
-    Python loop over every layer per rule was most of their cost. The indexes here are built with
-    C-level ``map``/``compress`` (no Python code per layer), and only when a rule first asks."""
+    Python loop over every layer per rule was most of their cost. One loop here collects what they
+    ask about (a plain loop: in CPython 3.11 a ``map`` of attrgetter/methodcaller per layer costs more
+    than the specialised bytecode of a loop body)."""
 
-    __slots__ = ("layers", "types", "present", "_of", "_activations", "_broken")
+    __slots__ = ("layers", "present", "activations", "broken", "positive", "_by_type", "_of")
 
     def __init__(self, layers):
         self.layers = layers
-        self.types = types = list(map(_TYPE, layers))   # types[i] is layers[i].type
-        self.present = frozenset(types)
+        by_type: dict[str, list] = {}
+        activations = set()
+        add_activation = activations.add
+        broken = False
+        positive = True
+        for layer in layers:
+            group = by_type.get(layer.type)
+            if group is None:
+                by_type[layer.type] = [layer]
+            else:
+                group.append(layer)
+            add_activation(layer.conf.get("activation"))
+            if layer.broken:
+                broken = True
+            w, h, c = layer.next
+            if w <= 0 or h <= 0 or c <= 0:
+                positive = False
+        self._by_type = by_type
         self._of: dict = {}
-        self._activations = self._broken = None
+        self.present = by_type.keys()          # the layer types the network has
+        self.activations = frozenset(activations)   # every layer's conf.get("activation")
+        self.broken = broken                   # whether any layer is one darknet would stop at
+        self.positive = positive               # whether every layer's ``next`` is positive everywhere
 
     def of(self, *types: str) -> list:
         """The layers of these types, in network order (the same list for every rule that asks)."""
         found = self._of.get(types)
         if found is None:
-            have = [t for t in types if t in self.present]
-            if not have:
+            groups = [self._by_type[t] for t in types if t in self._by_type]
+            if not groups:
                 found = []
-            elif len(have) == 1:
-                found = list(compress(self.layers, map(have[0].__eq__, self.types)))
+            elif len(groups) == 1:
+                found = groups[0]
             else:
-                found = list(compress(self.layers, map(frozenset(have).__contains__, self.types)))
+                found = sorted((layer for group in groups for layer in group), key=_INDEX)
             self._of[types] = found
         return found
 
     def values(self, key: str, *types: str) -> list:
-        """``conf[key]`` of every layer of these types, in network order."""
-        found = self._of.get((key,) + types + ("",))
-        if found is None:
-            found = self._of[(key,) + types + ("",)] = list(map(itemgetter(key), map(_CONF, self.of(*types))))
-        return found
-
-    @property
-    def activations(self) -> frozenset:
-        """Every layer's ``conf["activation"]`` (None for layers without one)."""
-        if self._activations is None:
-            self._activations = frozenset(map(_GET_ACTIVATION, map(_CONF, self.layers)))
-        return self._activations
-
-    @property
-    def broken(self) -> bool:
-        """Whether any layer is one darknet would stop at."""
-        if self._broken is None:
-            self._broken = any(map(_BROKEN, self.layers))
-        return self._broken
+        """``conf[key]`` of every layer of these types (type by type; for max/any/set tests)."""
+        return [layer.conf[key] for t in types for layer in self._by_type.get(t, ())]
 
 
 def layer_index(ctx: RuleContext) -> Layers:
