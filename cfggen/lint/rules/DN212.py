@@ -27,7 +27,7 @@ SUMMARY = "groups that do not divide the channels"
 def check(ctx: RuleContext):
     index = layer_index(ctx)
     # only a groups= above 1 can make either layer type report: skip the rest without a loop
-    if max(index.values("groups", "convolutional", "route"), default=1) <= 1:
+    if not index.conv().groups and max(index.values("groups", "route"), default=1) <= 1:
         return
     for layer in index.of("convolutional", "route"):
         if layer.broken:

@@ -30,8 +30,8 @@ SUMMARY = "dilation>1 without same padding (declared and computed shapes differ)
 
 def check(ctx: RuleContext):
     index = layer_index(ctx)
-    if max(index.values("dilation", "convolutional"), default=1) <= 1:
-        return   # no dilation anywhere: the common case, decided without a loop
+    if not index.conv().dilation:
+        return   # no dilation anywhere: the common case
     for layer in index.of("convolutional"):
         k = layer.conf
         size, d = k["size"], k["dilation"]

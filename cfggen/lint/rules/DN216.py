@@ -29,8 +29,7 @@ SUMMARY = "size=1, stride_x=1, stride_y>1: darknet's CPU fast path ignores strid
 def check(ctx: RuleContext):
     index = layer_index(ctx)
     # with stride_x and stride_y both unset (< 1) both strides are stride=: they cannot differ
-    if max(index.values("stride_x", "convolutional"), default=0) < 1 and \
-            max(index.values("stride_y", "convolutional"), default=0) < 1:
+    if not index.conv().strides:
         return
     for layer in index.of("convolutional"):
         if layer.conf["size"] != 1 or layer.conf["antialiasing"]:

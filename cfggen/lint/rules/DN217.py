@@ -30,8 +30,8 @@ SUMMARY = "even size with pad=1 (the map grows by one pixel)"
 
 def check(ctx: RuleContext):
     index = layer_index(ctx)
-    if not any(s > 0 and not s % 2 for s in set(index.values("size", "convolutional"))):
-        return   # no even kernel size: the common case, decided on the few distinct sizes
+    if not index.conv().even_size:
+        return   # no even kernel size: the common case
     for layer in index.of("convolutional"):
         if layer.broken:
             continue

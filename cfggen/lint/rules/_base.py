@@ -37,6 +37,16 @@ class RuleContext:
 _INDEX = attrgetter("index")
 
 
+class ConvSettings:
+    """Whether any [convolutional] layer has groups > 1, dilation > 1, stride_x or stride_y set (>= 1),
+    a positive even size: the settings without which DN212, DN215, DN216, DN217 cannot report."""
+
+    __slots__ = ("groups", "dilation", "strides", "even_size")
+
+    def __init__(self, groups: bool, dilation: bool, strides: bool, even_size: bool):
+        self.groups, self.dilation, self.strides, self.even_size = groups, dilation, strides, even_size
+
+
 class Layers:
     """The network's layers indexed once, in one pass, for every rule that looks only at some of them.
 
@@ -45,7 +55,7 @@ class Layers:
     ask about (a plain loop: in CPython 3.11 a ``map`` of attrgetter/methodcaller per layer costs more
     than the specialised bytecode of a loop body)."""
 
-    __slots__ = ("layers", "present", "activations", "broken", "positive", "_by_type", "_of")
+    __slots__ = ("layers", "present", "activations", "broken", "positive", "_by_type", "_of", "_conv")
 
     def __init__(self, layers):
         self.layers = layers
@@ -68,6 +78,7 @@ class Layers:
                 positive = False
         self._by_type = by_type
         self._of: dict = {}
+        self._conv: ConvSettings | None = None
         self.present = by_type.keys()          # the layer types the network has
         self.activations = frozenset(activations)   # every layer's conf.get("activation")
         self.broken = broken                   # whether any layer is one darknet would stop at
@@ -86,6 +97,24 @@ class Layers:
                 found = sorted((layer for group in groups for layer in group), key=_INDEX)
             self._of[types] = found
         return found
+
+    def conv(self) -> "ConvSettings":
+        """Which rare [convolutional] settings the network uses at all (one loop, for DN212/DN215-DN217)."""
+        if self._conv is None:
+            groups = dilation = strides = even = False
+            for layer in self.of("convolutional"):
+                k = layer.conf
+                if k["groups"] > 1:
+                    groups = True
+                if k["dilation"] > 1:
+                    dilation = True
+                if k["stride_x"] >= 1 or k["stride_y"] >= 1:
+                    strides = True
+                size = k["size"]
+                if size > 0 and not size % 2:
+                    even = True
+            self._conv = ConvSettings(groups, dilation, strides, even)
+        return self._conv
 
     def values(self, key: str, *types: str) -> list:
         """``conf[key]`` of every layer of these types (type by type; for max/any/set tests)."""
