@@ -62,6 +62,13 @@ def sizes_to_check(p: Plan, net: Network, spec: SizeSpec) -> tuple[tuple[int, in
     return tuple(tuple(s) for s in spec)  # type: ignore[misc]
 
 
+# The rule modules that ``analyze`` runs, in catalogue order (the order their findings are made in),
+# split once at import instead of testing every module's scope on every call.
+_CHECKED = tuple(m for m in RULES.values() if m.check is not None and m.SCOPE != "suppress")
+_ALL_CHECKS = tuple((m.check, m.SCOPE == "file") for m in _CHECKED)
+_ALL_SIZE = tuple(m for m in _CHECKED if m.SCOPE == "size")
+
+
 def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | None = None, *,
             severity: Mapping[str, str] | None = None, options: Mapping[str, Any] | None = None) -> Analysis:
     """Everything cfggen knows about one document, with severities stamped, suppressions applied, sorted.
@@ -71,8 +78,13 @@ def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | 
     ``rules``: the codes to report (default: all). ``severity``: code -> "error"/"warning"/"info".
     """
     p = plan(doc)
-    enabled = frozenset(rules) if rules is not None else None
-    selected = [m for c, m in RULES.items() if enabled is None or c in enabled]
+    if rules is None:
+        enabled = None
+        checks, size_rules = _ALL_CHECKS, _ALL_SIZE
+    else:
+        enabled = frozenset(rules)
+        checks = tuple((m.check, m.SCOPE == "file") for m in _CHECKED if m.CODE in enabled)
+        size_rules = tuple(m for m in _ALL_SIZE if m.CODE in enabled)
     explicit = not isinstance(sizes, str)
     primary = tuple(sizes[0]) if explicit and sizes else None
     found: list[Diagnostic] = list(p.findings)
@@ -81,27 +93,36 @@ def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | 
     if doc.net is not None:
         net, at_primary = infer(p, primary)
         found.extend(at_primary)
-    ctx = RuleContext(doc, p, net, primary, options or {})  # type: ignore[arg-type]
-    for rule in selected:
-        if rule.check is not None and rule.SCOPE != "suppress" and (net is not None or rule.SCOPE == "file"):
-            found.extend(rule.check(ctx))
+    options = options or {}
+    ctx = RuleContext(doc, p, net, primary, options)  # type: ignore[arg-type]
+    extend = found.extend
+    if net is not None:
+        for check, _ in checks:
+            extend(check(ctx))
+    else:
+        for check, file_scope in checks:
+            if file_scope:
+                extend(check(ctx))
     if net is not None and p.usable:
         extra = tuple(tuple(s) for s in sizes[1:]) if explicit else sizes_to_check(p, net, sizes)
-        size_rules = [r for r in selected if r.SCOPE == "size"]
         # a clean size adds nothing only when findings at the first size carry no size of their own (the
         # cfg's own size): otherwise the sizes they list would have to include every clean size too
         own = primary is None or primary == (p.net["width"], p.net["height"])
         spatial = compile_spatial(net) if own and len(extra) > 1 else None
         for size in extra:
-            if spatial is not None and spatial.check(*size) and all(r.quiet(ctx, size) for r in size_rules):
+            # the rules' own ``quiet`` first: it is cheaper than the spatial check, and a size a rule
+            # wants to see is inferred whatever the spatial check says
+            if spatial is not None and all(r.quiet(ctx, size) for r in size_rules) and spatial.check(*size):
                 continue   # nothing can differ from the cfg's own size here (see cfggen.ir.spatial)
             snet, at_size = infer(p, size)
-            found.extend(at_size)
-            sctx = RuleContext(doc, p, snet, size, options or {})
+            extend(at_size)
+            sctx = RuleContext(doc, p, snet, size, options)
             for rule in size_rules:
-                found.extend(rule.check(sctx))
+                extend(rule.check(sctx))
     if enabled is not None:
         found = [d for d in found if d.code in enabled]
+    if not found and not suppress.has_directives(doc):
+        return Analysis(doc.path, doc, p, net, (), extra)   # the common case: a clean file
     merged = finish(found, doc.path, severity)
     if net is not None:
         merged = [_with_fix(d, net, doc) for d in merged]
@@ -109,18 +130,23 @@ def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | 
     merged = [_stamp(d, doc.path, severity) if not d.name else d for d in merged]
     if any(d.layer is None for d in merged):
         merged = _with_layers(doc, merged)
-    merged.sort(key=Diagnostic.sort_key)
-    merged = group(merged)   # one finding per fact and per cause (cfggen/lint/group.py)
+    if len(merged) > 1:
+        merged.sort(key=Diagnostic.sort_key)
+        merged = group(merged)   # one finding per fact and per cause (cfggen/lint/group.py)
     return Analysis(doc.path, doc, p, net, tuple(merged), extra)
 
 
-def _stamp(d: Diagnostic, path: str, severity: Mapping[str, str] | None) -> Diagnostic:
+def _stamp(d: Diagnostic, path: str, severity: Mapping[str, str] | None, suffix: str = "") -> Diagnostic:
+    """``d`` with the rule's name, its severity, printable text and ``path``; ``suffix`` ends the message.
+
+    One positional construction instead of ``dataclasses.replace`` (which looks the fields up and
+    builds keyword arguments on every call); the field order is Diagnostic's."""
     rule = RULES.get(d.code)
-    level = (severity or {}).get(d.code) or d.severity or (rule.SEVERITY if rule else "error")
-    message, hint = printable(d.message), d.hint and printable(d.hint)
+    level = (severity and severity.get(d.code)) or d.severity or (rule.SEVERITY if rule else "error")
+    hint = d.hint and printable(d.hint)
     related = tuple((line, printable(what)) for line, what in d.related) if d.related else ()
-    return replace(d, path=path, name=rule.NAME if rule else d.name, severity=level, message=message, hint=hint,
-                   related=related)
+    return Diagnostic(d.code, printable(d.message) + suffix, d.line, d.col, d.layer, d.size, hint, related, d.fix,
+                      d.end_col, level, rule.NAME if rule else d.name, path, d.extra)
 
 
 def _with_layers(doc: Document, found: list[Diagnostic]) -> list[Diagnostic]:
@@ -141,11 +167,13 @@ def _with_layers(doc: Document, found: list[Diagnostic]) -> list[Diagnostic]:
 
 def _with_fix(d: Diagnostic, net: Network, doc: Document) -> Diagnostic:
     """Findings made by shape inference get their fix from the rule module, if it offers one."""
-    rule = RULES.get(d.code)
-    add_fix = getattr(rule, "add_fix", None)
-    if add_fix is None or d.fix is not None:
+    if d.fix is not None:
         return d
-    return add_fix(d, net, doc)
+    add_fix = _ADD_FIX.get(d.code)
+    return d if add_fix is None else add_fix(d, net, doc)
+
+
+_ADD_FIX = {code: m.add_fix for code, m in RULES.items() if getattr(m, "add_fix", None) is not None}
 
 
 def finish(found: list[Diagnostic], path: str, severity: Mapping[str, str] | None = None) -> list[Diagnostic]:
@@ -163,14 +191,15 @@ def finish(found: list[Diagnostic], path: str, severity: Mapping[str, str] | Non
             if first is not None and first.size is not None and d.size is not None:
                 also[key].append(d.size)
             continue
-        merged[key] = _stamp(d, path, severity)
+        merged[key] = d
         places.add(place)
         also[key] = []
     out = []
     for key, d in merged.items():
+        suffix = ""
         if d.size is not None:
             sizes = [d.size] + also[key]
             where = ", ".join(f"{w}x{h}" for w, h in sizes[:6]) + (f" and {len(sizes) - 6} more" if len(sizes) > 6 else "")
-            d = replace(d, message=f"{d.message} (at input size{'s' if len(sizes) > 1 else ''} {where})")
-        out.append(d)
+            suffix = f" (at input size{'s' if len(sizes) > 1 else ''} {where})"
+        out.append(_stamp(d, path, severity, suffix))
     return out

@@ -26,7 +26,8 @@ from typing import Callable, Iterable
 
 from cfggen.lint.model import Diagnostic, Fix
 
-_PLACE = re.compile(r"\b(layers?|lines?) -?\d+(?:'s)?|\blayer -?\d+|\(layer -?\d+\)")
+# compiled on first use by re's own cache (most files have no finding to merge; import stays cheap)
+_PLACE = r"\b(layers?|lines?) -?\d+(?:'s)?|\blayer -?\d+|\(layer -?\d+\)"
 SHOWN = 8   # places listed in the message; `related` has all of them
 
 
@@ -116,7 +117,7 @@ def _fact(d: Diagnostic, facts: dict) -> tuple:
     own = facts.get(d.code)
     key = own(d) if own is not None else None
     if key is None:
-        key = _PLACE.sub("#", d.message)
+        key = re.sub(_PLACE, "#", d.message)
     return (d.code, d.severity, d.size is None, d.fix is not None and d.fix.safe, key)
 
 

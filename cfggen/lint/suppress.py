@@ -18,25 +18,34 @@ rules that are enabled). Neither of the two can itself be suppressed by a commen
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from cfggen.cfg.model import Document
 from cfggen.findings import Diagnostic
 
-_DIRECTIVE = re.compile(r"^[#;]+\s*cfggen\s*:\s*(?P<rest>.*)$", re.IGNORECASE)
+# compiled on first use by re's own cache (only files that mention cfggen in a comment need it)
+_DIRECTIVE = r"^[#;]+\s*cfggen\s*:\s*(?P<rest>.*)$"
 _KINDS = ("disable-next-line", "disable", "enable", "disable-file")
 SELF = ("DN190", "DN191")
 
 
-@dataclass
 class Directive:
-    line: int
-    kind: str
-    codes: tuple[str, ...]
-    start: int
-    end: int
-    used: set[str] = field(default_factory=set)
-    cols: dict[str, int] = field(default_factory=dict)
+    """One suppression comment: the lines it covers and the codes it has suppressed so far.
+
+    A plain class with slots rather than a dataclass: @dataclass generates and compiles its methods
+    when the module is imported, on every start-up of `cfggen validate`."""
+
+    __slots__ = ("line", "kind", "codes", "start", "end", "used", "cols")
+
+    def __init__(self, line: int, kind: str, codes: tuple[str, ...], start: int, end: int,
+                 used: set[str] | None = None, cols: dict[str, int] | None = None):
+        self.line, self.kind, self.codes, self.start, self.end = line, kind, codes, start, end
+        self.used = set() if used is None else used
+        self.cols = {} if cols is None else cols
+
+    def __repr__(self) -> str:
+        return (f"Directive(line={self.line!r}, kind={self.kind!r}, codes={self.codes!r}, start={self.start!r}, "
+                f"end={self.end!r}, used={self.used!r}, cols={self.cols!r})")
 
 
 def _resolve(token: str) -> str | None:
@@ -45,19 +54,33 @@ def _resolve(token: str) -> str | None:
     return rule.CODE if rule is not None else None
 
 
+def _candidates(doc: Document) -> list:
+    """The comments that mention cfggen (in any case). Most files have none: one search of the whole
+    text decides that (a comment's lower-cased text is part of the lower-cased text of the file)."""
+    if "cfggen" not in doc.text.lower():
+        return []
+    return [c for c in doc.comments if "cfggen" in c.text.lower()]
+
+
+def has_directives(doc: Document) -> bool:
+    """False when the file has no comment ``apply`` could act on (it then changes nothing)."""
+    return bool(_candidates(doc))
+
+
 def parse_directives(doc: Document) -> tuple[list[Directive], list[Diagnostic]]:
     """Every suppression comment of the file, with the lines it covers, and the malformed ones."""
     directives: list[Directive] = []
     bad: list[Diagnostic] = []
-    candidates = [c for c in doc.comments if "cfggen" in c.text.lower()]
+    candidates = _candidates(doc)
     if not candidates:
         return directives, bad
-    nlines = len(doc.lines)
+    raw = doc.raw_lines   # len(doc.lines) without building every Line record
+    nlines = len(raw) - (0 if raw[-1] else 1)
     comment_lines = {c.line for c in doc.comments}
     headers = sorted(s.line for s in doc.sections)
     open_ranges: dict[str, Directive] = {}
     for c in candidates:
-        m = _DIRECTIVE.match(c.text)
+        m = re.match(_DIRECTIVE, c.text, re.IGNORECASE)
         if not m:
             continue
         raw = doc.line_text(c.line)

@@ -19,7 +19,7 @@ A file written for another reader (`[implicit_add]` of YOLOR-style PyTorch cfgs,
 from __future__ import annotations
 
 from cfggen.ir.layers import LAYERS
-from cfggen.lint.rules._base import RuleContext, diag
+from cfggen.lint.rules._base import RuleContext, diag, facts
 
 CODE, NAME, SEVERITY, SCOPE = "DN101", "unknown-section", "error", "file"
 SUMMARY = "section type darknet does not recognise"
@@ -48,6 +48,8 @@ def suggest(header: str) -> str | None:
 
 
 def check(ctx: RuleContext):
+    if not facts(ctx.doc).unknown:
+        return   # every section type is known (the items of the plan are the sections after the first)
     for item in ctx.plan.items:
         if item.spec is None:
             sec = item.section

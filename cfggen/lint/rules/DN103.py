@@ -32,13 +32,10 @@ SUMMARY = "same key twice in a section (darknet uses the first)"
 
 def check(ctx: RuleContext):
     f = facts(ctx.doc)
-    covered = DN405.covered_keys(ctx.doc)
-    for i, section in enumerate(ctx.doc.sections):
-        if f.key_types[i] is None:
-            continue  # unknown section: DN101
-        options = section.options
-        if len({opt[0] for opt in options}) == len(options):
-            continue  # no key twice: the common case, decided in C
+    covered = DN405.covered_keys(ctx.doc) if f.repeated else None
+    sections = ctx.doc.sections
+    for i in f.repeated:   # the known sections with some key twice (found by the shared pass)
+        section = sections[i]
         first: dict[str, object] = {}
         for opt in section.options:
             if opt.form == "empty" or opt.line in f.conflict_lines:

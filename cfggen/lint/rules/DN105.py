@@ -29,8 +29,9 @@ from cfggen.lint.rules._base import RuleContext, at_option, facts, is_default, s
 CODE, NAME, SEVERITY, SCOPE = "DN105", "missing-equals", "error", "file"
 SUMMARY = "option line without '=' (darknet uses the default)"
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z_.!?-]*")
-_SPLIT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*[:\s]\s*(\S.*?)\s*$")
+# patterns for findings only: compiled on first use by re's own cache, not at import
+_WORD = r"[A-Za-z_][A-Za-z_.!?-]*"
+_SPLIT = r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*[:\s]\s*(\S.*?)\s*$"
 
 
 def check(ctx: RuleContext):
@@ -42,7 +43,7 @@ def check(ctx: RuleContext):
         raw = ctx.doc.line_text(opt.line)
         hint = "write key=value, or start a note with '#'"
         severity = ""
-        m = _SPLIT.match(raw.lstrip("\ufeff"))
+        m = re.match(_SPLIT, raw.lstrip("\ufeff"))
         key = None
         if m:
             key = m.group(1) if m.group(1) in known else suggest(m.group(1), known) if known else None
@@ -69,7 +70,7 @@ def _stray_note(raw: str, known) -> bool:
     text = raw.strip().lstrip("\ufeff")
     if any(ch.isdigit() for ch in text) or "=" in text:
         return False
-    first = _WORD.match(text)
+    first = re.match(_WORD, text)
     if first is None:
         return False
     word = first.group(0)

@@ -24,7 +24,7 @@ keys whose type cfggen does not know. The same kind of comment in many layers is
 from __future__ import annotations
 
 from cfggen.lint.model import Edit, Fix
-from cfggen.lint.rules._base import RuleContext, at_option, facts
+from cfggen.lint.rules._base import RuleContext, at_option, facts, line_end
 
 CODE, NAME, SEVERITY, SCOPE = "DN106", "inline-comment", "warning", "file"
 SUMMARY = "'#' after a value is part of the value to darknet"
@@ -57,11 +57,11 @@ def check(ctx: RuleContext):
             effect = f"darknet reads the value '{opt.value}'"
         yield at_option(CODE, f"{opt.key}= has an inline comment: {effect}", opt, value=True,
                         severity=severity, hint="darknet comments are whole lines starting with '#' or ';'",
-                        fix=_fix(ctx, ctx.doc.lines, opt))
+                        fix=_fix(ctx.doc, opt))
 
 
-def _fix(ctx, lines, opt) -> Fix | None:
-    text = lines[opt.line - 1].text
+def _fix(doc, opt) -> Fix | None:
+    text = doc.line_text(opt.line)   # Document.lines would split the whole file for this one line
     hash_at = text.find("#", opt.value_col - 1)
     if hash_at < 0 or not text[:hash_at].strip():
         return None
@@ -70,7 +70,7 @@ def _fix(ctx, lines, opt) -> Fix | None:
         return None  # nothing before the comment: removing it would leave "key=" (DN104)
     indent = text[:len(text) - len(text.lstrip(" \t"))]
     comment = text[hash_at:].rstrip(" \t")
-    eol = lines[opt.line - 1].eol or "\n"
+    eol = line_end(doc, opt.line) or "\n"
     return Fix("move the inline comment to its own line", (Edit(opt.line, f"{indent}{comment}{eol}{value_part}"),))
 
 

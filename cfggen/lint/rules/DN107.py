@@ -28,17 +28,23 @@ import re
 
 from cfggen.ir.cnum import atof, atoi, is_float_text
 from cfggen.lint.model import Diagnostic
-from cfggen.lint.rules._base import RuleContext, at_option, facts, value_head
+from cfggen.lint.rules._base import _FLOAT_TO_INT, _PLAIN_FLOAT, RuleContext, at_option, facts, value_head
+from cfggen.lint.rules._base import _spaced as spaced_lines
 
 CODE, NAME, SEVERITY, SCOPE = "DN107", "bad-value", "error", "file"
 SUMMARY = "non-numeric or wrongly typed value (darknet reads 0 or a prefix)"
 
-_INT = re.compile(r"[+-]?\d+", re.ASCII)   # C digits only: atoi("\uff13") is 0
-_INTEGRAL_FLOAT = re.compile(r"[+-]?\d+\.0*", re.ASCII)
-_TEMPLATE = re.compile(r"[\[\]{}()$<>%*]")
+# patterns for findings only: compiled on first use by re's own cache, not at import
+_INT = r"[+-]?\d+"   # with re.ASCII: C digits only, atoi("\uff13") is 0
+_INTEGRAL_FLOAT = r"[+-]?\d+\.0*"
+_TEMPLATE = r"[\[\]{}()$<>%*]"
 # list keys holding floats; every other list key holds ints (layer indices, mask, steps, counts)
 _FLOAT_LISTS = ("anchors", "scales", "seq_scales")
 _SINGLE_REF = ("[sam]", "[scale_channels]")
+# lists whose every entry is a plain number (no '#', no empty entry): the forms ``_list`` accepts
+_INT_LIST = re.compile(r"[+-]?\d+(?:,[+-]?\d+)*", re.ASCII)
+_FLOAT_LIST = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?:,[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)*",
+                         re.ASCII)
 
 
 def check(ctx: RuleContext):
@@ -58,6 +64,11 @@ def check(ctx: RuleContext):
                 continue
             if typ == "f" and _PLAIN_FLOAT.fullmatch(v) and opt.key not in _FLOAT_TO_INT:
                 continue
+            # a list of plain numbers (layers=-1,-4; anchors=...; mask=...), the most common odd option:
+            # every entry passes ``_list`` (a single-reference key with a comma is reported there)
+            if typ == "l" and (_FLOAT_LIST if opt.key in _FLOAT_LISTS else _INT_LIST).fullmatch(v) and \
+                    not (opt.key == "from" and section.header in _SINGLE_REF):
+                continue
         if opt.line in conflicts:
             continue
         head = value_head(v)
@@ -70,10 +81,7 @@ def check(ctx: RuleContext):
             yield d
 
 
-_PLAIN_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
-
-
-_SPACED = re.compile(r"[0-9.]([ \t]+)[-+0-9.]")
+_SPACED = r"[0-9.]([ \t]+)[-+0-9.]"
 
 
 def _spaced_lines(doc, f) -> frozenset[int]:
@@ -81,14 +89,14 @@ def _spaced_lines(doc, f) -> frozenset[int]:
     lines = f.memo.get("spaced")
     if lines is None:
         text = doc.text
-        lines = f.memo["spaced"] = frozenset(text.count("\n", 0, m.start()) + 1 for m in _SPACED.finditer(text))
+        lines = f.memo["spaced"] = spaced_lines(text)
     return lines
 
 
 def _joined(raw: str, opt):
     """Numbers separated only by blanks: darknet deletes the blanks and reads one longer number."""
     body = raw[opt.value_col - 1:].split("#", 1)[0].rstrip()
-    m = _SPACED.search(body)
+    m = re.search(_SPACED, body)
     if m is None:
         return None
     a = body[:m.start(1)].rsplit(",", 1)[-1].strip()
@@ -99,23 +107,21 @@ def _joined(raw: str, opt):
 
 
 def _why(text: str) -> str:
-    if _TEMPLATE.search(text):
+    if re.search(_TEMPLATE, text):
         return " (a template placeholder or formula that was never filled in?)"
     if text.lower() in ("true", "false", "yes", "no", "on", "off"):
         return " (darknet has no booleans: use 1 or 0)"
     return ""
 
 
-# keys darknet reads with atof and stores in an int (reference §1.4)
-_FLOAT_TO_INT = ("resize_step", "show_receptive_field", "assisted_excitation", "dropblock_size_abs")
 
 
 def _scalar(opt, head: str, typ: str):
     if typ == "i":
-        if _INT.fullmatch(head):
+        if re.fullmatch(_INT, head, re.ASCII):
             return None
         got = atoi(head)
-        if _INTEGRAL_FLOAT.fullmatch(head):
+        if re.fullmatch(_INTEGRAL_FLOAT, head, re.ASCII):
             return at_option(CODE, f"{opt.key}={head} is read as an integer: darknet reads {got}", opt, value=True,
                              severity="warning", hint=f"write {opt.key}={got}")
         if is_float_text(head):
@@ -145,7 +151,7 @@ def _list(opt, head: str, header: str):
     for part in head.split(","):
         if not part:
             continue  # an empty element is DN111's
-        ok = is_float_text(part) if floats else bool(_INT.fullmatch(part))
+        ok = is_float_text(part) if floats else bool(re.fullmatch(_INT, part, re.ASCII))
         if not ok:
             bad.append(part)
     if not bad:

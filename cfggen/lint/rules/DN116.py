@@ -20,7 +20,7 @@ default, an unknown `[cost] type` uses sse. `[shortcut] weights_type` must be no
 """
 from __future__ import annotations
 
-from cfggen.lint.rules._base import RuleContext, at_option, facts, suggest, value_head
+from cfggen.lint.rules._base import RuleContext, always_odd, at_option, facts, suggest, value_head
 
 CODE, NAME, SEVERITY, SCOPE = "DN116", "bad-enum-value", "error", "file"
 SUMMARY = "a value darknet does not accept for an enumerated key"
@@ -39,11 +39,25 @@ ENUMS: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
     "[shortcut]": {"weights_normalization": (("none", "relu", "avg_relu", "softmax"), "")},
 }
 _PJREDDIE_COST = ("seg", "L1", "wgan")
+_KEYS = frozenset(key for table in ENUMS.values() for key in table)
+_ODD: list[bool] = []   # [True] when every enumerated key always lands in Facts.odd (decided on first use)
+
+
+def _sections(f, doc) -> list[int]:
+    """The sections that can have a finding: those with an enumerated key among the options that are
+    not plainly right (a string key other than activation= is never plainly right)."""
+    if not _ODD:
+        _ODD.append(all(always_odd(header, key) for header, table in ENUMS.items() for key in table))
+    if not _ODD[0]:
+        return list(range(len(doc.sections)))
+    return sorted({i for i, _, opt in f.odd if opt.key in _KEYS})
 
 
 def check(ctx: RuleContext):
     f = facts(ctx.doc)
-    for i, section in enumerate(ctx.doc.sections):
+    sections = ctx.doc.sections
+    for i in _sections(f, ctx.doc):
+        section = sections[i]
         if f.key_types[i] is None:
             continue
         table = ENUMS.get("[net]" if i == 0 and section is ctx.doc.net else section.header)

@@ -25,7 +25,7 @@ in `steps=` is DN111's finding, not reported twice.
 """
 from __future__ import annotations
 
-from cfggen.lint.rules._base import RuleContext, at_option, value_head
+from cfggen.lint.rules._base import RuleContext, at_option, net_options, value_head
 
 CODE, NAME, SEVERITY, SCOPE = "DN118", "steps-scales-count", "error", "file"
 SUMMARY = "fewer scales= than steps= (darknet segfaults)"
@@ -35,12 +35,13 @@ def check(ctx: RuleContext):
     net = ctx.doc.net
     if net is None:
         return
-    steps = net.get("steps")
+    get = net_options(ctx.doc).get   # net.get for every key at once
+    steps = get("steps")
     if steps is None or steps.value is None:
         return
     n = value_head(steps.value).count(",") + 1
     for key in ("scales", "seq_scales"):
-        opt = net.get(key)
+        opt = get(key)
         if opt is None or opt.value is None:
             continue
         have = opt.value.count(",") + 1   # darknet walks the string: entries, '#' or not

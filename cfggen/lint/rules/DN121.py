@@ -34,6 +34,7 @@ file is meant for darknet after all, the note names every replacement it needs.
 from __future__ import annotations
 
 from cfggen.lint.model import Diagnostic
+from cfggen.ir.layers import ACTIVATIONS as DARKNET_ACTIVATIONS, LAYERS
 from cfggen.lint.rules._base import RuleContext, facts
 
 CODE, NAME, SEVERITY, SCOPE = "DN121", "other-reader", "warning", "file"
@@ -52,11 +53,27 @@ READERS: dict[str, tuple[str, frozenset[str]]] = {
 # activation names a reader uses where darknet has another name
 ACTIVATIONS = {"silu": ("yolor", "swish")}
 MIN_LAYERS = 3
+_HEADERS = frozenset(h for _, names in READERS.values() for h in names)
+# the quick test below holds when no reader's section is a darknet section type and no reader's
+# activation name is darknet's (then every such option is among the options that are not plainly right)
+_QUICK = (_HEADERS.isdisjoint(LAYERS) and not _HEADERS & {"[net]", "[network]"}
+          and not set(DARKNET_ACTIVATIONS) & set(ACTIVATIONS))
+
+
+def _possible(doc, f) -> bool:
+    """Whether the file has a reader's section or activation name at all (most files have neither)."""
+    if not _QUICK:
+        return True
+    sections = doc.sections
+    return any(sections[i].header in _HEADERS for i in f.unknown) or \
+        any(opt.key == "activation" and opt.value in ACTIVATIONS for _, _, opt in f.odd)
 
 
 def check(ctx: RuleContext):
     doc = ctx.doc
     f = facts(doc)
+    if not _possible(doc, f):
+        return
     sections: dict[str, list] = {r: [] for r in READERS}
     acts: dict[str, list] = {}
     with_activation = 0

@@ -19,7 +19,7 @@ garbage. It often appears only at small multi-scale training sizes.
 """
 from __future__ import annotations
 
-from cfggen.lint.rules._base import RuleContext, diag
+from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN210", "nonpositive-output", "error", "size"
 SUMMARY = "output width/height/channels <= 0"
@@ -32,6 +32,8 @@ def quiet(ctx: RuleContext, size: tuple[int, int]) -> bool:
 
 
 def check(ctx: RuleContext):
+    if layer_index(ctx).positive:
+        return   # every w, h, c of every layer is positive (the shared pass looked): usually so
     for layer in ctx.net.layers:
         w, h, c = out = layer.next
         if (w > 0 and h > 0 and c > 0) or layer.broken or layer.type in _FLAT:

@@ -18,14 +18,18 @@ exits.
 
 Checked on the network at its own size ([softmax] groups: while inferring shapes).
 """
-from cfggen.lint.rules._base import RuleContext, diag
+from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN212", "groups-not-dividing", "error", "network"
 SUMMARY = "groups that do not divide the channels"
 
 
 def check(ctx: RuleContext):
-    for layer in ctx.net.layers:
+    index = layer_index(ctx)
+    # only a groups= above 1 can make either layer type report: skip the rest without a loop
+    if not index.conv().groups and max(index.values("groups", "route"), default=1) <= 1:
+        return
+    for layer in index.of("convolutional", "route"):
         if layer.broken:
             continue
         k = layer.conf

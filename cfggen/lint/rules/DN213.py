@@ -24,7 +24,7 @@ the others; a section DN101 reports (unknown, so not resizable either) is left t
 from __future__ import annotations
 
 from cfggen.ir.layers import BY_TYPE
-from cfggen.lint.rules._base import RuleContext, at
+from cfggen.lint.rules._base import RuleContext, at, layer_index
 from cfggen.lint.model import Diagnostic
 from cfggen.lint.training import training_head
 
@@ -36,9 +36,9 @@ def check(ctx: RuleContext):
     head = training_head(ctx.net)
     if head is None or not head.conf.get("random"):
         return
-    for layer in ctx.net.layers:
-        spec = BY_TYPE.get(layer.type)
-        if spec is None or not spec.resizable:
+    index = layer_index(ctx)
+    fixed = [t for t in index.present if BY_TYPE.get(t) is None or not BY_TYPE[t].resizable]
+    for layer in index.of(*fixed):   # the layers of the types that cannot be resized, in network order
             line, col = at(layer.section)
             hline, _ = at(head.section, "random")
             yield Diagnostic(CODE, f"layer {layer.index} [{layer.section.name}] cannot be resized, but "

@@ -29,7 +29,7 @@ unknown section is an empty layer).
 """
 from __future__ import annotations
 
-from cfggen.lint.rules._base import RuleContext, diag
+from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN214", "dead-layer", "warning", "network"
 SUMMARY = "a layer whose output no later layer uses"
@@ -53,10 +53,34 @@ def inputs_of(layer, n: int) -> list[int]:
     return srcs
 
 
+def _unread(ctx: RuleContext) -> bool:
+    """Whether some layer that is neither a head nor the last one may be read by no layer at all.
+
+    ``check`` reports exactly such layers (a layer nothing reads cannot become live through a reader),
+    and one can only exist just before a [route]/[implicit] (every other layer reads its previous
+    one) and only if no reference names it: the common case is decided on those few layers."""
+    index = layer_index(ctx)
+    layers = index.layers
+    gaps = [layer.index - 1 for layer in index.of(*_NO_PREV) if layer.index > 0]
+    gaps = [i for i in gaps if layers[i].type not in _SINKS]
+    if not gaps:
+        return False
+    read = set()
+    for layer in layers:
+        if layer.refs:
+            read.update(r for r in layer.refs if 0 <= r < layer.index)
+    for layer in index.of("yolo"):
+        emb = layer.conf.get("embedding_layer")
+        target = None if emb is None else layer.index + emb if emb < 0 else emb
+        if target is not None and 0 <= target < layer.index:
+            read.add(target)
+    return any(i not in read for i in gaps)
+
+
 def check(ctx: RuleContext):
     layers = ctx.net.layers
     n = len(layers)
-    if n < 2:
+    if n < 2 or not _unread(ctx):
         return
     feeds: list[list[int]] = [[] for _ in range(n)]     # i -> the layers that read i
     reads = [inputs_of(layer, n) for layer in layers]

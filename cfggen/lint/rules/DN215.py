@@ -22,16 +22,17 @@ another size into its buffer: silent memory corruption.
 """
 from __future__ import annotations
 
-from cfggen.lint.rules._base import RuleContext, diag
+from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN215", "dilation-padding", "error", "network"
 SUMMARY = "dilation>1 without same padding (declared and computed shapes differ)"
 
 
 def check(ctx: RuleContext):
-    for layer in ctx.net.layers:
-        if layer.type != "convolutional":
-            continue
+    index = layer_index(ctx)
+    if not index.conv().dilation:
+        return   # no dilation anywhere: the common case
+    for layer in index.of("convolutional"):
         k = layer.conf
         size, d = k["size"], k["dilation"]
         if d <= 1 or size == 1:

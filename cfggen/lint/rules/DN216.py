@@ -20,15 +20,19 @@ silently on CPU, while its declared output is `H/stride_y` high.
 """
 from __future__ import annotations
 
-from cfggen.lint.rules._base import RuleContext, diag
+from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN216", "stride-y-fast-path", "error", "network"
 SUMMARY = "size=1, stride_x=1, stride_y>1: darknet's CPU fast path ignores stride_y"
 
 
 def check(ctx: RuleContext):
-    for layer in ctx.net.layers:
-        if layer.type != "convolutional" or layer.conf["size"] != 1 or layer.conf["antialiasing"]:
+    index = layer_index(ctx)
+    # with stride_x and stride_y both unset (< 1) both strides are stride=: they cannot differ
+    if not index.conv().strides:
+        return
+    for layer in index.of("convolutional"):
+        if layer.conf["size"] != 1 or layer.conf["antialiasing"]:
             continue
         k = layer.conf
         sx = k["stride_x"] if k["stride_x"] >= 1 else k["stride"]

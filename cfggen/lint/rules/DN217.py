@@ -22,15 +22,18 @@ a later layer combines it with a same-size map, which DN201/DN203 report as erro
 """
 from __future__ import annotations
 
-from cfggen.lint.rules._base import RuleContext, diag
+from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN217", "even-kernel-pad", "warning", "network"
 SUMMARY = "even size with pad=1 (the map grows by one pixel)"
 
 
 def check(ctx: RuleContext):
-    for layer in ctx.net.layers:
-        if layer.type != "convolutional" or layer.broken:
+    index = layer_index(ctx)
+    if not index.conv().even_size:
+        return   # no even kernel size: the common case
+    for layer in index.of("convolutional"):
+        if layer.broken:
             continue
         k = layer.conf
         size = k["size"]

@@ -20,7 +20,7 @@ cfg.
 """
 from __future__ import annotations
 
-from cfggen.lint.rules._base import RuleContext, diag
+from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN218", "vector-only-network", "warning", "network"
 SUMMARY = "no spatial layer: AlexeyAB darknet crashes after parsing (darknet bug)"
@@ -28,9 +28,10 @@ SUMMARY = "no spatial layer: AlexeyAB darknet crashes after parsing (darknet bug
 
 def check(ctx: RuleContext):
     layers = ctx.net.layers
-    if not layers or any(layer.broken for layer in layers):
+    # the spatial test first: it usually stops at the first layer
+    if not layers or any(layer.input.w > 1 and layer.input.h > 1 for layer in layers):
         return
-    if any(layer.input.w > 1 and layer.input.h > 1 for layer in layers):
+    if layer_index(ctx).broken:
         return
     net = ctx.doc.net
     yield diag(CODE, "no layer receives an input wider and taller than 1: AlexeyAB darknet divides by zero "

@@ -26,6 +26,7 @@ repeated there.
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 
 from cfggen.lint.model import Diagnostic
 from cfggen.lint.rules._base import RuleContext, at, facts
@@ -57,36 +58,56 @@ def _strides(layer) -> tuple[int, int] | None:
     return None
 
 
+# the layer types ``scales`` treats apart; every other type keeps its input's downsampling
+_SPECIAL = frozenset(_FLAT + ("route", "sam", "scale_channels", "upsample", "reorg", "reorg3d", "convolutional",
+                              "maxpool", "local_avgpool", "local", "crnn", "conv_lstm"))
+_X, _Y = itemgetter(0), itemgetter(1)
+
+
 def scales(net) -> list[tuple[float, float] | None]:
-    """Per layer: how much its output is downsampled relative to the network input (None: no map)."""
+    """Per layer: how much its output is downsampled relative to the network input (None: no map).
+
+    One pass over every layer: [convolutional] (most layers) is tested first and inlines ``_strides``,
+    a stride of 1 keeps the input's factor as it is (x * 1 is x), and the types that keep their input's
+    factor are one set lookup."""
     out: list[tuple[float, float] | None] = []
+    append = out.append
     cur: tuple[float, float] | None = (1.0, 1.0)
     for layer in net.layers:
         t = layer.type
-        if t in _FLAT:
-            s = None
-        elif t == "route":
-            s = out[layer.refs[0]] if layer.refs and 0 <= layer.refs[0] < len(out) else None
-        elif t in ("sam", "scale_channels"):
-            s = out[layer.refs[0]] if layer.refs and 0 <= layer.refs[0] < len(out) else None
+        if t == "convolutional":
+            k = layer.conf
+            st = k.get("stride") or 0
+            sx, sy = k.get("stride_x"), k.get("stride_y")
+            sx = sx if sx >= 1 else st
+            sy = sy if sy >= 1 else st
+            if cur is None or sx <= 0 or sy <= 0:
+                cur = None
+            elif sx != 1 or sy != 1:
+                cur = (cur[0] * sx, cur[1] * sy)
+        elif t not in _SPECIAL:
+            pass   # cur stays
+        elif t in _FLAT:
+            cur = None
+        elif t == "route" or t == "sam" or t == "scale_channels":
+            cur = out[layer.refs[0]] if layer.refs and 0 <= layer.refs[0] < len(out) else None
         elif t == "upsample":
             st = layer.conf["stride"]
-            s = None if cur is None or st == 0 else (
+            cur = None if cur is None or st == 0 else (
                 (cur[0] / st, cur[1] / st) if st > 0 else (cur[0] * -st, cur[1] * -st))
-        elif t in ("reorg", "reorg3d"):
+        elif t == "reorg" or t == "reorg3d":
             st = layer.conf["stride"]
-            s = None if cur is None or st <= 0 else (
+            cur = None if cur is None or st <= 0 else (
                 (cur[0] / st, cur[1] / st) if layer.conf["reverse"] else (cur[0] * st, cur[1] * st))
         else:
             st = _strides(layer)
             if st is None:
-                s = cur
+                pass
             elif cur is None or st[0] <= 0 or st[1] <= 0:
-                s = None
+                cur = None
             else:
-                s = (cur[0] * st[0], cur[1] * st[1])
-        out.append(s)
-        cur = s
+                cur = (cur[0] * st[0], cur[1] * st[1])
+        append(cur)
     return out
 
 
@@ -95,8 +116,8 @@ def total_stride(net, doc) -> tuple[int, int] | None:
     cached = memo.get("total_stride")
     if cached is None:
         sc = [s for s in scales(net) if s is not None]
-        sx = max((s[0] for s in sc), default=1.0)
-        sy = max((s[1] for s in sc), default=1.0)
+        sx = max(map(_X, sc), default=1.0)
+        sy = max(map(_Y, sc), default=1.0)
         whole = all(math.isfinite(v) and v < 2**31 and abs(v - round(v)) < 1e-9 for v in (sx, sy))
         cached = (int(round(sx)), int(round(sy))) if whole else (0, 0)
         memo["total_stride"] = cached

@@ -41,8 +41,9 @@ CODE, NAME, SEVERITY, SCOPE = "DN301", "head-filters-mismatch", "error", "infer"
 SUMMARY = "the layer before a detection head has the wrong number of filters"
 check = None
 
-_CLEAN_INT = re.compile(r"[+-]?\d+")
-_CLEAN_LIST = re.compile(r"[+-]?\d+(?:,[+-]?\d+)*")
+# compiled on first use by re's own cache, not at import
+_CLEAN_INT = r"[+-]?\d+"
+_CLEAN_LIST = r"[+-]?\d+(?:,[+-]?\d+)*"
 
 
 def wanted(head) -> int | None:
@@ -64,14 +65,14 @@ def add_fix(d: Diagnostic, net, doc) -> Diagnostic:
     prev = net.layers[d.layer - 1]
     for key in ("classes", "num", "coords", "side", "mask"):
         opt = head.section.get(key)
-        if opt is not None and opt.value is not None and not (_CLEAN_LIST if key == "mask" else _CLEAN_INT).fullmatch(opt.value):
+        if opt is not None and opt.value is not None and not re.fullmatch(_CLEAN_LIST if key == "mask" else _CLEAN_INT, opt.value):
             return d  # a value darknet reads oddly (comment, trailing comma, ...): fix that first
     want = wanted(head)
     key = "output" if head.type == "detection" else "filters"
     if want is None or want <= 0 or prev.type != ("connected" if key == "output" else "convolutional"):
         return d
     opt = prev.section.get(key)
-    if opt is None or opt.form != "ok" or not _CLEAN_INT.fullmatch(opt.value):
+    if opt is None or opt.form != "ok" or not re.fullmatch(_CLEAN_INT, opt.value):
         return d
     groups = prev.conf.get("groups", 1) or 1
     if key == "filters" and groups > 1 and want % groups:

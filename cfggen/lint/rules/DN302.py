@@ -21,15 +21,15 @@ and training never assigns a box to that slot. Silent.
 from __future__ import annotations
 
 from cfggen.ir.cnum import int_list
-from cfggen.lint.rules._base import RuleContext, diag
+from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN302", "mask-out-of-range", "error", "network"
 SUMMARY = "yolo mask index outside [0, num)"
 
 
 def check(ctx: RuleContext):
-    for layer in ctx.net.layers:
-        if layer.type not in ("yolo", "gaussian_yolo") or layer.conf["mask"] is None:
+    for layer in layer_index(ctx).of("yolo", "gaussian_yolo"):
+        if layer.conf["mask"] is None:
             continue
         num = layer.conf["num"]
         bad = [m for m in int_list(layer.conf["mask"], stop_at_hash=True) if not 0 <= m < num]

@@ -25,16 +25,14 @@ missing comma (DN107) on the same line is the cause, only DN107 is reported.
 """
 from __future__ import annotations
 
-from cfggen.lint.rules._base import RuleContext, diag
+from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN303", "anchors-count", "error", "network"
 SUMMARY = "anchors= does not hold 2*num values"
 
 
 def check(ctx: RuleContext):
-    for layer in ctx.net.layers:
-        if layer.type not in ("yolo", "gaussian_yolo", "region"):
-            continue
+    for layer in layer_index(ctx).of("yolo", "gaussian_yolo", "region"):
         num, text = layer.conf["num"], layer.conf["anchors"]
         unit = "grid cells" if layer.type == "region" else "pixels"   # [region] anchors are in grid cells
         want = 2 * num

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from cfggen.ir.cnum import int_list
 from cfggen.lint.model import Diagnostic
-from cfggen.lint.rules._base import RuleContext, at
+from cfggen.lint.rules._base import RuleContext, at, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN304", "anchor-coverage", "warning", "network"
 SUMMARY = "an anchor used by no head, or by several"
@@ -38,7 +38,7 @@ MAX_ANCHORS = 4096   # beyond this num= is a typo that DN303 reports; listing an
 
 
 def check(ctx: RuleContext):
-    heads = [layer for layer in ctx.net.layers if layer.type in ("yolo", "gaussian_yolo")]
+    heads = layer_index(ctx).of("yolo", "gaussian_yolo")
     if not heads:
         return
     num = heads[-1].conf["num"]

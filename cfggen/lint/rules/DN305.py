@@ -21,15 +21,15 @@ with the dataset.
 from __future__ import annotations
 
 from cfggen.lint.model import Diagnostic
-from cfggen.lint.rules._base import RuleContext, at
-from cfggen.lint.training import detection_heads
+from cfggen.ir.layers import DETECTION_TYPES
+from cfggen.lint.rules._base import RuleContext, at, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN305", "classes-mismatch", "error", "network"
 SUMMARY = "detection heads with different classes="
 
 
 def check(ctx: RuleContext):
-    heads = detection_heads(ctx.net)
+    heads = layer_index(ctx).of(*DETECTION_TYPES, "detection")   # training.detection_heads
     if len(heads) < 2:
         return
     ref = heads[-1]

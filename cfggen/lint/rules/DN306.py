@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from cfggen.ir.cnum import float_list
 from cfggen.lint.model import Diagnostic
-from cfggen.lint.rules._base import RuleContext, at
+from cfggen.lint.rules._base import RuleContext, at, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN306", "anchors-differ", "warning", "network"
 SUMMARY = "[yolo] heads with different anchor tables"
@@ -38,11 +38,11 @@ def _table(layer) -> tuple[float, ...]:
 
 
 def check(ctx: RuleContext):
-    heads = [layer for layer in ctx.net.layers if layer.type in ("yolo", "gaussian_yolo")]
+    heads = layer_index(ctx).of("yolo", "gaussian_yolo")
     if len(heads) < 2:
         return
     ref = heads[-1]
-    ref_table = _table(ref)
+    ref_table = None   # read only when some head's anchors= text differs from the last head's
     for h in heads[:-1]:
         if h.type != ref.type:
             continue
@@ -53,7 +53,11 @@ def check(ctx: RuleContext):
                              line=line, col=col, layer=h.index,
                              related=((at(ref.section, "num")[0], f"num of layer {ref.index}"),),
                              hint="give every [yolo] head the same num= and anchors=")
-        elif _table(h) != ref_table:
+        elif h.conf["anchors"] != ref.conf["anchors"]:   # the same text (and num, type) is the same table
+            if ref_table is None:
+                ref_table = _table(ref)
+            if _table(h) == ref_table:
+                continue
             line, col = at(h.section, "anchors")
             yield Diagnostic(CODE, f"anchors= differ from the last head's (layer {ref.index}): each head's mask "
                              "indexes its own copy of the table, so the heads disagree on the box shapes",

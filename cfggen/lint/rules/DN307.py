@@ -24,7 +24,7 @@ multi-scale training at all, silently; a different non-zero value on an earlier 
 from __future__ import annotations
 
 from cfggen.lint.model import Diagnostic
-from cfggen.lint.rules._base import RuleContext, at
+from cfggen.lint.rules._base import RuleContext, at, layer_index
 from cfggen.lint.training import training_head
 
 CODE, NAME, SEVERITY, SCOPE = "DN307", "random-not-last", "warning", "network"
@@ -36,8 +36,8 @@ def check(ctx: RuleContext):
     if last is None:
         return
     want = last.conf.get("random") or 0
-    for h in ctx.net.layers:
-        if h is last or h.type not in ("yolo", "gaussian_yolo", "region"):
+    for h in layer_index(ctx).of("yolo", "gaussian_yolo", "region"):
+        if h is last:
             continue
         r = h.conf.get("random") or 0
         if not r or r == want:

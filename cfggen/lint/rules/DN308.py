@@ -26,15 +26,15 @@ convolution must be `logistic` instead: DN309.)
 """
 from __future__ import annotations
 
-from cfggen.lint.rules._base import RuleContext, diag, previous_layer
+from cfggen.lint.rules._base import RuleContext, diag, layer_index, previous_layer
 
 CODE, NAME, SEVERITY, SCOPE = "DN308", "head-conv-activation", "warning", "network"
 SUMMARY = "conv before a head with batch norm or a non-linear activation"
 
 
 def check(ctx: RuleContext):
-    for head in ctx.net.layers:
-        if head.type not in ("yolo", "gaussian_yolo", "region") or head.conf.get("new_coords"):
+    for head in layer_index(ctx).of("yolo", "gaussian_yolo", "region"):
+        if head.conf.get("new_coords"):
             continue
         prev = previous_layer(ctx.net, head)
         if prev is None or prev.type != "convolutional":

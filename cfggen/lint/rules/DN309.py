@@ -25,15 +25,15 @@ anything else) the box offsets, objectness and class scores are unbounded; darkn
 """
 from __future__ import annotations
 
-from cfggen.lint.rules._base import RuleContext, diag, previous_layer
+from cfggen.lint.rules._base import RuleContext, diag, layer_index, previous_layer
 
 CODE, NAME, SEVERITY, SCOPE = "DN309", "new-coords-activation", "error", "network"
 SUMMARY = "new_coords=1 with a non-logistic convolution before the head"
 
 
 def check(ctx: RuleContext):
-    for head in ctx.net.layers:
-        if head.type != "yolo" or not head.conf.get("new_coords"):
+    for head in layer_index(ctx).of("yolo"):
+        if not head.conf.get("new_coords"):
             continue
         prev = previous_layer(ctx.net, head)
         if prev is None or prev.type != "convolutional" or prev.conf["activation"] == "logistic":

@@ -19,16 +19,14 @@ number of values (commas before the first `#`, plus one) differs from `classes`.
 """
 from __future__ import annotations
 
-from cfggen.lint.rules._base import RuleContext, diag, value_head
+from cfggen.lint.rules._base import RuleContext, diag, layer_index, value_head
 
 CODE, NAME, SEVERITY, SCOPE = "DN310", "counters-per-class", "error", "network"
 SUMMARY = "counters_per_class= count differs from classes="
 
 
 def check(ctx: RuleContext):
-    for head in ctx.net.layers:
-        if head.type not in ("yolo", "gaussian_yolo"):
-            continue
+    for head in layer_index(ctx).of("yolo", "gaussian_yolo"):
         text = head.conf.get("counters_per_class")
         if text is None:
             continue

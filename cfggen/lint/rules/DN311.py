@@ -27,7 +27,7 @@ can; an error where the reference points at no earlier layer.
 from __future__ import annotations
 
 from cfggen.ir.layers import yolo_anchor_count
-from cfggen.lint.rules._base import RuleContext, diag
+from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN311", "embedding-filters", "warning", "network"
 SUMMARY = "embedding_layer channels not divisible by the head's anchors"
@@ -35,8 +35,8 @@ SUMMARY = "embedding_layer channels not divisible by the head's anchors"
 
 def check(ctx: RuleContext):
     layers = ctx.net.layers
-    for head in layers:
-        if head.type != "yolo" or head.conf.get("embedding_layer") is None:
+    for head in layer_index(ctx).of("yolo"):
+        if head.conf.get("embedding_layer") is None:
             continue
         v = head.conf["embedding_layer"]
         target = head.index + v if v < 0 else v

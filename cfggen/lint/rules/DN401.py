@@ -30,7 +30,7 @@ DN107) or because of a trailing comma (DN111), that finding is the one reported.
 from __future__ import annotations
 
 from cfggen.ir.cnum import int_list
-from cfggen.lint.rules._base import RuleContext, at_option
+from cfggen.lint.rules._base import RuleContext, at_option, net_options
 
 CODE, NAME, SEVERITY, SCOPE = "DN401", "steps-order", "error", "file"
 SUMMARY = "steps= not increasing, or beyond max_batches"
@@ -40,9 +40,10 @@ def check(ctx: RuleContext):
     net = ctx.doc.net
     if net is None:
         return
+    get = net_options(ctx.doc).get   # net.get for every key at once
     conf = ctx.plan.net
     mb = conf["max_batches"]
-    steps_opt = net.get("steps")
+    steps_opt = get("steps")
     if conf["policy"] == "steps" and steps_opt is not None and steps_opt.value:
         steps = int_list(steps_opt.value, stop_at_hash=True)
         for i in range(1, len(steps)):
@@ -66,7 +67,7 @@ def check(ctx: RuleContext):
                                 "never drops there", steps_opt, value=True, severity="warning",
                                 related=_mb_related(net),
                                 hint=f"put steps at 80% and 90% of max_batches: steps={int(mb * .8)},{int(mb * .9)}")
-    burn = net.get("burn_in")
+    burn = get("burn_in")
     if burn is not None and mb > 0 and conf["burn_in"] > mb:
         yield at_option(CODE, f"burn_in={conf['burn_in']} is longer than max_batches={mb}: training ends during "
                         "the warm-up", burn, value=True, severity="warning", related=_mb_related(net),

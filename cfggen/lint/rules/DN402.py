@@ -30,7 +30,7 @@ before its first iteration) is a warning too for the same reason: the file says 
 from __future__ import annotations
 
 from cfggen.lint.model import Diagnostic
-from cfggen.lint.rules._base import RuleContext, at
+from cfggen.lint.rules._base import RuleContext, at, net_options
 
 CODE, NAME, SEVERITY, SCOPE = "DN402", "max-batches-low", "warning", "file"
 SUMMARY = "max_batches below half of max(6000, classes*2000)"
@@ -40,11 +40,12 @@ CAP = 500_000
 
 def check(ctx: RuleContext):
     net = ctx.doc.net
-    heads = [item for item in ctx.plan.items
-             if item.spec is not None and item.spec.type in ("yolo", "gaussian_yolo", "region")]
-    if net is None or not heads or net.get("max_batches") is None:
+    if net is None or net_options(ctx.doc).get("max_batches") is None:
         return  # no max_batches= at all: an inference-only cfg, not a training schedule
-    head = heads[-1]
+    head = next((item for item in reversed(ctx.plan.items)   # the last head, usually the last section
+                 if item.spec is not None and item.spec.type in ("yolo", "gaussian_yolo", "region")), None)
+    if head is None:
+        return
     classes = head.conf["classes"]
     mb = ctx.plan.net["max_batches"]
     want = max(6000, min(classes * 2000, CAP))

@@ -28,7 +28,7 @@ at 0 (DN111), that finding is the one reported.
 from __future__ import annotations
 
 from cfggen.ir.cnum import float_list, int_list
-from cfggen.lint.rules._base import RuleContext, at_option
+from cfggen.lint.rules._base import RuleContext, at_option, net_options
 
 CODE, NAME, SEVERITY, SCOPE = "DN403", "steps-stale", "warning", "file"
 SUMMARY = "last learning-rate drop before 50% of max_batches (steps left from another cfg?)"
@@ -39,7 +39,8 @@ def check(ctx: RuleContext):
     conf = ctx.plan.net
     if net is None or conf["policy"] != "steps" or conf["max_batches"] <= 0:
         return
-    opt = net.get("steps")
+    get = net_options(ctx.doc).get   # net.get for every key at once
+    opt = get("steps")
     if opt is None or not opt.value or conf["scales"] is None:
         return
     mb = conf["max_batches"]
@@ -51,7 +52,7 @@ def check(ctx: RuleContext):
     if not drops or max(drops) * 2 >= mb:
         return
     last = max(drops)
-    mbo = net.get("max_batches")
+    mbo = get("max_batches")
     yield at_option(CODE, f"steps={opt.value}: the learning rate makes its last drop at {last} "
                     f"({100 * last / mb:.0f}% of max_batches={mb}), so the rest of training runs at the final rate; "
                     "were the steps kept from a cfg with a shorter schedule?", opt, value=True,

@@ -22,7 +22,7 @@ is an error (division by zero).
 from __future__ import annotations
 
 from cfggen.lint.model import Diagnostic
-from cfggen.lint.rules._base import RuleContext, at
+from cfggen.lint.rules._base import RuleContext, at_net
 
 CODE, NAME, SEVERITY, SCOPE = "DN404", "batch-subdivisions", "warning", "file"
 SUMMARY = "batch not divisible by subdivisions (mini-batch truncated)"
@@ -33,8 +33,8 @@ def check(ctx: RuleContext):
     if net is None:
         return
     b, s = ctx.plan.net["batch"], ctx.plan.net["subdivisions"]
-    line, col = at(net, "subdivisions")
-    bl = at(net, "batch")[0]
+    line, col = at_net(ctx.doc, "subdivisions")
+    bl = at_net(ctx.doc, "batch")[0]
     if s == 0:
         yield Diagnostic(CODE, "subdivisions=0: darknet divides batch by zero while parsing (SIGFPE)", line=line,
                          col=col, severity="error", hint="subdivisions is at least 1")

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from cfggen.ir.cnum import atoi
 from cfggen.lint.model import Diagnostic
+from cfggen.lint.rules._base import facts
 
 CODE, NAME, SEVERITY, SCOPE = "DN405", "testing-batch-active", "error", "file"
 SUMMARY = "Testing and Training batch= both active (training runs at batch 1)"
@@ -45,6 +46,14 @@ def _active(net, key):
 
 def covered_keys(doc) -> frozenset[str]:
     """The [net] keys whose duplicates this rule reports (DN103 leaves them alone)."""
+    memo = facts(doc).memo
+    keys = memo.get("DN405")
+    if keys is None:
+        keys = memo["DN405"] = _covered(doc)
+    return keys
+
+
+def _covered(doc) -> frozenset[str]:
     net = doc.net
     if net is None:
         return frozenset()

@@ -21,7 +21,7 @@ trains the cfg.
 from __future__ import annotations
 
 from cfggen.lint.model import Diagnostic
-from cfggen.lint.rules._base import at
+from cfggen.lint.rules._base import at_net
 
 CODE, NAME, SEVERITY, SCOPE = "DN406", "letterbox-mosaic", "info", "file"
 SUMMARY = "letter_box=1 with mosaic=1 (older darknet builds exit)"
@@ -32,8 +32,8 @@ def check(ctx):
     conf = ctx.plan.net
     if net is None or not conf["letter_box"] or not conf["mosaic"]:
         return
-    line, col = at(net, "letter_box")
+    line, col = at_net(ctx.doc, "letter_box")
     yield Diagnostic(CODE, "letter_box=1 with mosaic=1: darknet builds older than the scaled-YOLOv4 update exit "
                      "at the first training data load; newer ones combine them", line=line, col=col,
-                     related=((at(net, "mosaic")[0], "mosaic=1"),),
+                     related=((at_net(ctx.doc, "mosaic")[0], "mosaic=1"),),
                      hint="with an older darknet, train with one of the two")

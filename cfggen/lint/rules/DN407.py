@@ -27,7 +27,7 @@ ignored keys: darknet trains with the policy the file names, the leftover keys c
 from __future__ import annotations
 
 from cfggen.lint.model import Diagnostic
-from cfggen.lint.rules._base import at, at_option
+from cfggen.lint.rules._base import at_net, at_option, net_options
 
 CODE, NAME, SEVERITY, SCOPE = "DN407", "schedule-keys", "error", "file"
 SUMMARY = "policy without its keys, or keys the policy ignores"
@@ -40,22 +40,23 @@ def check(ctx):
     net = ctx.doc.net
     if net is None:
         return
+    get = net_options(ctx.doc).get   # net.get for every key at once
     conf = ctx.plan.net
     policy = conf["policy"]
-    pol = net.get("policy")
+    pol = get("policy")
     related = ((pol.line, f"policy={pol.value}"),) if pol is not None else ()
     if policy == "steps":
-        missing = [k for k in ("steps", "scales") if net.get(k) is None]
+        missing = [k for k in ("steps", "scales") if get(k) is None]
         if missing:
-            line, col = at(net, "policy")
+            line, col = at_net(ctx.doc, "policy")
             yield Diagnostic(CODE, f"policy=steps without {' and '.join(k + '=' for k in missing)}: darknet exits "
                              "'STEPS policy must have steps and scales'", line=line, col=col,
                              hint="add steps= at 80% and 90% of max_batches and scales=.1,.1")
-    if policy == "step" and conf["step"] == 0 and net.get("step") is not None:
+    if policy == "step" and conf["step"] == 0 and get("step") is not None:
         yield at_option(CODE, "step=0 with policy=step: darknet divides by zero when training starts",
-                        net.get("step"), value=True, related=related, hint="step is the interval between drops")
-    ignored = [(net.get(key), policies) for key, policies in _READ_BY.items()
-               if net.get(key) is not None and policy not in policies]
+                        get("step"), value=True, related=related, hint="step is the interval between drops")
+    ignored = [(get(key), policies) for key, policies in _READ_BY.items()
+               if get(key) is not None and policy not in policies]
     if ignored:
         # one schedule written for another policy is one finding (steps= and scales= together)
         (first, policies), rest = ignored[0], ignored[1:]
@@ -66,7 +67,7 @@ def check(ctx):
                         related=related + tuple((o.line, f"{o.key}={o.value}, ignored too") for o, _ in rest),
                         hint=f"delete {' and '.join(keys)}, or set the policy that uses {'them' if rest else 'it'}")
     if not conf["adam"]:
-        unused = [net.get(key) for key in ("B1", "B2", "eps") if net.get(key) is not None]
+        unused = [get(key) for key in ("B1", "B2", "eps") if get(key) is not None]
         if unused:
             keys = [o.key + "=" for o in unused]
             yield at_option(CODE, f"{', '.join(keys)} {'are' if len(keys) > 1 else 'is'} ignored without adam=1",

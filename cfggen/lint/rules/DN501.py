@@ -19,7 +19,7 @@ zeros.
 """
 from __future__ import annotations
 
-from cfggen.lint.rules._base import RuleContext, diag
+from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN501", "relu6-cpu", "warning", "network"
 SUMMARY = "relu6 is GPU-only: CPU darknet outputs zeros"
@@ -27,6 +27,8 @@ SUMMARY = "relu6 is GPU-only: CPU darknet outputs zeros"
 
 def check(ctx: RuleContext):
     # one finding per relu6 layer; cfggen.lint.group makes them one finding at the first, listing the others
+    if "relu6" not in layer_index(ctx).activations:
+        return
     for layer in ctx.net.layers:
         if layer.conf.get("activation") == "relu6":
             yield diag(CODE, f"layer {layer.index} uses activation=relu6: darknet computes relu6 only on the GPU; "

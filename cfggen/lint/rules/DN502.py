@@ -20,7 +20,7 @@ returns 0 for every element, on CPU and GPU ([scale_channels]/[sam] print a note
 """
 from __future__ import annotations
 
-from cfggen.lint.rules._base import RuleContext, diag
+from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN502", "zero-activation", "error", "network"
 SUMMARY = "activation the layer type cannot compute (outputs zeros)"
@@ -31,9 +31,9 @@ _GENERIC = ("activation", "connected", "local", "scale_channels", "sam", "rnn", 
 
 
 def check(ctx: RuleContext):
-    for layer in ctx.net.layers:
+    for layer in layer_index(ctx).of(*_GENERIC):
         act = layer.conf.get("activation")
-        if layer.type not in _GENERIC or act not in _BROKEN:
+        if act not in _BROKEN:
             continue
         if layer.type == "shortcut" and act in ("swish", "mish"):
             continue

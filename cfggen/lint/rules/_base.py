@@ -7,7 +7,7 @@ document, so no rule re-reads or re-parses the text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Mapping
 
 from cfggen.cfg.model import Document, Option, Section
@@ -18,13 +18,115 @@ from cfggen.ir.model import Layer, Network
 from cfggen.lint.model import Diagnostic
 
 
-@dataclass(frozen=True)
 class RuleContext:
-    doc: Document
-    plan: Plan
-    net: Network                         # the network at `size` (file-scope rules: the native size)
-    size: tuple[int, int] | None         # None: the cfg's own size
-    options: Mapping[str, Any] = field(default_factory=dict)  # e.g. "names": NamesInfo from --data/--names
+    """What a rule sees. Read-only by convention (a plain class with slots: a frozen dataclass costs a
+    code generation at import and a slow ``__init__`` for every context the engine makes)."""
+
+    __slots__ = ("doc", "plan", "net", "size", "options", "memo")
+
+    def __init__(self, doc: Document, plan: Plan, net: Network, size: tuple[int, int] | None,
+                 options: Mapping[str, Any] | None = None):
+        self.doc = doc
+        self.plan = plan
+        self.net = net                   # the network at `size` (file-scope rules: the native size)
+        self.size = size                 # None: the cfg's own size
+        self.options = {} if options is None else options   # e.g. "names": NamesInfo from --data/--names
+        self.memo: dict = {}             # what several rules derive from ``net`` (``layer_index(ctx)``)
+
+
+_INDEX = attrgetter("index")
+
+
+class ConvSettings:
+    """Whether any [convolutional] layer has groups > 1, dilation > 1, stride_x or stride_y set (>= 1),
+    a positive even size: the settings without which DN212, DN215, DN216, DN217 cannot report."""
+
+    __slots__ = ("groups", "dilation", "strides", "even_size")
+
+    def __init__(self, groups: bool, dilation: bool, strides: bool, even_size: bool):
+        self.groups, self.dilation, self.strides, self.even_size = groups, dilation, strides, even_size
+
+
+class Layers:
+    """The network's layers indexed once, in one pass, for every rule that looks only at some of them.
+
+    Most rules are about a few layer types (heads, routes) or a rare setting (groups, dilation); a
+    Python loop over every layer per rule was most of their cost. One loop here collects what they
+    ask about (a plain loop: in CPython 3.11 a ``map`` of attrgetter/methodcaller per layer costs more
+    than the specialised bytecode of a loop body)."""
+
+    __slots__ = ("layers", "present", "activations", "broken", "positive", "_by_type", "_of", "_conv")
+
+    def __init__(self, layers):
+        self.layers = layers
+        by_type: dict[str, list] = {}
+        activations = set()
+        add_activation = activations.add
+        broken = False
+        positive = True
+        for layer in layers:
+            group = by_type.get(layer.type)
+            if group is None:
+                by_type[layer.type] = [layer]
+            else:
+                group.append(layer)
+            add_activation(layer.conf.get("activation"))
+            if layer.broken:
+                broken = True
+            w, h, c = layer.next
+            if w <= 0 or h <= 0 or c <= 0:
+                positive = False
+        self._by_type = by_type
+        self._of: dict = {}
+        self._conv: ConvSettings | None = None
+        self.present = by_type.keys()          # the layer types the network has
+        self.activations = frozenset(activations)   # every layer's conf.get("activation")
+        self.broken = broken                   # whether any layer is one darknet would stop at
+        self.positive = positive               # whether every layer's ``next`` is positive everywhere
+
+    def of(self, *types: str) -> list:
+        """The layers of these types, in network order (the same list for every rule that asks)."""
+        found = self._of.get(types)
+        if found is None:
+            groups = [self._by_type[t] for t in types if t in self._by_type]
+            if not groups:
+                found = []
+            elif len(groups) == 1:
+                found = groups[0]
+            else:
+                found = sorted((layer for group in groups for layer in group), key=_INDEX)
+            self._of[types] = found
+        return found
+
+    def conv(self) -> "ConvSettings":
+        """Which rare [convolutional] settings the network uses at all (one loop, for DN212/DN215-DN217)."""
+        if self._conv is None:
+            groups = dilation = strides = even = False
+            for layer in self.of("convolutional"):
+                k = layer.conf
+                if k["groups"] > 1:
+                    groups = True
+                if k["dilation"] > 1:
+                    dilation = True
+                if k["stride_x"] >= 1 or k["stride_y"] >= 1:
+                    strides = True
+                size = k["size"]
+                if size > 0 and not size % 2:
+                    even = True
+            self._conv = ConvSettings(groups, dilation, strides, even)
+        return self._conv
+
+    def values(self, key: str, *types: str) -> list:
+        """``conf[key]`` of every layer of these types (type by type; for max/any/set tests)."""
+        return [layer.conf[key] for t in types for layer in self._by_type.get(t, ())]
+
+
+def layer_index(ctx: RuleContext) -> Layers:
+    """``ctx.net``'s layer index (built on first use, shared by the rules of this context)."""
+    index = ctx.memo.get("layers")
+    if index is None:
+        index = ctx.memo["layers"] = Layers(ctx.net.layers)
+    return index
 
 
 def at(section: Section, key: str | None = None) -> tuple[int, int]:
@@ -51,17 +153,25 @@ def at_option(code: str, message: str, opt: Option, value: bool = False, **kw) -
 # per-document facts, computed once
 
 # git's conflict markers: "<<<<<<< ours", "=======", ">>>>>>> theirs" (and diff3's "||||||| base")
-_CONFLICT = re.compile(r"^(?:(?:<{7}|>{7}|\|{7})(?:[ \t][^\n]*)?|={7}[ \t]*)\r?$", re.MULTILINE)
+# (compiled on first use by re's own cache: only a file with such a run of characters needs it)
+_CONFLICT = r"^(?:(?:<{7}|>{7}|\|{7})(?:[ \t][^\n]*)?|={7}[ \t]*)\r?$"
 
 
-@dataclass(frozen=True)
 class Facts:
-    conflict_lines: frozenset[int]       # merge-conflict marker lines (git's <<<<<<<, =======, >>>>>>>)
-    key_types: tuple[dict[str, str] | None, ...]   # per section: the keys darknet reads there (None: unknown)
-    # (section index, section, option) for every option line some key/value rule may have to look at;
-    # the others are plainly right (see ``_odd_options``), so those rules loop over this short list
-    odd: tuple[tuple[int, Section, Option], ...]
-    memo: dict = field(default_factory=dict, compare=False)   # other per-document values rules compute once
+    """A document's facts (a plain class with slots: no dataclass code generation at import)."""
+
+    __slots__ = ("conflict_lines", "key_types", "odd", "memo", "unknown", "repeated")
+
+    def __init__(self, conflict_lines, key_types, odd, memo=None, unknown=(), repeated=()):
+        self.conflict_lines: frozenset[int] = conflict_lines   # merge-conflict marker lines (<<<<<<<, ...)
+        # per section: the keys darknet reads there (None: an unknown section type)
+        self.key_types: tuple[dict[str, str] | None, ...] = key_types
+        # (section index, section, option) for every option line some key/value rule may have to look at;
+        # the others are plainly right (see ``_odd_options``), so those rules loop over this short list
+        self.odd: tuple[tuple[int, Section, Option], ...] = odd
+        self.memo: dict = {} if memo is None else memo   # other per-document values rules compute once
+        self.unknown: tuple[int, ...] = unknown     # the sections whose type darknet does not know
+        self.repeated: tuple[int, ...] = repeated   # the known sections that have some key twice (DN103)
 
 
 def facts(doc: Document) -> Facts:
@@ -79,66 +189,156 @@ def _facts(doc: Document) -> Facts:
     conflicts = set()
     text = doc.text
     if "<<<<<<<" in text or "=======" in text or ">>>>>>>" in text or "|||||||" in text:
-        for m in _CONFLICT.finditer(text):
+        for m in re.finditer(_CONFLICT, text, re.MULTILINE):
             conflicts.add(text.count("\n", 0, m.start()) + 1)
+    tables = _TABLES or _tables()
+    net_types = _NET_TABLE[0]
     types: list[dict[str, str] | None] = []
+    kinds: list[dict[str, str] | None] = []
+    unknown: list[int] = []
     for i, section in enumerate(doc.sections):
-        if i == 0 and section.header in ("[net]", "[network]"):
-            types.append(NET_TYPES)
-        else:
-            spec = LAYERS.get(section.header)
-            types.append(_with_common(spec) if spec is not None else None)
-    spaced = frozenset(text.count("\n", 0, m.start()) + 1 for m in _SPACED.finditer(text))
+        table = tables.get(section.header, _NO_TABLE)
+        if i == 0 and (section.header == "[net]" or section.header == "[network]"):
+            table = _NET_TABLE
+        elif table is _NO_TABLE:
+            unknown.append(i)
+        types.append(table[0])
+        kinds.append(table[1])
+    spaced = _spaced(text)
     memo = {"spaced": spaced}
-    return Facts(frozenset(conflicts), tuple(types), _odd_options(doc, types, spaced), memo)
+    odd, repeated = _odd_options(doc, kinds, spaced)
+    return Facts(frozenset(conflicts), tuple(types), odd, memo, tuple(unknown), repeated)
+
+
+def net_options(doc: Document) -> dict[str, Option]:
+    """key -> the option darknet reads for it in [net] (``Section.get`` for every key at once: the
+    schedule rules ask [net] for a dozen keys, each a walk over its options otherwise)."""
+    memo = facts(doc).memo
+    found = memo.get("net")
+    if found is None:
+        found = memo["net"] = {}
+        if doc.net is not None:
+            for opt in reversed(doc.net.options):   # the first occurrence is written last and wins
+                if opt.form != "empty":
+                    found[opt.key] = opt
+    return found
+
+
+def at_net(doc: Document, key: str) -> tuple[int, int]:
+    """``at(doc.net, key)`` through ``net_options``."""
+    opt = net_options(doc).get(key)
+    return (opt.line, opt.col) if opt is not None else (doc.net.line, doc.net.col)
+
+
+def always_odd(header: str, key: str) -> bool:
+    """Whether every ``key`` option of a ``header`` section goes to ``Facts.odd`` (the key has no plain
+    form there): a rule about such a key can look at the short list only. ``header`` "[net]": the
+    first section."""
+    tables = _TABLES or _tables()
+    kinds = _NET_TABLE[1] if header == "[net]" else tables.get(header, _NO_TABLE)[1]
+    return kinds is None or key not in kinds
 
 
 # digits separated only by blanks (darknet deletes the blanks and reads one longer number: DN107)
-_SPACED = re.compile(r"[0-9.]([ \t]+)[-+0-9.]")
+# are DN107's ``_SPACED``, r"[0-9.]([ \t]+)[-+0-9.]": ``_spaced`` finds the lines where it matches
 _PLAIN_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 _FLOAT_TO_INT = frozenset(("resize_step", "show_receptive_field", "assisted_excitation", "dropblock_size_abs"))
 _ACTIVATIONS = frozenset(ACTIVATIONS)
 
+# DN107's ``_SPACED`` over the whole text, fast: a regex that starts with a character class tries every
+# position, one that starts with a literal is searched for in C. So the text is first mapped
+# (bytes.translate, a table lookup per byte) to: digit or '.' -> \x01, '+'/'-' -> \x02, tab -> space,
+# and the literal pattern is searched there. Bytes keep the newlines, so line numbers are the same;
+# non-ASCII characters become bytes >= 0x80, which the table leaves alone (as ``_SPACED`` ignores them).
+_SPACED_MAP = bytes(1 if b in b"0123456789." else 2 if b in b"+-" else 32 if b == 9 else 3 if b in (1, 2)
+                    else b for b in range(256))
+_SPACED_BYTES = re.compile(rb"\x01 +[\x01\x02]")
 
-def _odd_options(doc: Document, types, spaced: frozenset[int]) -> tuple[tuple[int, Section, Option], ...]:
+
+def _spaced(text: str) -> frozenset[int]:
+    """The lines where DN107's ``_SPACED`` matches (a number and a digit separated only by blanks)."""
+    if " " not in text and "\t" not in text:
+        return frozenset()
+    data = text.encode("utf-8", "surrogatepass").translate(_SPACED_MAP)
+    return frozenset(data.count(b"\n", 0, m.start()) + 1 for m in _SPACED_BYTES.finditer(data))
+
+
+# header -> (the keys darknet reads there, key -> the plain form it can take); built on first use
+_TABLES: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+_NET_TABLE: list = []
+_NO_TABLE = (None, None)
+
+
+def _kinds(types: dict[str, str]) -> dict[str, str]:
+    """key -> "i" (plain: digits), "l" (an optional '-' then digits), "f" (a plain decimal float),
+    "a" (a known activation); keys without a plain form (other strings, floats darknet stores in an
+    int) are left out: their options always go to the list the option rules look at."""
+    out = {}
+    for key, typ in types.items():
+        if typ in ("i", "l") or (typ == "f" and key not in _FLOAT_TO_INT):
+            out[key] = typ
+        elif typ == "s" and key == "activation":
+            out[key] = "a"
+    return out
+
+
+def _tables() -> dict[str, tuple[dict[str, str], dict[str, str]]]:
+    for header, spec in LAYERS.items():
+        merged = _with_common(spec)
+        _TABLES[header] = (merged, _kinds(merged))
+    _NET_TABLE[:] = (NET_TYPES, _kinds(NET_TYPES))
+    return _TABLES
+
+
+def _odd_options(doc: Document, kinds, spaced: frozenset[int]
+                 ) -> tuple[tuple[tuple[int, Section, Option], ...], tuple[int, ...]]:
     """The one shared pass over every option (issue #14): everything but the plainly right ones.
 
     Plainly right = in a known section, a key it reads, ``key=value`` with a value that is a plain
     non-negative integer (int keys, single list entries), a plain decimal float, or a known
     activation; no '#', no ',', not on a line where blanks split a number. No option rule (DN102,
     DN104-DN108, DN111) can report such an option; anything else goes to the list they loop over.
+
+    The loop runs over every option of the file, so it does as little as it can per option: one
+    dict lookup for the key's plain form, then one str method (``isdigit`` is true only for ASCII
+    digits once the whole text is known to be ASCII). The same pass notes the known sections that
+    have a key twice (one dict store per option, far cheaper than a set per section in DN103).
     """
     odd = []
     append = odd.append
     plain_float = _PLAIN_FLOAT.fullmatch
+    ascii_text = doc.text.isascii()
+    repeated = []
     for i, section in enumerate(doc.sections):
-        known = types[i]
+        known = kinds[i]
         if known is None:
             odd.extend((i, section, opt) for opt in section.options)
             continue
         get = known.get
+        seen = {}
         for opt in section.options:
             key, value, line, _, _, form = opt
-            if form != "ok" or (spaced and line in spaced):
-                append((i, section, opt))
-                continue
-            # each plain form below holds no '#' and no ','
-            typ = get(key)
-            if typ == "i":
-                if value.isdigit() and value.isascii():
-                    continue
-            elif typ == "f":
-                if key not in _FLOAT_TO_INT and plain_float(value):
-                    continue
-            elif typ == "l":
-                v = value[1:] if value[0] == "-" else value
-                if v.isdigit() and v.isascii():
-                    continue
-            elif typ == "s":
-                if key == "activation" and value in _ACTIVATIONS:
-                    continue
+            seen[key] = None
+            if form == "ok" and not (spaced and line in spaced):
+                # each plain form below holds no '#' and no ','
+                kind = get(key)
+                if kind == "i":
+                    if value.isdigit() and (ascii_text or value.isascii()):
+                        continue
+                elif kind == "f":
+                    if (value.replace(".", "", 1).isdigit() and (ascii_text or value.isascii())) or plain_float(value):
+                        continue
+                elif kind == "l":
+                    v = value[1:] if value[0] == "-" else value
+                    if v.isdigit() and (ascii_text or v.isascii()):
+                        continue
+                elif kind == "a":
+                    if value in _ACTIVATIONS:
+                        continue
             append((i, section, opt))
-    return tuple(odd)
+        if len(seen) != len(section.options):
+            repeated.append(i)
+    return tuple(odd), tuple(repeated)
 
 
 _COMMON: dict[int, dict[str, str]] = {}
@@ -149,6 +349,15 @@ def _with_common(spec) -> dict[str, str]:
     if merged is None:
         merged = _COMMON[id(spec)] = {**spec.types, **COMMON_KEYS}
     return merged
+
+
+def line_end(doc: Document, line: int) -> str:
+    """``doc.lines[line - 1].eol`` without splitting the whole file into Line records: "\r\n", "\n",
+    or "" for a last line without a newline."""
+    raw = doc.raw_lines
+    if line < len(raw):
+        return "\r\n" if raw[line - 1].endswith("\r") else "\n"
+    return ""
 
 
 def is_net(doc: Document, section: Section) -> bool:

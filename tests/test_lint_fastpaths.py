@@ -1,0 +1,79 @@
+"""The lint engine's shortcuts compute what their plain definitions compute (issue #14, speed).
+
+The shared option pass and the text scans in ``cfggen.lint.rules._base`` replace simple definitions
+by faster ones; these tests hold them to the definitions on arbitrary text (the corpus snapshot only
+covers the files we have).
+"""
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cfggen.cfg.parse import parse
+from cfggen.lint.rules import _base
+
+# DN107's definition of a line where blanks split a number
+SPACED = re.compile(r"[0-9.]([ \t]+)[-+0-9.]")
+TEXT = st.text(alphabet=st.sampled_from(list("0123456789.+- \t\n\r\x01\x02ab=#[]é\udcff")), max_size=200)
+CFG = st.lists(st.sampled_from(["[net]", "[convolutional]", "[yolo]", "[route]", "[foo]", "filters=16", "filters=1 6",
+                                "size = 3", "stride=2", "activation=leaky", "activation=silu", "layers=-1,-4",
+                                "learning_rate=0.001", "learning_rate=1e-3", "mask=", "batch", "size=3", "pad=1",
+                                "filters=١٢", "dilation=2", "# note 1 2", "", "max_delta=.5", "resize_step=32",
+                                "random=1", "filters=16"]), max_size=30)
+
+
+def spaced_by_definition(text: str) -> frozenset[int]:
+    return frozenset(text.count("\n", 0, m.start()) + 1 for m in SPACED.finditer(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_spaced_lines_are_the_regex_definition(text):
+    assert _base._spaced(text) == spaced_by_definition(text)
+
+
+def odd_by_definition(doc) -> list:
+    """Every option that is not plainly right, by the words of ``_odd_options``'s docstring."""
+    spaced = spaced_by_definition(doc.text)
+    out = []
+    for i, section in enumerate(doc.sections):
+        if i == 0 and section.header in ("[net]", "[network]"):
+            types = _base.NET_TYPES
+        else:
+            spec = _base.LAYERS.get(section.header)
+            types = {**spec.types, **_base.COMMON_KEYS} if spec is not None else None
+        for opt in section.options:
+            typ = types.get(opt.key) if types is not None else None
+            v = opt.value
+            plain = types is not None and opt.form == "ok" and opt.line not in spaced and (
+                (typ == "i" and v.isascii() and v.isdigit())
+                or (typ == "f" and opt.key not in _base._FLOAT_TO_INT and _base._PLAIN_FLOAT.fullmatch(v) is not None)
+                or (typ == "l" and v.isascii() and (v[1:] if v[0] == "-" else v).isdigit())
+                or (typ == "s" and opt.key == "activation" and v in _base._ACTIVATIONS))
+            if not plain:
+                out.append((i, section, opt))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(CFG)
+def test_odd_options_and_repeated_keys_are_their_definitions(lines):
+    doc = parse("\n".join(lines) + "\n")
+    facts = _base._facts(doc)
+    assert list(facts.odd) == odd_by_definition(doc)
+    repeated = [i for i, section in enumerate(doc.sections) if facts.key_types[i] is not None
+                and len({opt.key for opt in section.options}) != len(section.options)]
+    assert list(facts.repeated) == repeated
+    assert list(facts.unknown) == [i for i, t in enumerate(facts.key_types) if t is None]
+
+
+@given(st.lists(st.sampled_from(["a", "b\r", "", "c d", "\r"]), max_size=8), st.booleans())
+def test_line_end_is_document_lines_eol(pieces, trailing):
+    text = "\n".join(pieces) + ("\n" if trailing else "")
+    doc = parse(text)
+    lines = doc.lines
+    for n, line in enumerate(lines, start=1):
+        assert _base.line_end(doc, n) == line.eol
+        assert doc.line_text(n) == line.text
