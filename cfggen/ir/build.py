@@ -7,13 +7,13 @@ silently truncated add) are returned with the network; everything else is a lint
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from cfggen.cfg.model import Document, Section
-from cfggen.ir.cnum import INT_MAX, atof, atoi, f32
-from cfggen.ir.layers import LAYERS, NET_DEFAULTS, NET_TYPES, Ctx, Fault, LayerSpec, Out
-from cfggen.ir.model import ZERO, Layer, Network, Shape, Totals
+from cfggen.ir.cnum import _F32, INT_MAX, atof, atoi, cdiv, f32, int_list, wrap32
+from cfggen.ir.layers import (LAYERS, NET_DEFAULTS, NET_TYPES, Ctx, Fault, LayerSpec, Out, _conv_records,
+                              yolo_anchor_count)
+from cfggen.ir.model import NO_PARAMS, ZERO, Layer, Network, Params, Record, Shape, Totals
 from cfggen.findings import Diagnostic
 
 
@@ -23,33 +23,62 @@ class PlanItem(NamedTuple):   # a NamedTuple: one per layer section, built in th
     conf: dict[str, Any]
 
 
-@dataclass(frozen=True)
 class Plan:
-    doc: Document
-    net: dict[str, Any]
-    items: tuple[PlanItem, ...]
-    usable: bool                # False: darknet cannot even start (no [net], no input size)
-    findings: tuple[Diagnostic, ...]
+    """What darknet reads from a document before it builds anything (read-only by convention).
+
+    ``fast`` is filled by the first ``infer``: per layer, the facts of its fast path that do not
+    depend on the input size, so inferring the same plan at other sizes does not re-read any key.
+    A plain slotted class rather than a dataclass: cheaper to import, and the cache needs a slot.
+    """
+
+    __slots__ = ("doc", "net", "items", "usable", "findings", "fast")
+
+    def __init__(self, doc: Document, net: dict[str, Any], items: tuple[PlanItem, ...], usable: bool,
+                 findings: tuple[Diagnostic, ...]):
+        self.doc = doc
+        self.net = net
+        self.items = items
+        self.usable = usable            # False: darknet cannot even start (no [net], no input size)
+        self.findings = findings
+        self.fast: list | None = None
+
+    def __repr__(self) -> str:
+        return f"Plan(doc={self.doc!r}, usable={self.usable}, items={len(self.items)})"
 
 
-def read_conf(section: Section, types: dict[str, str], defaults: dict[str, Any]) -> dict[str, Any]:
-    """The keys darknet reads from a section: first occurrence wins, values converted like atoi/atof."""
-    conf = dict(defaults)
+def read_conf(section: Section, types: dict[str, str], defaults: dict[str, Any],
+              memo: dict[str, dict] | None = None) -> dict[str, Any]:
+    """The keys darknet reads from a section: first occurrence wins, values converted like atoi/atof.
+
+    ``memo``: {"i": {text: int}, "f": {text: float}}, shared by the sections of one plan: the same
+    few values ("1", "3", "leaky") recur in every layer, and a dict lookup is cheaper than atoi.
+    """
+    return _read(section.options, types, defaults, memo if memo is not None else {"i": {}, "f": {}})
+
+
+def _read(options: tuple, types: dict[str, str], defaults: dict[str, Any], memo: dict[str, dict]) -> dict[str, Any]:
+    conf = defaults.copy()
     # walk backwards so that the first occurrence of a duplicated key is written last and wins
-    for opt in reversed(section.options):
-        key, value, form = opt[0], opt[1], opt[5]
+    for opt in reversed(options):
+        key = opt[0]
         typ = types.get(key)
-        if typ is None or form != "ok":
-            if typ is not None and form == "noeq":
+        if typ is None:
+            continue
+        if opt[5] != "ok":
+            if opt[5] == "noeq":
                 conf[key] = defaults[key]   # found but valueless: darknet uses the default
             continue
-        if typ == "i":
-            # the common case (a plain non-negative int) without atoi's regex
-            conf[key] = int(value) if len(value) < 10 and value.isdigit() and value.isascii() else atoi(value)
-        elif typ == "f":
-            conf[key] = atof(value)
-        else:
+        value = opt[1]
+        known = memo.get(typ)
+        if known is None:
             conf[key] = value       # strings and lists are kept as text
+            continue
+        v = known.get(value)
+        if v is None:
+            v = atoi(value) if typ == "i" else atof(value)
+            if v == v:              # a NaN is not shared: it is not equal to itself
+                known[value] = v
+        conf[key] = v
     return conf
 
 
@@ -70,7 +99,8 @@ def plan(doc: Document) -> Plan:
             findings.append(Diagnostic("DN112", f"the first section is {first.header}, not [net] or [network]; "
                                        "darknet exits", line=first.line, col=first.col, hint=hint))
         return Plan(doc, dict(NET_DEFAULTS), (), False, tuple(findings))
-    net = read_conf(net_section, NET_TYPES, NET_DEFAULTS)
+    memo: dict[str, dict] = {"i": {}, "f": {}}
+    net = _read(net_section.options, NET_TYPES, NET_DEFAULTS, memo)
     if net["inputs"] is None:
         net["inputs"] = net["width"] * net["height"] * net["channels"]
     usable = True
@@ -98,9 +128,10 @@ def plan(doc: Document) -> Plan:
                                    col=net_section.col, hint="a network cfg needs at least one layer section after [net]"))
     items = []
     new = tuple.__new__
+    spec_of = LAYERS.get
     for section in doc.layer_sections:
-        spec = LAYERS.get(section.header)
-        conf = read_conf(section, spec.types, spec.defaults) if spec else {}
+        spec = spec_of(section.header)
+        conf = _read(section.options, spec.types, spec.defaults, memo) if spec else {}
         items.append(new(PlanItem, (section, spec, conf)))
     return Plan(doc, net, tuple(items), usable, tuple(findings))
 
@@ -134,52 +165,74 @@ def infer(p: Plan, size: tuple[int, int] | None = None, stop_at_break: bool = Fa
     cur, cur_outputs = Shape(w0, h0, c0), inputs
     where = size if size is not None and size != (net["width"], net["height"]) else None
     layers: list[Layer] = []
+    append = layers.append
     findings: list[Diagnostic] = []
     total = 0.0
     params = floats = 0
-    new = tuple.__new__  # Layer's own constructor is a Python function; this is the hot loop
+    usable = p.usable
+    fast = p.fast
+    if fast is None:
+        fast = p.fast = _prepare(p)
+    broken = False      # the previous layer's
+    # The hot loop: most layers take their type's fast path (a few integer operations on facts read
+    # once per plan); anything unusual falls back to the layer table's own infer function.
     for index, item in enumerate(p.items):
-        spec = item.spec
-        ctx = Ctx(index, cur, cur_outputs, layers, net)
-        broken = not p.usable
-        if spec is None:
-            # darknet inserts an all-zero layer; the unknown section itself is a lint finding (DN101)
-            out, broken, type_ = Out(ZERO, 0), True, "blank"
-        else:
-            type_ = spec.type
-            try:
-                out = spec.infer(ctx, item.conf)
-            except Fault as fault:
-                out = fault.output or Out(ZERO, 0)
-                poisoned = broken or _poisoned(layers, ctx, spec)
-                if not poisoned:
-                    findings.append(_finding(item, index, fault, where))
-                broken = broken or poisoned or fault.fatal
-            except ZeroDivisionError:
-                out, broken = Out(ZERO, 0), True
-                if not _poisoned(layers, ctx, spec):
-                    findings.append(_finding(item, index, Fault(
-                        "DN211", "a zero in this layer's keys makes darknet divide by zero (SIGFPE)"), where))
-            else:
-                if not broken and (ctx.refs or (layers and layers[-1].broken)) and _poisoned(layers, ctx, spec):
-                    broken = True
-            if not broken:
-                for note in ctx.notes:
-                    findings.append(_finding(item, index, note, where))
-        nxt = out.next if out.next is not None else out.output
-        nxt_outputs = out.next_outputs if out.next_outputs is not None else out.outputs
-        layer = new(Layer, (index, type_, item.section, item.conf, tuple(ctx.refs), cur, cur_outputs, out.output,
-                            out.outputs, nxt, nxt_outputs, out.params, out.records, out.bflops, broken))
-        layers.append(layer)
-        params += out.params.weights + out.params.biases + out.params.bn_scales
-        floats += out.params.bn_rolling
-        if broken and stop_at_break and p.usable:
+        fx = fast[index]
+        layer = fx[0](fx[1], item, index, cur, cur_outputs, layers, broken) if fx is not None else None
+        if layer is None:
+            layer = _general(p, item, index, cur, cur_outputs, layers, findings, where)
+        append(layer)
+        counts = layer[11]      # Layer.params (Params: weights, biases, bn_scales, bn_rolling)
+        params += counts[0] + counts[1] + counts[2]
+        floats += counts[3]
+        broken = layer[14]
+        if broken and stop_at_break and usable:
             break
-        if out.bflops > 0:
-            total = f32(total + out.bflops)
-        cur, cur_outputs = nxt, nxt_outputs
+        bflops = layer[13]
+        if bflops > 0:
+            try:
+                total = _unpack(_pack(total + bflops))[0]    # f32(), inlined
+            except OverflowError:
+                total = f32(total + bflops)
+        cur, cur_outputs = layer[9], layer[10]  # Layer.next, Layer.next_outputs
     totals = Totals(params, params + floats, total, "%5.3f" % total)
     return Network(w0, h0, c0, tuple(layers), totals, net), findings
+
+
+def _general(p: Plan, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list[Layer],
+             findings: list[Diagnostic], where: tuple[int, int] | None) -> Layer:
+    """One layer through the layer table's infer function, with darknet's faults turned into findings."""
+    spec = item.spec
+    ctx = Ctx(index, cur, cur_outputs, layers, p.net)
+    broken = not p.usable
+    if spec is None:
+        # darknet inserts an all-zero layer; the unknown section itself is a lint finding (DN101)
+        out, broken, type_ = Out(ZERO, 0), True, "blank"
+    else:
+        type_ = spec.type
+        try:
+            out = spec.infer(ctx, item.conf)
+        except Fault as fault:
+            out = fault.output or Out(ZERO, 0)
+            poisoned = broken or _poisoned(layers, ctx, spec)
+            if not poisoned:
+                findings.append(_finding(item, index, fault, where))
+            broken = broken or poisoned or fault.fatal
+        except ZeroDivisionError:
+            out, broken = Out(ZERO, 0), True
+            if not _poisoned(layers, ctx, spec):
+                findings.append(_finding(item, index, Fault(
+                    "DN211", "a zero in this layer's keys makes darknet divide by zero (SIGFPE)"), where))
+        else:
+            if not broken and (ctx.refs or (layers and layers[-1].broken)) and _poisoned(layers, ctx, spec):
+                broken = True
+        if not broken:
+            for note in ctx.notes:
+                findings.append(_finding(item, index, note, where))
+    nxt = out.next if out.next is not None else out.output
+    nxt_outputs = out.next_outputs if out.next_outputs is not None else out.outputs
+    return _new(Layer, (index, type_, item.section, item.conf, tuple(ctx.refs), cur, cur_outputs, out.output,
+                        out.outputs, nxt, nxt_outputs, out.params, out.records, out.bflops, broken))
 
 
 def _poisoned(layers: list[Layer], ctx: Ctx, spec: LayerSpec) -> bool:
@@ -187,3 +240,198 @@ def _poisoned(layers: list[Layer], ctx: Ctx, spec: LayerSpec) -> bool:
     if spec.type not in ("route", "implicit") and layers and layers[-1].broken:
         return True
     return any(0 <= r < len(layers) and layers[r].broken for r in ctx.refs)
+
+
+# ------------------------------------------------------------------------------------------------
+# Fast paths. Per layer type, ``facts(conf, index)`` reads the keys once per plan (None: this layer
+# always takes the general path) and ``fast(facts, item, index, cur, cur_outputs, layers, broken)``
+# builds the Layer for one input, or returns None when anything is unusual (a zero-sized input, a
+# negative map, a mismatch that is a finding): the general path then computes it, faults included.
+# So a fast path only ever has to reproduce the layer function's clean case, exactly: same Shape,
+# same Params/Records, same float32 BFLOPs. ``broken`` is the previous layer's flag.
+
+_new = tuple.__new__        # NamedTuple constructors are Python functions; the fast paths skip them
+_pack, _unpack = _F32.pack, _F32.unpack
+
+
+def _prepare(p: Plan) -> list:
+    """Per layer of ``p``: (fast, facts), or None for the general path (every layer of an unusable plan)."""
+    if not p.usable:
+        return [None] * len(p.items)
+    out = []
+    for index, item in enumerate(p.items):
+        spec = item.spec
+        entry = FAST.get(spec.type) if spec is not None else None
+        facts = entry[0](item.conf, index) if entry is not None else None
+        out.append((entry[1], facts) if facts is not None else None)
+    return out
+
+
+def _refs(values: tuple[int, ...], index: int) -> tuple[int, ...] | None:
+    """Absolute layer indices as ``Ctx.ref`` resolves them; None if one is not an earlier layer (a fault)."""
+    refs = tuple(index + v if v < 0 else v for v in values)
+    return refs if all(0 <= r < index for r in refs) else None
+
+
+def _conv_facts(k: dict, index: int) -> tuple | None:
+    if (k["sway"] or k["rotate"] or k["stretch"] or k["stretch_sway"] or k["antialiasing"]
+            or k["share_index"] != -1000000000):
+        return None
+    size = k["size"]
+    sx = k["stride_x"] if k["stride_x"] >= 1 else k["stride"]
+    sy = k["stride_y"] if k["stride_y"] >= 1 else k["stride"]
+    if sx <= 0 or sy <= 0:
+        return None
+    padding = size // 2 if k["pad"] else k["padding"]
+    groups = 1 if k["xnor"] or k["groups"] < 1 else k["groups"]
+    return (2 * padding - size, sx, sy, k["filters"], size, groups, bool(k["batch_normalize"] or k["cbn"]),
+            bool(k["xnor"]), {})
+
+
+def _conv_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list, broken: bool):
+    w, h, c = cur
+    if not (w and h and c):
+        return None
+    add, sx, sy, n, size, groups, bn, xnor, records_by_c = f
+    a, b = w + add, h + add
+    if a < 0 or b < 0:
+        return None
+    ow, oh = a // sx + 1, b // sy + 1       # C division is floor division for a non-negative dividend
+    pr = records_by_c.get(c)
+    if pr is None:
+        pr = records_by_c[c] = _conv_records(c, n, size, groups, bn)
+    counts, records = pr
+    try:
+        flops = _unpack(_pack(2.0 * counts[0] * oh * ow / 1e9))[0]
+    except OverflowError:
+        return None
+    if xnor:
+        flops = f32(flops / 32)
+    out = _new(Shape, (ow, oh, n))
+    outputs = ow * oh * n
+    return _new(Layer, (index, "convolutional", item[0], item[2], (), cur, cur_outputs, out, outputs, out, outputs,
+                        counts, records, flops, broken))
+
+
+def _pool_facts(k: dict, index: int) -> tuple | None:
+    stride = k["stride"]
+    sx = k["stride_x"] if k["stride_x"] is not None else stride
+    sy = k["stride_y"] if k["stride_y"] is not None else stride
+    size = k["size"] if k["size"] is not None else stride
+    padding = k["padding"] if k["padding"] is not None else size - 1
+    if k.get("antialiasing") or k.get("maxpool_depth") or sx <= 0 or sy <= 0:
+        return None
+    return padding - size, sx, sy, size
+
+
+def _pool_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list, broken: bool):
+    w, h, c = cur
+    if not (w and h and c):
+        return None
+    add, sx, sy, size = f
+    a, b = w + add, h + add
+    if a < 0 or b < 0:
+        return None
+    ow, oh = a // sx + 1, b // sy + 1
+    flops = f32(wrap32(size * size * c * oh * ow) / 1e9)
+    out = _new(Shape, (ow, oh, c))
+    outputs = ow * oh * c
+    return _new(Layer, (index, item[1].type, item[0], item[2], (), cur, cur_outputs, out, outputs, out, outputs,
+                        NO_PARAMS, (), flops, broken))
+
+
+def _route_facts(k: dict, index: int) -> tuple | None:
+    if k["layers"] is None or k["groups"] == 0:
+        return None
+    refs = _refs(int_list(k["layers"]), index)
+    return None if refs is None else (refs, refs[0], refs[1:], k["groups"])
+
+
+def _route_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list, broken: bool):
+    refs, first, rest, groups = f
+    src = layers[first]
+    out = src[7]                # Layer.output
+    w, h, c = out
+    outputs = src[8]
+    broken = src[14]            # a [route] is poisoned by its sources only, not by the previous layer
+    for r in rest:
+        src = layers[r]
+        o = src[7]
+        if o[0] != w or o[1] != h:
+            return None
+        c += o[2]
+        outputs += src[8]
+        if src[14]:
+            broken = True
+    if rest or groups != 1:
+        out = _new(Shape, (w, h, cdiv(c, groups)))
+        outputs = cdiv(outputs, groups)
+    return _new(Layer, (index, "route", item[0], item[2], refs, cur, cur_outputs, out, outputs, out, outputs,
+                        NO_PARAMS, (), 0.0, broken))
+
+
+def _shortcut_facts(k: dict, index: int) -> tuple | None:
+    if k["from"] is None:
+        return None
+    refs = _refs(int_list(k["from"]), index)
+    wt, wn = k["weights_type"], k["weights_normalization"]
+    if refs is None or wt not in ("none", "per_feature", "per_layer", "per_channel") or (
+            wt != "none" and wn in ("none", None)):
+        return None
+    return refs, wt, {}
+
+
+def _shortcut_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list, broken: bool):
+    refs, wt, params_by_c = f
+    for r in refs:
+        src = layers[r]
+        if src[7] != cur:       # a size mismatch (a fault) or a partial residual (a note)
+            return None
+        if src[14]:
+            broken = True
+    w, h, c = cur
+    n = len(refs)
+    pr = params_by_c.get(c)
+    if pr is None:
+        nweights = 0 if wt == "none" else (n + 1 if wt in ("per_feature", "per_layer") else (n + 1) * c)
+        pr = params_by_c[c] = (Params(weights=nweights), (Record("weights", nweights),) if nweights else ())
+    flops = wrap32(w * h * c * n) / 1e9
+    flops = f32(flops * 2 if wt != "none" else flops)
+    outputs = w * h * c
+    return _new(Layer, (index, "shortcut", item[0], item[2], refs, cur, cur_outputs, cur, outputs, cur, outputs,
+                        pr[0], pr[1], flops, broken))
+
+
+def _upsample_facts(k: dict, index: int) -> tuple | None:
+    return (k["stride"],) if k["stride"] >= 0 else None
+
+
+def _upsample_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list, broken: bool):
+    s = f[0]
+    w, h, c = cur
+    out = _new(Shape, (w * s, h * s, c))
+    outputs = w * s * h * s * c
+    return _new(Layer, (index, "upsample", item[0], item[2], (), cur, cur_outputs, out, outputs, out, outputs,
+                        NO_PARAMS, (), 0.0, broken))
+
+
+def _yolo_facts(k: dict, index: int) -> tuple | None:
+    return (yolo_anchor_count(k) * (k["classes"] + 5),)
+
+
+def _yolo_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list, broken: bool):
+    w, h, _ = cur
+    c = f[0]
+    outputs = w * h * c
+    if outputs != cur_outputs:
+        return None
+    out = _new(Shape, (w, h, c))
+    return _new(Layer, (index, "yolo", item[0], item[2], (), cur, cur_outputs, out, outputs, out, outputs,
+                        NO_PARAMS, (), 0.0, broken))
+
+
+# layer type -> (facts, fast); types missing here always take the general path
+FAST = {"convolutional": (_conv_facts, _conv_fast), "maxpool": (_pool_facts, _pool_fast),
+        "local_avgpool": (_pool_facts, _pool_fast), "route": (_route_facts, _route_fast),
+        "shortcut": (_shortcut_facts, _shortcut_fast), "upsample": (_upsample_facts, _upsample_fast),
+        "yolo": (_yolo_facts, _yolo_fast)}

@@ -1,0 +1,138 @@
+"""infer's per-type fast paths (cfggen/ir/build.py) compute exactly what the layer table computes.
+
+The fast paths are a specialisation of the clean case of a few layer functions; the general path
+(``spec.infer`` through ``Ctx``) is the reference. Every layer record, finding and total must be
+identical, at the cfg's own size and at sizes where maps shrink to nothing or stop lining up.
+"""
+from __future__ import annotations
+
+import glob
+import os
+
+import pytest
+
+from cfggen.cfg.parse import parse, read_file
+from cfggen.ir.build import infer, plan
+from tests.conftest import SHARED, needs_shared
+
+SIZES = (None, (416, 416), (97, 61), (33, 1), (8, 8), (1, 1), (0, 5), (-32, 64))
+
+
+def _general_only(p):
+    p.fast = [None] * len(p.items)
+    return p
+
+
+def _same_everywhere(doc):
+    fast, slow = plan(doc), _general_only(plan(doc))
+    if doc.net is None:
+        return
+    for size in SIZES:
+        for stop in (False, True):
+            net_f, found_f = infer(fast, size, stop)
+            net_s, found_s = infer(slow, size, stop)
+            assert [tuple(l) for l in net_f.layers] == [tuple(l) for l in net_s.layers], (doc.path, size)
+            assert [repr(l.bflops) for l in net_f.layers] == [repr(l.bflops) for l in net_s.layers]
+            assert net_f.totals == net_s.totals and found_f == found_s, (doc.path, size)
+
+
+def _corpus():
+    files = sorted(glob.glob(os.path.join(str(SHARED), "corpus", "darknet", "**", "*.cfg"), recursive=True))
+    return files + sorted(glob.glob("generated_cfgs/*.cfg"))
+
+
+@needs_shared
+def test_fast_paths_match_the_layer_table_on_the_corpus():
+    files = _corpus()
+    assert files
+    for f in files:
+        _same_everywhere(read_file(f))
+
+
+EDGE = """[net]
+width=64
+height=48
+channels=3
+[convolutional]
+filters=8
+size=3
+stride=2
+pad=1
+batch_normalize=1
+[convolutional]
+filters=8
+size=1
+xnor=1
+groups=4
+[shortcut]
+from=-2
+weights_type=per_channel
+weights_normalization=relu
+[shortcut]
+from=-1,-3
+weights_type=per_feature
+weights_normalization=softmax
+[route]
+layers=-1
+groups=2
+[route]
+layers=-2
+[upsample]
+stride=3
+[maxpool]
+size=3
+stride=3
+[maxpool]
+size=3
+stride=2
+[maxpool]
+stride=1
+size=2
+padding=0
+[convolutional]
+filters=4
+size=5
+stride_x=2
+stride_y=3
+padding=-1
+[shortcut]
+from=-2
+[shortcut]
+from=-3
+weights_type=per_channel
+weights_normalization=relu
+[route]
+layers=-1,-3
+groups=2
+[route]
+layers=-1,1
+[route]
+layers=-2,5
+group_id=1
+groups=-3
+[upsample]
+stride=3
+[upsample]
+stride=0
+[route]
+layers=2
+[convolutional]
+filters=18
+size=1
+[yolo]
+mask=0,1,2
+classes=1
+[route]
+layers=-3
+[yolo]
+classes=1
+num=2
+[route]
+layers=99
+"""
+
+
+def test_fast_paths_match_the_layer_table_on_edge_cases():
+    _same_everywhere(parse(EDGE, "edge.cfg"))
+    for cut in range(1, EDGE.count("\n[")):   # every prefix: different layers end the file, other refs dangle
+        _same_everywhere(parse("[".join(EDGE.split("[")[:cut + 1]), "edge.cfg"))
