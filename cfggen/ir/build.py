@@ -7,6 +7,8 @@ silently truncated add) are returned with the network; everything else is a lint
 """
 from __future__ import annotations
 
+from itertools import compress, count
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from cfggen.cfg.model import Document, Section
@@ -31,15 +33,17 @@ class Plan:
     A plain slotted class rather than a dataclass: cheaper to import, and the cache needs a slot.
     """
 
-    __slots__ = ("doc", "net", "items", "usable", "findings", "fast")
+    __slots__ = ("doc", "net", "items", "usable", "findings", "twins", "fast")
 
     def __init__(self, doc: Document, net: dict[str, Any], items: tuple[PlanItem, ...], usable: bool,
-                 findings: tuple[Diagnostic, ...]):
+                 findings: tuple[Diagnostic, ...], twins: list[int] | None = None):
         self.doc = doc
         self.net = net
         self.items = items
         self.usable = usable            # False: darknet cannot even start (no [net], no input size)
         self.findings = findings
+        self.twins = twins              # per item: the first item whose section has the very same lines
+        # (twins share one conf dict: confs, like every record here, are never modified)
         self.fast: list | None = None
 
     def __repr__(self) -> str:
@@ -126,14 +130,29 @@ def plan(doc: Document) -> Plan:
         findings.append(Diagnostic("DN114", "[net] has no layer after it: darknet prints an empty layer table "
                                    "and dies with a floating-point exception (SIGFPE)", line=net_section.line,
                                    col=net_section.col, hint="a network cfg needs at least one layer section after [net]"))
-    items = []
+    items: list[PlanItem] = []
+    twins: list[int] = []
     new = tuple.__new__
     spec_of = LAYERS.get
-    for section in doc.layer_sections:
-        spec = spec_of(section.header)
-        conf = _read(section.options, spec.types, spec.defaults, memo) if spec else {}
+    # Most layer sections repeat one another word for word, and the same lines always read to the
+    # same keys (the parse of a line does not depend on its neighbours, unless a NUL byte joins two
+    # lines): a section shares the conf of its first twin instead of reading its options again.
+    raw = doc.raw_lines if "\x00" not in doc.text else None
+    first_with: dict[str, int] = {}
+    for index, section in enumerate(doc.layer_sections):
+        header, line, _, opts, _ = section
+        spec = spec_of(header)
+        if raw is not None:
+            twin = first_with.setdefault("\n".join(raw[line - 1:opts[-1][2] if opts else line]), index)
+            if twin != index:
+                # the twin's very conf: confs are read-only, like every record of the plan
+                items.append(new(PlanItem, (section, spec, items[twin][2])))
+                twins.append(twin)
+                continue
+        conf = _read(opts, spec.types, spec.defaults, memo) if spec else {}
         items.append(new(PlanItem, (section, spec, conf)))
-    return Plan(doc, net, tuple(items), usable, tuple(findings))
+        twins.append(index)
+    return Plan(doc, net, tuple(items), usable, tuple(findings), twins)
 
 
 def _locate(section: Section, key: str | None) -> tuple[int, int]:
@@ -167,8 +186,6 @@ def infer(p: Plan, size: tuple[int, int] | None = None, stop_at_break: bool = Fa
     layers: list[Layer] = []
     append = layers.append
     findings: list[Diagnostic] = []
-    total = 0.0
-    params = floats = 0
     usable = p.usable
     fast = p.fast
     if fast is None:
@@ -182,19 +199,20 @@ def infer(p: Plan, size: tuple[int, int] | None = None, stop_at_break: bool = Fa
         if layer is None:
             layer = _general(p, item, index, cur, cur_outputs, layers, findings, where)
         append(layer)
-        counts = layer[11]      # Layer.params (Params: weights, biases, bn_scales, bn_rolling)
-        params += counts[0] + counts[1] + counts[2]
-        floats += counts[3]
-        broken = layer[14]
+        cur, cur_outputs, broken = _NEXT(layer)
         if broken and stop_at_break and usable:
             break
-        bflops = layer[13]
-        if bflops > 0:
+    # totals over the layers built, summed by C loops rather than per layer in the loop above
+    counts = list(map(_PARAMS, layers))
+    params = sum(map(_WEIGHTS, counts)) + sum(map(_BIASES, counts)) + sum(map(_BN_SCALES, counts))
+    floats = sum(map(_BN_ROLLING, counts))
+    total = 0.0
+    for bflops in map(_BFLOPS, layers):
+        if bflops > 0:      # darknet's float running sum, in layer order
             try:
                 total = _unpack(_pack(total + bflops))[0]    # f32(), inlined
             except OverflowError:
                 total = f32(total + bflops)
-        cur, cur_outputs = layer[9], layer[10]  # Layer.next, Layer.next_outputs
     totals = Totals(params, params + floats, total, "%5.3f" % total)
     return Network(w0, h0, c0, tuple(layers), totals, net), findings
 
@@ -243,8 +261,8 @@ def _poisoned(layers: list[Layer], ctx: Ctx, spec: LayerSpec) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------
-# Fast paths. Per layer type, ``facts(conf, index)`` reads the keys once per plan (None: this layer
-# always takes the general path) and ``fast(facts, item, index, cur, cur_outputs, layers, broken)``
+# Fast paths. Per layer type, ``facts`` reads the keys once per plan (None: this layer always takes
+# the general path; see FAST) and ``fast(facts, item, index, cur, cur_outputs, layers, broken)``
 # builds the Layer for one input, or returns None when anything is unusual (a zero-sized input, a
 # negative map, a mismatch that is a finding): the general path then computes it, faults included.
 # So a fast path only ever has to reproduce the layer function's clean case, exactly: same Shape,
@@ -252,40 +270,70 @@ def _poisoned(layers: list[Layer], ctx: Ctx, spec: LayerSpec) -> bool:
 
 _new = tuple.__new__        # NamedTuple constructors are Python functions; the fast paths skip them
 _pack, _unpack = _F32.pack, _F32.unpack
+# Layer fields by position (a NamedTuple's attributes and subscripts are slow paths; itemgetter is one C call)
+_NEXT = itemgetter(9, 10, 14)                   # next, next_outputs, broken
+_PARAMS, _BFLOPS = itemgetter(11), itemgetter(13)
+_WEIGHTS, _BIASES, _BN_SCALES, _BN_ROLLING = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
 
 
 def _prepare(p: Plan) -> list:
-    """Per layer of ``p``: (fast, facts), or None for the general path (every layer of an unusable plan)."""
+    """Per layer of ``p``: (fast, facts, None), or None for the general path (every layer of an unusable plan).
+
+    Facts are computed once per group of twin sections; only the references of [route]/[shortcut]
+    (absolute layer indices) are bound per layer.
+    """
+    items = p.items
+    n = len(items)
     if not p.usable:
-        return [None] * len(p.items)
-    out = []
-    for index, item in enumerate(p.items):
-        spec = item.spec
-        entry = FAST.get(spec.type) if spec is not None else None
-        facts = entry[0](item.conf, index) if entry is not None else None
-        out.append((entry[1], facts) if facts is not None else None)
+        return [None] * n
+    twins = p.twins if p.twins is not None else range(n)
+    shared: dict[int, tuple | None] = {}
+    bind: set[int] = set()
+    fast_of = FAST.get
+    for index in sorted(set(twins)):
+        spec = items[index][1]
+        entry = fast_of(spec.type) if spec is not None else None
+        facts = entry[0](items[index][2]) if entry is not None else None
+        shared[index] = (entry[1], facts, entry[2]) if facts is not None else None
+        if facts is not None and entry[2] is not None:
+            bind.add(index)
+    out = list(map(shared.__getitem__, twins))
+    if bind:
+        for index in compress(count(), map(bind.__contains__, twins)):
+            fast, facts, binder = out[index]
+            facts = binder(facts, index)
+            out[index] = (fast, facts, None) if facts is not None else None
     return out
 
 
 def _refs(values: tuple[int, ...], index: int) -> tuple[int, ...] | None:
     """Absolute layer indices as ``Ctx.ref`` resolves them; None if one is not an earlier layer (a fault)."""
-    refs = tuple(index + v if v < 0 else v for v in values)
-    return refs if all(0 <= r < index for r in refs) else None
+    refs = []
+    for v in values:
+        r = index + v if v < 0 else v
+        if not 0 <= r < index:
+            return None
+        refs.append(r)
+    return tuple(refs)
 
 
-def _conv_facts(k: dict, index: int) -> tuple | None:
-    if (k["sway"] or k["rotate"] or k["stretch"] or k["stretch_sway"] or k["antialiasing"]
-            or k["share_index"] != -1000000000):
+_CONV_KEYS = itemgetter("sway", "rotate", "stretch", "stretch_sway", "antialiasing", "share_index", "size",
+                        "stride_x", "stride_y", "stride", "pad", "padding", "xnor", "groups", "filters",
+                        "batch_normalize", "cbn")
+
+
+def _conv_facts(k: dict) -> tuple | None:
+    (sway, rotate, stretch, stretch_sway, aa, share_index, size, stride_x, stride_y, stride, pad, padding, xnor,
+     groups, filters, bn, cbn) = _CONV_KEYS(k)   # one C call instead of 17 lookups
+    if sway or rotate or stretch or stretch_sway or aa or share_index != -1000000000:
         return None
-    size = k["size"]
-    sx = k["stride_x"] if k["stride_x"] >= 1 else k["stride"]
-    sy = k["stride_y"] if k["stride_y"] >= 1 else k["stride"]
+    sx = stride_x if stride_x >= 1 else stride
+    sy = stride_y if stride_y >= 1 else stride
     if sx <= 0 or sy <= 0:
         return None
-    padding = size // 2 if k["pad"] else k["padding"]
-    groups = 1 if k["xnor"] or k["groups"] < 1 else k["groups"]
-    return (2 * padding - size, sx, sy, k["filters"], size, groups, bool(k["batch_normalize"] or k["cbn"]),
-            bool(k["xnor"]), {})
+    padding = size // 2 if pad else padding
+    groups = 1 if xnor or groups < 1 else groups
+    return 2 * padding - size, sx, sy, filters, size, groups, bool(bn or cbn), bool(xnor), {}
 
 
 def _conv_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list, broken: bool):
@@ -313,7 +361,7 @@ def _conv_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: in
                         counts, records, flops, broken))
 
 
-def _pool_facts(k: dict, index: int) -> tuple | None:
+def _pool_facts(k: dict) -> tuple | None:
     stride = k["stride"]
     sx = k["stride_x"] if k["stride_x"] is not None else stride
     sy = k["stride_y"] if k["stride_y"] is not None else stride
@@ -340,11 +388,15 @@ def _pool_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: in
                         NO_PARAMS, (), flops, broken))
 
 
-def _route_facts(k: dict, index: int) -> tuple | None:
+def _route_facts(k: dict) -> tuple | None:
     if k["layers"] is None or k["groups"] == 0:
         return None
-    refs = _refs(int_list(k["layers"]), index)
-    return None if refs is None else (refs, refs[0], refs[1:], k["groups"])
+    return int_list(k["layers"]), k["groups"]
+
+
+def _route_bind(f: tuple, index: int) -> tuple | None:
+    refs = _refs(f[0], index)
+    return None if refs is None else (refs, refs[0], refs[1:], f[1])
 
 
 def _route_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list, broken: bool):
@@ -370,15 +422,17 @@ def _route_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: i
                         NO_PARAMS, (), 0.0, broken))
 
 
-def _shortcut_facts(k: dict, index: int) -> tuple | None:
-    if k["from"] is None:
-        return None
-    refs = _refs(int_list(k["from"]), index)
+def _shortcut_facts(k: dict) -> tuple | None:
     wt, wn = k["weights_type"], k["weights_normalization"]
-    if refs is None or wt not in ("none", "per_feature", "per_layer", "per_channel") or (
+    if k["from"] is None or wt not in ("none", "per_feature", "per_layer", "per_channel") or (
             wt != "none" and wn in ("none", None)):
         return None
-    return refs, wt, {}
+    return int_list(k["from"]), wt, {}
+
+
+def _shortcut_bind(f: tuple, index: int) -> tuple | None:
+    refs = _refs(f[0], index)
+    return None if refs is None else (refs, f[1], f[2])
 
 
 def _shortcut_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list, broken: bool):
@@ -402,7 +456,7 @@ def _shortcut_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs
                         pr[0], pr[1], flops, broken))
 
 
-def _upsample_facts(k: dict, index: int) -> tuple | None:
+def _upsample_facts(k: dict) -> tuple | None:
     return (k["stride"],) if k["stride"] >= 0 else None
 
 
@@ -415,7 +469,7 @@ def _upsample_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs
                         NO_PARAMS, (), 0.0, broken))
 
 
-def _yolo_facts(k: dict, index: int) -> tuple | None:
+def _yolo_facts(k: dict) -> tuple | None:
     return (yolo_anchor_count(k) * (k["classes"] + 5),)
 
 
@@ -430,8 +484,9 @@ def _yolo_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: in
                         NO_PARAMS, (), 0.0, broken))
 
 
-# layer type -> (facts, fast); types missing here always take the general path
-FAST = {"convolutional": (_conv_facts, _conv_fast), "maxpool": (_pool_facts, _pool_fast),
-        "local_avgpool": (_pool_facts, _pool_fast), "route": (_route_facts, _route_fast),
-        "shortcut": (_shortcut_facts, _shortcut_fast), "upsample": (_upsample_facts, _upsample_fast),
-        "yolo": (_yolo_facts, _yolo_fast)}
+# layer type -> (facts, fast, bind). ``facts(conf)`` does not depend on the layer's index (twin
+# sections share it); ``bind(facts, index)`` adds what does: the absolute indices of its references.
+FAST = {"convolutional": (_conv_facts, _conv_fast, None), "maxpool": (_pool_facts, _pool_fast, None),
+        "local_avgpool": (_pool_facts, _pool_fast, None), "route": (_route_facts, _route_fast, _route_bind),
+        "shortcut": (_shortcut_facts, _shortcut_fast, _shortcut_bind),
+        "upsample": (_upsample_facts, _upsample_fast, None), "yolo": (_yolo_facts, _yolo_fast, None)}
