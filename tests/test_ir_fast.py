@@ -136,3 +136,22 @@ def test_fast_paths_match_the_layer_table_on_edge_cases():
     _same_everywhere(parse(EDGE, "edge.cfg"))
     for cut in range(1, EDGE.count("\n[")):   # every prefix: different layers end the file, other refs dangle
         _same_everywhere(parse("[".join(EDGE.split("[")[:cut + 1]), "edge.cfg"))
+
+
+# atoi/atof take a shortcut for plain numbers; the regex (strtol/strtod's longest prefix) is the reference
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from cfggen.ir.cnum import _atof_prefix, atof, atoi, wrap32  # noqa: E402
+
+
+def _atoi_prefix(text: str) -> int:
+    import re
+    m = re.match(r"[ \t\n\v\f\r]*([+-]?[0-9]+)", text, re.ASCII)
+    return wrap32(max(-(2**63), min(2**63 - 1, int(m.group(1))))) if m else 0
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="0123456789.eE+-_ x\u0663", min_size=1, max_size=12))
+def test_number_shortcuts_agree_with_the_prefix_rules(text):
+    assert repr(atof(text)) == repr(_atof_prefix(text))
+    assert atoi(text) == _atoi_prefix(text)

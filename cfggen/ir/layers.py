@@ -9,7 +9,6 @@ parameters, weights-file records and BFLOPs exactly as darknet does (C truncatin
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
 from cfggen.ir.cnum import atof, atoi, cdiv, f32, int_list, wrap32
@@ -39,16 +38,31 @@ class Fault(Exception):
         self.fatal = fatal if output is not None else True
 
 
-@dataclass(frozen=True)
 class LayerSpec:
+    """One darknet section type (read-only). A slotted class rather than a dataclass: cheaper to import."""
+
+    __slots__ = ("type", "headers", "types", "defaults", "infer", "resizable", "needs_image", "spatial")
     type: str                                 # darknet's layer enum, lower-case
     headers: tuple[str, ...]                  # exact section headers, brackets included
     types: dict[str, str]                     # key -> "i" int, "f" float, "s" string, "l" list
     defaults: dict[str, Any]                  # key -> default (None: absent / depends on others)
     infer: Callable[["Ctx", dict], Out]
-    resizable: bool = True
-    needs_image: bool = False                 # "Layer before ... must output image"
-    spatial: bool = True                      # False: output has no w/h/c, only `outputs`
+    resizable: bool
+    needs_image: bool                         # "Layer before ... must output image"
+    spatial: bool                             # False: output has no w/h/c, only `outputs`
+
+    def __init__(self, type: str, headers: tuple[str, ...], types: dict[str, str], defaults: dict[str, Any],
+                 infer: Callable[["Ctx", dict], Out], resizable: bool = True, needs_image: bool = False,
+                 spatial: bool = True):
+        for name, value in zip(self.__slots__, (type, headers, types, defaults, infer, resizable, needs_image,
+                                                 spatial)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a LayerSpec is read-only")
+
+    def __repr__(self) -> str:
+        return f"LayerSpec(type={self.type!r}, headers={self.headers!r})"
 
 
 # Keys read for every layer section, recognised or not (reference §3.0).

@@ -1,7 +1,7 @@
 """Immutable records of an inferred network (NamedTuples: built thousands of times per file)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
 from typing import Any, NamedTuple
 
 from cfggen.cfg.model import Section
@@ -75,8 +75,11 @@ class Layer(NamedTuple):
         return self.section.line
 
 
-@dataclass(frozen=True, slots=True)
-class Totals:
+class Totals(namedtuple("Totals", "params weights_file_floats bflops bflops_printed")):
+    """Network totals. A namedtuple (one per inferred network): cheaper to define than a dataclass,
+    and its repr is the same ``Totals(params=..., ...)``."""
+
+    __slots__ = ()
     params: int
     weights_file_floats: int
     bflops: float                # float32 sum, as darknet accumulates
@@ -87,14 +90,41 @@ class Totals:
         return 20 + 4 * self.weights_file_floats
 
 
-@dataclass(frozen=True)
 class Network:
+    """An inferred network (read-only). A slotted class rather than a dataclass: cheaper to import."""
+
+    __slots__ = ("width", "height", "channels", "layers", "totals", "net")
     width: int
     height: int
     channels: int
     layers: tuple[Layer, ...]
     totals: Totals
-    net: dict[str, Any] = field(default_factory=dict)
+    net: dict[str, Any]
+
+    def __init__(self, width: int, height: int, channels: int, layers: tuple[Layer, ...], totals: Totals,
+                 net: dict[str, Any] | None = None):
+        setattr_ = object.__setattr__
+        setattr_(self, "width", width)
+        setattr_(self, "height", height)
+        setattr_(self, "channels", channels)
+        setattr_(self, "layers", layers)
+        setattr_(self, "totals", totals)
+        setattr_(self, "net", {} if net is None else net)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a Network is read-only")
+
+    def _fields(self) -> tuple:
+        return (self.width, self.height, self.channels, self.layers, self.totals, self.net)
+
+    def __eq__(self, other: object) -> bool:
+        return self._fields() == other._fields() if type(other) is Network else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]   # like the frozen dataclass it replaces: net is a dict
+
+    def __repr__(self) -> str:
+        return (f"Network(width={self.width!r}, height={self.height!r}, channels={self.channels!r}, "
+                f"layers={self.layers!r}, totals={self.totals!r}, net={self.net!r})")
 
     @property
     def size(self) -> tuple[int, int]:
