@@ -7,9 +7,10 @@ silently truncated add) are returned with the network; everything else is a lint
 """
 from __future__ import annotations
 
+from collections import namedtuple
 from itertools import compress, count
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any
 
 from cfggen.cfg.model import Document, Section
 from cfggen.ir.cnum import _F32, INT_MAX, atof, atoi, cdiv, f32, int_list, wrap32
@@ -19,10 +20,13 @@ from cfggen.ir.model import NO_PARAMS, ZERO, Layer, Network, Params, Record, Sha
 from cfggen.findings import Diagnostic
 
 
-class PlanItem(NamedTuple):   # a NamedTuple: one per layer section, built in the hot loop
+class PlanItem(namedtuple("PlanItem", "section spec conf")):
+    """One layer section as planned (a namedtuple subclass: see cfggen.ir.model)."""
+
+    __slots__ = ()
     section: Section
     spec: LayerSpec | None      # None: a section darknet does not recognise
-    conf: dict[str, Any]
+    conf: dict[str, Any]        # shared by twin sections: read-only
 
 
 class Plan:

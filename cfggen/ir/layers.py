@@ -9,20 +9,25 @@ parameters, weights-file records and BFLOPs exactly as darknet does (C truncatin
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, NamedTuple
+from collections import namedtuple
+from typing import Any, Callable
 
 from cfggen.ir.cnum import atof, atoi, cdiv, f32, int_list, wrap32
 from cfggen.ir.model import NO_PARAMS, Params, Record, Shape, ZERO
 
 
-class Out(NamedTuple):
+class Out(namedtuple("Out", "output outputs params records bflops next next_outputs",
+                     defaults=(NO_PARAMS, (), 0.0, None, None))):
+    """What a layer's infer function returns (a namedtuple subclass: see cfggen.ir.model)."""
+
+    __slots__ = ()
     output: Shape
     outputs: int
-    params: Params = NO_PARAMS
-    records: tuple[Record, ...] = ()
-    bflops: float = 0.0
-    next: Shape | None = None        # only when the next layer sees something else (antialiasing)
-    next_outputs: int | None = None
+    params: Params                   # default NO_PARAMS
+    records: tuple[Record, ...]      # default ()
+    bflops: float                    # default 0.0
+    next: Shape | None               # only when the next layer sees something else (antialiasing)
+    next_outputs: int | None
 
 
 class Fault(Exception):

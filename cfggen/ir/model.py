@@ -1,14 +1,21 @@
-"""Immutable records of an inferred network (NamedTuples: built thousands of times per file)."""
+"""Immutable records of an inferred network (NamedTuples: built thousands of times per file).
+
+Each is a ``collections.namedtuple`` subclass rather than a ``typing.NamedTuple`` class: the same
+record, at a quarter of the import cost (this module is on ``validate``'s start-up path). The field
+annotations in the class bodies are documentation only; defaults are given to ``namedtuple``.
+"""
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import Any, NamedTuple
+from typing import Any
 
 from cfggen.cfg.model import Section
 
 
-class Shape(NamedTuple):
+class Shape(namedtuple("Shape", "w h c")):
     """A tensor shape in darknet's order and words: width, height, channels."""
+
+    __slots__ = ()
 
     w: int
     h: int
@@ -21,13 +28,14 @@ class Shape(NamedTuple):
 ZERO = Shape(0, 0, 0)
 
 
-class Params(NamedTuple):
+class Params(namedtuple("Params", "weights biases bn_scales bn_rolling", defaults=(0, 0, 0, 0))):
     """Parameter counts the way darknet's weight saver writes them (reference §7.4)."""
 
-    weights: int = 0
-    biases: int = 0
-    bn_scales: int = 0
-    bn_rolling: int = 0
+    __slots__ = ()
+    weights: int
+    biases: int
+    bn_scales: int
+    bn_rolling: int
 
     @property
     def trainable(self) -> int:
@@ -45,15 +53,20 @@ class Params(NamedTuple):
 NO_PARAMS = Params()
 
 
-class Record(NamedTuple):
+class Record(namedtuple("Record", "name count sub", defaults=("",))):
     """One array of a layer's record in a .weights file, in file order."""
 
+    __slots__ = ()
     name: str       # "biases", "scales", "rolling_mean", "rolling_variance", "weights"
     count: int
-    sub: str = ""   # sub-layer of a recurrent layer ("input", "self", "uf", ...)
+    sub: str        # sub-layer of a recurrent layer ("input", "self", "uf", ...); default ""
 
 
-class Layer(NamedTuple):
+class Layer(namedtuple("Layer", "index type section conf refs input inputs output outputs next next_outputs "
+                            "params records bflops broken", defaults=(False,))):
+    """One layer as darknet builds it at one input size."""
+
+    __slots__ = ()
     index: int
     type: str                    # darknet's layer enum, lower-case ("convolutional", "yolo", ...)
     section: Section
@@ -68,7 +81,7 @@ class Layer(NamedTuple):
     params: Params
     records: tuple[Record, ...]
     bflops: float                # darknet's float32 per-layer figure
-    broken: bool = False         # darknet would have stopped at or before this layer
+    broken: bool                 # darknet would have stopped at or before this layer (default False)
 
     @property
     def line(self) -> int:
