@@ -34,6 +34,23 @@ def _same_everywhere(doc):
             assert [tuple(l) for l in net_f.layers] == [tuple(l) for l in net_s.layers], (doc.path, size)
             assert [repr(l.bflops) for l in net_f.layers] == [repr(l.bflops) for l in net_s.layers]
             assert net_f.totals == net_s.totals and found_f == found_s, (doc.path, size)
+            assert net_f.totals == _totals(net_f.layers, stop and fast.usable), (doc.path, size)
+
+
+def _totals(layers, stop):
+    """Darknet's running sums, layer by layer: parameters, then (unless it stops there) float32 BFLOPs."""
+    from cfggen.ir.cnum import f32
+    from cfggen.ir.model import Totals
+    params = floats = 0
+    total = 0.0
+    for layer in layers:
+        params += layer.params.trainable
+        floats += layer.params.bn_rolling
+        if layer.broken and stop:
+            break
+        if layer.bflops > 0:
+            total = f32(total + layer.bflops)
+    return Totals(params, params + floats, total, "%5.3f" % total)
 
 
 def _corpus():
@@ -155,3 +172,39 @@ def _atoi_prefix(text: str) -> int:
 def test_number_shortcuts_agree_with_the_prefix_rules(text):
     assert repr(atof(text)) == repr(_atof_prefix(text))
     assert atoi(text) == _atoi_prefix(text)
+
+
+STOP = """[net]
+width=32
+height=32
+channels=3
+[convolutional]
+filters=4
+size=3
+pad=1
+[convolutional]
+filters=4
+size=3
+stride=2
+pad=1
+[route]
+layers=-1,-2
+[route]
+layers=-3
+[shortcut]
+from=-2
+[convolutional]
+filters=2
+size=1
+"""
+
+
+def test_stop_at_break_ends_at_the_first_broken_layer():
+    # layer 2 concatenates 32x32 and 16x16 maps (darknet exits); the [shortcut] reads it, so it is
+    # broken too although it computes BFLOPs
+    doc = parse(STOP, "stop.cfg")
+    net, _ = infer(plan(doc), None, stop_at_break=True)
+    assert [layer.broken for layer in net.layers] == [False, False, True]
+    net, _ = infer(plan(doc), (32, 32), stop_at_break=False)
+    assert net.layers[4].broken and net.layers[4].bflops > 0
+    _same_everywhere(doc)     # and the totals are darknet's running sums either way

@@ -206,12 +206,15 @@ def infer(p: Plan, size: tuple[int, int] | None = None, stop_at_break: bool = Fa
         cur, cur_outputs, broken = _NEXT(layer)
         if broken and stop_at_break and usable:
             break
+    else:
+        broken = False
     # totals over the layers built, summed by C loops rather than per layer in the loop above
     counts = list(map(_PARAMS, layers))
     params = sum(map(_WEIGHTS, counts)) + sum(map(_BIASES, counts)) + sum(map(_BN_SCALES, counts))
     floats = sum(map(_BN_ROLLING, counts))
     total = 0.0
-    for bflops in map(_BFLOPS, layers):
+    # a stop at a broken layer counts its parameters but not its BFLOPs (darknet's order: see above)
+    for bflops in map(_BFLOPS, layers[:-1] if broken else layers):
         if bflops > 0:      # darknet's float running sum, in layer order
             try:
                 total = _unpack(_pack(total + bflops))[0]    # f32(), inlined
