@@ -9,7 +9,6 @@ from __future__ import annotations
 import glob
 import os
 
-import pytest
 
 from cfggen.cfg.parse import parse, read_file
 from cfggen.ir.build import infer, plan

@@ -59,7 +59,7 @@ def read_conf(section: Section, types: dict[str, str], defaults: dict[str, Any],
     """The keys darknet reads from a section: first occurrence wins, values converted like atoi/atof.
 
     ``memo``: {"i": {text: int}, "f": {text: float}}, shared by the sections of one plan: the same
-    few values ("1", "3", "leaky") recur in every layer, and a dict lookup is cheaper than atoi.
+    few numbers ("1", "3", "0.5") recur in every layer, and a dict lookup is cheaper than atoi.
     """
     return _read(section.options, types, defaults, memo if memo is not None else {"i": {}, "f": {}})
 
