@@ -66,6 +66,9 @@ class LayerSpec:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"cannot assign to field {name!r}: a LayerSpec is read-only")
 
+    def __reduce__(self):   # pickling would otherwise restore the slots through __setattr__
+        return LayerSpec, tuple(getattr(self, name) for name in self.__slots__)
+
     def __repr__(self) -> str:
         return f"LayerSpec(type={self.type!r}, headers={self.headers!r})"
 

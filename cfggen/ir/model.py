@@ -127,13 +127,16 @@ class Network:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"cannot assign to field {name!r}: a Network is read-only")
 
-    def _fields(self) -> tuple:
+    def _values(self) -> tuple:
         return (self.width, self.height, self.channels, self.layers, self.totals, self.net)
 
     def __eq__(self, other: object) -> bool:
-        return self._fields() == other._fields() if type(other) is Network else NotImplemented
+        return self._values() == other._values() if type(other) is Network else NotImplemented
 
     __hash__ = None  # type: ignore[assignment]   # like the frozen dataclass it replaces: net is a dict
+
+    def __reduce__(self):   # pickling would otherwise restore the slots through __setattr__
+        return Network, self._values()
 
     def __repr__(self) -> str:
         return (f"Network(width={self.width!r}, height={self.height!r}, channels={self.channels!r}, "
