@@ -7,49 +7,86 @@ silently truncated add) are returned with the network; everything else is a lint
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from collections import namedtuple
+from itertools import compress, count
+from operator import itemgetter
+from typing import Any
 
 from cfggen.cfg.model import Document, Section
-from cfggen.ir.cnum import INT_MAX, atof, atoi, f32
-from cfggen.ir.layers import LAYERS, NET_DEFAULTS, NET_TYPES, Ctx, Fault, LayerSpec, Out
-from cfggen.ir.model import ZERO, Layer, Network, Shape, Totals
+from cfggen.ir.cnum import _F32, INT_MAX, atof, atoi, cdiv, f32, int_list, wrap32
+from cfggen.ir.layers import (LAYERS, NET_DEFAULTS, NET_TYPES, Ctx, Fault, LayerSpec, Out, _conv_records,
+                              yolo_anchor_count)
+from cfggen.ir.model import NO_PARAMS, ZERO, Layer, Network, Params, Record, Shape, Totals
 from cfggen.findings import Diagnostic
 
 
-class PlanItem(NamedTuple):   # a NamedTuple: one per layer section, built in the hot loop
+class PlanItem(namedtuple("PlanItem", "section spec conf")):
+    """One layer section as planned (a namedtuple subclass: see cfggen.ir.model)."""
+
+    __slots__ = ()
     section: Section
     spec: LayerSpec | None      # None: a section darknet does not recognise
-    conf: dict[str, Any]
+    conf: dict[str, Any]        # shared by twin sections: read-only
 
 
-@dataclass(frozen=True)
 class Plan:
-    doc: Document
-    net: dict[str, Any]
-    items: tuple[PlanItem, ...]
-    usable: bool                # False: darknet cannot even start (no [net], no input size)
-    findings: tuple[Diagnostic, ...]
+    """What darknet reads from a document before it builds anything (read-only by convention).
+
+    ``fast`` is filled by the first ``infer``: per layer, the facts of its fast path that do not
+    depend on the input size, so inferring the same plan at other sizes does not re-read any key.
+    A plain slotted class rather than a dataclass: cheaper to import, and the cache needs a slot.
+    """
+
+    __slots__ = ("doc", "net", "items", "usable", "findings", "twins", "fast")
+
+    def __init__(self, doc: Document, net: dict[str, Any], items: tuple[PlanItem, ...], usable: bool,
+                 findings: tuple[Diagnostic, ...], twins: list[int] | None = None):
+        self.doc = doc
+        self.net = net
+        self.items = items
+        self.usable = usable            # False: darknet cannot even start (no [net], no input size)
+        self.findings = findings
+        self.twins = twins              # per item: the first item whose section has the very same lines
+        # (twins share one conf dict: confs, like every record here, are never modified)
+        self.fast: list | None = None
+
+    def __repr__(self) -> str:
+        return f"Plan(doc={self.doc!r}, usable={self.usable}, items={len(self.items)})"
 
 
-def read_conf(section: Section, types: dict[str, str], defaults: dict[str, Any]) -> dict[str, Any]:
-    """The keys darknet reads from a section: first occurrence wins, values converted like atoi/atof."""
-    conf = dict(defaults)
+def read_conf(section: Section, types: dict[str, str], defaults: dict[str, Any],
+              memo: dict[str, dict] | None = None) -> dict[str, Any]:
+    """The keys darknet reads from a section: first occurrence wins, values converted like atoi/atof.
+
+    ``memo``: {"i": {text: int}, "f": {text: float}}, shared by the sections of one plan: the same
+    few numbers ("1", "3", "0.5") recur in every layer, and a dict lookup is cheaper than atoi.
+    """
+    return _read(section.options, types, defaults, memo if memo is not None else {"i": {}, "f": {}})
+
+
+def _read(options: tuple, types: dict[str, str], defaults: dict[str, Any], memo: dict[str, dict]) -> dict[str, Any]:
+    conf = defaults.copy()
     # walk backwards so that the first occurrence of a duplicated key is written last and wins
-    for opt in reversed(section.options):
-        key, value, form = opt[0], opt[1], opt[5]
+    for opt in reversed(options):
+        key = opt[0]
         typ = types.get(key)
-        if typ is None or form != "ok":
-            if typ is not None and form == "noeq":
+        if typ is None:
+            continue
+        if opt[5] != "ok":
+            if opt[5] == "noeq":
                 conf[key] = defaults[key]   # found but valueless: darknet uses the default
             continue
-        if typ == "i":
-            # the common case (a plain non-negative int) without atoi's regex
-            conf[key] = int(value) if len(value) < 10 and value.isdigit() and value.isascii() else atoi(value)
-        elif typ == "f":
-            conf[key] = atof(value)
-        else:
+        value = opt[1]
+        known = memo.get(typ)
+        if known is None:
             conf[key] = value       # strings and lists are kept as text
+            continue
+        v = known.get(value)
+        if v is None:
+            v = atoi(value) if typ == "i" else atof(value)
+            if v == v:              # a NaN is not shared: it is not equal to itself
+                known[value] = v
+        conf[key] = v
     return conf
 
 
@@ -70,7 +107,8 @@ def plan(doc: Document) -> Plan:
             findings.append(Diagnostic("DN112", f"the first section is {first.header}, not [net] or [network]; "
                                        "darknet exits", line=first.line, col=first.col, hint=hint))
         return Plan(doc, dict(NET_DEFAULTS), (), False, tuple(findings))
-    net = read_conf(net_section, NET_TYPES, NET_DEFAULTS)
+    memo: dict[str, dict] = {"i": {}, "f": {}}
+    net = _read(net_section.options, NET_TYPES, NET_DEFAULTS, memo)
     if net["inputs"] is None:
         net["inputs"] = net["width"] * net["height"] * net["channels"]
     usable = True
@@ -96,13 +134,29 @@ def plan(doc: Document) -> Plan:
         findings.append(Diagnostic("DN114", "[net] has no layer after it: darknet prints an empty layer table "
                                    "and dies with a floating-point exception (SIGFPE)", line=net_section.line,
                                    col=net_section.col, hint="a network cfg needs at least one layer section after [net]"))
-    items = []
+    items: list[PlanItem] = []
+    twins: list[int] = []
     new = tuple.__new__
-    for section in doc.layer_sections:
-        spec = LAYERS.get(section.header)
-        conf = read_conf(section, spec.types, spec.defaults) if spec else {}
+    spec_of = LAYERS.get
+    # Most layer sections repeat one another word for word, and the same lines always read to the
+    # same keys (the parse of a line does not depend on its neighbours, unless a NUL byte joins two
+    # lines): a section shares the conf of its first twin instead of reading its options again.
+    raw = doc.raw_lines if "\x00" not in doc.text else None
+    first_with: dict[str, int] = {}
+    for index, section in enumerate(doc.layer_sections):
+        header, line, _, opts, _ = section
+        spec = spec_of(header)
+        if raw is not None:
+            twin = first_with.setdefault("\n".join(raw[line - 1:opts[-1][2] if opts else line]), index)
+            if twin != index:
+                # the twin's very conf: confs are read-only, like every record of the plan
+                items.append(new(PlanItem, (section, spec, items[twin][2])))
+                twins.append(twin)
+                continue
+        conf = _read(opts, spec.types, spec.defaults, memo) if spec else {}
         items.append(new(PlanItem, (section, spec, conf)))
-    return Plan(doc, net, tuple(items), usable, tuple(findings))
+        twins.append(index)
+    return Plan(doc, net, tuple(items), usable, tuple(findings), twins)
 
 
 def _locate(section: Section, key: str | None) -> tuple[int, int]:
@@ -134,52 +188,76 @@ def infer(p: Plan, size: tuple[int, int] | None = None, stop_at_break: bool = Fa
     cur, cur_outputs = Shape(w0, h0, c0), inputs
     where = size if size is not None and size != (net["width"], net["height"]) else None
     layers: list[Layer] = []
+    append = layers.append
     findings: list[Diagnostic] = []
-    total = 0.0
-    params = floats = 0
-    new = tuple.__new__  # Layer's own constructor is a Python function; this is the hot loop
+    usable = p.usable
+    fast = p.fast
+    if fast is None:
+        fast = p.fast = _prepare(p)
+    broken = False      # the previous layer's
+    # The hot loop: most layers take their type's fast path (a few integer operations on facts read
+    # once per plan); anything unusual falls back to the layer table's own infer function.
     for index, item in enumerate(p.items):
-        spec = item.spec
-        ctx = Ctx(index, cur, cur_outputs, layers, net)
-        broken = not p.usable
-        if spec is None:
-            # darknet inserts an all-zero layer; the unknown section itself is a lint finding (DN101)
-            out, broken, type_ = Out(ZERO, 0), True, "blank"
-        else:
-            type_ = spec.type
-            try:
-                out = spec.infer(ctx, item.conf)
-            except Fault as fault:
-                out = fault.output or Out(ZERO, 0)
-                poisoned = broken or _poisoned(layers, ctx, spec)
-                if not poisoned:
-                    findings.append(_finding(item, index, fault, where))
-                broken = broken or poisoned or fault.fatal
-            except ZeroDivisionError:
-                out, broken = Out(ZERO, 0), True
-                if not _poisoned(layers, ctx, spec):
-                    findings.append(_finding(item, index, Fault(
-                        "DN211", "a zero in this layer's keys makes darknet divide by zero (SIGFPE)"), where))
-            else:
-                if not broken and (ctx.refs or (layers and layers[-1].broken)) and _poisoned(layers, ctx, spec):
-                    broken = True
-            if not broken:
-                for note in ctx.notes:
-                    findings.append(_finding(item, index, note, where))
-        nxt = out.next if out.next is not None else out.output
-        nxt_outputs = out.next_outputs if out.next_outputs is not None else out.outputs
-        layer = new(Layer, (index, type_, item.section, item.conf, tuple(ctx.refs), cur, cur_outputs, out.output,
-                            out.outputs, nxt, nxt_outputs, out.params, out.records, out.bflops, broken))
-        layers.append(layer)
-        params += out.params.weights + out.params.biases + out.params.bn_scales
-        floats += out.params.bn_rolling
-        if broken and stop_at_break and p.usable:
+        fx = fast[index]
+        layer = fx[0](fx[1], item, index, cur, cur_outputs, layers, broken) if fx is not None else None
+        if layer is None:
+            layer = _general(p, item, index, cur, cur_outputs, layers, findings, where)
+        append(layer)
+        cur, cur_outputs, broken = _NEXT(layer)
+        if broken and stop_at_break and usable:
             break
-        if out.bflops > 0:
-            total = f32(total + out.bflops)
-        cur, cur_outputs = nxt, nxt_outputs
+    else:
+        broken = False
+    # totals over the layers built, summed by C loops rather than per layer in the loop above
+    counts = list(map(_PARAMS, layers))
+    params = sum(map(_WEIGHTS, counts)) + sum(map(_BIASES, counts)) + sum(map(_BN_SCALES, counts))
+    floats = sum(map(_BN_ROLLING, counts))
+    total = 0.0
+    # a stop at a broken layer counts its parameters but not its BFLOPs (darknet's order: see above)
+    for bflops in map(_BFLOPS, layers[:-1] if broken else layers):
+        if bflops > 0:      # darknet's float running sum, in layer order
+            try:
+                total = _unpack(_pack(total + bflops))[0]    # f32(), inlined
+            except OverflowError:
+                total = f32(total + bflops)
     totals = Totals(params, params + floats, total, "%5.3f" % total)
     return Network(w0, h0, c0, tuple(layers), totals, net), findings
+
+
+def _general(p: Plan, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list[Layer],
+             findings: list[Diagnostic], where: tuple[int, int] | None) -> Layer:
+    """One layer through the layer table's infer function, with darknet's faults turned into findings."""
+    spec = item.spec
+    ctx = Ctx(index, cur, cur_outputs, layers, p.net)
+    broken = not p.usable
+    if spec is None:
+        # darknet inserts an all-zero layer; the unknown section itself is a lint finding (DN101)
+        out, broken, type_ = Out(ZERO, 0), True, "blank"
+    else:
+        type_ = spec.type
+        try:
+            out = spec.infer(ctx, item.conf)
+        except Fault as fault:
+            out = fault.output or Out(ZERO, 0)
+            poisoned = broken or _poisoned(layers, ctx, spec)
+            if not poisoned:
+                findings.append(_finding(item, index, fault, where))
+            broken = broken or poisoned or fault.fatal
+        except ZeroDivisionError:
+            out, broken = Out(ZERO, 0), True
+            if not _poisoned(layers, ctx, spec):
+                findings.append(_finding(item, index, Fault(
+                    "DN211", "a zero in this layer's keys makes darknet divide by zero (SIGFPE)"), where))
+        else:
+            if not broken and (ctx.refs or (layers and layers[-1].broken)) and _poisoned(layers, ctx, spec):
+                broken = True
+        if not broken:
+            for note in ctx.notes:
+                findings.append(_finding(item, index, note, where))
+    nxt = out.next if out.next is not None else out.output
+    nxt_outputs = out.next_outputs if out.next_outputs is not None else out.outputs
+    return _new(Layer, (index, type_, item.section, item.conf, tuple(ctx.refs), cur, cur_outputs, out.output,
+                        out.outputs, nxt, nxt_outputs, out.params, out.records, out.bflops, broken))
 
 
 def _poisoned(layers: list[Layer], ctx: Ctx, spec: LayerSpec) -> bool:
@@ -187,3 +265,235 @@ def _poisoned(layers: list[Layer], ctx: Ctx, spec: LayerSpec) -> bool:
     if spec.type not in ("route", "implicit") and layers and layers[-1].broken:
         return True
     return any(0 <= r < len(layers) and layers[r].broken for r in ctx.refs)
+
+
+# ------------------------------------------------------------------------------------------------
+# Fast paths. Per layer type, ``facts`` reads the keys once per plan (None: this layer always takes
+# the general path; see FAST) and ``fast(facts, item, index, cur, cur_outputs, layers, broken)``
+# builds the Layer for one input, or returns None when anything is unusual (a zero-sized input, a
+# negative map, a mismatch that is a finding): the general path then computes it, faults included.
+# So a fast path only ever has to reproduce the layer function's clean case, exactly: same Shape,
+# same Params/Records, same float32 BFLOPs. ``broken`` is the previous layer's flag.
+
+_new = tuple.__new__        # NamedTuple constructors are Python functions; the fast paths skip them
+_pack, _unpack = _F32.pack, _F32.unpack
+# Layer fields by position (a NamedTuple's attributes and subscripts are slow paths; itemgetter is one C call)
+_NEXT = itemgetter(9, 10, 14)                   # next, next_outputs, broken
+_PARAMS, _BFLOPS = itemgetter(11), itemgetter(13)
+_WEIGHTS, _BIASES, _BN_SCALES, _BN_ROLLING = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)
+
+
+def _prepare(p: Plan) -> list:
+    """Per layer of ``p``: (fast, facts, None), or None for the general path (every layer of an unusable plan).
+
+    Facts are computed once per group of twin sections; only the references of [route]/[shortcut]
+    (absolute layer indices) are bound per layer.
+    """
+    items = p.items
+    n = len(items)
+    if not p.usable:
+        return [None] * n
+    twins = p.twins if p.twins is not None else range(n)
+    shared: dict[int, tuple | None] = {}
+    bind: set[int] = set()
+    fast_of = FAST.get
+    for index in sorted(set(twins)):
+        spec = items[index][1]
+        entry = fast_of(spec.type) if spec is not None else None
+        facts = entry[0](items[index][2]) if entry is not None else None
+        shared[index] = (entry[1], facts, entry[2]) if facts is not None else None
+        if facts is not None and entry[2] is not None:
+            bind.add(index)
+    out = list(map(shared.__getitem__, twins))
+    if bind:
+        for index in compress(count(), map(bind.__contains__, twins)):
+            fast, facts, binder = out[index]
+            facts = binder(facts, index)
+            out[index] = (fast, facts, None) if facts is not None else None
+    return out
+
+
+def _refs(values: tuple[int, ...], index: int) -> tuple[int, ...] | None:
+    """Absolute layer indices as ``Ctx.ref`` resolves them; None if one is not an earlier layer (a fault)."""
+    refs = []
+    for v in values:
+        r = index + v if v < 0 else v
+        if not 0 <= r < index:
+            return None
+        refs.append(r)
+    return tuple(refs)
+
+
+_CONV_KEYS = itemgetter("sway", "rotate", "stretch", "stretch_sway", "antialiasing", "share_index", "size",
+                        "stride_x", "stride_y", "stride", "pad", "padding", "xnor", "groups", "filters",
+                        "batch_normalize", "cbn")
+
+
+def _conv_facts(k: dict) -> tuple | None:
+    (sway, rotate, stretch, stretch_sway, aa, share_index, size, stride_x, stride_y, stride, pad, padding, xnor,
+     groups, filters, bn, cbn) = _CONV_KEYS(k)   # one C call instead of 17 lookups
+    if sway or rotate or stretch or stretch_sway or aa or share_index != -1000000000:
+        return None
+    sx = stride_x if stride_x >= 1 else stride
+    sy = stride_y if stride_y >= 1 else stride
+    if sx <= 0 or sy <= 0:
+        return None
+    padding = size // 2 if pad else padding
+    groups = 1 if xnor or groups < 1 else groups
+    return 2 * padding - size, sx, sy, filters, size, groups, bool(bn or cbn), bool(xnor), {}
+
+
+def _conv_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list, broken: bool):
+    w, h, c = cur
+    if not (w and h and c):
+        return None
+    add, sx, sy, n, size, groups, bn, xnor, records_by_c = f
+    a, b = w + add, h + add
+    if a < 0 or b < 0:
+        return None
+    ow, oh = a // sx + 1, b // sy + 1       # C division is floor division for a non-negative dividend
+    pr = records_by_c.get(c)
+    if pr is None:
+        pr = records_by_c[c] = _conv_records(c, n, size, groups, bn)
+    counts, records = pr
+    try:
+        flops = _unpack(_pack(2.0 * counts[0] * oh * ow / 1e9))[0]
+    except OverflowError:
+        return None
+    if xnor:
+        flops = f32(flops / 32)
+    out = _new(Shape, (ow, oh, n))
+    outputs = ow * oh * n
+    return _new(Layer, (index, "convolutional", item[0], item[2], (), cur, cur_outputs, out, outputs, out, outputs,
+                        counts, records, flops, broken))
+
+
+def _pool_facts(k: dict) -> tuple | None:
+    stride = k["stride"]
+    sx = k["stride_x"] if k["stride_x"] is not None else stride
+    sy = k["stride_y"] if k["stride_y"] is not None else stride
+    size = k["size"] if k["size"] is not None else stride
+    padding = k["padding"] if k["padding"] is not None else size - 1
+    if k.get("antialiasing") or k.get("maxpool_depth") or sx <= 0 or sy <= 0:
+        return None
+    return padding - size, sx, sy, size
+
+
+def _pool_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list, broken: bool):
+    w, h, c = cur
+    if not (w and h and c):
+        return None
+    add, sx, sy, size = f
+    a, b = w + add, h + add
+    if a < 0 or b < 0:
+        return None
+    ow, oh = a // sx + 1, b // sy + 1
+    flops = f32(wrap32(size * size * c * oh * ow) / 1e9)
+    out = _new(Shape, (ow, oh, c))
+    outputs = ow * oh * c
+    return _new(Layer, (index, item[1].type, item[0], item[2], (), cur, cur_outputs, out, outputs, out, outputs,
+                        NO_PARAMS, (), flops, broken))
+
+
+def _route_facts(k: dict) -> tuple | None:
+    if k["layers"] is None or k["groups"] == 0:
+        return None
+    return int_list(k["layers"]), k["groups"]
+
+
+def _route_bind(f: tuple, index: int) -> tuple | None:
+    refs = _refs(f[0], index)
+    return None if refs is None else (refs, refs[0], refs[1:], f[1])
+
+
+def _route_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list, broken: bool):
+    refs, first, rest, groups = f
+    src = layers[first]
+    out = src[7]                # Layer.output
+    w, h, c = out
+    outputs = src[8]
+    broken = src[14]            # a [route] is poisoned by its sources only, not by the previous layer
+    for r in rest:
+        src = layers[r]
+        o = src[7]
+        if o[0] != w or o[1] != h:
+            return None
+        c += o[2]
+        outputs += src[8]
+        if src[14]:
+            broken = True
+    if rest or groups != 1:
+        out = _new(Shape, (w, h, cdiv(c, groups)))
+        outputs = cdiv(outputs, groups)
+    return _new(Layer, (index, "route", item[0], item[2], refs, cur, cur_outputs, out, outputs, out, outputs,
+                        NO_PARAMS, (), 0.0, broken))
+
+
+def _shortcut_facts(k: dict) -> tuple | None:
+    wt, wn = k["weights_type"], k["weights_normalization"]
+    if k["from"] is None or wt not in ("none", "per_feature", "per_layer", "per_channel") or (
+            wt != "none" and wn in ("none", None)):
+        return None
+    return int_list(k["from"]), wt, {}
+
+
+def _shortcut_bind(f: tuple, index: int) -> tuple | None:
+    refs = _refs(f[0], index)
+    return None if refs is None else (refs, f[1], f[2])
+
+
+def _shortcut_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list, broken: bool):
+    refs, wt, params_by_c = f
+    for r in refs:
+        src = layers[r]
+        if src[7] != cur:       # a size mismatch (a fault) or a partial residual (a note)
+            return None
+        if src[14]:
+            broken = True
+    w, h, c = cur
+    n = len(refs)
+    pr = params_by_c.get(c)
+    if pr is None:
+        nweights = 0 if wt == "none" else (n + 1 if wt in ("per_feature", "per_layer") else (n + 1) * c)
+        pr = params_by_c[c] = (Params(weights=nweights), (Record("weights", nweights),) if nweights else ())
+    flops = wrap32(w * h * c * n) / 1e9
+    flops = f32(flops * 2 if wt != "none" else flops)
+    outputs = w * h * c
+    return _new(Layer, (index, "shortcut", item[0], item[2], refs, cur, cur_outputs, cur, outputs, cur, outputs,
+                        pr[0], pr[1], flops, broken))
+
+
+def _upsample_facts(k: dict) -> tuple | None:
+    return (k["stride"],) if k["stride"] >= 0 else None
+
+
+def _upsample_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list, broken: bool):
+    s = f[0]
+    w, h, c = cur
+    out = _new(Shape, (w * s, h * s, c))
+    outputs = w * s * h * s * c
+    return _new(Layer, (index, "upsample", item[0], item[2], (), cur, cur_outputs, out, outputs, out, outputs,
+                        NO_PARAMS, (), 0.0, broken))
+
+
+def _yolo_facts(k: dict) -> tuple | None:
+    return (yolo_anchor_count(k) * (k["classes"] + 5),)
+
+
+def _yolo_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list, broken: bool):
+    w, h, _ = cur
+    c = f[0]
+    outputs = w * h * c
+    if outputs != cur_outputs:
+        return None
+    out = _new(Shape, (w, h, c))
+    return _new(Layer, (index, "yolo", item[0], item[2], (), cur, cur_outputs, out, outputs, out, outputs,
+                        NO_PARAMS, (), 0.0, broken))
+
+
+# layer type -> (facts, fast, bind). ``facts(conf)`` does not depend on the layer's index (twin
+# sections share it); ``bind(facts, index)`` adds what does: the absolute indices of its references.
+FAST = {"convolutional": (_conv_facts, _conv_fast, None), "maxpool": (_pool_facts, _pool_fast, None),
+        "local_avgpool": (_pool_facts, _pool_fast, None), "route": (_route_facts, _route_fast, _route_bind),
+        "shortcut": (_shortcut_facts, _shortcut_fast, _shortcut_bind),
+        "upsample": (_upsample_facts, _upsample_fast, None), "yolo": (_yolo_facts, _yolo_fast, None)}

@@ -13,11 +13,27 @@ import struct
 
 # C's isspace() skips these before the number (strip() already deleted space, tab, CR, LF);
 # ASCII only: C digits are 0-9, not every Unicode digit Python's \d and isdigit() accept
-_INT_RE = re.compile(r"[ \t\n\v\f\r]*([+-]?[0-9]+)", re.ASCII)
-_FLOAT_RE = re.compile(
+# compiled on first use (the float pattern costs half a millisecond, at import on validate's start-up path)
+_INT_PATTERN = (r"[ \t\n\v\f\r]*([+-]?[0-9]+)", re.ASCII)
+_FLOAT_PATTERN = (
     r"[ \t\n\v\f\r]*([+-]?(?:0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?"
     r"|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
     r"|inf(?:inity)?|nan))", re.IGNORECASE | re.ASCII)
+_INT_RE = _FLOAT_RE = None
+
+
+def _int_re():
+    global _INT_RE
+    if _INT_RE is None:
+        _INT_RE = re.compile(*_INT_PATTERN)
+    return _INT_RE
+
+
+def _float_re():
+    global _FLOAT_RE
+    if _FLOAT_RE is None:
+        _FLOAT_RE = re.compile(*_FLOAT_PATTERN)
+    return _FLOAT_RE
 _F32 = struct.Struct("f")
 INT_MAX = 2**31 - 1
 
@@ -26,9 +42,9 @@ def atoi(text: str | None) -> int:
     """glibc ``atoi``: (int) strtol(text): the longest integer prefix, saturated to long, then cut to 32 bits."""
     if not text:
         return 0
-    if len(text) < 10 and text.isdigit() and text.isascii():  # the common case, exact without the regex
-        return int(text)
-    m = _INT_RE.match(text)
+    if len(text) < 10 and text.isascii() and (text.isdigit() or (text[0] in "+-" and text[1:].isdigit())):
+        return int(text)    # the common cases, exact without the regex
+    m = (_INT_RE or _int_re()).match(text)
     if not m:
         return 0
     v = int(m.group(1))
@@ -40,7 +56,19 @@ def atof(text: str | None) -> float:
     """glibc ``atof``: the longest floating-point prefix (decimal, hex, inf, nan), else 0.0."""
     if not text:
         return 0.0
-    m = _FLOAT_RE.match(text)
+    if not text.strip("0123456789.eE+-"):
+        # only decimal characters: when Python's float() accepts the whole text it is a C decimal
+        # literal too, and both round correctly; anything else ("1e", "1.5.2", "-") goes to the regex
+        try:
+            return float(text)
+        except ValueError:
+            pass
+    return _atof_prefix(text)
+
+
+def _atof_prefix(text: str) -> float:
+    """``atof`` by the regex: the longest prefix strtod accepts."""
+    m = (_FLOAT_RE or _float_re()).match(text)
     if not m:
         return 0.0
     s = m.group(1)
@@ -61,7 +89,7 @@ def atof(text: str | None) -> float:
 
 
 def is_float_text(text: str) -> bool:
-    m = _FLOAT_RE.fullmatch(text)
+    m = (_FLOAT_RE or _float_re()).fullmatch(text)
     return m is not None and m.group(1) == text
 
 

@@ -9,21 +9,25 @@ parameters, weights-file records and BFLOPs exactly as darknet does (C truncatin
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from collections import namedtuple
+from typing import Any, Callable
 
 from cfggen.ir.cnum import atof, atoi, cdiv, f32, int_list, wrap32
 from cfggen.ir.model import NO_PARAMS, Params, Record, Shape, ZERO
 
 
-class Out(NamedTuple):
+class Out(namedtuple("Out", "output outputs params records bflops next next_outputs",
+                     defaults=(NO_PARAMS, (), 0.0, None, None))):
+    """What a layer's infer function returns (a namedtuple subclass: see cfggen.ir.model)."""
+
+    __slots__ = ()
     output: Shape
     outputs: int
-    params: Params = NO_PARAMS
-    records: tuple[Record, ...] = ()
-    bflops: float = 0.0
-    next: Shape | None = None        # only when the next layer sees something else (antialiasing)
-    next_outputs: int | None = None
+    params: Params                   # default NO_PARAMS
+    records: tuple[Record, ...]      # default ()
+    bflops: float                    # default 0.0
+    next: Shape | None               # only when the next layer sees something else (antialiasing)
+    next_outputs: int | None
 
 
 class Fault(Exception):
@@ -39,16 +43,34 @@ class Fault(Exception):
         self.fatal = fatal if output is not None else True
 
 
-@dataclass(frozen=True)
 class LayerSpec:
+    """One darknet section type (read-only). A slotted class rather than a dataclass: cheaper to import."""
+
+    __slots__ = ("type", "headers", "types", "defaults", "infer", "resizable", "needs_image", "spatial")
     type: str                                 # darknet's layer enum, lower-case
     headers: tuple[str, ...]                  # exact section headers, brackets included
     types: dict[str, str]                     # key -> "i" int, "f" float, "s" string, "l" list
     defaults: dict[str, Any]                  # key -> default (None: absent / depends on others)
     infer: Callable[["Ctx", dict], Out]
-    resizable: bool = True
-    needs_image: bool = False                 # "Layer before ... must output image"
-    spatial: bool = True                      # False: output has no w/h/c, only `outputs`
+    resizable: bool
+    needs_image: bool                         # "Layer before ... must output image"
+    spatial: bool                             # False: output has no w/h/c, only `outputs`
+
+    def __init__(self, type: str, headers: tuple[str, ...], types: dict[str, str], defaults: dict[str, Any],
+                 infer: Callable[["Ctx", dict], Out], resizable: bool = True, needs_image: bool = False,
+                 spatial: bool = True):
+        for name, value in zip(self.__slots__, (type, headers, types, defaults, infer, resizable, needs_image,
+                                                 spatial)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a LayerSpec is read-only")
+
+    def __reduce__(self):   # pickling would otherwise restore the slots through __setattr__
+        return LayerSpec, tuple(getattr(self, name) for name in self.__slots__)
+
+    def __repr__(self) -> str:
+        return f"LayerSpec(type={self.type!r}, headers={self.headers!r})"
 
 
 # Keys read for every layer section, recognised or not (reference §3.0).

@@ -1,14 +1,21 @@
-"""Immutable records of an inferred network (NamedTuples: built thousands of times per file)."""
+"""Immutable records of an inferred network (NamedTuples: built thousands of times per file).
+
+Each is a ``collections.namedtuple`` subclass rather than a ``typing.NamedTuple`` class: the same
+record, at a quarter of the import cost (this module is on ``validate``'s start-up path). The field
+annotations in the class bodies are documentation only; defaults are given to ``namedtuple``.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from collections import namedtuple
+from typing import Any
 
 from cfggen.cfg.model import Section
 
 
-class Shape(NamedTuple):
+class Shape(namedtuple("Shape", "w h c")):
     """A tensor shape in darknet's order and words: width, height, channels."""
+
+    __slots__ = ()
 
     w: int
     h: int
@@ -21,13 +28,14 @@ class Shape(NamedTuple):
 ZERO = Shape(0, 0, 0)
 
 
-class Params(NamedTuple):
+class Params(namedtuple("Params", "weights biases bn_scales bn_rolling", defaults=(0, 0, 0, 0))):
     """Parameter counts the way darknet's weight saver writes them (reference §7.4)."""
 
-    weights: int = 0
-    biases: int = 0
-    bn_scales: int = 0
-    bn_rolling: int = 0
+    __slots__ = ()
+    weights: int
+    biases: int
+    bn_scales: int
+    bn_rolling: int
 
     @property
     def trainable(self) -> int:
@@ -45,15 +53,20 @@ class Params(NamedTuple):
 NO_PARAMS = Params()
 
 
-class Record(NamedTuple):
+class Record(namedtuple("Record", "name count sub", defaults=("",))):
     """One array of a layer's record in a .weights file, in file order."""
 
+    __slots__ = ()
     name: str       # "biases", "scales", "rolling_mean", "rolling_variance", "weights"
     count: int
-    sub: str = ""   # sub-layer of a recurrent layer ("input", "self", "uf", ...)
+    sub: str        # sub-layer of a recurrent layer ("input", "self", "uf", ...); default ""
 
 
-class Layer(NamedTuple):
+class Layer(namedtuple("Layer", "index type section conf refs input inputs output outputs next next_outputs "
+                            "params records bflops broken", defaults=(False,))):
+    """One layer as darknet builds it at one input size."""
+
+    __slots__ = ()
     index: int
     type: str                    # darknet's layer enum, lower-case ("convolutional", "yolo", ...)
     section: Section
@@ -68,15 +81,18 @@ class Layer(NamedTuple):
     params: Params
     records: tuple[Record, ...]
     bflops: float                # darknet's float32 per-layer figure
-    broken: bool = False         # darknet would have stopped at or before this layer
+    broken: bool                 # darknet would have stopped at or before this layer (default False)
 
     @property
     def line(self) -> int:
         return self.section.line
 
 
-@dataclass(frozen=True, slots=True)
-class Totals:
+class Totals(namedtuple("Totals", "params weights_file_floats bflops bflops_printed")):
+    """Network totals. A namedtuple (one per inferred network): cheaper to define than a dataclass,
+    and its repr is the same ``Totals(params=..., ...)``."""
+
+    __slots__ = ()
     params: int
     weights_file_floats: int
     bflops: float                # float32 sum, as darknet accumulates
@@ -87,14 +103,44 @@ class Totals:
         return 20 + 4 * self.weights_file_floats
 
 
-@dataclass(frozen=True)
 class Network:
+    """An inferred network (read-only). A slotted class rather than a dataclass: cheaper to import."""
+
+    __slots__ = ("width", "height", "channels", "layers", "totals", "net")
     width: int
     height: int
     channels: int
     layers: tuple[Layer, ...]
     totals: Totals
-    net: dict[str, Any] = field(default_factory=dict)
+    net: dict[str, Any]
+
+    def __init__(self, width: int, height: int, channels: int, layers: tuple[Layer, ...], totals: Totals,
+                 net: dict[str, Any] | None = None):
+        setattr_ = object.__setattr__
+        setattr_(self, "width", width)
+        setattr_(self, "height", height)
+        setattr_(self, "channels", channels)
+        setattr_(self, "layers", layers)
+        setattr_(self, "totals", totals)
+        setattr_(self, "net", {} if net is None else net)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a Network is read-only")
+
+    def _values(self) -> tuple:
+        return (self.width, self.height, self.channels, self.layers, self.totals, self.net)
+
+    def __eq__(self, other: object) -> bool:
+        return self._values() == other._values() if type(other) is Network else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]   # like the frozen dataclass it replaces: net is a dict
+
+    def __reduce__(self):   # pickling would otherwise restore the slots through __setattr__
+        return Network, self._values()
+
+    def __repr__(self) -> str:
+        return (f"Network(width={self.width!r}, height={self.height!r}, channels={self.channels!r}, "
+                f"layers={self.layers!r}, totals={self.totals!r}, net={self.net!r})")
 
     @property
     def size(self) -> tuple[int, int]:

@@ -22,37 +22,23 @@ from typing import Callable
 from cfggen.ir.cnum import cdiv
 from cfggen.ir.model import Network
 
-# (w, h, outs) -> (out_w, out_h, next_w, next_h); None when the layer breaks at this size.
-# ``outs`` holds every earlier layer's (out_w, out_h).
-Op = Callable[[int, int, list], "tuple[int, int, int, int, bool] | None"]
+# A compiled network is a flat program: one (kind, a, b, c, d, store) step per layer that can change
+# or check the map size, run by one loop (no call, no tuple per layer: ``check`` runs per size, and
+# ``--sizes`` asks for thousands). ``store``: the layer's index when a later layer reads its output
+# size, else -1. Layers that pass the size through unchanged, unread, and after a first step (whose
+# output that step already checked) are left out.
+_WINDOW, _BLUR, _SAME, _FIXED, _MUL, _DIV, _ROUTE, _SHORTCUT, _SAM, _SCALE_WH, _SCALE_1 = range(11)
 
 
-def _window(add: int, sx: int, sy: int, aa: int) -> Op:
+def _window(add: int, sx: int, sy: int, aa: int) -> tuple:
     """Convolution and pooling: ``cdiv(w + add, stride) + 1``; with antialiasing the stride moves to a blur."""
     if aa:
         k, p = (2, 0) if aa == 2 else (3, 1)
-        badd = 2 * p - k
-
-        def blurred(w, h, outs):
-            ow, oh = cdiv(w + add, 1) + 1, cdiv(h + add, 1) + 1
-            return ow, oh, cdiv(ow + badd, sx) + 1, cdiv(oh + badd, sy) + 1
-        return blurred
-
-    if sx > 0 and sy > 0:
-        def window_fast(w, h, outs):   # C division is floor division for a non-negative dividend
-            a, b = w + add, h + add
-            ow = a // sx + 1 if a >= 0 else cdiv(a, sx) + 1
-            oh = b // sy + 1 if b >= 0 else cdiv(b, sy) + 1
-            return ow, oh, ow, oh
-        return window_fast
-
-    def window(w, h, outs):
-        ow, oh = cdiv(w + add, sx) + 1, cdiv(h + add, sy) + 1
-        return ow, oh, ow, oh
-    return window
+        return _BLUR, add, sx, sy, 2 * p - k
+    return _WINDOW, add, sx, sy, 0
 
 
-def _conv(k: dict, refs) -> Op:
+def _conv(k: dict, refs) -> tuple:
     size = k["size"]
     sx = k["stride_x"] if k["stride_x"] >= 1 else k["stride"]
     sy = k["stride_y"] if k["stride_y"] >= 1 else k["stride"]
@@ -60,7 +46,7 @@ def _conv(k: dict, refs) -> Op:
     return _window(2 * padding - size, sx, sy, k["antialiasing"])
 
 
-def _pool(k: dict, refs) -> Op:
+def _pool(k: dict, refs) -> tuple:
     stride = k["stride"]
     sx = k["stride_x"] if k["stride_x"] is not None else stride
     sy = k["stride_y"] if k["stride_y"] is not None else stride
@@ -71,75 +57,46 @@ def _pool(k: dict, refs) -> Op:
     return _window(padding - size, sx, sy, k.get("antialiasing", 0))
 
 
-def _same(k: dict, refs) -> Op:
-    return lambda w, h, outs: (w, h, w, h)
+def _same(k: dict, refs) -> tuple:
+    return _SAME, 0, 0, 0, 0
 
 
-def _global(k: dict, refs) -> Op:
-    return lambda w, h, outs: (1, 1, 1, 1)
+def _global(k: dict, refs) -> tuple:
+    return _FIXED, 1, 1, 0, 0
 
 
-def _implicit(k: dict, refs) -> Op:
-    atoms = k["atoms"]
-    return lambda w, h, outs: (1, atoms, 1, atoms)
+def _implicit(k: dict, refs) -> tuple:
+    return _FIXED, 1, k["atoms"], 0, 0
 
 
-def _upsample(k: dict, refs) -> Op:
+def _upsample(k: dict, refs) -> tuple:
     s = k["stride"]
-    if s < 0:
-        return lambda w, h, outs: (cdiv(w, -s), cdiv(h, -s), cdiv(w, -s), cdiv(h, -s))
-    return lambda w, h, outs: (w * s, h * s, w * s, h * s)
+    return (_DIV, -s, 0, 0, 0) if s < 0 else (_MUL, s, 0, 0, 0)
 
 
-def _reorg(k: dict, refs) -> Op:
+def _reorg(k: dict, refs) -> tuple:
     s = k["stride"]
-    if k["reverse"]:
-        return lambda w, h, outs: (w * s, h * s, w * s, h * s)
-    return lambda w, h, outs: (cdiv(w, s), cdiv(h, s), cdiv(w, s), cdiv(h, s))
+    return (_MUL, s, 0, 0, 0) if k["reverse"] else (_DIV, s, 0, 0, 0)
 
 
-def _route(k: dict, refs) -> Op:
-    first, rest = refs[0], refs[1:]
-
-    def route(w, h, outs):
-        fw, fh = outs[first]
-        for r in rest:
-            if outs[r] != (fw, fh):
-                return None
-        return fw, fh, fw, fh
-    return route
+def _route(k: dict, refs) -> tuple:
+    return _ROUTE, refs[0], refs[1:], 0, 0
 
 
-def _shortcut(k: dict, refs) -> Op:
-    def shortcut(w, h, outs):
-        for r in refs:
-            if outs[r] != (w, h):
-                return None
-        return w, h, w, h
-    return shortcut
+def _shortcut(k: dict, refs) -> tuple:
+    return _SHORTCUT, refs, 0, 0, 0
 
 
-def _sam(k: dict, refs) -> Op:
-    src = refs[0]
-
-    def sam(w, h, outs):
-        sw, sh = outs[src]
-        return (sw, sh, sw, sh) if (sw, sh) == (w, h) else None
-    return sam
+def _sam(k: dict, refs) -> tuple:
+    return _SAM, refs[0], 0, 0, 0
 
 
-def _scale_channels(k: dict, refs) -> Op:
-    src, wh = refs[0], k["scale_wh"]
-
-    def scale_channels(w, h, outs):
-        sw, sh = outs[src]
-        ok = (w, h) == (sw, sh) if wh else (w, h) == (1, 1)
-        return (sw, sh, sw, sh) if ok else None
-    return scale_channels
+def _scale_channels(k: dict, refs) -> tuple:
+    return (_SCALE_WH if k["scale_wh"] else _SCALE_1), refs[0], 0, 0, 0
 
 
-# layer type -> op builder. A type missing here has size-dependent checks of another kind.
-OPS: dict[str, Callable[[dict, tuple[int, ...]], Op]] = {
+# layer type -> step builder. A type missing here has size-dependent checks of another kind.
+OPS: dict[str, Callable[[dict, tuple[int, ...]], tuple]] = {
     "convolutional": _conv, "maxpool": _pool, "local_avgpool": _pool, "avgpool": _global,
     "route": _route, "shortcut": _shortcut, "sam": _sam, "scale_channels": _scale_channels,
     "upsample": _upsample, "reorg": _reorg, "reorg3d": _reorg, "implicit": _implicit,
@@ -149,36 +106,75 @@ OPS: dict[str, Callable[[dict, tuple[int, ...]], Op]] = {
 
 
 class Spatial:
-    """A network's layers as spatial functions; ``check`` answers for one input size."""
+    """A network's layers as a size program; ``check`` answers for one input size."""
 
-    __slots__ = ("ops",)
+    __slots__ = ("steps", "n")
 
-    def __init__(self, ops: tuple[Op, ...]):
-        self.ops = ops
+    def __init__(self, steps: tuple[tuple, ...], n: int):
+        self.steps = steps
+        self.n = n
 
     def check(self, w: int, h: int) -> bool:
         """True when the network builds at ``w x h`` with every map positive and every input lined up."""
-        outs: list = []
-        append = outs.append
-        for op in self.ops:
-            r = op(w, h, outs)
-            if r is None:
+        outs: list = [None] * self.n
+        for kind, a, b, c, d, store in self.steps:
+            if kind == _WINDOW:             # C division is floor division for a non-negative dividend
+                x, y = w + a, h + a
+                w = x // b + 1 if x >= 0 and b > 0 else cdiv(x, b) + 1
+                h = y // c + 1 if y >= 0 and c > 0 else cdiv(y, c) + 1
+            elif kind == _SAME:
+                pass
+            elif kind == _ROUTE:
+                w, h = outs[a]
+                for r in b:
+                    if outs[r] != (w, h):
+                        return False
+            elif kind == _SHORTCUT:
+                for r in a:
+                    if outs[r] != (w, h):
+                        return False
+            elif kind == _MUL:
+                w, h = w * a, h * a
+            elif kind == _DIV:
+                w, h = cdiv(w, a), cdiv(h, a)
+            elif kind == _FIXED:
+                w, h = a, b
+            elif kind == _BLUR:
+                ow, oh = w + a + 1, h + a + 1
+                if ow <= 0 or oh <= 0:
+                    return False
+                if store >= 0:
+                    outs[store] = (ow, oh)
+                w, h = cdiv(ow + d, b) + 1, cdiv(oh + d, c) + 1
+                if w <= 0 or h <= 0:
+                    return False
+                continue
+            else:                           # _SAM, _SCALE_WH, _SCALE_1: the output is the source's size
+                sw, sh = outs[a]
+                if (kind == _SCALE_1 and (w, h) != (1, 1)) or (kind != _SCALE_1 and (sw, sh) != (w, h)):
+                    return False
+                w, h = sw, sh
+            if w <= 0 or h <= 0:
                 return False
-            ow, oh, w, h = r
-            if ow <= 0 or oh <= 0 or w <= 0 or h <= 0:
-                return False
-            append((ow, oh))
+            if store >= 0:
+                outs[store] = (w, h)
         return True
 
 
 def compile_spatial(net: Network) -> Spatial | None:
-    """The spatial functions of ``net`` (built at its own size), or None when they cannot decide alone."""
-    ops = []
-    for layer in net.layers:
+    """The size program of ``net`` (built at its own size), or None when it cannot decide alone."""
+    layers = net.layers
+    read = {r for layer in layers for r in layer.refs}
+    steps = []
+    for layer in layers:
         build = OPS.get(layer.type)
         if build is None or layer.broken:
             return None
-        if layer.refs and any(not 0 <= r < layer.index for r in layer.refs):
+        index = layer.index
+        if layer.refs and any(not 0 <= r < index for r in layer.refs):
             return None
-        ops.append(build(layer.conf, layer.refs))
-    return Spatial(tuple(ops))
+        step = build(layer.conf, layer.refs)
+        if step[0] == _SAME and steps and index not in read:
+            continue    # the size passes through, already checked by the step before, and nobody reads it
+        steps.append(step + (index if index in read else -1,))
+    return Spatial(tuple(steps), len(layers))
