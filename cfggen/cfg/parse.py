@@ -13,6 +13,7 @@ import re
 
 from cfggen.cfg.model import Comment, Cut, Document, Option, Section
 from cfggen.errors import InputError
+from cfggen.nogc import nogc
 
 _STRIP = str.maketrans("", "", " \t\r\n")
 
@@ -124,6 +125,7 @@ def fgetl_lines(data: bytes) -> list[tuple[int, bytes, tuple[Cut, ...]]]:
     return out
 
 
+@nogc
 def parse(text: str, path: str = "<string>") -> Document:
     """Parse cfg text into a Document; never raises on any text.
 

@@ -18,6 +18,7 @@ from cfggen.ir.sizes import training_sizes
 from cfggen.ir.spatial import compile_spatial
 from cfggen.lint import suppress
 from cfggen.findings import Diagnostic
+from cfggen.nogc import nogc
 from cfggen.lint.group import group
 from cfggen.lint.rules import RULES
 from cfggen.lint.rules._base import RuleContext
@@ -69,6 +70,7 @@ _ALL_CHECKS = tuple((m.check, m.SCOPE == "file") for m in _CHECKED)
 _ALL_SIZE = tuple(m for m in _CHECKED if m.SCOPE == "size")
 
 
+@nogc
 def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | None = None, *,
             severity: Mapping[str, str] | None = None, options: Mapping[str, Any] | None = None) -> Analysis:
     """Everything cfggen knows about one document, with severities stamped, suppressions applied, sorted.
