@@ -6,25 +6,75 @@ darknet itself would stop at) and ``cfggen.lint`` (the rules), so that neither i
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
-_set = object.__setattr__   # how a frozen dataclass sets its fields in __init__
+_set = object.__setattr__   # __init__ sets the fields of a read-only record this way
 
 
-# The three records are dataclasses (``dataclasses.replace``/``fields`` work on them), frozen and
-# slotted; their __init__/__repr__/__eq__/__hash__ are written out here, exactly as @dataclass would
-# generate them, because generating and compiling those methods was most of the import time of this
-# module on every start-up of `cfggen validate`.
-_EXTRA = object()   # "no extra given": a new dict, as field(default_factory=dict) makes
+class _Record:
+    """A read-only record with slots: what a frozen dataclass is, written out by hand.
+
+    ``@dataclass`` generates and compiles its methods when the module is imported, about a millisecond
+    per class on every start-up of ``cfggen validate``; these methods are compiled once, into the .pyc.
+    Subclasses list their fields in ``__slots__`` (constructor order) and name the ones that take no
+    part in equality and hashing in ``_UNCOMPARED``. ``replace(record, **changes)`` (below) makes a
+    changed copy, as ``dataclasses.replace`` does.
+    """
+
+    __slots__ = ()
+    _UNCOMPARED: tuple[str, ...] = ()
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, f) for f in self.__slots__)
+
+    def _key(self) -> tuple:
+        return tuple(getattr(self, f) for f in self.__slots__ if f not in self._UNCOMPARED)
+
+    def _replace(self, **changes):
+        values = {f: getattr(self, f) for f in self.__slots__}
+        unknown = set(changes) - values.keys()
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)[0]!r}")
+        values.update(changes)
+        return type(self)(**values)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r}: a {type(self).__name__} is read-only")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"cannot delete field {name!r}: a {type(self).__name__} is read-only")
+
+    def __reduce__(self):
+        return type(self), self._values()
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__)
+        return f"{type(self).__qualname__}({inner})"
+
+    def __eq__(self, other):
+        if other.__class__ is self.__class__:
+            return self._key() == other._key()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
 
-@dataclass(frozen=True, slots=True, init=False, repr=False, eq=False)
-class Edit:
+def replace(record, **changes):
+    """A copy of ``record`` with some fields changed: cfggen's records (``_replace``) and dataclasses."""
+    if isinstance(record, _Record):
+        return record._replace(**changes)
+    import dataclasses
+    return dataclasses.replace(record, **changes)
+
+
+class Edit(_Record):
     """Replace physical line ``line`` with ``text`` (None deletes it)."""
 
+    __slots__ = ("line", "text")
+    __match_args__ = __slots__
     line: int
     text: str | None
 
@@ -32,63 +82,44 @@ class Edit:
         _set(self, "line", line)
         _set(self, "text", text)
 
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(line={self.line!r}, text={self.text!r})"
 
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return (self.line, self.text) == (other.line, other.text)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.line, self.text))
-
-
-@dataclass(frozen=True, slots=True, init=False, repr=False, eq=False)
-class Fix:
+class Fix(_Record):
+    __slots__ = ("description", "edits", "safe")
+    __match_args__ = __slots__
     description: str
     edits: tuple[Edit, ...]
-    safe: bool = True
+    safe: bool
 
     def __init__(self, description: str, edits: tuple[Edit, ...], safe: bool = True):
         _set(self, "description", description)
         _set(self, "edits", edits)
         _set(self, "safe", safe)
 
-    def __repr__(self) -> str:
-        return (f"{type(self).__qualname__}(description={self.description!r}, edits={self.edits!r}, "
-                f"safe={self.safe!r})")
 
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return (self.description, self.edits, self.safe) == (other.description, other.edits, other.safe)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.description, self.edits, self.safe))
-
-
-@dataclass(frozen=True, slots=True, init=False, repr=False, eq=False)
-class Diagnostic:
+class Diagnostic(_Record):
+    __slots__ = ("code", "message", "line", "col", "layer", "size", "hint", "related", "fix", "end_col", "severity",
+                 "name", "path", "extra")
+    __match_args__ = __slots__
+    _UNCOMPARED = ("extra",)
     code: str                         # stable rule code, e.g. "DN201"
     message: str                      # lower-case, with its evidence
     line: int
-    col: int = 1
-    layer: int | None = None
-    size: tuple[int, int] | None = None   # the input size it appears at (None: every size / not size-bound)
-    hint: str | None = None
-    related: tuple[tuple[int, str], ...] = ()  # other lines involved: (line, what is there)
-    fix: Fix | None = None
-    end_col: int | None = None
-    severity: Severity | str = ""     # "" = the rule's default; the engine stamps it (config overrides win)
-    name: str = ""                    # the rule's slug, stamped by the engine
-    path: str = ""
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    col: int                          # default 1
+    layer: int | None                 # default None
+    size: tuple[int, int] | None      # the input size it appears at (None: every size / not size-bound)
+    hint: str | None
+    related: tuple[tuple[int, str], ...]  # other lines involved: (line, what is there); default ()
+    fix: Fix | None
+    end_col: int | None
+    severity: Severity | str          # "" = the rule's default; the engine stamps it (config overrides win)
+    name: str                         # the rule's slug, stamped by the engine
+    path: str
+    extra: dict                       # takes no part in equality or hashing
 
     def __init__(self, code: str, message: str, line: int, col: int = 1, layer: int | None = None,
                  size: tuple[int, int] | None = None, hint: str | None = None,
                  related: tuple[tuple[int, str], ...] = (), fix: Fix | None = None, end_col: int | None = None,
-                 severity: Severity | str = "", name: str = "", path: str = "", extra: dict = _EXTRA):
+                 severity: Severity | str = "", name: str = "", path: str = "", extra: dict | None = None):
         _set(self, "code", code)
         _set(self, "message", message)
         _set(self, "line", line)
@@ -102,26 +133,11 @@ class Diagnostic:
         _set(self, "severity", severity)
         _set(self, "name", name)
         _set(self, "path", path)
-        _set(self, "extra", {} if extra is _EXTRA else extra)
+        _set(self, "extra", {} if extra is None else extra)
 
     def _key(self) -> tuple:
-        """Every field but ``extra`` (which takes no part in equality and hashing)."""
         return (self.code, self.message, self.line, self.col, self.layer, self.size, self.hint, self.related,
                 self.fix, self.end_col, self.severity, self.name, self.path)
-
-    def __repr__(self) -> str:
-        return (f"{type(self).__qualname__}(code={self.code!r}, message={self.message!r}, line={self.line!r}, "
-                f"col={self.col!r}, layer={self.layer!r}, size={self.size!r}, hint={self.hint!r}, "
-                f"related={self.related!r}, fix={self.fix!r}, end_col={self.end_col!r}, "
-                f"severity={self.severity!r}, name={self.name!r}, path={self.path!r}, extra={self.extra!r})")
-
-    def __eq__(self, other):
-        if other.__class__ is self.__class__:
-            return self._key() == other._key()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._key())
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.col, self.code, self.message)

@@ -254,7 +254,7 @@ def test_fix_leaves_a_nul_file_alone_when_nothing_is_fixable(tmp_path, capsys):
 
 
 def test_fix_refuses_a_round_that_makes_things_worse():
-    from dataclasses import replace
+    from cfggen.findings import replace
     from cfggen.cfg.parse import parse
     from cfggen.lint.engine import analyze
     from cfggen.lint.fix import fix_analysis

@@ -238,7 +238,7 @@ def _portable(verdicts: dict, analysis, fmt: str) -> dict:
     """The readers' verdicts as a worker sends them back: without the layer lists (no report shows
     them; they are most of the pickle) and, for GitHub annotations and SARIF, with every end column resolved
     while the document is at hand (the parent only has the file's report piece)."""
-    from dataclasses import replace
+    from cfggen.findings import replace
     from cfggen.report import end_column
     out = {}
     for name, v in verdicts.items():

@@ -36,9 +36,9 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import dataclass, field
 
 from cfggen.errors import CfggenError
+from cfggen.findings import _Record, _set
 from cfggen.lint.rules import BY_NAME, RULES
 
 LEVELS = ("error", "warning", "info")
@@ -49,13 +49,25 @@ class ConfigError(CfggenError):
     """A configuration file or option that cannot be used (exit 2)."""
 
 
-@dataclass(frozen=True)
-class Config:
-    path: str | None = None                     # the file it was read from (None: defaults)
-    select: tuple[str, ...] | None = None       # None: every rule
-    ignore: tuple[str, ...] = ()
-    severity: dict[str, str] = field(default_factory=dict)
-    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+class Config(_Record):
+    """One configuration (a read-only record, see ``cfggen.findings``)."""
+
+    __slots__ = ("path", "select", "ignore", "severity", "per_file_ignores")
+    __match_args__ = __slots__
+    path: str | None                            # the file it was read from (None: defaults)
+    select: tuple[str, ...] | None              # None: every rule
+    ignore: tuple[str, ...]
+    severity: dict[str, str]
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def __init__(self, path: str | None = None, select: tuple[str, ...] | None = None, ignore: tuple[str, ...] = (),
+                 severity: dict[str, str] | None = None,
+                 per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()):
+        _set(self, "path", path)
+        _set(self, "select", select)
+        _set(self, "ignore", ignore)
+        _set(self, "severity", {} if severity is None else severity)
+        _set(self, "per_file_ignores", per_file_ignores)
 
     @property
     def root(self) -> str:

@@ -8,7 +8,6 @@ its check is not even run), ``severity`` (per-code overrides, e.g. from the conf
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping, Sequence
 
 from cfggen.cfg.model import Document
@@ -17,7 +16,7 @@ from cfggen.ir.model import Network
 from cfggen.ir.sizes import training_sizes
 from cfggen.ir.spatial import compile_spatial
 from cfggen.lint import suppress
-from cfggen.findings import Diagnostic
+from cfggen.findings import Diagnostic, _Record, _set, replace
 from cfggen.nogc import nogc
 from cfggen.lint.group import group
 from cfggen.lint.rules import RULES
@@ -28,14 +27,26 @@ from cfggen.source import printable
 SizeSpec = str | Sequence[tuple[int, int]]   # "native", "training", or explicit (w, h) sizes
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(_Record):
+    """Everything cfggen knows about one document (a read-only record, see ``cfggen.findings``)."""
+
+    __slots__ = ("path", "doc", "plan", "network", "findings", "sizes")
+    __match_args__ = __slots__
     path: str
     doc: Document
     plan: Plan
     network: Network | None            # at the cfg's own size (None: darknet cannot build it at all)
     findings: tuple[Diagnostic, ...]
     sizes: tuple[tuple[int, int], ...]  # input sizes checked besides the cfg's own
+
+    def __init__(self, path: str, doc: Document, plan: Plan, network: Network | None,
+                 findings: tuple[Diagnostic, ...], sizes: tuple[tuple[int, int], ...]):
+        _set(self, "path", path)
+        _set(self, "doc", doc)
+        _set(self, "plan", plan)
+        _set(self, "network", network)
+        _set(self, "findings", findings)
+        _set(self, "sizes", sizes)
 
     @property
     def worst(self) -> str | None:

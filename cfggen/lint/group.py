@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import replace
+from cfggen.findings import replace
 from typing import Callable, Iterable
 
 from cfggen.lint.model import Diagnostic, Fix

@@ -18,7 +18,7 @@ rules that are enabled). Neither of the two can itself be suppressed by a commen
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from cfggen.findings import replace
 
 from cfggen.cfg.model import Document
 from cfggen.findings import Diagnostic

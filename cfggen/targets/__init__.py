@@ -8,7 +8,7 @@ has its own finding-code range: HK (hank-ai), PJ (pjreddie), CV (OpenCV); Alexey
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from cfggen.findings import replace
 from typing import Iterable
 
 from cfggen.targets.model import STATUSES, Stop, Target, Verdict

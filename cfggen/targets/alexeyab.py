@@ -5,7 +5,7 @@ assert, a crash) plus the rules that model a crash after parsing; its findings a
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from cfggen.findings import replace
 
 from cfggen.targets.model import Verdict
 

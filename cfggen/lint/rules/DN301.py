@@ -32,7 +32,7 @@ Detected while inferring shapes (``cfggen.ir``), at every input size that is che
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from cfggen.findings import replace
 
 from cfggen.ir.layers import yolo_anchor_count
 from cfggen.lint.model import Diagnostic, Edit, Fix
