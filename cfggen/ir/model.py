@@ -10,6 +10,7 @@ from collections import namedtuple
 from typing import Any
 
 from cfggen.cfg.model import Section
+from cfggen.findings import _Record, _set
 
 
 class Shape(namedtuple("Shape", "w h c")):
@@ -103,10 +104,11 @@ class Totals(namedtuple("Totals", "params weights_file_floats bflops bflops_prin
         return 20 + 4 * self.weights_file_floats
 
 
-class Network:
-    """An inferred network (read-only). A slotted class rather than a dataclass: cheaper to import."""
+class Network(_Record):
+    """An inferred network (a read-only record, see ``cfggen.findings``: cheaper to import than a dataclass)."""
 
     __slots__ = ("width", "height", "channels", "layers", "totals", "net")
+    __match_args__ = __slots__
     width: int
     height: int
     channels: int
@@ -116,31 +118,14 @@ class Network:
 
     def __init__(self, width: int, height: int, channels: int, layers: tuple[Layer, ...], totals: Totals,
                  net: dict[str, Any] | None = None):
-        setattr_ = object.__setattr__
-        setattr_(self, "width", width)
-        setattr_(self, "height", height)
-        setattr_(self, "channels", channels)
-        setattr_(self, "layers", layers)
-        setattr_(self, "totals", totals)
-        setattr_(self, "net", {} if net is None else net)
+        _set(self, "width", width)
+        _set(self, "height", height)
+        _set(self, "channels", channels)
+        _set(self, "layers", layers)
+        _set(self, "totals", totals)
+        _set(self, "net", {} if net is None else net)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: a Network is read-only")
-
-    def _values(self) -> tuple:
-        return (self.width, self.height, self.channels, self.layers, self.totals, self.net)
-
-    def __eq__(self, other: object) -> bool:
-        return self._values() == other._values() if type(other) is Network else NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]   # like the frozen dataclass it replaces: net is a dict
-
-    def __reduce__(self):   # pickling would otherwise restore the slots through __setattr__
-        return Network, self._values()
-
-    def __repr__(self) -> str:
-        return (f"Network(width={self.width!r}, height={self.height!r}, channels={self.channels!r}, "
-                f"layers={self.layers!r}, totals={self.totals!r}, net={self.net!r})")
+    __hash__ = None  # type: ignore[assignment]   # like the frozen dataclass it replaced: net is a dict
 
     @property
     def size(self) -> tuple[int, int]:
