@@ -171,22 +171,33 @@ def json_part(a: Analysis, concise: bool = False) -> str:
     return _DUMP(head).replace('"layers":[]', '"layers":[' + ",".join(map(_layer_row, net.layers)) + "]", 1)
 
 
+_INF = float("inf")
+
+
 def _number(x: float) -> str:
     """A float as json writes it (repr; NaN/Infinity for the non-finite)."""
+    if -_INF < x < _INF:
+        return float.__repr__(x)
     if x != x:
         return "NaN"
-    if x in (float("inf"), float("-inf")):
-        return "Infinity" if x > 0 else "-Infinity"
-    return float.__repr__(x)
+    return "Infinity" if x > 0 else "-Infinity"
+
+
+_TYPES: dict[str, str] = {}   # layer type -> its JSON string (a corpus has thousands of rows, a dozen types)
 
 
 def _layer_row(L) -> str:
     p = L.params
     trainable = p.weights + p.biases + p.bn_scales
     i, o = L.input, L.output
-    return (f'{{"index":{L.index},"type":{_DUMP(L.type)},"line":{L.section.line},"input":[{i[0]},{i[1]},{i[2]}],'
+    kind = _TYPES.get(L.type)
+    if kind is None:
+        kind = _TYPES[L.type] = _DUMP(L.type)
+    b = L.bflops
+    bflops = float.__repr__(b) if -_INF < b < _INF else _number(b)
+    return (f'{{"index":{L.index},"type":{kind},"line":{L.section.line},"input":[{i[0]},{i[1]},{i[2]}],'
             f'"output":[{o[0]},{o[1]},{o[2]}],"outputs":{L.outputs},"params":{trainable},'
-            f'"weights_file_floats":{trainable + p.bn_rolling},"bflops":{_number(L.bflops)}}}')
+            f'"weights_file_floats":{trainable + p.bn_rolling},"bflops":{bflops}}}')
 
 
 _ENCODER = None
