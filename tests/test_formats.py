@@ -184,3 +184,11 @@ def test_sarif_carries_the_readers_verdicts(tmp_path):
     # a reader that refuses the file says so with its status
     refused = [r for r in readers if r["properties"]["status"] != "ok"]
     assert all(f': {r["properties"]["status"]}: ' in r["message"]["text"] for r in refused)
+
+
+@pytest.mark.parametrize("x", [0.0, -0.0, 1.5, 1e-300, 3.4028234663852886e38, 1e308, float("inf"), float("-inf"),
+                               float("nan")])
+def test_layer_rows_write_floats_as_json_does(x):
+    """The hand-written layer rows spell every float (non-finite ones too) exactly as the json module."""
+    from cfggen.report import _number
+    assert _number(x) == json.dumps(x)
