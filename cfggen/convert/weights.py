@@ -394,19 +394,13 @@ def _named_layers(path: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _backbone_layers(path: str, rows, size: int, upto: int | None) -> int | None:
-    """N when the file holds exactly layers 0..N-1 and that N was asked for or named."""
-    n = upto if upto is not None else _named_layers(path)
-    if n is None or n <= 0:
-        return None
-    first = next((r for r in rows if r.status in ("partial", "missing")), None)
-    if first is None or first.status != "missing" or size != first.span.start:
-        return None
-    # it ends where a layer >= n starts, and no layer >= n with weights is in it (layers between n and
-    # that one are weight-less: route, maxpool, ...)
-    if first.span.index < n or any(r.span.index >= n and r.status == "ok" and r.span.floats for r in rows):
-        return None
-    return n
+def _is_backbone(rows, first, size: int, n: int | None) -> bool:
+    """The file holds exactly layers 0..n-1: it ends where ``first`` (the first row not in it) starts,
+    that is a layer >= n, and no layer >= n with weights is in it (layers between n and ``first`` are
+    weight-less: route, maxpool, ...)."""
+    if n is None or n <= 0 or first.status != "missing" or size != first.span.start or first.span.index < n:
+        return False
+    return not any(r.span.index >= n and r.status == "ok" and r.span.floats for r in rows)
 
 
 def _check(wf: WeightsFile, problems: Sequence[str], upto: int | None = None) -> CheckReport:
@@ -452,33 +446,36 @@ def _check(wf: WeightsFile, problems: Sequence[str], upto: int | None = None) ->
     if size == expected:
         verdict = "fits"
         message = f"fits: {size:,} bytes = header {header.size} + {(size - header.size) // 4:,} floats"
-    elif size < expected and _backbone_layers(wf.path, rows, size, upto) is not None:
-        n = _backbone_layers(wf.path, rows, size, upto)
-        verdict = "backbone"
-        said = f"--layers {n}" if upto is not None else f"its name says .conv.{n}"
-        message = (f"fits layers 0-{n - 1}: {size:,} bytes = header {header.size} + {(size - header.size) // 4:,} "
-                   f"floats, a pretrained backbone as 'darknet partial' writes it ({said}). Darknet's training "
-                   f"loads these layers and starts layer {n} onwards from random initialisation, as intended")
     elif size < expected:
-        verdict = "short"
         first = next(r for r in rows if r.status in ("partial", "missing"))
-        missing = expected - size
-        if first.status == "partial":
-            where = (f"it ends inside {first.span.describe()}, in its {first.where}, at byte {size:,}. Darknet "
-                     f"loads the layers before it and part of layer {first.span.index}")
-        elif size == first.span.start:
-            where = (f"it ends exactly where {first.span.describe()} starts: it holds layers 0-{first.span.index - 1}, "
-                     f"like a backbone made by 'darknet partial' with N={first.span.index}. Darknet loads those")
+        # the N of a backbone file (layers 0..N-1): asked for with --layers, or named *.conv.N
+        n = upto if upto is not None else _named_layers(wf.path)
+        if _is_backbone(rows, first, size, n):
+            verdict = "backbone"
+            said = f"--layers {n}" if upto is not None else f"its name says .conv.{n}"
+            message = (f"fits layers 0-{n - 1}: {size:,} bytes = header {header.size} + "
+                       f"{(size - header.size) // 4:,} floats, a pretrained backbone as 'darknet partial' writes it "
+                       f"({said}). Darknet's training loads these layers and starts layer {n} onwards from random "
+                       "initialisation, as intended")
         else:
-            where = (f"it ends at byte {size:,}, inside the header or before {first.span.describe()}. Darknet "
-                     "loads nothing")
-        message = (f"too short: {size:,} bytes, the cfg needs {expected:,} ({missing:,} bytes missing); {where}, "
-                   "and silently leaves the rest randomly initialised")
-        named = _named_layers(wf.path) if upto is None else upto
-        if named is not None:
-            message += (f". Expected a backbone of layers 0-{named - 1} ("
-                        + ("--layers" if upto is not None else f"the name says .conv.{named}") + "): it is not one")
-        hint = classes_hint(wf.network, size - expected)
+            verdict = "short"
+            missing = expected - size
+            if first.status == "partial":
+                where = (f"it ends inside {first.span.describe()}, in its {first.where}, at byte {size:,}. Darknet "
+                         f"loads the layers before it and part of layer {first.span.index}")
+            elif size == first.span.start:
+                where = (f"it ends exactly where {first.span.describe()} starts: it holds layers "
+                         f"0-{first.span.index - 1}, like a backbone made by 'darknet partial' with "
+                         f"N={first.span.index}. Darknet loads those")
+            else:
+                where = (f"it ends at byte {size:,}, inside the header or before {first.span.describe()}. Darknet "
+                         "loads nothing")
+            message = (f"too short: {size:,} bytes, the cfg needs {expected:,} ({missing:,} bytes missing); "
+                       f"{where}, and silently leaves the rest randomly initialised")
+            if n is not None:
+                message += (f". Expected a backbone of layers 0-{n - 1} ("
+                            + ("--layers" if upto is not None else f"the name says .conv.{n}") + "): it is not one")
+            hint = classes_hint(wf.network, size - expected)
     else:
         verdict = "long"
         tail = wf.spans[-1].describe() if wf.spans else "the header"
