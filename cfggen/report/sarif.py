@@ -70,12 +70,15 @@ def sarif_log(report: Report) -> dict:
     from cfggen.report import part
     results = []
     readers: list[dict] = []
+    index: dict[str, int] = {}
     for a in report.analyses:
         results.extend(part("sarif", a, report.concise))
         if a.path in report.targets:
             if not readers:
+                from cfggen.lint.rules import RULES
                 readers = reader_descriptors()
-            results.extend(reader_results(a, report.targets[a.path], readers))
+                index = {code: i for i, code in enumerate(list(RULES) + [r["id"] for r in readers])}
+            results.extend(reader_results(a, report.targets[a.path], index))
     return _log(report, results, readers)
 
 
@@ -95,12 +98,10 @@ def reader_descriptors() -> list[dict]:
     return out
 
 
-def reader_results(a, verdicts: dict, readers: list[dict]) -> list[dict]:
-    """The readers' verdicts as results: what the GitHub annotations show (``annotated``)."""
-    from cfggen.lint.rules import RULES
+def reader_results(a, verdicts: dict, index: dict[str, int]) -> list[dict]:
+    """The readers' verdicts as results: what the GitHub annotations show (``annotated``). ``index``:
+    rule code -> its position among the log's rule descriptors (the catalogue, then the readers')."""
     from cfggen.targets.report import annotated
-    index = {code: i for i, code in enumerate(RULES)}
-    index.update((r["id"], len(RULES) + i) for i, r in enumerate(readers))
     uri = _uri(a.path)
     out = []
     for name, v, d, text in annotated(verdicts):
