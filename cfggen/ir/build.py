@@ -54,17 +54,10 @@ class Plan:
         return f"Plan(doc={self.doc!r}, usable={self.usable}, items={len(self.items)})"
 
 
-def read_conf(section: Section, types: dict[str, str], defaults: dict[str, Any],
-              memo: dict[str, dict] | None = None) -> dict[str, Any]:
-    """The keys darknet reads from a section: first occurrence wins, values converted like atoi/atof.
-
-    ``memo``: {"i": {text: int}, "f": {text: float}}, shared by the sections of one plan: the same
-    few numbers ("1", "3", "0.5") recur in every layer, and a dict lookup is cheaper than atoi.
-    """
-    return _read(section.options, types, defaults, memo if memo is not None else {"i": {}, "f": {}})
-
-
 def _read(options: tuple, types: dict[str, str], defaults: dict[str, Any], memo: dict[str, dict]) -> dict[str, Any]:
+    """The keys darknet reads from a section's options: first occurrence wins, values converted like
+    atoi/atof. ``memo``: {"i": {text: int}, "f": {text: float}}, shared by the sections of one plan: the
+    same few numbers ("1", "3", "0.5") recur in every layer, and a dict lookup is cheaper than atoi."""
     conf = defaults.copy()
     # walk backwards so that the first occurrence of a duplicated key is written last and wins
     for opt in reversed(options):
