@@ -75,5 +75,5 @@ def test_line_end_is_document_lines_eol(pieces, trailing):
     doc = parse(text)
     lines = doc.lines
     for n, line in enumerate(lines, start=1):
-        assert _base.line_end(doc, n) == line.eol
+        assert doc.line_end(n) == line.eol
         assert doc.line_text(n) == line.text

@@ -126,6 +126,14 @@ class Document:
             raw = self._raw = self.text.split("\n")
         return raw
 
+    def line_end(self, line: int) -> str:
+        """``lines[line - 1].eol`` without splitting the whole file into Line records: "\r\n", "\n",
+        or "" for a last line without a newline."""
+        raw = self.raw_lines
+        if line < len(raw):
+            return "\r\n" if raw[line - 1].endswith("\r") else "\n"
+        return ""
+
     def line_text(self, line: int) -> str:
         """Physical line ``line`` (1-based) without its line ending; "" outside the file."""
         raw = self._raw

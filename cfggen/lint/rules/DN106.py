@@ -24,7 +24,7 @@ keys whose type cfggen does not know. The same kind of comment in many layers is
 from __future__ import annotations
 
 from cfggen.lint.model import Edit, Fix
-from cfggen.lint.rules._base import RuleContext, at_option, facts, line_end
+from cfggen.lint.rules._base import RuleContext, at_option, facts
 
 CODE, NAME, SEVERITY, SCOPE = "DN106", "inline-comment", "warning", "file"
 SUMMARY = "'#' after a value is part of the value to darknet"
@@ -70,7 +70,7 @@ def _fix(doc, opt) -> Fix | None:
         return None  # nothing before the comment: removing it would leave "key=" (DN104)
     indent = text[:len(text) - len(text.lstrip(" \t"))]
     comment = text[hash_at:].rstrip(" \t")
-    eol = line_end(doc, opt.line) or "\n"
+    eol = doc.line_end(opt.line) or "\n"
     return Fix("move the inline comment to its own line", (Edit(opt.line, f"{indent}{comment}{eol}{value_part}"),))
 
 

@@ -351,15 +351,6 @@ def _with_common(spec) -> dict[str, str]:
     return merged
 
 
-def line_end(doc: Document, line: int) -> str:
-    """``doc.lines[line - 1].eol`` without splitting the whole file into Line records: "\r\n", "\n",
-    or "" for a last line without a newline."""
-    raw = doc.raw_lines
-    if line < len(raw):
-        return "\r\n" if raw[line - 1].endswith("\r") else "\n"
-    return ""
-
-
 def is_net(doc: Document, section: Section) -> bool:
     return section is doc.net
 
