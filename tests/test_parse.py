@@ -133,3 +133,50 @@ def test_atoi_reads_ascii_digits_only():
     from cfggen.ir.cnum import atof, atoi
     assert atoi("\uff13") == 0 and atoi("\u0663") == 0 and atoi("64\udce9") == 64 and atoi("\x0b7") == 7
     assert atof("\uff13") == 0.0 and atof("\x0c1.5") == 1.5
+
+
+_TWIN_BITS = ["[convolutional]\n", "[route]\n", "filters=16\n", "filters = 16\n", "size=3\n", "#note\n", "\n",
+              "layers=-1,-3\n", "size=3", "x\n", "y=\n", "\r\n"]
+
+
+@given(st.lists(st.sampled_from(_TWIN_BITS), max_size=40).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_twin_sections_have_the_same_options(text):
+    """Twins (found by comparing stripped section text) read to the same options: the same header and
+    the same keys, values and forms in order; the comparison of content (``Document.twins`` of an eager
+    document) groups at least as much."""
+    from cfggen.cfg.parse import _parse_slow
+    doc, slow = parse(text), _parse_slow(text, "<string>", text.split("\n"))
+    content = lambda s: (s.header, [(o.key, o.value, o.form) for o in s.options])  # noqa: E731
+    assert len(doc.twins) == len(doc.sections)
+    for i, t in enumerate(doc.twins):
+        assert t <= i and (i > 0 or t == 0)
+        assert content(doc.sections[i]) == content(doc.sections[t])
+        assert slow.twins[i] == slow.twins[t]
+
+
+def test_options_are_built_when_read_and_twins_of_clean_sections_never():
+    from cfggen.lint.engine import analyze
+    conv = "[convolutional]\nfilters=16\nsize=3\nactivation=leaky\n\n"
+    text = "[net]\nwidth=64\nheight=64\nchannels=3\n\n" + conv * 3 + "[convolutional]\nfilters=16\nsize=3\nactivation=leakyy\n\n" \
+        + "[convolutional]\nfilters = 16\nsize=3\nactivation=leakyy\n"
+    doc = parse(text)
+    assert doc.twins == [0, 1, 1, 1, 4, 4]          # whitespace does not matter, a value does
+    assert not any(s.built for s in doc.sections)
+    found = analyze(doc, "native").findings
+    assert [s.built for s in doc.sections] == [True, True, False, False, True, True]
+    # the twin of a section with a finding has the finding too, at its own line
+    (d,) = [d for d in found if d.code == "DN108"]
+    assert d.line == 24 and 29 in [line for line, _ in d.related]
+    assert doc.sections[5].options[2].line == 29 and doc.sections[5].options[0].value_col == 11
+
+
+def test_comments_are_found_when_asked():
+    text = "# top\n[net]\n ; semi\nwidth=1\n  #x\r\nkey#=1\n"
+    assert parse(text).comments == _parse_slow_comments(text)
+    assert [c.line for c in parse(text).comments] == [1, 3, 5]
+
+
+def _parse_slow_comments(text):
+    from cfggen.cfg.parse import _parse_slow
+    return _parse_slow(text, "<string>", text.split("\n")).comments

@@ -38,13 +38,78 @@ class Option(namedtuple("Option", "key value line col value_col form", defaults=
         return self.key if self.value is None else f"{self.key}={self.value}"
 
 
-class Section(namedtuple("Section", "header line col options index")):
-    __slots__ = ()
+class Section:
+    """One section: its header line and its options, with the interface of a named tuple
+    ``(header, line, col, options, index)`` (fields, unpacking, indexing, equality, repr, pickling).
+
+    Most sections are never looked at option by option: shape inference reads each group of twin
+    sections (the very same lines) once, and the rules look only at the few options that are not
+    plainly right. So the parser leaves a section's options unbuilt: ``options`` reads them from the
+    section's text on first use (``parse._read_options``), and a section nobody asks about costs no
+    option records at all. A section made by hand (``Section(header, line, col, options, index)``) has
+    its options from the start."""
+
+    __slots__ = ("header", "line", "col", "index", "_options", "_text", "_raw")
+    _fields = ("header", "line", "col", "options", "index")
     header: str        # the whole stripped header line, brackets included, e.g. "[conv]"
     line: int
     col: int
-    options: tuple[Option, ...]
     index: int         # darknet layer index: -1 for the first ([net]) section, then 0, 1, ...
+
+    def __init__(self, header: str, line: int, col: int, options: tuple[Option, ...], index: int):
+        self.header = header
+        self.line = line
+        self.col = col
+        self._options = options
+        self.index = index
+        self._text = None
+        self._raw = None
+
+    @property
+    def options(self) -> tuple[Option, ...]:
+        opts = self._options
+        if opts is None:
+            from cfggen.cfg.parse import _read_options
+            opts = self._options = _read_options(self._text, self._raw, self.line)
+            self._text = self._raw = None
+        return opts
+
+    @property
+    def built(self) -> bool:
+        """Whether the option records exist already (reading ``options`` builds them)."""
+        return self._options is not None
+
+    def __iter__(self):
+        return iter((self.header, self.line, self.col, self.options, self.index))
+
+    def __len__(self) -> int:
+        return 5
+
+    def __getitem__(self, i):
+        return (self.header, self.line, self.col, self.options, self.index)[i]
+
+    def __eq__(self, other):
+        if other.__class__ is not Section:
+            return NotImplemented
+        return tuple(self) == tuple(other)
+
+    def __hash__(self):
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return (f"Section(header={self.header!r}, line={self.line!r}, col={self.col!r}, "
+                f"options={self.options!r}, index={self.index!r})")
+
+    def __reduce__(self):
+        return Section, tuple(self)
+
+    def _replace(self, **changes) -> "Section":
+        fields = dict(zip(self._fields, self))
+        fields.update(changes)
+        return Section(**fields)
+
+    def _asdict(self) -> dict:
+        return dict(zip(self._fields, self))
 
     @property
     def name(self) -> str:
@@ -78,21 +143,47 @@ class Comment(namedtuple("Comment", "line text")):
 class Document:
     """A parsed file. Immutable by convention; ``lines`` is split from ``text`` on first use."""
 
-    __slots__ = ("path", "text", "sections", "orphans", "comments", "bom", "extra", "cuts", "undecoded", "_lines", "_raw", "__weakref__")
+    __slots__ = ("path", "text", "sections", "orphans", "bom", "extra", "cuts", "undecoded", "_comments",
+                 "_twins", "_lines", "_raw", "__weakref__")
 
     def __init__(self, path: str, text: str, sections: tuple[Section, ...], orphans: tuple[Option, ...] = (),
-                 comments: tuple[Comment, ...] = (), bom: bool = False):
+                 comments: tuple[Comment, ...] | None = (), bom: bool = False, twins: list[int] | None = None):
         self.path = path
         self.text = text
         self.sections = sections
         self.orphans = orphans            # option lines before the first section (darknet segfaults)
-        self.comments = comments
+        self._comments = comments         # None: found on first use (``comments``)
         self.bom = bom                    # a UTF-8 byte-order mark at the start of the file
-        self.extra: dict = {}
+        self.extra: dict = {}             # a cache for facts derived from the document (suppressions, ...)
         self.cuts: tuple[Cut, ...] = ()       # NUL bytes where darknet cuts a line (and joins the next)
-        self.undecoded = False                # the text holds bytes that are not UTF-8 (lone surrogates)             # a cache for facts derived from the document (suppressions, ...)
+        self.undecoded = False                # the text holds bytes that are not UTF-8 (lone surrogates)
+        self._twins = twins
         self._lines: tuple[Line, ...] | None = None
         self._raw: list[str] | None = None    # text.split("\\n"), kept from parsing
+
+    @property
+    def comments(self) -> tuple[Comment, ...]:
+        """Every whole-line comment ('#' or ';' first after darknet's strip()), in file order."""
+        found = self._comments
+        if found is None:
+            from cfggen.cfg.parse import find_comments
+            found = self._comments = find_comments(self.text, self.raw_lines)
+        return found
+
+    @property
+    def twins(self) -> list[int]:
+        """Per section, the index of the first section with the very same options (keys, values and
+        forms, under the same header): itself when there is none. Twins read to the same conf and the
+        same per-option verdicts, so shape inference and the option rules look at one of each group.
+        The first section ([net]) is nobody's twin."""
+        found = self._twins
+        if found is None:
+            first: dict = {}
+            found = [0] if self.sections else []
+            for i, s in enumerate(self.sections[1:], 1):
+                found.append(first.setdefault((s.header,) + tuple((o.key, o.value, o.form) for o in s.options), i))
+            self._twins = found
+        return found
     @property
     def lines(self) -> tuple[Line, ...]:
         """Every physical line with its ending: ``"".join(l.text + l.eol for l in lines) == text``."""

@@ -132,9 +132,10 @@ def parse(text: str, path: str = "<string>") -> Document:
     Speed matters here (every check starts with it; a corpus is 60,000 lines), so the common work is
     done on the whole text at once, in C: darknet's ``strip()`` deletes every space, tab and CR wherever
     it is, which is the same as deleting them from the whole text before splitting it into lines (the
-    LF separators stay). The loop then only classifies each stripped line and, for the usual line with
-    nothing deleted, knows its columns without looking at the raw line again. Records are built with
-    ``tuple.__new__`` (a NamedTuple's own constructor is a Python function).
+    LF separators stay). Section headers are then found by searching the stripped text for a line that
+    starts with '['; each section keeps its slice of the stripped text and builds its option records
+    only when asked (``Section.options``, ``_read_options``). Sections whose slices are equal are twins
+    (``Document.twins``): the same lines read to the same options.
     """
     raw_lines = text.split("\n")
     if "\x00" in text or text.startswith("\ufeff"):
@@ -142,43 +143,82 @@ def parse(text: str, path: str = "<string>") -> Document:
     stripped = text.replace(" ", "").replace("\t", "")
     if "\r" in stripped:
         stripped = stripped.replace("\r", "")
+    find = stripped.find
+    starts = [0] if stripped[:1] == "[" else []
+    p = find("\n[")
+    while p >= 0:
+        starts.append(p + 1)
+        p = find("\n[", p + 1)
+    end = len(stripped)
+    orphans = _read_options(stripped[:starts[0]] if starts else stripped, raw_lines, 0) if starts[:1] != [0] else ()
     sections: list[Section] = []
-    orphans: list[Option] = []
-    comments: list[Comment] = []
-    header: tuple[str, int, int] | None = None
-    options: list[Option] = []
+    twins: list[int] = []
+    first_with: dict[str, int] = {}
     ws = " \t\r\n"
+    count = stripped.count
+    new = object.__new__
+    n, last = 1, 0
+    starts.append(end)
+    for k in range(len(starts) - 1):
+        start = starts[k]
+        n += count("\n", last, start)
+        last = start
+        # the section's lines without the blank and comment lines that end it (often a note about the
+        # next section): the twins below are then found by comparing the lines that matter
+        body = stripped[start:starts[k + 1]].rstrip("\n")
+        j = body.rfind("\n")
+        while j > 0 and body[j + 1] in "#;":
+            body = body[:j].rstrip("\n")
+            j = body.rfind("\n")
+        h = body.find("\n")
+        header = body if h < 0 else body[:h]
+        raw = raw_lines[n - 1]
+        section = new(Section)
+        section.header = header
+        section.line = n
+        section.col = 1 if len(header) == len(raw) else len(raw) - len(raw.lstrip(ws)) + 1
+        section.index = k - 1
+        section._options = None
+        section._text = body
+        section._raw = raw_lines
+        sections.append(section)
+        twins.append(first_with.setdefault(body, k) if k else 0)
+    return _document(path, text, sections, orphans, None, False, raw_lines, (), twins)
+
+
+def _read_options(text: str, raw_lines: list[str], line: int) -> tuple[Option, ...]:
+    """The option records of one section (``text``: its stripped lines from the header on, ``line``: the
+    header's line number) or, with ``line`` 0, of the lines before the first section. For the usual
+    line with nothing deleted the columns are known without looking at the raw line again. Records are
+    built with ``tuple.__new__`` (a named tuple's own constructor is a Python function)."""
+    lines = text.split("\n")
+    if line:
+        lines[0] = ""                      # the header
+        n = line - 1
+    else:
+        n = 0
+    options: list[Option] = []
+    append = options.append
     new = tuple.__new__
-    append_option = orphans.append     # until the first section header
-    append_comment = comments.append
-    n = 0
-    for s, raw in zip(stripped.split("\n"), raw_lines):
+    ws = " \t\r\n"
+    for s, raw in zip(lines, raw_lines[n:n + len(lines)]):
         n += 1
         if not s:
             continue
         first = s[0]
         if first == "#" or first == ";":
-            append_comment(new(Comment, (n, raw.lstrip(ws).rstrip("\r"))))
-            continue
-        plain = len(s) == len(raw)    # nothing was deleted: columns map one to one
-        if first == "[":
-            if header is not None:
-                sections.append(new(Section, (header[0], header[1], header[2], tuple(options), len(sections) - 1)))
-            header = (s, n, 1 if plain else len(raw) - len(raw.lstrip(ws)) + 1)
-            options = []
-            append_option = options.append
             continue
         key, eq, value = s.partition("=")
-        if plain:
+        if len(s) == len(raw):    # nothing was deleted: columns map one to one
             if eq:
-                append_option(new(Option, (key, value, n, 1, len(key) + 2, "ok" if value else "empty")))
+                append(new(Option, (key, value, n, 1, len(key) + 2, "ok" if value else "empty")))
             else:
-                append_option(new(Option, (s, None, n, 1, 1 + len(s), "noeq")))
+                append(new(Option, (s, None, n, 1, 1 + len(s), "noeq")))
             continue
         body = raw.lstrip(ws)
         col = len(raw) - len(body) + 1
         if not eq:
-            append_option(new(Option, (s, None, n, col, col + len(body.rstrip(ws)), "noeq")))
+            append(new(Option, (s, None, n, col, col + len(body.rstrip(ws)), "noeq")))
             continue
         if len(s) == len(body):       # only leading whitespace was deleted
             value_col = col + len(key) + 1
@@ -186,14 +226,25 @@ def parse(text: str, path: str = "<string>") -> Document:
             raw_eq = raw.find("=")
             rest = raw[raw_eq + 1:]
             value_col = raw_eq + 2 + len(rest) - len(rest.lstrip(" \t"))
-        append_option(new(Option, (key, value, n, col, value_col, "ok" if value else "empty")))
-    if header is not None:
-        sections.append(new(Section, (header[0], header[1], header[2], tuple(options), len(sections) - 1)))
-    return _document(path, text, sections, orphans, comments, False, raw_lines, ())
+        append(new(Option, (key, value, n, col, value_col, "ok" if value else "empty")))
+    return tuple(options)
 
 
-def _document(path, text, sections, orphans, comments, bom, raw_lines, cuts) -> Document:
-    doc = Document(path, text, tuple(sections), tuple(orphans), tuple(comments), bom)
+def find_comments(text: str, raw_lines: list[str]) -> tuple[Comment, ...]:
+    """Every whole-line comment of a file without NUL bytes or byte-order mark (``parse``'s files)."""
+    if "#" not in text and ";" not in text:
+        return ()
+    stripped = text.replace(" ", "").replace("\t", "").replace("\r", "")
+    new = tuple.__new__
+    ws = " \t\r\n"
+    return tuple(new(Comment, (n, raw.lstrip(ws).rstrip("\r")))
+                 for n, (s, raw) in enumerate(zip(stripped.split("\n"), raw_lines), 1)
+                 if s[:1] == "#" or s[:1] == ";")
+
+
+def _document(path, text, sections, orphans, comments, bom, raw_lines, cuts, twins=None) -> Document:
+    doc = Document(path, text, tuple(sections), tuple(orphans), None if comments is None else tuple(comments),
+                   bom, twins)
     doc._raw = raw_lines
     doc.cuts = cuts
     doc.undecoded = not text.isascii() and _UNDECODED.search(text) is not None
@@ -244,7 +295,7 @@ def _parse_slow(text: str, path: str, raw_lines: list[str]) -> Document:
         col = 1 + shift if body is raw else len(raw) - len(body) + 1 + shift
         if first == "[":
             if header is not None:
-                sections.append(new(Section, (header[0], header[1], header[2], tuple(options), len(sections) - 1)))
+                sections.append(Section(header[0], header[1], header[2], tuple(options), len(sections) - 1))
             header = (s, n, col)
             options = []
             append_option = options.append
@@ -261,5 +312,5 @@ def _parse_slow(text: str, path: str, raw_lines: list[str]) -> Document:
             value_col = raw_eq + 2 + shift + len(rest) - len(rest.lstrip(" \t"))
         append_option(new(Option, (key, value, n, col, value_col, "ok" if value else "empty")))
     if header is not None:
-        sections.append(new(Section, (header[0], header[1], header[2], tuple(options), len(sections) - 1)))
+        sections.append(Section(header[0], header[1], header[2], tuple(options), len(sections) - 1))
     return _document(path, text, sections, orphans, comments, bom, raw_lines, cuts)

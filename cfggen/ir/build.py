@@ -132,21 +132,18 @@ def plan(doc: Document) -> Plan:
     new = tuple.__new__
     spec_of = LAYERS.get
     # Most layer sections repeat one another word for word, and the same lines always read to the
-    # same keys (the parse of a line does not depend on its neighbours, unless a NUL byte joins two
-    # lines): a section shares the conf of its first twin instead of reading its options again.
-    raw = doc.raw_lines if "\x00" not in doc.text else None
-    first_with: dict[str, int] = {}
+    # same keys: a section shares the conf of its first twin (``Document.twins``) instead of reading
+    # its options again (a twin's options are then never built at all).
+    doc_twins = doc.twins
     for index, section in enumerate(doc.layer_sections):
-        header, line, _, opts, _ = section
-        spec = spec_of(header)
-        if raw is not None:
-            twin = first_with.setdefault("\n".join(raw[line - 1:opts[-1][2] if opts else line]), index)
-            if twin != index:
-                # the twin's very conf: confs are read-only, like every record of the plan
-                items.append(new(PlanItem, (section, spec, items[twin][2])))
-                twins.append(twin)
-                continue
-        conf = _read(opts, spec.types, spec.defaults, memo) if spec else {}
+        twin = doc_twins[index + 1] - 1
+        if twin != index:
+            # the twin's very conf: confs are read-only, like every record of the plan
+            items.append(new(PlanItem, (section, items[twin][1], items[twin][2])))
+            twins.append(twin)
+            continue
+        spec = spec_of(section.header)
+        conf = _read(section.options, spec.types, spec.defaults, memo) if spec else {}
         items.append(new(PlanItem, (section, spec, conf)))
         twins.append(index)
     return Plan(doc, net, tuple(items), usable, tuple(findings), twins)

@@ -7,6 +7,7 @@ document, so no rule re-reads or re-parses the text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from operator import attrgetter
 from typing import Any, Mapping
 
@@ -309,7 +310,20 @@ def _odd_options(doc: Document, kinds, spaced: frozenset[int]
     plain_float = _PLAIN_FLOAT.fullmatch
     ascii_text = doc.text.isascii()
     repeated = []
+    # a twin (the very same options as an earlier section, ``Document.twins``) of a section with
+    # nothing odd and no key twice has nothing either, and its options are not even built; only a
+    # blank splitting a number (``spaced``, known by line) tells twins apart
+    twins = doc.twins
+    clean = set()
+    split = set()
+    if spaced:
+        starts = [section.line for section in doc.sections]
+        split = {bisect_right(starts, line) - 1 for line in spaced}
     for i, section in enumerate(doc.sections):
+        t = twins[i]
+        if t != i and t in clean and i not in split:
+            clean.add(i)
+            continue
         known = kinds[i]
         if known is None:
             odd.extend((i, section, opt) for opt in section.options)
@@ -338,6 +352,8 @@ def _odd_options(doc: Document, kinds, spaced: frozenset[int]
             append((i, section, opt))
         if len(seen) != len(section.options):
             repeated.append(i)
+        elif not odd or odd[-1][0] != i:
+            clean.add(i)
     return tuple(odd), tuple(repeated)
 
 
