@@ -17,6 +17,14 @@ def fitter(analysis: Analysis):
     return lambda size: fits(analysis, size)
 
 
+def fit_many(analysis: Analysis, sizes: list[tuple[int, int]]) -> list[bool]:
+    """``[fitter(analysis)(size) for size in sizes]``, all sizes at once when spatial arithmetic decides."""
+    spatial = compile_spatial(analysis.network) if analysis.network is not None and analysis.plan.usable else None
+    if spatial is not None:
+        return spatial.check_many(sizes)
+    return [fits(analysis, size) for size in sizes]
+
+
 def fits(analysis: Analysis, size: tuple[int, int]) -> bool:
     """Every layer builds at this size: no darknet failure and no empty or negative map."""
     net, found = infer(analysis.plan, size, stop_at_break=True)
@@ -61,7 +69,8 @@ def valid_sizes_text(analysis: Analysis, size_range: tuple[int, int], aspect: bo
     lo, hi = size_range
     stride = total_stride(analysis)
     ok = fitter(analysis)
-    square = [s for s in range(max(1, lo), hi + 1) if ok((s, s))]
+    sides = range(max(1, lo), hi + 1)
+    square = [s for s, fit in zip(sides, fit_many(analysis, [(s, s) for s in sides])) if fit]
     lines = [f"{analysis.path}: total stride {stride if stride else 'n/a'}",
              f"  square sizes {lo}..{hi} at which every layer fits: {_runs(square)}"]
     if aspect:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from cfggen.cfg import parse, read_file
 from cfggen.ir.spatial import compile_spatial
@@ -26,7 +27,7 @@ def test_spatial_check_equals_full_inference(path):
     spatial = compile_spatial(a.network)
     if spatial is None:
         pytest.skip("a layer with size-dependent checks of another kind: full inference is used")
-    assert [spatial.check(w, h) for w, h in SIZES] == [fits(a, s) for s in SIZES]
+    assert [spatial.check(w, h) for w, h in SIZES] == [fits(a, s) for s in SIZES] == spatial.check_many(SIZES)
 
 
 def _findings(path, sizes):
@@ -58,10 +59,36 @@ CONV = "[convolutional]\nfilters=4\nsize=3\nstride={s}\npad=1\n"
 def test_small_networks(body, size, ok):
     a = engine.analyze(parse(NET + body), "native")
     spatial = compile_spatial(a.network)
-    assert spatial is not None and spatial.check(*size) == ok == fits(a, size)
+    assert spatial is not None and spatial.check(*size) == ok == fits(a, size) == spatial.check_many([size])[0]
 
 
 def test_vector_layers_fall_back_to_inference():
     a = engine.analyze(parse(NET + "[convolutional]\nfilters=4\n[connected]\noutput=10\n[softmax]\n"), "native")
     assert compile_spatial(a.network) is None
     assert "square sizes" in valid_sizes_text(a, (32, 40), False)
+
+
+_BLOCKS = ["[convolutional]\nfilters=4\nsize={k}\nstride={s}\npad={p}\n",
+           "[convolutional]\nfilters=4\nsize=3\nstride_x={s}\nstride_y={t}\npad=1\n",
+           "[convolutional]\nfilters=4\nsize=3\nstride=2\npad=1\nantialiasing={a}\n",
+           "[maxpool]\nsize={k}\nstride={s}\n", "[upsample]\nstride={s}\n", "[upsample]\nstride=-{s}\n",
+           "[route]\nlayers=-1,-{r}\n", "[shortcut]\nfrom=-{r}\n", "[avgpool]\n", "[reorg]\nstride=2\n",
+           "[convolutional]\nfilters=4\nsize=1\n[scale_channels]\nfrom=-{r}\n"]
+
+
+@given(st.lists(st.tuples(st.integers(0, len(_BLOCKS) - 1), st.integers(1, 3), st.integers(1, 3), st.integers(1, 4),
+                          st.integers(0, 1), st.integers(1, 2)), min_size=1, max_size=12))
+@settings(max_examples=150, deadline=None)
+def test_all_sizes_at_once_equals_one_at_a_time(blocks):
+    """``check_many`` splits the program into its width and height halves and runs each over all
+    the sizes at once: it must say exactly what ``check`` says, size by size, failures included."""
+    body = "".join(_BLOCKS[b].format(k=k, s=s, t=k, p=p, a=a, r=min(r, i + 1)) for i, (b, k, s, r, p, a) in
+                   enumerate(blocks) if b not in (6, 7, 10) or i > 0)
+    if not body:
+        return
+    a = engine.analyze(parse("[net]\nwidth=96\nheight=64\nchannels=4\n" + body), "native")
+    spatial = compile_spatial(a.network) if a.network is not None and a.plan.usable else None
+    if spatial is None:
+        return
+    sizes = [(w, h) for w in (1, 2, 5, 31, 32, 48, 64, 96, 100) for h in (1, 3, 32, 64, 65, 96)]
+    assert spatial.check_many(sizes) == [spatial.check(w, h) for w, h in sizes]

@@ -160,6 +160,100 @@ class Spatial:
                 outs[store] = (w, h)
         return True
 
+    def check_many(self, sizes) -> list[bool]:
+        """``[check(w, h) for w, h in sizes]``, computed a dimension at a time over all the sizes at once.
+
+        Widths and heights never mix in the size program (each step maps w with x-parameters and h
+        with y-parameters, and every test compares or bounds them one by one), so a size is clean
+        exactly when its width passes the program's x-half and its height the y-half. One list
+        comprehension per step over the distinct values replaces one interpreter loop per size (the
+        engine asks about ~10 training sizes, ``--sizes`` about thousands). A program with a stride
+        that is not positive keeps the scalar ``check`` (its C division would raise)."""
+        sizes = list(sizes)
+        if not sizes or not self._batchable():
+            return [self.check(w, h) for w, h in sizes]
+        ws = sorted({w for w, _ in sizes})
+        if self._symmetric():
+            hs = ws = sorted(set(ws).union(h for _, h in sizes))
+            good_w = good_h = self._dim(ws, 0)
+        else:
+            hs = sorted({h for _, h in sizes})
+            good_w, good_h = self._dim(ws, 0), self._dim(hs, 1)
+        return [w in good_w and h in good_h for w, h in sizes]
+
+    def _batchable(self) -> bool:
+        for kind, a, b, c, d, _ in self.steps:
+            if kind in (_WINDOW, _BLUR) and (b <= 0 or c <= 0):
+                return False
+            if kind == _DIV and a == 0:
+                return False
+        return True
+
+    def _symmetric(self) -> bool:
+        """Whether the x- and y-halves of the program are the same program."""
+        for kind, a, b, c, d, _ in self.steps:
+            if kind in (_WINDOW, _BLUR) and b != c or kind == _FIXED and a != b:
+                return False
+        return True
+
+    def _dim(self, values: list[int], axis: int) -> set[int]:
+        """The values that pass one half of the program (``axis`` 0: widths, 1: heights)."""
+        n = len(values)
+        v = list(values)
+        bad = [False] * n
+        outs: list = [None] * self.n
+
+        def fail(flags):
+            for k, f in enumerate(flags):
+                if f:
+                    bad[k] = True
+
+        for kind, a, b, c, d, store in self.steps:
+            if kind == _WINDOW:
+                s = c if axis else b
+                v = [(x + a) // s + 1 if x + a >= 0 else cdiv(x + a, s) + 1 for x in v]
+            elif kind == _SAME:
+                pass
+            elif kind == _ROUTE:
+                v = outs[a]
+                for r in b:
+                    if outs[r] != v:
+                        fail([p != q for p, q in zip(outs[r], v)])
+            elif kind == _SHORTCUT:
+                for r in a:
+                    if outs[r] != v:
+                        fail([p != q for p, q in zip(outs[r], v)])
+            elif kind == _MUL:
+                v = [x * a for x in v]
+            elif kind == _DIV:
+                v = [cdiv(x, a) for x in v]
+            elif kind == _FIXED:
+                v = [b if axis else a] * n
+            elif kind == _BLUR:
+                s = c if axis else b
+                o = [x + a + 1 for x in v]
+                if min(o) <= 0:
+                    fail([x <= 0 for x in o])
+                if store >= 0:
+                    outs[store] = o
+                v = [cdiv(x + d, s) + 1 for x in o]
+                if min(v) <= 0:
+                    fail([x <= 0 for x in v])
+                continue
+            else:                           # _SAM, _SCALE_WH, _SCALE_1: the output is the source's size
+                src = outs[a]
+                if kind == _SCALE_1:
+                    if v != [1] * n:
+                        fail([x != 1 for x in v])
+                elif src != v:
+                    fail([p != q for p, q in zip(src, v)])
+                v = src
+            if min(v) <= 0:
+                fail([x <= 0 for x in v])
+            if store >= 0:
+                outs[store] = v
+        return {x for x, b_ in zip(values, bad) if not b_}
+
 
 def compile_spatial(net: Network) -> Spatial | None:
     """The size program of ``net`` (built at its own size), or None when it cannot decide alone."""

@@ -122,10 +122,11 @@ def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | 
         # cfg's own size): otherwise the sizes they list would have to include every clean size too
         own = primary is None or primary == (p.net["width"], p.net["height"])
         spatial = compile_spatial(net) if own and len(extra) > 1 else None
-        for size in extra:
-            # the rules' own ``quiet`` first: it is cheaper than the spatial check, and a size a rule
-            # wants to see is inferred whatever the spatial check says
-            if spatial is not None and all(r.quiet(ctx, size) for r in size_rules) and spatial.check(*size):
+        # every size's spatial verdict at once (``Spatial.check_many``: one pass per dimension)
+        clean = spatial.check_many(extra) if spatial is not None else None
+        for k, size in enumerate(extra):
+            # a size a rule wants to see (``quiet`` false) is inferred whatever the spatial check says
+            if clean is not None and clean[k] and all(r.quiet(ctx, size) for r in size_rules):
                 continue   # nothing can differ from the cfg's own size here (see cfggen.ir.spatial)
             snet, at_size = infer(p, size)
             extend(at_size)
