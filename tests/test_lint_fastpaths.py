@@ -21,7 +21,9 @@ CFG = st.lists(st.sampled_from(["[net]", "[convolutional]", "[yolo]", "[route]",
                                 "size = 3", "stride=2", "activation=leaky", "activation=silu", "layers=-1,-4",
                                 "learning_rate=0.001", "learning_rate=1e-3", "mask=", "batch", "size=3", "pad=1",
                                 "filters=١٢", "dilation=2", "# note 1 2", "", "max_delta=.5", "resize_step=32",
-                                "random=1", "filters=16"]), max_size=30)
+                                "random=1", "filters=16", "[sam]", "[scale_channels]", "[shortcut]", "from=-1,-2",
+                                "from=-2", "mask=0,1,2", "layers=-1,-4,", "layers=-1,,-4", "layers=+1,2",
+                                "anchors=10,13,16,30", "steps=100,200", "scales=.1,.1", "layers=-1, -4"]), max_size=30)
 
 
 def spaced_by_definition(text: str) -> frozenset[int]:
@@ -51,6 +53,8 @@ def odd_by_definition(doc) -> list:
                 (typ == "i" and v.isascii() and v.isdigit())
                 or (typ == "f" and opt.key not in _base._FLOAT_TO_INT and _base._PLAIN_FLOAT.fullmatch(v) is not None)
                 or (typ == "l" and v.isascii() and (v[1:] if v[0] == "-" else v).isdigit())
+                or (typ == "l" and re.fullmatch(r"-?[0-9]+(,-?[0-9]+)+", v) is not None
+                    and not (opt.key == "from" and section.header in ("[sam]", "[scale_channels]")))
                 or (typ == "s" and opt.key == "activation" and v in _base._ACTIVATIONS))
             if not plain:
                 out.append((i, section, opt))
@@ -77,3 +81,24 @@ def test_line_end_is_document_lines_eol(pieces, trailing):
     for n, line in enumerate(lines, start=1):
         assert doc.line_end(n) == line.eol
         assert doc.line_text(n) == line.text
+
+
+@settings(max_examples=200, deadline=None)
+@given(CFG)
+def test_no_rule_reports_a_plainly_right_option(lines):
+    """The option rules look only at ``Facts.odd``: handing them every option instead must find the
+    very same things (otherwise a plain form of ``_kinds`` hides a finding)."""
+    from cfggen.lint.engine import analyze
+    text = "\n".join(lines) + "\n"
+    fast = analyze(parse(text), "native").findings
+    real = _base._odd_options
+
+    def everything(doc, kinds, spaced):
+        _, repeated = real(doc, kinds, spaced)
+        return tuple((i, s, o) for i, s in enumerate(doc.sections) for o in s.options), repeated
+    _base._odd_options = everything
+    try:
+        slow = analyze(parse(text), "native").findings
+    finally:
+        _base._odd_options = real
+    assert fast == slow

@@ -243,6 +243,7 @@ def always_odd(header: str, key: str) -> bool:
 # digits separated only by blanks (darknet deletes the blanks and reads one longer number: DN107)
 # are DN107's ``_SPACED``, r"[0-9.]([ \t]+)[-+0-9.]": ``_spaced`` finds the lines where it matches
 _PLAIN_FLOAT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_PLAIN_INT_LIST = re.compile(r"-?[0-9]+(?:,-?[0-9]+)+")
 _FLOAT_TO_INT = frozenset(("resize_step", "show_receptive_field", "assisted_excitation", "dropblock_size_abs"))
 _ACTIVATIONS = frozenset(ACTIVATIONS)
 
@@ -271,8 +272,9 @@ _NO_TABLE = (None, None)
 
 
 def _kinds(types: dict[str, str]) -> dict[str, str]:
-    """key -> "i" (plain: digits), "l" (an optional '-' then digits), "f" (a plain decimal float),
-    "a" (a known activation); keys without a plain form (other strings, floats darknet stores in an
+    """key -> "i" (plain: digits), "l" (a list: an optional '-' then digits, or several such
+    separated by commas; "r" after ``_tables`` where the list key takes one entry only), "f" (a plain
+    decimal float), "a" (a known activation); keys without a plain form (other strings, floats darknet stores in an
     int) are left out: their options always go to the list the option rules look at."""
     out = {}
     for key, typ in types.items():
@@ -283,10 +285,17 @@ def _kinds(types: dict[str, str]) -> dict[str, str]:
     return out
 
 
+# sections whose list-typed ``from`` takes one layer only (DN107 reports a comma there): kind "r"
+_SINGLE_REF = ("[sam]", "[scale_channels]")
+
+
 def _tables() -> dict[str, tuple[dict[str, str], dict[str, str]]]:
     for header, spec in LAYERS.items():
         merged = _with_common(spec)
-        _TABLES[header] = (merged, _kinds(merged))
+        kinds = _kinds(merged)
+        if header in _SINGLE_REF and kinds.get("from") == "l":
+            kinds["from"] = "r"
+        _TABLES[header] = (merged, kinds)
     _NET_TABLE[:] = (NET_TYPES, _kinds(NET_TYPES))
     return _TABLES
 
@@ -308,6 +317,7 @@ def _odd_options(doc: Document, kinds, spaced: frozenset[int]
     odd = []
     append = odd.append
     plain_float = _PLAIN_FLOAT.fullmatch
+    plain_list = _PLAIN_INT_LIST.fullmatch
     ascii_text = doc.text.isascii()
     repeated = []
     # a twin (the very same options as an earlier section, ``Document.twins``) of a section with
@@ -342,9 +352,13 @@ def _odd_options(doc: Document, kinds, spaced: frozenset[int]
                 elif kind == "f":
                     if (value.replace(".", "", 1).isdigit() and (ascii_text or value.isascii())) or plain_float(value):
                         continue
-                elif kind == "l":
+                elif kind == "l" or kind == "r":
                     v = value[1:] if value[0] == "-" else value
                     if v.isdigit() and (ascii_text or v.isascii()):
+                        continue
+                    # a list of plain integers (layers=-1,-3; mask=0,1,2): every entry is read by atoi
+                    # as written; a single-reference key ("r") with a comma is DN107's
+                    if kind == "l" and plain_list(value):
                         continue
                 elif kind == "a":
                     if value in _ACTIVATIONS:
