@@ -164,7 +164,9 @@ def test_options_are_built_when_read_and_twins_of_clean_sections_never():
     assert doc.twins == [0, 1, 1, 1, 4, 4]          # whitespace does not matter, a value does
     assert not any(s.built for s in doc.sections)
     found = analyze(doc, "native").findings
-    assert [s.built for s in doc.sections] == [True, True, False, False, True, True]
+    # [net] is read option by option; plain key=value sections are read from their pairs (no records);
+    # the sections with a finding build their records
+    assert [s.built for s in doc.sections] == [True, False, False, False, True, True]
     # the twin of a section with a finding has the finding too, at its own line
     (d,) = [d for d in found if d.code == "DN108"]
     assert d.line == 24 and 29 in [line for line, _ in d.related]
@@ -180,3 +182,25 @@ def test_comments_are_found_when_asked():
 def _parse_slow_comments(text):
     from cfggen.cfg.parse import _parse_slow
     return _parse_slow(text, "<string>", text.split("\n")).comments
+
+
+@given(st.lists(st.sampled_from(_TWIN_BITS + ["a=b=c\n", "=5\n", "k=v#x\n", ";c\n", "[yolo]\n", "mask=0,1\n"]),
+                max_size=40).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_pairs_are_the_options_when_every_line_is_plain(text):
+    """``Section.pairs`` (read in C, no records) says what the records say, or nothing; the conf read
+    from pairs is the conf read from the records."""
+    from cfggen.ir.build import _read, _read_pairs
+    from cfggen.ir.layers import LAYERS
+    for section in parse(text).sections:
+        pairs = section.pairs()
+        opts = section.options
+        assert section.pairs() is None          # once built, the records are the source
+        plain = [o for o in opts if o.form == "ok"]
+        if pairs is None:
+            continue
+        assert pairs == [(o.key, o.value) for o in opts] and len(plain) == len(opts)
+        spec = LAYERS.get(section.header)
+        if spec is not None:
+            assert _read_pairs(pairs, spec.types, spec.defaults, {"i": {}, "f": {}}) == \
+                _read(opts, spec.types, spec.defaults, {"i": {}, "f": {}})

@@ -49,7 +49,7 @@ class Section:
     option records at all. A section made by hand (``Section(header, line, col, options, index)``) has
     its options from the start."""
 
-    __slots__ = ("header", "line", "col", "index", "_options", "_text", "_raw")
+    __slots__ = ("header", "line", "col", "index", "_options", "_text", "_raw", "_pairs")
     _fields = ("header", "line", "col", "options", "index")
     header: str        # the whole stripped header line, brackets included, e.g. "[conv]"
     line: int
@@ -64,6 +64,7 @@ class Section:
         self.index = index
         self._text = None
         self._raw = None
+        self._pairs = None
 
     @property
     def options(self) -> tuple[Option, ...]:
@@ -71,8 +72,23 @@ class Section:
         if opts is None:
             from cfggen.cfg.parse import _read_options
             opts = self._options = _read_options(self._text, self._raw, self.line)
-            self._text = self._raw = None
+            self._text = self._raw = self._pairs = None
         return opts
+
+    def pairs(self) -> list[tuple[str, str]] | None:
+        """``[(key, value), ...]`` of the options, read in C from the section's text without building
+        option records, when every line after the header is a plain ``key=value`` (a value, no comment
+        or blank line among them: then each option has form "ok" and the pairs say all its records
+        would); None otherwise, and for a section whose records exist or that was made by hand."""
+        found = self._pairs
+        if found is None:
+            text = self._text
+            if text is None:
+                return None
+            from cfggen.cfg.parse import plain_pairs
+            found = plain_pairs(text)
+            self._pairs = False if found is None else found    # False: asked, not plain
+        return None if found is False else found
 
     @property
     def built(self) -> bool:

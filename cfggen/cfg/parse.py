@@ -181,6 +181,7 @@ def parse(text: str, path: str = "<string>") -> Document:
         section._options = None
         section._text = body
         section._raw = raw_lines
+        section._pairs = None
         sections.append(section)
         twins.append(first_with.setdefault(body, k) if k else 0)
     return _document(path, text, sections, orphans, None, False, raw_lines, (), twins)
@@ -228,6 +229,20 @@ def _read_options(text: str, raw_lines: list[str], line: int) -> tuple[Option, .
             value_col = raw_eq + 2 + len(rest) - len(rest.lstrip(" \t"))
         append(new(Option, (key, value, n, col, value_col, "ok" if value else "empty")))
     return tuple(options)
+
+
+# an option line of a section's stripped text: the key (up to the first '='), '=', a non-empty value
+_PAIR = re.compile("\n([^\n=]*)=([^\n]+)")
+
+
+def plain_pairs(text: str) -> list[tuple[str, str]] | None:
+    """``Section.pairs``: the (key, value) of every line after the header of ``text`` (a section's
+    stripped lines, as ``parse`` keeps them), or None unless every such line is ``key=value`` with a
+    value: no blank or comment line between them (a header line cannot occur inside a section)."""
+    if "\n\n" in text or "\n#" in text or "\n;" in text:
+        return None
+    found = _PAIR.findall(text)
+    return found if len(found) == text.count("\n") else None
 
 
 def find_comments(text: str, raw_lines: list[str]) -> tuple[Comment, ...]:

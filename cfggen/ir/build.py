@@ -83,6 +83,27 @@ def _read(options: tuple, types: dict[str, str], defaults: dict[str, Any], memo:
     return conf
 
 
+def _read_pairs(pairs: list[tuple[str, str]], types: dict[str, str], defaults: dict[str, Any],
+                memo: dict[str, dict]) -> dict[str, Any]:
+    """``_read`` for a section whose options are all plain ``key=value`` lines (``Section.pairs``)."""
+    conf = defaults.copy()
+    for key, value in reversed(pairs):   # the first occurrence of a duplicated key is written last and wins
+        typ = types.get(key)
+        if typ is None:
+            continue
+        known = memo.get(typ)
+        if known is None:
+            conf[key] = value
+            continue
+        v = known.get(value)
+        if v is None:
+            v = atoi(value) if typ == "i" else atof(value)
+            if v == v:
+                known[value] = v
+        conf[key] = v
+    return conf
+
+
 def plan(doc: Document) -> Plan:
     findings: list[Diagnostic] = []
     net_section = doc.net
@@ -143,7 +164,12 @@ def plan(doc: Document) -> Plan:
             twins.append(twin)
             continue
         spec = spec_of(section.header)
-        conf = _read(section.options, spec.types, spec.defaults, memo) if spec else {}
+        if spec is None:
+            conf = {}
+        else:
+            pairs = section.pairs()      # plain key=value lines: no option records needed
+            conf = _read(section.options, spec.types, spec.defaults, memo) if pairs is None else \
+                _read_pairs(pairs, spec.types, spec.defaults, memo)
         items.append(new(PlanItem, (section, spec, conf)))
         twins.append(index)
     return Plan(doc, net, tuple(items), usable, tuple(findings), twins)

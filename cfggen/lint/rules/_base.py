@@ -329,6 +329,22 @@ def _odd_options(doc: Document, kinds, spaced: frozenset[int]
     if spaced:
         starts = [section.line for section in doc.sections]
         split = {bisect_right(starts, line) - 1 for line in spaced}
+    def plain(kind, value) -> bool:
+        """Whether a ``key=value`` option whose key has this plain form is plainly right."""
+        if kind == "i":
+            return value.isdigit() and (ascii_text or value.isascii())
+        if kind == "f":
+            return (value.replace(".", "", 1).isdigit() and (ascii_text or value.isascii())) or \
+                plain_float(value) is not None
+        if kind == "l" or kind == "r":
+            v = value[1:] if value[0] == "-" else value
+            if v.isdigit() and (ascii_text or v.isascii()):
+                return True
+            # a list of plain integers (layers=-1,-3; mask=0,1,2): every entry is read by atoi as
+            # written; a single-reference key ("r") with a comma is DN107's
+            return kind == "l" and plain_list(value) is not None
+        return kind == "a" and value in _ACTIVATIONS
+
     for i, section in enumerate(doc.sections):
         t = twins[i]
         if t != i and t in clean and i not in split:
@@ -339,30 +355,33 @@ def _odd_options(doc: Document, kinds, spaced: frozenset[int]
             odd.extend((i, section, opt) for opt in section.options)
             continue
         get = known.get
-        seen = {}
-        for opt in section.options:
-            key, value, line, _, _, form = opt
-            seen[key] = None
-            if form == "ok" and not (spaced and line in spaced):
-                # each plain form below holds no '#' and no ','
+        # a section of plain key=value lines is decided on its (key, value) pairs, without building
+        # its option records, when every option is plainly right and no key repeats
+        pairs = None if i in split or section.built else section.pairs()
+        if pairs is not None and len(dict(pairs)) == len(pairs):
+            # the hot path: ``plain`` inlined (a call per option would cost more than the test)
+            for key, value in pairs:
                 kind = get(key)
                 if kind == "i":
                     if value.isdigit() and (ascii_text or value.isascii()):
                         continue
-                elif kind == "f":
-                    if (value.replace(".", "", 1).isdigit() and (ascii_text or value.isascii())) or plain_float(value):
-                        continue
-                elif kind == "l" or kind == "r":
-                    v = value[1:] if value[0] == "-" else value
-                    if v.isdigit() and (ascii_text or v.isascii()):
-                        continue
-                    # a list of plain integers (layers=-1,-3; mask=0,1,2): every entry is read by atoi
-                    # as written; a single-reference key ("r") with a comma is DN107's
-                    if kind == "l" and plain_list(value):
-                        continue
                 elif kind == "a":
                     if value in _ACTIVATIONS:
                         continue
+                elif kind is not None:
+                    if plain(kind, value):
+                        continue
+                break
+            else:
+                clean.add(i)
+                continue
+        seen = {}
+        for opt in section.options:
+            key, value, line, _, _, form = opt
+            seen[key] = None
+            # each plain form holds no '#' and no ',' (but for the integer lists)
+            if form == "ok" and not (spaced and line in spaced) and plain(get(key), value):
+                continue
             append((i, section, opt))
         if len(seen) != len(section.options):
             repeated.append(i)
