@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, Mapping
 
 from cfggen.cfg.model import Document, Option, Section
@@ -192,23 +192,21 @@ def _facts(doc: Document) -> Facts:
     if "<<<<<<<" in text or "=======" in text or ">>>>>>>" in text or "|||||||" in text:
         for m in re.finditer(_CONFLICT, text, re.MULTILINE):
             conflicts.add(text.count("\n", 0, m.start()) + 1)
-    tables = _TABLES or _tables()
-    net_types = _NET_TABLE[0]
-    types: list[dict[str, str] | None] = []
-    kinds: list[dict[str, str] | None] = []
-    unknown: list[int] = []
-    for i, section in enumerate(doc.sections):
-        table = tables.get(section.header, _NO_TABLE)
-        if i == 0 and (section.header == "[net]" or section.header == "[network]"):
-            table = _NET_TABLE
-        elif table is _NO_TABLE:
-            unknown.append(i)
-        types.append(table[0])
-        kinds.append(table[1])
+    get = (_TABLES or _tables()).get
+    sections = doc.sections
+    # per section, the (types, kinds) of its header (comprehensions: a section is a few C steps here)
+    tables = [get(header, _NO_TABLE) for header in map(_HEADER, sections)]
+    if sections and (sections[0].header == "[net]" or sections[0].header == "[network]"):
+        tables[0] = _NET_TABLE
+    unknown = [i for i, table in enumerate(tables) if table is _NO_TABLE]
     spaced = _spaced(text)
     memo = {"spaced": spaced}
-    odd, repeated = _odd_options(doc, kinds, spaced)
-    return Facts(frozenset(conflicts), tuple(types), odd, memo, tuple(unknown), repeated)
+    odd, repeated = _odd_options(doc, list(map(_SECOND, tables)), spaced)
+    return Facts(frozenset(conflicts), tuple(map(_FIRST, tables)), odd, memo, tuple(unknown), repeated)
+
+
+_HEADER = attrgetter("header")
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 def net_options(doc: Document) -> dict[str, Option]:
@@ -367,6 +365,10 @@ def _odd_options(doc: Document, kinds, spaced: frozenset[int]
                         continue
                 elif kind == "a":
                     if value in _ACTIVATIONS:
+                        continue
+                elif kind == "l":
+                    v = value[1:] if value[0] == "-" else value
+                    if v.isdigit() and (ascii_text or v.isascii()) or plain(kind, value):
                         continue
                 elif kind is not None:
                     if plain(kind, value):
