@@ -356,17 +356,30 @@ def _conv_facts(k: dict) -> tuple | None:
         return None
     padding = size // 2 if pad else padding
     groups = 1 if xnor or groups < 1 else groups
-    return 2 * padding - size, sx, sy, filters, size, groups, bool(bn or cbn), bool(xnor), {}
+    return 2 * padding - size, sx, sy, filters, size, groups, bool(bn or cbn), bool(xnor), {}, {}
 
 
 def _conv_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list, broken: bool):
+    # twin layers (one facts tuple) often meet the same input shape (the repeated blocks of a backbone):
+    # the output, parameters and BFLOPs for an input are computed once (False: take the general path)
+    found = f[9].get(cur)
+    if found is None:
+        found = f[9][cur] = _conv_out(f, cur)
+    if found is False:
+        return None
+    out, outputs, counts, records, flops = found
+    return _new(Layer, (index, "convolutional", item[0], item[2], (), cur, cur_outputs, out, outputs, out, outputs,
+                        counts, records, flops, broken))
+
+
+def _conv_out(f: tuple, cur: Shape):
     w, h, c = cur
     if not (w and h and c):
-        return None
-    add, sx, sy, n, size, groups, bn, xnor, records_by_c = f
+        return False
+    add, sx, sy, n, size, groups, bn, xnor, records_by_c, _ = f
     a, b = w + add, h + add
     if a < 0 or b < 0:
-        return None
+        return False
     ow, oh = a // sx + 1, b // sy + 1       # C division is floor division for a non-negative dividend
     pr = records_by_c.get(c)
     if pr is None:
@@ -375,13 +388,10 @@ def _conv_fast(f: tuple, item: PlanItem, index: int, cur: Shape, cur_outputs: in
     try:
         flops = _unpack(_pack(2.0 * counts[0] * oh * ow / 1e9))[0]
     except OverflowError:
-        return None
+        return False
     if xnor:
         flops = f32(flops / 32)
-    out = _new(Shape, (ow, oh, n))
-    outputs = ow * oh * n
-    return _new(Layer, (index, "convolutional", item[0], item[2], (), cur, cur_outputs, out, outputs, out, outputs,
-                        counts, records, flops, broken))
+    return _new(Shape, (ow, oh, n)), ow * oh * n, counts, records, flops
 
 
 def _pool_facts(k: dict) -> tuple | None:
