@@ -25,14 +25,15 @@ def darknet_strip(text: str) -> str:
 
 def read_file(path: str) -> Document:
     """Read and parse a file; unreadable input raises ``InputError``/``CfgSyntaxError``."""
-    if os.path.isdir(path):
-        raise InputError("is a directory, not a cfg file", path=path)
     try:
         with open(path, "rb") as fh:
             data = fh.read()
     except FileNotFoundError:
         raise InputError("no such file", path=path) from None
     except OSError as exc:
+        # a directory is known by the failure, not by a stat before every open (Windows says PermissionError)
+        if os.path.isdir(path):
+            raise InputError("is a directory, not a cfg file", path=path) from None
         raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
     return parse_bytes(data, path)
 
