@@ -204,3 +204,18 @@ def test_pairs_are_the_options_when_every_line_is_plain(text):
         if spec is not None:
             assert _read_pairs(pairs, spec.types, spec.defaults, {"i": {}, "f": {}}) == \
                 _read(opts, spec.types, spec.defaults, {"i": {}, "f": {}})
+
+
+def test_a_lazy_section_behaves_as_the_named_tuple_it_replaced():
+    import pickle
+    from cfggen.cfg.model import Section
+    doc = parse("[net]\nwidth=8\n\n[convolutional]\nfilters = 4\nsize=3\n")
+    lazy = doc.sections[1]
+    assert not lazy.built
+    header, line, col, options, index = lazy          # unpacking builds the records
+    eager = Section(header, line, col, options, index)
+    assert lazy == eager and hash(lazy) == hash(eager) and repr(lazy) == repr(eager)
+    assert lazy[0] == "[convolutional]" and lazy[3][0].value_col == 11 and len(lazy) == 5
+    assert pickle.loads(pickle.dumps(parse("[net]\nwidth=8\n").sections[0])) == parse("[net]\nwidth=8\n").sections[0]
+    assert lazy._replace(index=7) == Section(header, line, col, options, 7)
+    assert lazy._asdict()["options"] == options
