@@ -25,15 +25,21 @@ class _Record:
 
     __slots__ = ()
     _UNCOMPARED: tuple[str, ...] = ()
+    _FIELDS: tuple[str, ...] = ()   # the fields, in constructor order: ``__slots__`` unless a class says
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if "_FIELDS" not in cls.__dict__:
+            cls._FIELDS = cls.__slots__
 
     def _values(self) -> tuple:
-        return tuple(getattr(self, f) for f in self.__slots__)
+        return tuple(getattr(self, f) for f in self._FIELDS)
 
     def _key(self) -> tuple:
-        return tuple(getattr(self, f) for f in self.__slots__ if f not in self._UNCOMPARED)
+        return tuple(getattr(self, f) for f in self._FIELDS if f not in self._UNCOMPARED)
 
     def _replace(self, **changes):
-        values = {f: getattr(self, f) for f in self.__slots__}
+        values = {f: getattr(self, f) for f in self._FIELDS}
         unknown = set(changes) - values.keys()
         if unknown:
             raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)[0]!r}")
@@ -50,7 +56,7 @@ class _Record:
         return type(self), self._values()
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__)
+        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._FIELDS)
         return f"{type(self).__qualname__}({inner})"
 
     def __eq__(self, other):

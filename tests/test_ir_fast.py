@@ -207,3 +207,21 @@ def test_stop_at_break_ends_at_the_first_broken_layer():
     net, _ = infer(plan(doc), (32, 32), stop_at_break=False)
     assert net.layers[4].broken and net.layers[4].bflops > 0
     _same_everywhere(doc)     # and the totals are darknet's running sums either way
+
+
+def test_network_totals_are_summed_when_asked():
+    import pickle
+    from cfggen.cfg import parse
+    from cfggen.ir.build import infer, plan
+    from cfggen.ir.model import Network, Totals
+    text = "[net]\nwidth=32\nheight=32\nchannels=3\n[convolutional]\nfilters=8\nsize=3\npad=1\n[maxpool]\nsize=2\nstride=2\n"
+    net, _ = infer(plan(parse(text)))
+    assert not isinstance(net._totals, Totals)             # not summed by infer
+    eager = Network(net.width, net.height, net.channels, net.layers, net.totals, net.net)
+    assert net.totals == Totals(8 * 3 * 9 + 8, 8 * 3 * 9 + 8, net.totals.bflops, net.totals.bflops_printed)
+    assert eager == net and repr(eager) == repr(net) and pickle.loads(pickle.dumps(net)) == net
+    from cfggen.ir.cnum import f32
+    total = 0.0
+    for layer in net.layers:
+        total = f32(total + layer.bflops)      # darknet's float32 running sum
+    assert net.totals.bflops == total > 0

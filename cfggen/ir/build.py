@@ -8,6 +8,7 @@ silently truncated add) are returned with the network; everything else is a lint
 from __future__ import annotations
 
 from collections import namedtuple
+from functools import partial
 from itertools import compress, count
 from operator import itemgetter
 from typing import Any
@@ -224,20 +225,24 @@ def infer(p: Plan, size: tuple[int, int] | None = None, stop_at_break: bool = Fa
             break
     else:
         broken = False
-    # totals over the layers built, summed by C loops rather than per layer in the loop above
+    layers = tuple(layers)
+    return Network(w0, h0, c0, layers, partial(_totals, layers, broken), net), findings
+
+
+def _totals(layers: tuple[Layer, ...], broken: bool) -> Totals:
+    """The network's totals, summed by C loops rather than per layer in ``infer``'s loop; a stop at a
+    broken layer (``broken``) counts its parameters but not its BFLOPs (darknet's order: see above)."""
     counts = list(map(_PARAMS, layers))
     params = sum(map(_WEIGHTS, counts)) + sum(map(_BIASES, counts)) + sum(map(_BN_SCALES, counts))
     floats = sum(map(_BN_ROLLING, counts))
     total = 0.0
-    # a stop at a broken layer counts its parameters but not its BFLOPs (darknet's order: see above)
     for bflops in map(_BFLOPS, layers[:-1] if broken else layers):
         if bflops > 0:      # darknet's float running sum, in layer order
             try:
                 total = _unpack(_pack(total + bflops))[0]    # f32(), inlined
             except OverflowError:
                 total = f32(total + bflops)
-    totals = Totals(params, params + floats, total, "%5.3f" % total)
-    return Network(w0, h0, c0, tuple(layers), totals, net), findings
+    return Totals(params, params + floats, total, "%5.3f" % total)
 
 
 def _general(p: Plan, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list[Layer],

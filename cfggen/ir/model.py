@@ -7,7 +7,7 @@ annotations in the class bodies are documentation only; defaults are given to ``
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import Any
+from typing import Any, Callable
 
 from cfggen.cfg.model import Section
 from cfggen.findings import _Record, _set
@@ -107,8 +107,9 @@ class Totals(namedtuple("Totals", "params weights_file_floats bflops bflops_prin
 class Network(_Record):
     """An inferred network (a read-only record, see ``cfggen.findings``: cheaper to import than a dataclass)."""
 
-    __slots__ = ("width", "height", "channels", "layers", "totals", "net")
-    __match_args__ = __slots__
+    __slots__ = ("width", "height", "channels", "layers", "_totals", "net")
+    _FIELDS = ("width", "height", "channels", "layers", "totals", "net")
+    __match_args__ = _FIELDS
     width: int
     height: int
     channels: int
@@ -116,16 +117,26 @@ class Network(_Record):
     totals: Totals
     net: dict[str, Any]
 
-    def __init__(self, width: int, height: int, channels: int, layers: tuple[Layer, ...], totals: Totals,
-                 net: dict[str, Any] | None = None):
+    def __init__(self, width: int, height: int, channels: int, layers: tuple[Layer, ...],
+                 totals: Totals | Callable[[], Totals], net: dict[str, Any] | None = None):
         _set(self, "width", width)
         _set(self, "height", height)
         _set(self, "channels", channels)
         _set(self, "layers", layers)
-        _set(self, "totals", totals)
+        _set(self, "_totals", totals)   # or a function computing them, called on first use
         _set(self, "net", {} if net is None else net)
 
     __hash__ = None  # type: ignore[assignment]   # like the frozen dataclass it replaced: net is a dict
+
+    @property
+    def totals(self) -> Totals:
+        """Parameters, weights-file floats and BFLOPs of the whole network. Validation does not need
+        them (no rule reads them), so ``infer`` hands over a function and they are summed when asked."""
+        t = self._totals
+        if t.__class__ is not Totals:
+            t = t()
+            _set(self, "_totals", t)
+        return t
 
     @property
     def size(self) -> tuple[int, int]:
