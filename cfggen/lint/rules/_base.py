@@ -343,11 +343,19 @@ def _odd_options(doc: Document, kinds, spaced: frozenset[int]
             return kind == "l" and plain_list(value) is not None
         return kind == "a" and value in _ACTIVATIONS
 
-    for i, section in enumerate(doc.sections):
-        t = twins[i]
-        if t != i and t in clean and i not in split:
-            clean.add(i)
+    sections = doc.sections
+    # the first section of each group of twins, then (at -1) the twins that need a look of their own
+    work = [i for i, t in enumerate(twins) if t == i]
+    work.append(-1)
+    resort = False
+    for i in work:
+        if i < 0:
+            later = [k for k, t in enumerate(twins) if t != k and (t not in clean or k in split)]
+            if later:
+                work.extend(later)   # visited by this very loop, after the first sections
+                resort = True
             continue
+        section = sections[i]
         known = kinds[i]
         if known is None:
             odd.extend((i, section, opt) for opt in section.options)
@@ -389,6 +397,9 @@ def _odd_options(doc: Document, kinds, spaced: frozenset[int]
             repeated.append(i)
         elif not odd or odd[-1][0] != i:
             clean.add(i)
+    if resort:   # back to file order (a stable sort: each section's options stay in line order)
+        odd.sort(key=_FIRST)
+        repeated.sort()
     return tuple(odd), tuple(repeated)
 
 
