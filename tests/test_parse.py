@@ -188,7 +188,7 @@ def _parse_slow_comments(text):
                 max_size=40).map("".join))
 @settings(max_examples=300, deadline=None)
 def test_pairs_are_the_options_when_every_line_is_plain(text):
-    """``Section.pairs`` (read in C, no records) says what the records say, or nothing; the conf read
+    """``Section.pairs`` (no records) says what the records say, or nothing; the conf read
     from pairs is the conf read from the records."""
     from cfggen.ir.build import _read, _read_pairs
     from cfggen.ir.layers import LAYERS
@@ -199,7 +199,7 @@ def test_pairs_are_the_options_when_every_line_is_plain(text):
         plain = [o for o in opts if o.form == "ok"]
         if pairs is None:
             continue
-        assert pairs == [(o.key, o.value) for o in opts] and len(plain) == len(opts)
+        assert pairs == [(o.key, "=", o.value) for o in opts] and len(plain) == len(opts)
         spec = LAYERS.get(section.header)
         if spec is not None:
             assert _read_pairs(pairs, spec.types, spec.defaults, {"i": {}, "f": {}}) == \

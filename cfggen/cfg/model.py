@@ -11,7 +11,7 @@ deleted, see ``parse.darknet_strip``).
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import Literal
+from typing import Callable, Literal
 
 # ok: key=value;  empty: "key=" (darknet rejects the line, the option does not exist);
 # noeq: a line without '=' (darknet stores a key whose value is NULL: a lookup finds nothing).
@@ -50,6 +50,10 @@ class Section:
     its options from the start."""
 
     __slots__ = ("header", "line", "col", "index", "_options", "_text", "_raw", "_pairs")
+    # the readers of a section's text, given by cfggen.cfg.parse (which makes the lazy sections and
+    # imports this module): a function-level import would cost more than a small section's reading
+    read_options: Callable[[str, list[str], int], tuple[Option, ...]]
+    plain_pairs: Callable[[str], list[tuple[str, str, str]] | None]
     _fields = ("header", "line", "col", "options", "index")
     header: str        # the whole stripped header line, brackets included, e.g. "[conv]"
     line: int
@@ -70,13 +74,12 @@ class Section:
     def options(self) -> tuple[Option, ...]:
         opts = self._options
         if opts is None:
-            from cfggen.cfg.parse import _read_options
-            opts = self._options = _read_options(self._text, self._raw, self.line)
+            opts = self._options = Section.read_options(self._text, self._raw, self.line)
             self._text = self._raw = self._pairs = None
         return opts
 
-    def pairs(self) -> list[tuple[str, str]] | None:
-        """``[(key, value), ...]`` of the options, read in C from the section's text without building
+    def pairs(self) -> list[tuple[str, str, str]] | None:
+        """``[(key, "=", value), ...]`` of the options, split from the section's text without building
         option records, when every line after the header is a plain ``key=value`` (a value, no comment
         or blank line among them: then each option has form "ok" and the pairs say all its records
         would); None otherwise, and for a section whose records exist or that was made by hand."""
@@ -85,8 +88,7 @@ class Section:
             text = self._text
             if text is None:
                 return None
-            from cfggen.cfg.parse import plain_pairs
-            found = plain_pairs(text)
+            found = Section.plain_pairs(text)
             self._pairs = False if found is None else found    # False: asked, not plain
         return None if found is False else found
 

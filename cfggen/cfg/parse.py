@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from operator import itemgetter, methodcaller
 
 from cfggen.cfg.model import Comment, Cut, Document, Option, Section
 from cfggen.errors import InputError
@@ -232,18 +233,21 @@ def _read_options(text: str, raw_lines: list[str], line: int) -> tuple[Option, .
     return tuple(options)
 
 
-# an option line of a section's stripped text: the key (up to the first '='), '=', a non-empty value
-_PAIR = re.compile("\n([^\n=]*)=([^\n]+)")
+_EQ = methodcaller("partition", "=")
+_VALUE = itemgetter(2)
 
 
-def plain_pairs(text: str) -> list[tuple[str, str]] | None:
-    """``Section.pairs``: the (key, value) of every line after the header of ``text`` (a section's
-    stripped lines, as ``parse`` keeps them), or None unless every such line is ``key=value`` with a
-    value: no blank or comment line between them (a header line cannot occur inside a section)."""
+def plain_pairs(text: str) -> list[tuple[str, str, str]] | None:
+    """``Section.pairs``: ``line.partition("=")`` of every line after the header of ``text`` (a
+    section's stripped lines, as ``parse`` keeps them), or None unless every such line is
+    ``key=value`` with a value: no blank or comment line between them (a header line cannot occur
+    inside a section). A value is never empty, so every middle element is '='."""
     if "\n\n" in text or "\n#" in text or "\n;" in text:
         return None
-    found = _PAIR.findall(text)
-    return found if len(found) == text.count("\n") else None
+    lines = text.split("\n")
+    del lines[0]
+    parts = list(map(_EQ, lines))
+    return parts if all(map(_VALUE, parts)) else None
 
 
 def find_comments(text: str, raw_lines: list[str]) -> tuple[Comment, ...]:
@@ -330,3 +334,7 @@ def _parse_slow(text: str, path: str, raw_lines: list[str]) -> Document:
     if header is not None:
         sections.append(Section(header[0], header[1], header[2], tuple(options), len(sections) - 1))
     return _document(path, text, sections, orphans, comments, bom, raw_lines, cuts)
+
+
+Section.read_options = staticmethod(_read_options)
+Section.plain_pairs = staticmethod(plain_pairs)

@@ -84,11 +84,11 @@ def _read(options: tuple, types: dict[str, str], defaults: dict[str, Any], memo:
     return conf
 
 
-def _read_pairs(pairs: list[tuple[str, str]], types: dict[str, str], defaults: dict[str, Any],
+def _read_pairs(pairs: list[tuple[str, str, str]], types: dict[str, str], defaults: dict[str, Any],
                 memo: dict[str, dict]) -> dict[str, Any]:
     """``_read`` for a section whose options are all plain ``key=value`` lines (``Section.pairs``)."""
     conf = defaults.copy()
-    for key, value in reversed(pairs):   # the first occurrence of a duplicated key is written last and wins
+    for key, _, value in reversed(pairs):   # the first occurrence of a duplicated key is written last and wins
         typ = types.get(key)
         if typ is None:
             continue

@@ -364,9 +364,9 @@ def _odd_options(doc: Document, kinds, spaced: frozenset[int]
         # a section of plain key=value lines is decided on its (key, value) pairs, without building
         # its option records, when every option is plainly right and no key repeats
         pairs = None if i in split or section.built else section.pairs()
-        if pairs is not None and len(dict(pairs)) == len(pairs):
+        if pairs is not None and len(set(map(_FIRST, pairs))) == len(pairs):
             # the hot path: ``plain`` inlined (a call per option would cost more than the test)
-            for key, value in pairs:
+            for key, _, value in pairs:
                 kind = get(key)
                 if kind == "i":
                     if value.isdigit() and (ascii_text or value.isascii()):
