@@ -31,10 +31,17 @@ _WINDOW, _BLUR, _SAME, _FIXED, _MUL, _DIV, _ROUTE, _SHORTCUT, _SAM, _SCALE_WH, _
 
 
 def _window(add: int, sx: int, sy: int, aa: int) -> tuple:
-    """Convolution and pooling: ``cdiv(w + add, stride) + 1``; with antialiasing the stride moves to a blur."""
+    """Convolution and pooling: ``cdiv(w + add, stride) + 1``; with antialiasing the stride moves to a blur.
+
+    ``add == -1`` at stride 1 (a 3x3 conv with pad=1, any 1x1 conv: most layers of a network) maps
+    every positive size to itself, and a size that is not positive has failed at the step before (or,
+    at the first step, fails the same test either way): such a step is ``_SAME``, which the compiled
+    program leaves out unless its size is read later."""
     if aa:
         k, p = (2, 0) if aa == 2 else (3, 1)
         return _BLUR, add, sx, sy, 2 * p - k
+    if add == -1 and sx == 1 and sy == 1:
+        return _SAME, 0, 0, 0, 0
     return _WINDOW, add, sx, sy, 0
 
 
