@@ -151,8 +151,9 @@ def parse(text: str, path: str = "<string>") -> Document:
     while p >= 0:
         starts.append(p + 1)
         p = find("\n[", p + 1)
-    end = len(stripped)
-    orphans = _read_options(stripped[:starts[0]] if starts else stripped, raw_lines, 0) if starts[:1] != [0] else ()
+    # option lines before the first section (darknet segfaults on them: DN109)
+    head = stripped[:starts[0]] if starts else stripped
+    orphans = _read_options(head, raw_lines, 0) if head else ()
     sections: list[Section] = []
     twins: list[int] = []
     first_with: dict[str, int] = {}
@@ -160,7 +161,7 @@ def parse(text: str, path: str = "<string>") -> Document:
     count = stripped.count
     new = object.__new__
     n, last = 1, 0
-    starts.append(end)
+    starts.append(len(stripped))
     for k in range(len(starts) - 1):
         start = starts[k]
         n += count("\n", last, start)
