@@ -260,7 +260,15 @@ def _spaced(text: str) -> frozenset[int]:
     if " " not in text and "\t" not in text:
         return frozenset()
     data = text.encode("utf-8", "surrogatepass").translate(_SPACED_MAP)
-    return frozenset(data.count(b"\n", 0, m.start()) + 1 for m in _SPACED_BYTES.finditer(data))
+    lines = []
+    line, at = 1, 0
+    count = data.count
+    for m in _SPACED_BYTES.finditer(data):     # line numbers counted on from the previous match
+        start = m.start()
+        line += count(b"\n", at, start)
+        at = start
+        lines.append(line)
+    return frozenset(lines)
 
 
 # header -> (the keys darknet reads there, key -> the plain form it can take); built on first use
