@@ -102,3 +102,12 @@ def test_no_rule_reports_a_plainly_right_option(lines):
     finally:
         _base._odd_options = real
     assert fast == slow
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["<<<<<<< ours", "=======", ">>>>>>> theirs", "||||||| base", "#=======", " =======",
+                                 "======= ", "x=1", "[net]", "", "\r", "<<<<<<<", "========"]), max_size=12))
+def test_conflict_lines_are_the_regex_definition(lines):
+    text = "\n".join(lines)
+    expected = {text.count("\n", 0, m.start()) + 1 for m in re.finditer(_base._CONFLICT, text, re.MULTILINE)}
+    assert _base._facts(parse(text)).conflict_lines == expected

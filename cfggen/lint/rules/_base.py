@@ -189,7 +189,9 @@ def facts(doc: Document) -> Facts:
 def _facts(doc: Document) -> Facts:
     conflicts = set()
     text = doc.text
-    if "<<<<<<<" in text or "=======" in text or ">>>>>>>" in text or "|||||||" in text:
+    # a marker starts its line: a comment rule such as "#=======" (common in cfgs) needs no regex scan
+    if "\n<<<<<<<" in text or "\n=======" in text or "\n>>>>>>>" in text or "\n|||||||" in text or \
+            text.startswith(("<<<<<<<", "=======", ">>>>>>>", "|||||||")):
         for m in re.finditer(_CONFLICT, text, re.MULTILINE):
             conflicts.add(text.count("\n", 0, m.start()) + 1)
     get = (_TABLES or _tables()).get
