@@ -161,7 +161,8 @@ def plan(doc: Document) -> Plan:
         twin = doc_twins[index + 1] - 1
         if twin != index:
             # the twin's very conf: confs are read-only, like every record of the plan
-            items.append(new(PlanItem, (section, items[twin][1], items[twin][2])))
+            first = items[twin]
+            items.append(new(PlanItem, (section, first[1], first[2])))
             twins.append(twin)
             continue
         spec = spec_of(section.header)

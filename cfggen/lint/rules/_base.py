@@ -103,8 +103,8 @@ class Layers:
         """Which rare [convolutional] settings the network uses at all (one loop, for DN212/DN215-DN217)."""
         if self._conv is None:
             groups = dilation = strides = even = False
-            for layer in self.of("convolutional"):
-                k = layer.conf
+            # twin layers share one conf dict: each distinct conf is looked at once
+            for k in {id(layer.conf): layer.conf for layer in self.of("convolutional")}.values():
                 if k["groups"] > 1:
                     groups = True
                 if k["dilation"] > 1:
