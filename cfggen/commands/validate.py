@@ -308,6 +308,8 @@ def _units(paths: list[str]) -> list[list[int]]:
 
 
 def _forked(job: Job, paths: list[str], jobs: int) -> list[Outcome]:
+    import pickle  # noqa: F401 - imported once here, not in every child (pickle alone costs ~3 ms)
+    import signal  # noqa: F401
     units = _units(paths)
     queue, feed = os.pipe()
     os.write(feed, b"".join(_UNIT.pack(u) for u in range(len(units))))
@@ -318,10 +320,8 @@ def _forked(job: Job, paths: list[str], jobs: int) -> list[Outcome]:
     sys.stderr.flush()
     try:
         for _ in range(jobs - 1):
-            child = _fork(job, paths, units, queue, children)
-            if child is None:   # no more processes to be had: the others share the work
-                break
-            children.append(child)
+            if not _fork(job, paths, units, queue, children):
+                break   # no more processes to be had: the others share the work
         for unit in _take(queue, len(units)):
             for k in units[unit]:
                 out[k] = check_file(job, paths[k], slim=True)
@@ -337,11 +337,13 @@ def _forked(job: Job, paths: list[str], jobs: int) -> list[Outcome]:
     return out
 
 
-def _fork(job: Job, paths: list[str], units: list[list[int]], queue: int, children: list[_Child]) -> _Child | None:
-    """Start one child on the queue; None when the system has no process to spare.
+def _fork(job: Job, paths: list[str], units: list[list[int]], queue: int, children: list[_Child]) -> bool:
+    """Start one more child on the queue and list it in ``children``; False when the system has no
+    process to spare.
 
     SIGINT is blocked across the fork, so that a Ctrl-C cannot land between the fork and the child's
-    ``try`` (the child would then unwind into the caller's code as a second copy of the program)."""
+    ``try`` (the child would then unwind into the caller's code as a second copy of the program), nor
+    between the fork and the listing here (the child would be left running, never waited for)."""
     import signal
     r, w = os.pipe()
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT,))
@@ -351,7 +353,7 @@ def _fork(job: Job, paths: list[str], units: list[list[int]], queue: int, childr
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(r)
         os.close(w)
-        return None
+        return False
     if pid == 0:
         code = 1
         try:
@@ -365,9 +367,9 @@ def _fork(job: Job, paths: list[str], units: list[list[int]], queue: int, childr
             os._exit(code)   # no atexit handlers, no stdio flush, no unwinding into the caller
     os.close(w)
     os.set_blocking(r, False)
-    child = _Child(pid, r)
+    children.append(_Child(pid, r))
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-    return child
+    return True
 
 
 def _serve(job: Job, paths: list[str], units: list[list[int]], queue: int, w: int) -> None:
