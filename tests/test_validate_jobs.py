@@ -205,3 +205,18 @@ def test_fork_failure_leaves_the_work_to_this_process(monkeypatch, tmp_path, fil
 
     monkeypatch.setattr(os, "fork", no_process)
     assert validate_output(tmp_path, files, 2) == one
+
+
+def test_a_queue_the_pipe_takes_only_in_part_loses_no_file(monkeypatch, tmp_path, files):
+    """A pipe smaller than the queue (non-blocking write, partial): two and a half entries go in, the
+    half is never taken, and the files of the entries that did not fit are checked by the final pass."""
+    one = validate_output(tmp_path, files, 1)
+    real, queue_size = os.write, 2 * len(files)
+
+    def write(fd, data):
+        if len(data) == queue_size:
+            return real(fd, bytes(data[:5]))
+        return real(fd, data)
+
+    monkeypatch.setattr(os, "write", write)
+    assert validate_output(tmp_path, files, 2) == one

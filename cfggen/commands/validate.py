@@ -312,7 +312,11 @@ def _forked(job: Job, paths: list[str], jobs: int) -> list[Outcome]:
     import signal  # noqa: F401
     units = _units(paths)
     queue, feed = os.pipe()
-    os.write(feed, b"".join(_UNIT.pack(u) for u in range(len(units))))
+    os.set_blocking(feed, False)   # nobody reads yet: a pipe smaller than assumed must not hang us
+    try:
+        os.write(feed, b"".join(_UNIT.pack(u) for u in range(len(units))))
+    except BlockingIOError:   # then the final pass below checks every file
+        pass
     os.close(feed)
     out: list = [None] * len(paths)
     children: list[_Child] = []
