@@ -32,9 +32,10 @@ def files(tmp_path):
     return [str(CORPUS / n) for n in NAMES] + [str(other), str(tmp_path / "missing.cfg")]
 
 
-def validate_output(tmp_path, files, jobs, fmt="json", *extra):
+def validate_output(tmp_path, files, jobs, fmt="json"):
+    """(exit code, the report's bytes, stderr) of one run."""
     target = tmp_path / f"out-{fmt}-{jobs}-{time.monotonic_ns()}"
-    code, out, err = run("validate", "--format", fmt, "--jobs", jobs, "-o", target, *extra, *files)
+    code, out, err = run("validate", "--format", fmt, "--jobs", jobs, "-o", target, *files)
     return code, target.read_bytes() if target.exists() else None, err
 
 
