@@ -277,7 +277,9 @@ def run_job(job: Job, paths: list[str], jobs: int | None) -> list[Outcome]:
 # closed, so that a read at its end is end-of-file. Every process, this one included, reads one
 # number at a time: the faster process takes more files, and this process, which also unpickles the
 # children's results between its own files, takes fewer. A pipe read is atomic (the kernel holds the
-# pipe's lock for the whole read), so no two processes take the same number.
+# pipe's lock for the whole read), so no two processes take the same number. (Measured on the 95-file
+# corpus, 2 cores: a fixed split, largest first into bins of equal bytes, left this process waiting
+# 3-37 ms for the child at the end; the queue, 2-4 ms.)
 #
 # Each child sends back every file's outcome as soon as it has it, as a frame (4-byte length +
 # pickle of (index, outcome)) on its own result pipe, and leaves with os._exit. This process reads
@@ -379,7 +381,9 @@ def _fork(job: Job, paths: list[str], units: list[list[int]], queue: int, childr
 def _serve(job: Job, paths: list[str], units: list[list[int]], queue: int, w: int) -> None:
     """A child's life: take units until the queue is empty, send each file's outcome as it is done."""
     import pickle
-    gc.disable()   # the child leaves with os._exit: nothing it allocates needs collecting
+    # the child leaves with os._exit: nothing it allocates needs collecting (a corpus run makes no
+    # cyclic garbage at all). As fast as the CLI's raised threshold; ~3% faster than a host's default.
+    gc.disable()
     dumps, pack, protocol = pickle.dumps, _FRAME.pack, pickle.HIGHEST_PROTOCOL
     for unit in _take(queue, len(units)):
         for k in units[unit]:
