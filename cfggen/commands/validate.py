@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import struct
 import sys
 from collections import namedtuple
 
@@ -249,50 +250,227 @@ def _portable(verdicts: dict, analysis, fmt: str) -> dict:
     return out
 
 
-_JOB: Job | None = None   # the job of a --jobs worker (set before forking)
-
-
-def _worker(path: str) -> Outcome:
-    return check_file(_JOB, path, slim=True)
-
-
 def run_job(job: Job, paths: list[str], jobs: int | None) -> list[Outcome]:
-    """Every path's outcome, in order; in ``jobs`` forked processes when that pays.
+    """Every path's outcome, in order; in ``jobs`` processes when that pays.
 
-    Default: one process per CPU core when several files are given. Workers are forked (they inherit
-    the job and every imported module, nothing is pickled but paths and results) and return each
-    file's piece of the report, so the output is byte-identical to a single process.
+    Default: one process per CPU core when several files are given. The other processes are forked
+    children (they inherit the job and every imported module; nothing is pickled but results) and
+    this process does a share of the files too, so that with two cores neither sits idle.
     """
-    global _JOB
     from cfggen import cli
     if cli.OWNS_PROCESS:
         # every module is imported by now and lives as long as the process: the collector need not
-        # walk those objects again (and forked workers then share their pages instead of copying them)
+        # walk those objects again (and forked children then share their pages instead of copying them)
         gc.freeze()
     if jobs is None:
         jobs = _cores() if len(paths) > 1 else 1
     jobs = min(jobs, len(paths))
-    if jobs > 1:
-        import multiprocessing
-        try:
-            ctx = multiprocessing.get_context("fork")
-        except ValueError:   # no fork (Windows): spawning would re-import everything; stay in-process
-            ctx = None
-        if ctx is not None:
-            _JOB = job
-            try:
-                with ctx.Pool(jobs) as pool:
-                    # largest files first, one at a time: the workers finish together (a corpus mixes
-                    # 30-line and 2,000-line cfgs, so equal chunks in order leave one worker idle)
-                    order = sorted(range(len(paths)), key=lambda k: -_size(paths[k]))
-                    done = pool.imap(_worker, [paths[k] for k in order])
-                    out: list = [None] * len(paths)
-                    for k, outcome in zip(order, done):
-                        out[k] = outcome
-                    return out
-            finally:
-                _JOB = None
+    if jobs > 1 and hasattr(os, "fork"):   # no fork (Windows): spawning would re-import everything
+        return _forked(job, paths, jobs)
     return [check_file(job, p) for p in paths]
+
+
+# How the processes of a --jobs run share the work.
+#
+# A queue pipe holds the numbers of the units of work (a unit: a file, largest files first; a few
+# neighbouring files when there are very many), written in full before the first fork and then
+# closed, so that a read at its end is end-of-file. Every process, this one included, reads one
+# number at a time: the faster process takes more files, and this process, which also unpickles the
+# children's results between its own files, takes fewer. A pipe read is atomic (the kernel holds the
+# pipe's lock for the whole read), so no two processes take the same number. (Measured on the 95-file
+# corpus, 2 cores: a fixed split, largest first into bins of equal bytes, left this process waiting
+# 3-37 ms for the child at the end; the queue, 2-4 ms.)
+#
+# Each child sends back every file's outcome as soon as it has it, as a frame (4-byte length +
+# pickle of (index, outcome)) on its own result pipe, and leaves with os._exit. This process reads
+# the result pipes between its own files (non-blocking) and to end-of-file at the end, before
+# waiting for the children, so that a child never blocks on a full pipe while being waited for. Any
+# file whose outcome did not arrive (a child that crashed, was killed, or sent a truncated frame) is
+# then checked here: a child's death costs time, never a file.
+_UNIT = struct.Struct("<H")
+_FRAME = struct.Struct("<I")
+_MAX_UNITS = 2048    # 2 bytes each: the whole queue fits in one 4 KiB page, the smallest pipe buffer
+
+
+class _Child:
+    """A forked child as this process sees it: its result pipe and the bytes not yet unpickled."""
+
+    __slots__ = ("pid", "fd", "buf", "broken")
+
+    def __init__(self, pid: int, fd: int):
+        self.pid, self.fd, self.buf, self.broken = pid, fd, bytearray(), False
+
+
+def _units(paths: list[str]) -> list[list[int]]:
+    """The queue's units: indices of ``paths``, largest files first (the long ones start early and
+    the short ones fill the gaps at the end), at most ``_MAX_UNITS`` units."""
+    order = sorted(range(len(paths)), key=lambda k: -_size(paths[k]))
+    per = -(-len(order) // _MAX_UNITS)
+    return [order[i:i + per] for i in range(0, len(order), per)]
+
+
+def _forked(job: Job, paths: list[str], jobs: int) -> list[Outcome]:
+    import pickle  # noqa: F401 - imported once here, not in every child (pickle alone costs ~3 ms)
+    import signal  # noqa: F401
+    units = _units(paths)
+    queue, feed = os.pipe()
+    os.set_blocking(feed, False)   # nobody reads yet: a pipe smaller than assumed must not hang us
+    try:
+        os.write(feed, b"".join(_UNIT.pack(u) for u in range(len(units))))
+    except BlockingIOError:   # then the final pass below checks every file
+        pass
+    os.close(feed)
+    out: list = [None] * len(paths)
+    children: list[_Child] = []
+    sys.stdout.flush()   # a child inherits unflushed output; it leaves with os._exit, but be sure
+    sys.stderr.flush()
+    try:
+        for _ in range(jobs - 1):
+            if not _fork(job, paths, units, queue, children):
+                break   # no more processes to be had: the others share the work
+        for unit in _take(queue, len(units)):
+            for k in units[unit]:
+                out[k] = check_file(job, paths[k], slim=True)
+                if children:
+                    _receive(children, out, block=False)
+        _receive(children, out, block=True)
+    finally:
+        os.close(queue)
+        _end(children)
+    for k, outcome in enumerate(out):
+        if outcome is None:   # a child died before sending it
+            out[k] = check_file(job, paths[k], slim=True)
+    return out
+
+
+def _fork(job: Job, paths: list[str], units: list[list[int]], queue: int, children: list[_Child]) -> bool:
+    """Start one more child on the queue and list it in ``children``; False when the system has no
+    process to spare.
+
+    SIGINT is blocked across the fork, so that a Ctrl-C cannot land between the fork and the child's
+    ``try`` (the child would then unwind into the caller's code as a second copy of the program), nor
+    between the fork and the listing here (the child would be left running, never waited for)."""
+    import signal
+    r, w = os.pipe()
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT,))
+    try:
+        pid = os.fork()
+    except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        os.close(r)
+        os.close(w)
+        return False
+    if pid == 0:
+        code = 1
+        try:
+            os.close(r)
+            for other in children:
+                os.close(other.fd)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            _serve(job, paths, units, queue, w)
+            code = 0
+        finally:
+            os._exit(code)   # no atexit handlers, no stdio flush, no unwinding into the caller
+    os.close(w)
+    os.set_blocking(r, False)
+    children.append(_Child(pid, r))
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    return True
+
+
+def _serve(job: Job, paths: list[str], units: list[list[int]], queue: int, w: int) -> None:
+    """A child's life: take units until the queue is empty, send each file's outcome as it is done."""
+    import pickle
+    # the child leaves with os._exit: nothing it allocates needs collecting (a corpus run makes no
+    # cyclic garbage at all). As fast as the CLI's raised threshold; ~3% faster than a host's default.
+    gc.disable()
+    dumps, pack, protocol = pickle.dumps, _FRAME.pack, pickle.HIGHEST_PROTOCOL
+    for unit in _take(queue, len(units)):
+        for k in units[unit]:
+            data = dumps((k, check_file(job, paths[k], slim=True)), protocol)
+            _write_all(w, pack(len(data)) + data)
+
+
+def _take(queue: int, count: int):
+    """Unit numbers from the queue until it is empty. A short read or a number out of range (neither
+    happens on a pipe) ends the taking: whatever nobody did is done by the parent's final pass."""
+    size, unpack = _UNIT.size, _UNIT.unpack
+    while True:
+        entry = os.read(queue, size)
+        if len(entry) < size:
+            return
+        unit = unpack(entry)[0]
+        if unit >= count:
+            return
+        yield unit
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _receive(children: list[_Child], out: list, block: bool) -> None:
+    """Read what the children have sent; ``block``: read every pipe to end-of-file and wait for the
+    children (then none is left)."""
+    for child in list(children):
+        if block:
+            os.set_blocking(child.fd, True)
+        while True:
+            try:
+                chunk = os.read(child.fd, 1 << 16)
+            except BlockingIOError:
+                break
+            if not chunk:   # end-of-file: the child has exited (or is exiting)
+                children.remove(child)
+                os.close(child.fd)
+                os.waitpid(child.pid, 0)
+                break
+            if not child.broken:
+                child.buf += chunk
+        if not child.broken:
+            _unpickle(child, out)
+
+
+def _unpickle(child: _Child, out: list) -> None:
+    """The complete frames at the start of the child's buffer, into ``out``."""
+    import pickle
+    buf, pos, head = child.buf, 0, _FRAME.size
+    end = len(buf)
+    while end - pos >= head:
+        stop = pos + head + _FRAME.unpack_from(buf, pos)[0]
+        if stop > end:
+            break
+        try:
+            k, outcome = pickle.loads(buf[pos + head:stop])
+        except Exception:   # noqa: BLE001 - cannot happen on an intact pipe; the parent redoes the rest
+            child.broken = True
+            buf.clear()
+            return
+        if 0 <= k < len(out) and out[k] is None:
+            out[k] = outcome
+        pos = stop
+    del buf[:pos]
+
+
+def _end(children: list[_Child]) -> None:
+    """Children still running when this process stops early (Ctrl-C, an error): killed and waited for."""
+    import signal
+    for child in children:
+        try:
+            os.close(child.fd)
+        except OSError:   # closed already
+            pass
+        try:
+            os.kill(child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(child.pid, 0)
+        except ChildProcessError:
+            pass
+    children.clear()
 
 
 def _size(path: str) -> int:
