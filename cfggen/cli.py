@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
 import sys
 
 import click
@@ -73,6 +74,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
 # True when cfggen was started as a program (not main(argv) called by a host such as a test runner):
 # only then does it tune the process-wide garbage collector
 OWNS_PROCESS = False
+# Set by a command that leaves nothing to tear down (``validate``): the console script then exits
+# without the interpreter's teardown, which frees every record of the run one by one (~8 ms after
+# a corpus run, as much as a tenth of a small one).
+QUICK_EXIT = False
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -106,7 +111,21 @@ def main(argv: list[str] | None = None) -> None:
             raise
         click.echo(f"cfggen: internal error: {type(exc).__name__}: {exc} (rerun with --debug)", err=True)
         rc = EXIT_INTERNAL
-    sys.exit(rc if isinstance(rc, int) else 0)
+    code = rc if isinstance(rc, int) else 0
+    if OWNS_PROCESS and QUICK_EXIT:
+        _quick_exit(code)
+    sys.exit(code)
+
+
+def _quick_exit(code: int) -> None:
+    """``os._exit`` once the output is out: the streams are flushed first, as a normal exit does (a
+    reader that has gone away, as with ``| head``, is not an error: there is nothing more to say)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":   # python -m cfggen.cli: run the importable module's main (it owns the state)

@@ -175,3 +175,29 @@ def test_main_called_by_a_host_leaves_the_garbage_collector_alone(tmp_path):
     code, _, _ = run("validate", "--jobs", "1", str(p), str(p))
     assert code == 0
     assert (gc.get_threshold(), gc.get_freeze_count()) == before
+
+
+def test_the_console_script_leaves_quickly_with_all_its_output(tmp_path):
+    """The console script skips the interpreter's teardown after ``validate`` (``cli.QUICK_EXIT``):
+    the report must still be complete on a pipe and in ``-o``, with the exit code of the findings."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    good = write(tmp_path, "good.cfg", NET + "\n[convolutional]\nfilters=4\nsize=3\nactivation=leaky\n")
+    bad = write(tmp_path, "bad.cfg", NET + "\n[convolutional]\nfilters=4\nsize=3\nactivation=leakyy\n")
+    many = [good, bad] * 200                      # a report larger than a pipe's buffer
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**__import__("os").environ, "PYTHONPATH": root}
+    proc = subprocess.run([sys.executable, "-m", "cfggen", "validate", "--format", "json", "--jobs", "1", *many],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 1 and len(report["files"]) == 400
+    assert [f["findings"][0]["rule"] for f in report["files"][1::2]] == ["DN108"] * 200
+    out = tmp_path / "report.json"
+    proc = subprocess.run([sys.executable, "-m", "cfggen", "validate", "--format", "json", "-o", str(out), good],
+                          capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert proc.returncode == 0 and json.loads(out.read_text())["files"][0]["status"] == "checked"
+    # a short report stays in the stream's buffer until the exit flushes it
+    proc = subprocess.run([sys.executable, "-m", "cfggen", "validate", bad], capture_output=True, text=True, env=env,
+                          cwd=tmp_path)
+    assert proc.returncode == 1 and "DN108" in proc.stdout and "1 error" in proc.stdout

@@ -111,8 +111,10 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
              no_config, table, size, native_only, list_sizes, aspect, size_range, concise, jobs, output, targets):
     """Validate Darknet cfg files: keys, values, shapes, wiring, heads, training schedule; every
     multi-scale training size. Directories are searched for *.cfg files."""
+    from cfggen import cli
     from cfggen.report import FORMATTERS, Report
 
+    cli.QUICK_EXIT = True   # nothing here needs the interpreter's teardown (files are written atomically)
     fmt = choose_format(fmt)
     settings = Settings(select, ignore, config_file, no_config)
     names = _names(data_file, names_file)
