@@ -202,6 +202,7 @@ class Document:
                 found.append(first.setdefault((s.header,) + tuple((o.key, o.value, o.form) for o in s.options), i))
             self._twins = found
         return found
+
     @property
     def lines(self) -> tuple[Line, ...]:
         """Every physical line with its ending: ``"".join(l.text + l.eol for l in lines) == text``."""

@@ -313,14 +313,18 @@ def _odd_options(doc: Document, kinds, spaced: frozenset[int]
     """The one shared pass over every option (issue #14): everything but the plainly right ones.
 
     Plainly right = in a known section, a key it reads, ``key=value`` with a value that is a plain
-    non-negative integer (int keys, single list entries), a plain decimal float, or a known
-    activation; no '#', no ',', not on a line where blanks split a number. No option rule (DN102,
-    DN104-DN108, DN111) can report such an option; anything else goes to the list they loop over.
+    non-negative integer (int keys), an optional '-' and digits or a comma list of such (list keys;
+    one entry only for the single-reference ``from`` of [sam]/[scale_channels]), a plain decimal
+    float, or a known activation; no '#', not on a line where blanks split a number. No option rule
+    (DN102, DN104-DN108, DN111) can report such an option; anything else goes to the list they loop
+    over. The same pass notes the known sections that have a key twice (for DN103).
 
-    The loop runs over every option of the file, so it does as little as it can per option: one
-    dict lookup for the key's plain form, then one str method (``isdigit`` is true only for ASCII
-    digits once the whole text is known to be ASCII). The same pass notes the known sections that
-    have a key twice (one dict store per option, far cheaper than a set per section in DN103).
+    It looks at the first section of each group of twins (``Document.twins``): a twin of a clean
+    section is clean, and only the twins of the others (or on a line where blanks split a number)
+    are visited one by one. A section of plain ``key=value`` lines is decided on its pairs
+    (``Section.pairs``), so a clean section's option records are never built. Per option it does as
+    little as it can: one dict lookup for the key's plain form, then one str method (``isdigit`` is
+    true only for ASCII digits once the whole text is known to be ASCII).
     """
     odd = []
     append = odd.append
@@ -337,6 +341,7 @@ def _odd_options(doc: Document, kinds, spaced: frozenset[int]
     if spaced:
         starts = [section.line for section in doc.sections]
         split = {bisect_right(starts, line) - 1 for line in spaced}
+
     def plain(kind, value) -> bool:
         """Whether a ``key=value`` option whose key has this plain form is plainly right."""
         if kind == "i":
