@@ -27,7 +27,7 @@ def darknet_strip(text: str) -> str:
 def read_file(path: str) -> Document:
     """Read and parse a file; unreadable input raises ``InputError``/``CfgSyntaxError``."""
     try:
-        with open(path, "rb") as fh:
+        with open(path, "rb", buffering=0) as fh:    # one read of the whole file: no buffer object needed
             data = fh.read()
     except FileNotFoundError:
         raise InputError("no such file", path=path) from None
