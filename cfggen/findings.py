@@ -6,6 +6,7 @@ darknet itself would stop at) and ``cfggen.lint`` (the rules), so that neither i
 """
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
@@ -31,12 +32,16 @@ class _Record:
         super().__init_subclass__(**kw)
         if "_FIELDS" not in cls.__dict__:
             cls._FIELDS = cls.__slots__
+        keyed = tuple(f for f in cls._FIELDS if f not in cls._UNCOMPARED)
+        # the compared fields as one C call (equality and hashing of findings are on the engine's path)
+        get = attrgetter(*keyed) if keyed else (lambda record: ())
+        cls._KEY = staticmethod(get if len(keyed) != 1 else (lambda record: (get(record),)))
 
     def _values(self) -> tuple:
         return tuple(getattr(self, f) for f in self._FIELDS)
 
     def _key(self) -> tuple:
-        return tuple(getattr(self, f) for f in self._FIELDS if f not in self._UNCOMPARED)
+        return self._KEY(self)
 
     def _replace(self, **changes):
         values = {f: getattr(self, f) for f in self._FIELDS}
@@ -140,10 +145,6 @@ class Diagnostic(_Record):
         _set(self, "name", name)
         _set(self, "path", path)
         _set(self, "extra", {} if extra is None else extra)
-
-    def _key(self) -> tuple:
-        return (self.code, self.message, self.line, self.col, self.layer, self.size, self.hint, self.related,
-                self.fix, self.end_col, self.severity, self.name, self.path)
 
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.col, self.code, self.message)
