@@ -38,17 +38,15 @@ class Plan:
     A plain slotted class rather than a dataclass: cheaper to import, and the cache needs a slot.
     """
 
-    __slots__ = ("doc", "net", "items", "usable", "findings", "twins", "fast")
+    __slots__ = ("doc", "net", "items", "usable", "findings", "fast")
 
     def __init__(self, doc: Document, net: dict[str, Any], items: tuple[PlanItem, ...], usable: bool,
-                 findings: tuple[Diagnostic, ...], twins: list[int] | None = None):
+                 findings: tuple[Diagnostic, ...]):
         self.doc = doc
         self.net = net
         self.items = items
         self.usable = usable            # False: darknet cannot even start (no [net], no input size)
         self.findings = findings
-        self.twins = twins              # per item: the first item whose section has the very same lines
-        # (twins share one conf dict: confs, like every record here, are never modified)
         self.fast: list | None = None
 
     def __repr__(self) -> str:
@@ -76,11 +74,7 @@ def _read(options: tuple, types: dict[str, str], defaults: dict[str, Any], memo:
             conf[key] = value       # strings and lists are kept as text
             continue
         v = known.get(value)
-        if v is None:
-            v = atoi(value) if typ == "i" else atof(value)
-            if v == v:              # a NaN is not shared: it is not equal to itself
-                known[value] = v
-        conf[key] = v
+        conf[key] = _number(typ, value, known) if v is None else v
     return conf
 
 
@@ -97,12 +91,16 @@ def _read_pairs(pairs: list[tuple[str, str, str]], types: dict[str, str], defaul
             conf[key] = value
             continue
         v = known.get(value)
-        if v is None:
-            v = atoi(value) if typ == "i" else atof(value)
-            if v == v:
-                known[value] = v
-        conf[key] = v
+        conf[key] = _number(typ, value, known) if v is None else v
     return conf
+
+
+def _number(typ: str, value: str, known: dict) -> int | float:
+    """A value ``_read`` has not met yet in this plan, read as atoi/atof do and remembered in ``known``."""
+    v = atoi(value) if typ == "i" else atof(value)
+    if v == v:              # a NaN is not shared: it is not equal to itself
+        known[value] = v
+    return v
 
 
 def plan(doc: Document) -> Plan:
@@ -150,7 +148,6 @@ def plan(doc: Document) -> Plan:
                                    "and dies with a floating-point exception (SIGFPE)", line=net_section.line,
                                    col=net_section.col, hint="a network cfg needs at least one layer section after [net]"))
     items: list[PlanItem] = []
-    twins: list[int] = []
     new = tuple.__new__
     spec_of = LAYERS.get
     # Most layer sections repeat one another word for word, and the same lines always read to the
@@ -163,7 +160,6 @@ def plan(doc: Document) -> Plan:
             # the twin's very conf: confs are read-only, like every record of the plan
             first = items[twin]
             items.append(new(PlanItem, (section, first[1], first[2])))
-            twins.append(twin)
             continue
         spec = spec_of(section.header)
         if spec is None:
@@ -173,8 +169,7 @@ def plan(doc: Document) -> Plan:
             conf = _read(section.options, spec.types, spec.defaults, memo) if pairs is None else \
                 _read_pairs(pairs, spec.types, spec.defaults, memo)
         items.append(new(PlanItem, (section, spec, conf)))
-        twins.append(index)
-    return Plan(doc, net, tuple(items), usable, tuple(findings), twins)
+    return Plan(doc, net, tuple(items), usable, tuple(findings))
 
 
 def _locate(section: Section, key: str | None) -> tuple[int, int]:
@@ -315,7 +310,7 @@ def _prepare(p: Plan) -> list:
     n = len(items)
     if not p.usable:
         return [None] * n
-    twins = p.twins if p.twins is not None else range(n)
+    twins = [t - 1 for t in p.doc.twins[1:]]   # per item, its first twin item (items are the layer sections)
     shared: dict[int, tuple | None] = {}
     bind: set[int] = set()
     fast_of = FAST.get
