@@ -39,6 +39,12 @@ def read_file(path: str) -> Document:
     return parse_bytes(data, path)
 
 
+def _strip_blanks(text: str) -> str:
+    """darknet's ``strip()`` of every line at once: spaces, tabs and CRs deleted, the LFs kept."""
+    stripped = text.replace(" ", "").replace("\t", "")
+    return stripped.replace("\r", "") if "\r" in stripped else stripped
+
+
 def parse_bytes(data: bytes, path: str = "<string>") -> Document:
     """Parse the bytes as darknet reads them; never raises, never loses a byte.
 
@@ -142,9 +148,7 @@ def parse(text: str, path: str = "<string>") -> Document:
     raw_lines = text.split("\n")
     if "\x00" in text or text.startswith("\ufeff"):
         return _parse_slow(text, path, raw_lines)
-    stripped = text.replace(" ", "").replace("\t", "")
-    if "\r" in stripped:
-        stripped = stripped.replace("\r", "")
+    stripped = _strip_blanks(text)
     find = stripped.find
     starts = [0] if stripped[:1] == "[" else []
     p = find("\n[")
@@ -159,7 +163,7 @@ def parse(text: str, path: str = "<string>") -> Document:
     first_with: dict[str, int] = {}
     ws = " \t\r\n"
     count = stripped.count
-    new = object.__new__
+    new = object.__new__    # a parsed section is lazy: its slots are set here, not by Section(...)
     n, last = 1, 0
     starts.append(len(stripped))
     for k in range(len(starts) - 1):
@@ -255,7 +259,7 @@ def find_comments(text: str, raw_lines: list[str]) -> tuple[Comment, ...]:
     """Every whole-line comment of a file without NUL bytes or byte-order mark (``parse``'s files)."""
     if "#" not in text and ";" not in text:
         return ()
-    stripped = text.replace(" ", "").replace("\t", "").replace("\r", "")
+    stripped = _strip_blanks(text)
     new = tuple.__new__
     ws = " \t\r\n"
     return tuple(new(Comment, (n, raw.lstrip(ws).rstrip("\r")))
@@ -308,10 +312,7 @@ def _parse_slow(text: str, path: str, raw_lines: list[str]) -> Document:
             if not body:
                 continue
             first = body[0]
-        # darknet's strip(): every space, tab, CR and LF goes, wherever it is
-        s = body.replace(" ", "").replace("\t", "")
-        if "\r" in s:
-            s = s.replace("\r", "")
+        s = _strip_blanks(body)   # darknet's strip(): every space, tab and CR goes, wherever it is
         # str methods return the very same object when they change nothing: cheap tests for the common case
         col = 1 + shift if body is raw else len(raw) - len(body) + 1 + shift
         if first == "[":
