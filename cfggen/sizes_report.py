@@ -9,20 +9,12 @@ _SPATIAL_TYPES_SKIP = ("softmax", "cost", "detection", "contrastive", "gru", "bl
 
 
 def fitter(analysis: Analysis):
-    """``(w, h) -> bool``: spatial arithmetic alone when it can decide (``cfggen.ir.spatial``), else ``fits``."""
+    """``sizes -> [every layer fits at that size, ...]``: by spatial arithmetic alone, every size at once
+    (``Spatial.check_many``), when it can decide (``cfggen.ir.spatial``); else ``fits`` size by size."""
     spatial = compile_spatial(analysis.network) if analysis.network is not None and analysis.plan.usable else None
     if spatial is not None:
-        check = spatial.check
-        return lambda size: check(size[0], size[1])
-    return lambda size: fits(analysis, size)
-
-
-def fit_many(analysis: Analysis, sizes: list[tuple[int, int]]) -> list[bool]:
-    """``[fitter(analysis)(size) for size in sizes]``, all sizes at once when spatial arithmetic decides."""
-    spatial = compile_spatial(analysis.network) if analysis.network is not None and analysis.plan.usable else None
-    if spatial is not None:
-        return spatial.check_many(sizes)
-    return [fits(analysis, size) for size in sizes]
+        return spatial.check_many
+    return lambda sizes: [fits(analysis, size) for size in sizes]
 
 
 def fits(analysis: Analysis, size: tuple[int, int]) -> bool:
@@ -68,16 +60,17 @@ def valid_sizes_text(analysis: Analysis, size_range: tuple[int, int], aspect: bo
         return f"{analysis.path}: no network to size\n"
     lo, hi = size_range
     stride = total_stride(analysis)
-    ok = fitter(analysis)
+    fit = fitter(analysis)
     sides = range(max(1, lo), hi + 1)
-    square = [s for s, fit in zip(sides, fit_many(analysis, [(s, s) for s in sides])) if fit]
+    square = [s for s, ok in zip(sides, fit([(s, s) for s in sides])) if ok]
     lines = [f"{analysis.path}: total stride {stride if stride else 'n/a'}",
              f"  square sizes {lo}..{hi} at which every layer fits: {_runs(square)}"]
     if aspect:
         step = stride or 32
         cands = [s for s in range(max(step, lo - lo % step), hi + 1, step)]
-        ok_w = [w for w in cands if any(ok((w, h)) for h in cands[:1])]
-        pairs = [(w, h) for w in cands for h in cands if w != h and w in ok_w and ok((w, h))]
+        ok_w = [w for w, ok in zip(cands, fit([(w, cands[0]) for w in cands])) if ok]
+        others = [(w, h) for w in cands for h in cands if w != h and w in ok_w]
+        pairs = [size for size, ok in zip(others, fit(others)) if ok]
         lines.append(f"  non-square sizes (multiples of {step}) that fit: {len(pairs)} of "
                      f"{len(cands) * (len(cands) - 1)}" + (f", e.g. {', '.join(f'{w}x{h}' for w, h in pairs[:8])}"
                                                          if pairs else ""))
