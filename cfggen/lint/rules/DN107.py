@@ -28,7 +28,8 @@ import re
 
 from cfggen.ir.cnum import atof, atoi, is_float_text
 from cfggen.lint.model import Diagnostic
-from cfggen.lint.rules._base import _FLOAT_TO_INT, _PLAIN_FLOAT, RuleContext, at_option, facts, value_head
+from cfggen.lint.rules._base import (_FLOAT_TO_INT, _PLAIN_FLOAT, _SINGLE_REF, RuleContext, at_option, facts,
+                                     value_head)
 from cfggen.lint.rules._base import _spaced as spaced_lines
 
 CODE, NAME, SEVERITY, SCOPE = "DN107", "bad-value", "error", "file"
@@ -40,7 +41,6 @@ _INTEGRAL_FLOAT = r"[+-]?\d+\.0*"
 _TEMPLATE = r"[\[\]{}()$<>%*]"
 # list keys holding floats; every other list key holds ints (layer indices, mask, steps, counts)
 _FLOAT_LISTS = ("anchors", "scales", "seq_scales")
-_SINGLE_REF = ("[sam]", "[scale_channels]")
 # lists whose every entry is a plain number (no '#', no empty entry): the forms ``_list`` accepts
 _INT_LIST = re.compile(r"[+-]?\d+(?:,[+-]?\d+)*", re.ASCII)
 _FLOAT_LIST = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?:,[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)*",
