@@ -45,12 +45,19 @@ def inputs_of(layer, n: int) -> list[int]:
     srcs = [r for r in layer.refs if 0 <= r < layer.index]
     if layer.index > 0 and layer.type not in _NO_PREV:
         srcs.append(layer.index - 1)
-    emb = layer.conf.get("embedding_layer") if layer.type == "yolo" else None
-    if emb is not None:
-        target = layer.index + emb if emb < 0 else emb
-        if 0 <= target < layer.index:
-            srcs.append(target)
+    target = _embedded(layer) if layer.type == "yolo" else None
+    if target is not None:
+        srcs.append(target)
     return srcs
+
+
+def _embedded(layer) -> int | None:
+    """The earlier layer a [yolo]'s ``embedding_layer`` names (absolute index), or None."""
+    emb = layer.conf.get("embedding_layer")
+    if emb is None:
+        return None
+    target = layer.index + emb if emb < 0 else emb
+    return target if 0 <= target < layer.index else None
 
 
 def _unread(ctx: RuleContext) -> bool:
@@ -70,9 +77,8 @@ def _unread(ctx: RuleContext) -> bool:
         if layer.refs:
             read.update(r for r in layer.refs if 0 <= r < layer.index)
     for layer in index.of("yolo"):
-        emb = layer.conf.get("embedding_layer")
-        target = None if emb is None else layer.index + emb if emb < 0 else emb
-        if target is not None and 0 <= target < layer.index:
+        target = _embedded(layer)
+        if target is not None:
             read.add(target)
     return any(i not in read for i in gaps)
 
