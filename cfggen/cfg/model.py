@@ -163,6 +163,8 @@ class Document:
 
     __slots__ = ("path", "text", "sections", "orphans", "bom", "extra", "cuts", "undecoded", "_comments",
                  "_twins", "_lines", "_raw", "__weakref__")
+    # given by cfggen.cfg.parse, as Section's readers are: the comments of a document it parsed lazily
+    find_comments: Callable[[str, list[str]], tuple[Comment, ...]]
 
     def __init__(self, path: str, text: str, sections: tuple[Section, ...], orphans: tuple[Option, ...] = (),
                  comments: tuple[Comment, ...] | None = (), bom: bool = False, twins: list[int] | None = None):
@@ -184,8 +186,7 @@ class Document:
         """Every whole-line comment ('#' or ';' first after darknet's strip()), in file order."""
         found = self._comments
         if found is None:
-            from cfggen.cfg.parse import find_comments
-            found = self._comments = find_comments(self.text, self.raw_lines)
+            found = self._comments = Document.find_comments(self.text, self.raw_lines)
         return found
 
     @property

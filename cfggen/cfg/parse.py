@@ -340,3 +340,4 @@ def _parse_slow(text: str, path: str, raw_lines: list[str]) -> Document:
 
 Section.read_options = staticmethod(_read_options)
 Section.plain_pairs = staticmethod(plain_pairs)
+Document.find_comments = staticmethod(find_comments)
