@@ -1,8 +1,10 @@
 """The spatial fast path decides exactly what full shape inference decides (issue #14, part 3)."""
 from __future__ import annotations
 
+import os
+
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from cfggen.cfg import parse, read_file
 from cfggen.ir.spatial import compile_spatial
@@ -73,18 +75,21 @@ _BLOCKS = ["[convolutional]\nfilters=4\nsize={k}\nstride={s}\npad={p}\n",
            "[convolutional]\nfilters=4\nsize=3\nstride=2\npad=1\nantialiasing={a}\n",
            "[maxpool]\nsize={k}\nstride={s}\n", "[upsample]\nstride={s}\n", "[upsample]\nstride=-{s}\n",
            "[route]\nlayers=-1,-{r}\n", "[shortcut]\nfrom=-{r}\n", "[avgpool]\n", "[reorg]\nstride=2\n",
-           "[convolutional]\nfilters=4\nsize=1\n[scale_channels]\nfrom=-{r}\n"]
+           "[convolutional]\nfilters=4\nsize=1\n[scale_channels]\nfrom=-{r}\n",
+           "[convolutional]\nfilters={k}\nsize=1\n", "[sam]\nfrom=-{r}\n", "[scale_channels]\nfrom=-{r}\nscale_wh=1\n"]
+_REFERS = (6, 7, 10, 12, 13)   # blocks that read an earlier layer: not first
 
 
 @given(st.lists(st.tuples(st.integers(0, len(_BLOCKS) - 1), st.integers(1, 3), st.integers(1, 3), st.integers(1, 4),
                           st.integers(0, 1), st.integers(1, 2)), min_size=1, max_size=12))
-@settings(max_examples=150, deadline=None)
+@example([(0, 1, 1, 1, 0, 1), (0, 1, 1, 1, 0, 1), (6, 1, 1, 1, 0, 1), (0, 1, 1, 1, 0, 1), (10, 1, 1, 3, 0, 1)])
+@settings(max_examples=int(os.environ.get("CFGGEN_EXAMPLES", 150)), deadline=None)
 def test_all_sizes_at_once_equals_one_at_a_time(blocks):
     """``check_many`` splits the program into its width and height halves and runs each over all
     the sizes at once: it must say exactly what ``check`` says, size by size, failures included, and
     both what full shape inference says (the compiled program leaves identity steps out)."""
     body = "".join(_BLOCKS[b].format(k=k, s=s, t=k, p=p, a=a, r=min(r, i + 1)) for i, (b, k, s, r, p, a) in
-                   enumerate(blocks) if b not in (6, 7, 10) or i > 0)
+                   enumerate(blocks) if b not in _REFERS or i > 0)
     if not body:
         return
     a = engine.analyze(parse("[net]\nwidth=96\nheight=64\nchannels=4\n" + body), "native")
@@ -93,3 +98,15 @@ def test_all_sizes_at_once_equals_one_at_a_time(blocks):
         return
     sizes = [(w, h) for w in (1, 2, 5, 31, 32, 48, 64, 96, 100) for h in (1, 3, 32, 64, 65, 96)]
     assert spatial.check_many(sizes) == [spatial.check(w, h) for w, h in sizes] == [fits(a, s) for s in sizes]
+
+
+@pytest.mark.parametrize("body", [
+    "[convolutional]\nfilters=8\nsize=3\npad=1\n[avgpool]\n[convolutional]\nfilters=4\nsize=1\n[scale_channels]\nfrom=-3\n",
+    "[convolutional]\nfilters=8\nsize=3\npad=1\n[convolutional]\nfilters=4\nsize=1\n[sam]\nfrom=-2\n",
+])
+def test_channel_mismatch_builds_at_no_size(body):
+    """[scale_channels] and [sam] compare channel counts too, and darknet asserts on them at every
+    size: ``--sizes`` must list no size (the spatial program alone would list them all)."""
+    a = engine.analyze(parse(NET + body), "native")
+    assert compile_spatial(a.network) is None
+    assert "fits: none" in valid_sizes_text(a, (32, 128), False)

@@ -12,7 +12,8 @@ that care about more, such as a stride that rounds a map, ask their size rules: 
 A clean size can produce no finding beyond those already made at the cfg's own size, so callers
 skip ``infer`` there; any other size is handed to ``infer`` for the exact findings. Networks with
 a layer whose checks depend on the size in another way ([connected], [detection], [softmax],
-[crop], [local], recurrent layers...), or that darknet cannot build at all, get ``None``: the
+[crop], [local], recurrent layers...), or that darknet cannot build at all (a broken layer, or a
+[scale_channels] or [sam] whose channel counts differ, which fails at every size), get ``None``: the
 caller then infers every size, as before.
 """
 from __future__ import annotations
@@ -262,6 +263,17 @@ class Spatial:
         return {x for x, b_ in zip(values, bad) if not b_}
 
 
+# [scale_channels] and [sam] also compare channel counts, which no input size changes
+_CHANNELS_CHECKED = ("scale_channels", "sam")
+
+
+def _channels_agree(layer, src) -> bool:
+    c, c2 = layer.input.c, src.output.c
+    if layer.type == "scale_channels" and layer.conf["scale_wh"]:
+        return c == 1
+    return c == c2
+
+
 def compile_spatial(net: Network) -> Spatial | None:
     """The size program of ``net`` (built at its own size), or None when it cannot decide alone."""
     layers = net.layers
@@ -274,6 +286,8 @@ def compile_spatial(net: Network) -> Spatial | None:
         index = layer.index
         if layer.refs and any(not 0 <= r < index for r in layer.refs):
             return None
+        if layer.type in _CHANNELS_CHECKED and not _channels_agree(layer, layers[layer.refs[0]]):
+            return None     # darknet asserts at every size: no size builds, which ``infer`` says size by size
         step = build(layer.conf, layer.refs)
         if step[0] == _SAME and steps and index not in read:
             continue    # the size passes through, already checked by the step before, and nobody reads it
