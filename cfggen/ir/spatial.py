@@ -18,6 +18,7 @@ caller then infers every size, as before.
 """
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Callable
 
 from cfggen.ir.cnum import cdiv
@@ -277,19 +278,45 @@ def _channels_agree(layer, src) -> bool:
 def compile_spatial(net: Network) -> Spatial | None:
     """The size program of ``net`` (built at its own size), or None when it cannot decide alone."""
     layers = net.layers
-    read = {r for layer in layers for r in layer.refs}
+    read = set()
+    for refs in map(_REFS, layers):
+        if refs:
+            read.update(refs)
     steps = []
-    for layer in layers:
-        build = OPS.get(layer.type)
-        if build is None or layer.broken:
+    append = steps.append
+    # twin layers share one conf dict, and a layer that reads no other layer has a step that depends
+    # on its conf alone: one step per conf (keyed by the dict's identity, with its type to be safe)
+    by_conf: dict[int, tuple] = {}
+    for index, type_, conf, refs, broken in map(_STEP_FIELDS, layers):
+        if broken:
             return None
-        index = layer.index
-        if layer.refs and any(not 0 <= r < index for r in layer.refs):
-            return None
-        if layer.type in _CHANNELS_CHECKED and not _channels_agree(layer, layers[layer.refs[0]]):
-            return None     # darknet asserts at every size: no size builds, which ``infer`` says size by size
-        step = build(layer.conf, layer.refs)
-        if step[0] == _SAME and steps and index not in read:
-            continue    # the size passes through, already checked by the step before, and nobody reads it
-        steps.append(step + (index if index in read else -1,))
+        if refs:
+            build = OPS.get(type_)
+            if build is None:
+                return None
+            for r in refs:
+                if not 0 <= r < index:
+                    return None
+            if type_ in _CHANNELS_CHECKED and not _channels_agree(layers[index], layers[refs[0]]):
+                return None     # darknet asserts at every size: no size builds, which ``infer`` says size by size
+            step = build(conf, refs)
+        else:
+            known = by_conf.get(id(conf))
+            if known is not None and known[0] == type_:
+                step = known[1]
+            else:
+                build = OPS.get(type_)
+                if build is None:
+                    return None
+                step = build(conf, refs)
+                by_conf[id(conf)] = (type_, step)
+        if index in read:
+            append(step + (index,))
+        elif step[0] != _SAME or not steps:
+            append(step + (-1,))
+        # else: the size passes through, already checked by the step before, and nobody reads it
     return Spatial(tuple(steps), len(layers))
+
+
+_REFS = attrgetter("refs")
+_STEP_FIELDS = attrgetter("index", "type", "conf", "refs", "broken")

@@ -254,7 +254,10 @@ _ACTIVATIONS = frozenset(ACTIVATIONS)
 # non-ASCII characters become bytes >= 0x80, which the table leaves alone (as ``_SPACED`` ignores them).
 _SPACED_MAP = bytes(1 if b in b"0123456789." else 2 if b in b"+-" else 32 if b == 9 else 3 if b in (1, 2)
                     else b for b in range(256))
-_SPACED_BYTES = re.compile(rb"\x01 +[\x01\x02]")
+# written with a two-byte literal start ("\x01 " then " *", not "\x01 +"): re searches for a literal
+# prefix in C and tries the rest only there, and a digit followed by a blank is rare where every
+# value has digits
+_SPACED_BYTES = re.compile(rb"\x01  *[\x01\x02]")
 
 
 def _spaced(text: str) -> frozenset[int]:
