@@ -149,30 +149,27 @@ def parse(text: str, path: str = "<string>") -> Document:
     if "\x00" in text or text.startswith("\ufeff"):
         return _parse_slow(text, path, raw_lines)
     stripped = _strip_blanks(text)
-    find = stripped.find
-    starts = [0] if stripped[:1] == "[" else []
-    p = find("\n[")
-    while p >= 0:
-        starts.append(p + 1)
-        p = find("\n[", p + 1)
+    # one C split at the lines that start with '[': the pieces are the sections (without that '[')
+    pieces = stripped.split("\n[")
+    head = pieces[0]
+    if head[:1] == "[":
+        pieces[0] = head[1:]
+        head = ""
+        n = 1                               # the line of the next header
+    else:
+        del pieces[0]
+        n = head.count("\n") + 2           # (the split took the newline before it)
     # option lines before the first section (darknet segfaults on them: DN109)
-    head = stripped[:starts[0]] if starts else stripped
     orphans = _read_options(head, raw_lines, 0) if head else ()
     sections: list[Section] = []
     twins: list[int] = []
     first_with: dict[str, int] = {}
     ws = " \t\r\n"
-    count = stripped.count
     new = object.__new__    # a parsed section is lazy: its slots are set here, not by Section(...)
-    n, last = 1, 0
-    starts.append(len(stripped))
-    for k in range(len(starts) - 1):
-        start = starts[k]
-        n += count("\n", last, start)
-        last = start
+    for k, piece in enumerate(pieces):
         # the section's lines without the blank and comment lines that end it (often a note about the
         # next section): the twins below are then found by comparing the lines that matter
-        body = stripped[start:starts[k + 1]].rstrip("\n")
+        body = "[" + piece.rstrip("\n")
         j = body.rfind("\n")
         while j > 0 and body[j + 1] in "#;":
             body = body[:j].rstrip("\n")
@@ -191,6 +188,7 @@ def parse(text: str, path: str = "<string>") -> Document:
         section._pairs = None
         sections.append(section)
         twins.append(first_with.setdefault(body, k) if k else 0)
+        n += piece.count("\n") + 1
     return _document(path, text, sections, orphans, None, False, raw_lines, (), twins)
 
 
