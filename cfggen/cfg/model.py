@@ -52,7 +52,7 @@ class Section:
     __slots__ = ("header", "line", "col", "index", "_options", "_text", "_raw", "_pairs")
     # the readers of a section's text, given by cfggen.cfg.parse (which makes the lazy sections and
     # imports this module): a function-level import would cost more than a small section's reading
-    read_options: Callable[[str, list[str], int], tuple[Option, ...]]
+    read_options: Callable[[str, "list[str] | str", int], tuple[Option, ...]]
     plain_pairs: Callable[[str], list[tuple[str, str, str]] | None]
     _fields = ("header", "line", "col", "options", "index")
     header: str        # the whole stripped header line, brackets included, e.g. "[conv]"

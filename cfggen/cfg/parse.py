@@ -145,22 +145,34 @@ def parse(text: str, path: str = "<string>") -> Document:
     only when asked (``Section.options``, ``_read_options``). Sections whose slices are equal are twins
     (``Document.twins``): the same lines read to the same options.
     """
-    raw_lines = text.split("\n")
     if "\x00" in text or text.startswith("\ufeff"):
-        return _parse_slow(text, path, raw_lines)
+        return _parse_slow(text, path, text.split("\n"))
     stripped = _strip_blanks(text)
     # one C split at the lines that start with '[': the pieces are the sections (without that '[')
     pieces = stripped.split("\n[")
+    # The same split of the text itself gives each section's physical lines, when no header line is
+    # indented: every physical line that starts with '[' is a header line, so equal counts mean the
+    # very same lines, and every header is at column 1. A section then keeps its own physical text (for
+    # the columns of its options, if anyone asks) and the file is not split into lines at all.
+    raw_pieces = None if stripped is text else text.split("\n[")
+    aligned = raw_pieces is None or len(raw_pieces) == len(pieces) and (text[:1] == "[") == (stripped[:1] == "[")
+    raw_lines = None if aligned else text.split("\n")
     head = pieces[0]
     if head[:1] == "[":
         pieces[0] = head[1:]
         head = ""
         n = 1                               # the line of the next header
+        if aligned and raw_pieces is not None:
+            raw_pieces[0] = raw_pieces[0][1:]
     else:
         del pieces[0]
         n = head.count("\n") + 2           # (the split took the newline before it)
+        if aligned and raw_pieces is not None:
+            del raw_pieces[0]
+    if raw_pieces is None:
+        raw_pieces = pieces                 # nothing was stripped: the pieces are the physical text
     # option lines before the first section (darknet segfaults on them: DN109)
-    orphans = _read_options(head, raw_lines, 0) if head else ()
+    orphans = _read_options(head, raw_lines or text.split("\n", n - 1), 0) if head else ()
     sections: list[Section] = []
     twins: list[int] = []
     first_with: dict[str, int] = {}
@@ -176,15 +188,19 @@ def parse(text: str, path: str = "<string>") -> Document:
             j = body.rfind("\n")
         h = body.find("\n")
         header = body if h < 0 else body[:h]
-        raw = raw_lines[n - 1]
         section = new(Section)
         section.header = header
         section.line = n
-        section.col = 1 if len(header) == len(raw) else len(raw) - len(raw.lstrip(ws)) + 1
+        if aligned:
+            section.col = 1
+            section._raw = raw_pieces[k]
+        else:
+            raw = raw_lines[n - 1]
+            section.col = 1 if len(header) == len(raw) else len(raw) - len(raw.lstrip(ws)) + 1
+            section._raw = raw_lines
         section.index = k - 1
         section._options = None
         section._text = body
-        section._raw = raw_lines
         section._pairs = None
         sections.append(section)
         twins.append(first_with.setdefault(body, k) if k else 0)
@@ -192,11 +208,13 @@ def parse(text: str, path: str = "<string>") -> Document:
     return _document(path, text, sections, orphans, None, False, raw_lines, (), twins)
 
 
-def _read_options(text: str, raw_lines: list[str], line: int) -> tuple[Option, ...]:
+def _read_options(text: str, raw_lines: list[str] | str, line: int) -> tuple[Option, ...]:
     """The option records of one section (``text``: its stripped lines from the header on, ``line``: the
-    header's line number) or, with ``line`` 0, of the lines before the first section. For the usual
-    line with nothing deleted the columns are known without looking at the raw line again. Records are
-    built with ``tuple.__new__`` (a named tuple's own constructor is a Python function)."""
+    header's line number) or, with ``line`` 0, of the lines before the first section. ``raw_lines``:
+    the file's physical lines, or (a str) the section's own physical text from its header line on.
+    For the usual line with nothing deleted the columns are known without looking at the raw line
+    again. Records are built with ``tuple.__new__`` (a named tuple's own constructor is a Python
+    function)."""
     lines = text.split("\n")
     if line:
         lines[0] = ""                      # the header
@@ -207,7 +225,8 @@ def _read_options(text: str, raw_lines: list[str], line: int) -> tuple[Option, .
     append = options.append
     new = tuple.__new__
     ws = " \t\r\n"
-    for s, raw in zip(lines, raw_lines[n:n + len(lines)]):
+    raws = raw_lines.split("\n") if raw_lines.__class__ is str else raw_lines[n:n + len(lines)]
+    for s, raw in zip(lines, raws):
         n += 1
         if not s:
             continue
