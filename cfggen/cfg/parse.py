@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import re
-from operator import itemgetter, methodcaller
+from itertools import repeat
+from operator import itemgetter
 
 from cfggen.cfg.model import Comment, Cut, Document, Option, Section
 from cfggen.errors import InputError
@@ -255,7 +256,7 @@ def _read_options(text: str, raw_lines: list[str] | str, line: int) -> tuple[Opt
     return tuple(options)
 
 
-_EQ = methodcaller("partition", "=")
+_PARTITION = str.partition
 _VALUE = itemgetter(2)
 
 
@@ -268,7 +269,8 @@ def plain_pairs(text: str) -> list[tuple[str, str, str]] | None:
         return None
     lines = text.split("\n")
     del lines[0]
-    parts = list(map(_EQ, lines))
+    # str.partition over (line, "=") pairs: a methodcaller would make a bound method per line
+    parts = list(map(_PARTITION, lines, repeat("=")))
     return parts if all(map(_VALUE, parts)) else None
 
 

@@ -115,7 +115,7 @@ def total_stride(net, doc) -> tuple[int, int] | None:
     memo = facts(doc).memo
     cached = memo.get("total_stride")
     if cached is None:
-        sc = [s for s in scales(net) if s is not None]
+        sc = list(filter(None, scales(net)))    # the layers with a map (a factor pair is never falsy)
         sx = max(map(_X, sc), default=1.0)
         sy = max(map(_Y, sc), default=1.0)
         whole = all(math.isfinite(v) and v < 2**31 and abs(v - round(v)) < 1e-9 for v in (sx, sy))

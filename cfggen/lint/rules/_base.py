@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import repeat
 from operator import attrgetter, itemgetter
 from typing import Any, Mapping
 
@@ -196,11 +197,11 @@ def _facts(doc: Document) -> Facts:
             conflicts.add(text.count("\n", 0, m.start()) + 1)
     get = (_TABLES or _tables()).get
     sections = doc.sections
-    # per section, the (types, kinds) of its header (comprehensions: a section is a few C steps here)
-    tables = [get(header, _NO_TABLE) for header in map(_HEADER, sections)]
+    # per section, the (types, kinds) of its header (maps: a section is a few C steps here)
+    tables = list(map(get, map(_HEADER, sections), repeat(_NO_TABLE)))
     if sections and (sections[0].header == "[net]" or sections[0].header == "[network]"):
         tables[0] = _NET_TABLE
-    unknown = [i for i, table in enumerate(tables) if table is _NO_TABLE]
+    unknown = [i for i, table in enumerate(tables) if table is _NO_TABLE] if _NO_TABLE in tables else []
     spaced = _spaced(text)
     memo = {"spaced": spaced}
     odd, repeated = _odd_options(doc, list(map(_SECOND, tables)), spaced)
