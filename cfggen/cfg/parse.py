@@ -187,8 +187,14 @@ def parse(text: str, path: str = "<string>") -> Document:
         while j > 0 and body[j + 1] in "#;":
             body = body[:j].rstrip("\n")
             j = body.rfind("\n")
-        h = body.find("\n")
-        header = body if h < 0 else body[:h]
+        twin = first_with.setdefault(body, k) if k else 0
+        if twin != k:      # the very lines of an earlier section: its header and text are these
+            first = sections[twin]
+            header = first.header
+            body = first._text
+        else:
+            h = body.find("\n")
+            header = body if h < 0 else body[:h]
         section = new(Section)
         section.header = header
         section.line = n
@@ -204,7 +210,7 @@ def parse(text: str, path: str = "<string>") -> Document:
         section._text = body
         section._pairs = None
         sections.append(section)
-        twins.append(first_with.setdefault(body, k) if k else 0)
+        twins.append(twin)
         n += piece.count("\n") + 1
     return _document(path, text, sections, orphans, None, False, raw_lines, (), twins)
 
