@@ -16,7 +16,7 @@ from cfggen.ir.model import Network
 from cfggen.ir.sizes import training_sizes
 from cfggen.ir.spatial import compile_spatial
 from cfggen.lint import suppress
-from cfggen.findings import Diagnostic, _Record, _set, replace
+from cfggen.findings import Diagnostic, _Record, _set
 from cfggen.nogc import nogc
 from cfggen.lint.group import group
 from cfggen.lint.rules import RULES
@@ -173,8 +173,9 @@ def _with_layers(doc: Document, found: list[Diagnostic]) -> list[Diagnostic]:
     for d in found:
         if d.layer is None:
             k = bisect.bisect_right(starts, d.line) - 1
-            if k >= 1:
-                d = replace(d, layer=doc.sections[k].index)
+            if k >= 1:     # positional: ``replace`` builds keyword arguments, per finding
+                d = Diagnostic(d.code, d.message, d.line, d.col, doc.sections[k].index, d.size, d.hint, d.related,
+                               d.fix, d.end_col, d.severity, d.name, d.path, d.extra)
         out.append(d)
     return out
 
