@@ -382,7 +382,7 @@ def _odd_options(doc: Document, kinds, spaced: frozenset[int]
         get = known.get
         # a section of plain key=value lines is decided on its (key, value) pairs, without building
         # its option records, when every option is plainly right and no key repeats
-        pairs = None if i in split or section.built else section.pairs()
+        pairs = None if i in split else section.pairs()     # (None once the records are built)
         if pairs is not None and len(set(map(_FIRST, pairs))) == len(pairs):
             # the hot path: ``plain`` inlined (a call per option would cost more than the test)
             for key, _, value in pairs:
