@@ -404,15 +404,22 @@ def _from_layer(ctx: Ctx, k: dict, name: str):
     return src, Out(Shape(w2, h2, c2), w2 * h2 * c2)
 
 
+def channels_agree(type_: str, scale_wh: int, c: int, c2: int) -> bool:
+    """The part of a [scale_channels]/[sam] check that no input size changes: whether its input's
+    channel count ``c`` fits the ``from`` layer's ``c2`` (``cfggen.ir.spatial`` relies on it too)."""
+    if type_ == "scale_channels" and scale_wh:
+        return c == 1
+    return c == c2
+
+
 @layer("scale_channels", ("[scale_channels]",), "from:l scale_wh:i=0 activation:s=linear")
 def _scale_channels(ctx: Ctx, k: dict) -> Out:
     src, out = _from_layer(ctx, k, "scale_channels")
     w, h, c = ctx.inp
     w2, h2, c2 = src.output
-    if k["scale_wh"]:
-        ok, want = (c == 1 and w == w2 and h == h2), f"{w2}x{h2}x1"
-    else:
-        ok, want = (w == 1 and h == 1 and c == c2), f"1x1x{c2}"
+    wh = k["scale_wh"]
+    ok = channels_agree("scale_channels", wh, c, c2) and ((w, h) == (w2, h2) if wh else (w, h) == (1, 1))
+    want = f"{w2}x{h2}x1" if wh else f"1x1x{c2}"
     if not ok:
         raise Fault("DN204", f"[scale_channels] scales layer {src.index}'s {w2}x{h2}x{c2} by a {w}x{h}x{c} "
                     f"input; it must be {want} (darknet asserts)", key="from", output=out, fatal=False)
@@ -423,7 +430,8 @@ def _scale_channels(ctx: Ctx, k: dict) -> Out:
 def _sam(ctx: Ctx, k: dict) -> Out:
     src, out = _from_layer(ctx, k, "sam")
     w2, h2, c2 = src.output
-    if tuple(ctx.inp) != (w2, h2, c2):
+    w, h, c = ctx.inp
+    if (w, h) != (w2, h2) or not channels_agree("sam", 0, c, c2):
         raise Fault("DN205", f"[sam] multiplies layer {src.index}'s {w2}x{h2}x{c2} by the previous layer's "
                     f"{ctx.inp}; the shapes must be equal (darknet asserts)", key="from", output=out, fatal=False)
     return out

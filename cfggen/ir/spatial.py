@@ -22,6 +22,7 @@ from operator import attrgetter
 from typing import Callable
 
 from cfggen.ir.cnum import cdiv
+from cfggen.ir.layers import channels_agree
 from cfggen.ir.model import Network
 
 # A compiled network is a flat program: one (kind, a, b, c, d, store) step per layer that can change
@@ -268,13 +269,6 @@ class Spatial:
 _CHANNELS_CHECKED = ("scale_channels", "sam")
 
 
-def _channels_agree(layer, src) -> bool:
-    c, c2 = layer.input.c, src.output.c
-    if layer.type == "scale_channels" and layer.conf["scale_wh"]:
-        return c == 1
-    return c == c2
-
-
 def compile_spatial(net: Network) -> Spatial | None:
     """The size program of ``net`` (built at its own size), or None when it cannot decide alone."""
     layers = net.layers
@@ -297,7 +291,8 @@ def compile_spatial(net: Network) -> Spatial | None:
             for r in refs:
                 if not 0 <= r < index:
                     return None
-            if type_ in _CHANNELS_CHECKED and not _channels_agree(layers[index], layers[refs[0]]):
+            if type_ in _CHANNELS_CHECKED and not channels_agree(type_, conf.get("scale_wh"), layers[index].input.c,
+                                                                layers[refs[0]].output.c):
                 return None     # darknet asserts at every size: no size builds, which ``infer`` says size by size
             step = build(conf, refs)
         else:
