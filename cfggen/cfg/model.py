@@ -179,7 +179,7 @@ class Document:
         self.undecoded = False                # the text holds bytes that are not UTF-8 (lone surrogates)
         self._twins = twins
         self._lines: tuple[Line, ...] | None = None
-        self._raw: list[str] | None = None    # text.split("\\n"), kept from parsing
+        self._raw: list[str] | None = None    # text.split("\\n"): by the parser when it needed it, else on first use
 
     @property
     def comments(self) -> tuple[Comment, ...]:
@@ -231,7 +231,7 @@ class Document:
 
     @property
     def raw_lines(self) -> list[str]:
-        """``text.split("\\n")`` (kept from parsing): physical lines, a CR-LF line still ending in CR."""
+        """``text.split("\\n")`` (the parser's, or split on first use): physical lines, a CR-LF line still ending in CR."""
         raw = self._raw
         if raw is None:
             raw = self._raw = self.text.split("\n")

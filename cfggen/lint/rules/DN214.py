@@ -38,8 +38,8 @@ SUMMARY = "a layer whose output no later layer uses"
 
 # layers that do not read their previous layer
 _NO_PREV = ("route", "implicit")
-# layers whose output is consumed outside the layer graph (losses, detections)
 _REFS = attrgetter("refs")
+# layers whose output is consumed outside the layer graph (losses, detections)
 _SINKS = ("yolo", "gaussian_yolo", "region", "detection", "contrastive", "cost")
 
 
