@@ -71,18 +71,23 @@ def _unread(ctx: RuleContext) -> bool:
     one) and only if no reference names it: the common case is decided on those few layers."""
     index = layer_index(ctx)
     layers = index.layers
+    n = len(layers)
     gaps = [layer.index - 1 for layer in index.of(*_NO_PREV) if layer.index > 0]
     gaps = [i for i in gaps if layers[i].type not in _SINKS]
     if not gaps:
         return False
-    read = set()
+    # per referenced index, the last (largest) layer that names it: a gap is read when a later layer
+    # names it (a reference to a later layer or to itself is no read, see ``inputs_of``)
+    last = {}
     for layer in filter(_REFS, layers):      # the layers that read others (the filter runs in C)
-        read.update(r for r in layer.refs if 0 <= r < layer.index)
+        j = layer.index
+        for r in layer.refs:
+            last[r] = j
     for layer in index.of("yolo"):
         target = _embedded(layer)
         if target is not None:
-            read.add(target)
-    return any(i not in read for i in gaps)
+            last[target] = n   # read by a head, which comes after it
+    return any(last.get(i, -1) <= i for i in gaps)
 
 
 def check(ctx: RuleContext):
