@@ -111,3 +111,55 @@ def test_conflict_lines_are_the_regex_definition(lines):
     text = "\n".join(lines)
     expected = {text.count("\n", 0, m.start()) + 1 for m in re.finditer(_base._CONFLICT, text, re.MULTILINE)}
     assert _base._facts(parse(text)).conflict_lines == expected
+
+
+def max_scale_by_definition(net) -> tuple[float, float]:
+    """DN219's total downsampling by its words: per layer, its input's factor times its strides
+    (divided by an [upsample]'s or a reverse [reorg]'s), None after a layer without a map, a
+    [route]/[sam]/[scale_channels]'s source's; the maximum over the layers with a map (1.0 if none)."""
+    from cfggen.lint.rules import DN219
+    out, cur = [], (1.0, 1.0)
+    for layer in net.layers:
+        t, k = layer.type, layer.conf
+        if t in DN219._FLAT:
+            cur = None
+        elif t in ("route", "sam", "scale_channels"):
+            cur = out[layer.refs[0]] if layer.refs and 0 <= layer.refs[0] < len(out) else None
+        elif cur is None:
+            pass
+        elif t == "upsample":
+            s = k["stride"]
+            cur = None if s == 0 else (cur[0] / s, cur[1] / s) if s > 0 else (cur[0] * -s, cur[1] * -s)
+        elif t in ("reorg", "reorg3d"):
+            s = k["stride"]
+            cur = None if s <= 0 else (cur[0] / s, cur[1] / s) if k["reverse"] else (cur[0] * s, cur[1] * s)
+        else:
+            s = DN219._strides(layer)
+            if s is not None:
+                cur = None if s[0] <= 0 or s[1] <= 0 else (cur[0] * s[0], cur[1] * s[1])
+        out.append(cur)
+    maps = [f for f in out if f is not None]
+    return max((f[0] for f in maps), default=1.0), max((f[1] for f in maps), default=1.0)
+
+
+LAYER_BLOCKS = st.sampled_from([
+    "[convolutional]\nfilters=4\nsize=3\nstride=2\npad=1", "[convolutional]\nfilters=4\nsize=1",
+    "[convolutional]\nfilters=4\nsize=3\nstride_x=2\nstride_y=1\npad=1", "[convolutional]\nsize=1\nstride=0",
+    "[convolutional]\nfilters=4\nsize=1\nstride_y=3", "[maxpool]\nsize=2\nstride=2", "[maxpool]\nsize=1\nstride=1",
+    "[maxpool]\nstride_x=2\nstride_y=1", "[local_avgpool]\nstride=2", "[upsample]\nstride=2", "[upsample]\nstride=-2",
+    "[upsample]\nstride=0", "[reorg]\nstride=2", "[reorg]\nstride=2\nreverse=1", "[reorg3d]\nstride=0",
+    "[route]\nlayers=-2", "[route]\nlayers=-1,-3", "[route]\nlayers=5", "[route]\nlayers=0", "[sam]\nfrom=-2",
+    "[scale_channels]\nfrom=-3", "[shortcut]\nfrom=-2", "[avgpool]", "[connected]\noutput=4", "[softmax]",
+    "[yolo]\nmask=0\nanchors=1,1\nclasses=1", "[dropout]", "[activation]\nactivation=relu", "[foo]"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LAYER_BLOCKS, min_size=0, max_size=14))
+def test_max_scale_is_its_definition(blocks):
+    """DN219 walks only the layers that change the factor and takes the maxima over those; the result
+    is the layer-by-layer definition's, exactly (floats included)."""
+    from cfggen.ir.build import infer, plan
+    from cfggen.lint.rules import DN219
+    p = plan(parse("[net]\nwidth=64\nheight=48\nchannels=3\n" + "\n".join(blocks) + "\n"))
+    net, _ = infer(p)
+    assert DN219.max_scale(net) == max_scale_by_definition(net)

@@ -58,21 +58,27 @@ def _strides(layer) -> tuple[int, int] | None:
     return None
 
 
-# the layer types ``scales`` treats apart; every other type keeps its input's downsampling
+# the layer types ``max_scale`` treats apart; every other type keeps its input's downsampling
 _SPECIAL = frozenset(_FLAT + ("route", "sam", "scale_channels", "upsample", "reorg", "reorg3d", "convolutional",
                               "maxpool", "local_avgpool", "local", "crnn", "conv_lstm"))
 _X, _Y = itemgetter(0), itemgetter(1)
+_ONE = (1.0, 1.0)
 
 
-def scales(net) -> list[tuple[float, float] | None]:
-    """Per layer: how much its output is downsampled relative to the network input (None: no map).
+def max_scale(net) -> tuple[float, float]:
+    """Per axis, the largest factor by which a layer's output is downsampled relative to the network
+    input (1.0 when no layer has a map). Per layer that factor is its input's, times its strides, or
+    None after a layer without a map; a [route]/[sam]/[scale_channels] takes its source's.
 
     One pass over every layer: [convolutional] (most layers) is tested first and inlines ``_strides``,
     a stride of 1 keeps the input's factor as it is (x * 1 is x), and the types that keep their input's
-    factor are one set lookup."""
+    factor are one set lookup. A layer's factor is either one it computes (kept in ``made``) or one
+    an earlier layer had, or the input's (1, 1): the maxima are taken over those few."""
     out: list[tuple[float, float] | None] = []
     append = out.append
-    cur: tuple[float, float] | None = (1.0, 1.0)
+    made: list[tuple[float, float]] = []     # the factors computed by a stride, in order
+    new = made.append
+    cur: tuple[float, float] | None = _ONE
     for layer in net.layers:
         t = layer.type
         if t == "convolutional":
@@ -85,6 +91,7 @@ def scales(net) -> list[tuple[float, float] | None]:
                 cur = None
             elif sx != 1 or sy != 1:
                 cur = (cur[0] * sx, cur[1] * sy)
+                new(cur)
         elif t not in _SPECIAL:
             pass   # cur stays
         elif t in _FLAT:
@@ -95,10 +102,14 @@ def scales(net) -> list[tuple[float, float] | None]:
             st = layer.conf["stride"]
             cur = None if cur is None or st == 0 else (
                 (cur[0] / st, cur[1] / st) if st > 0 else (cur[0] * -st, cur[1] * -st))
+            if cur is not None:
+                new(cur)
         elif t == "reorg" or t == "reorg3d":
             st = layer.conf["stride"]
             cur = None if cur is None or st <= 0 else (
                 (cur[0] / st, cur[1] / st) if layer.conf["reverse"] else (cur[0] * st, cur[1] * st))
+            if cur is not None:
+                new(cur)
         else:
             st = _strides(layer)
             if st is None:
@@ -107,17 +118,18 @@ def scales(net) -> list[tuple[float, float] | None]:
                 cur = None
             else:
                 cur = (cur[0] * st[0], cur[1] * st[1])
+                new(cur)
         append(cur)
-    return out
+    if out and out[0] is _ONE:
+        made.append(_ONE)   # the layers before the first change carry the input's factor
+    return max(map(_X, made), default=1.0), max(map(_Y, made), default=1.0)
 
 
 def total_stride(net, doc) -> tuple[int, int] | None:
     memo = facts(doc).memo
     cached = memo.get("total_stride")
     if cached is None:
-        sc = list(filter(None, scales(net)))    # the layers with a map (a factor pair is never falsy)
-        sx = max(map(_X, sc), default=1.0)
-        sy = max(map(_Y, sc), default=1.0)
+        sx, sy = max_scale(net)
         whole = all(math.isfinite(v) and v < 2**31 and abs(v - round(v)) < 1e-9 for v in (sx, sy))
         cached = (int(round(sx)), int(round(sy))) if whole else (0, 0)
         memo["total_stride"] = cached
