@@ -45,8 +45,8 @@ def check(ctx: RuleContext):
     if any(h.conf["num"] != num for h in heads) or num <= 0 or num > MAX_ANCHORS:
         return  # num differs between heads or is absurd: DN303/DN302/DN306 say more than coverage could
     masks = [_mask(h, num) for h in heads]
-    if _sliding(masks, num):
-        return
+    if _exact(masks, num) or _sliding(masks, num):
+        return   # every anchor used once (the usual case: nothing below can report), or a sliding layout
     shift = _shifted(masks, num)
     if shift is not None:
         k, new = shift
