@@ -62,3 +62,25 @@ def test_anchor_coverage_names_both_layers():
                     "with mask=0,1,2 every anchor is used once"]
     (d,) = [d for d in a.findings if d.code == "DN304"]
     assert d.layer == 4 and [line for line, _ in d.related] == [12] and d.hint == "mask=0,1,2"
+
+
+def test_layer_type_gates_skip_rules_and_change_no_finding(monkeypatch):
+    """A classifier does not run the head rules; on every corpus and generated cfg the gated engine
+    reports exactly what running every rule reports."""
+    from pathlib import Path
+    from conftest import corpus_files
+    from cfggen.cfg import read_file
+    from cfggen.lint import engine
+    from cfggen.lint.rules import RULES
+    skipped = {c.__module__.rsplit(".", 1)[1] for c, _ in engine._ALL_CHECKS} - \
+        {c.__module__.rsplit(".", 1)[1] for c, _ in engine._gated_checks({"convolutional", "avgpool", "softmax"})}
+    assert {"DN302", "DN304", "DN309", "DN213"} <= skipped and "DN215" not in skipped
+    assert all(getattr(RULES[code], "LAYER_TYPES", None) for code in skipped)
+    paths = corpus_files() + sorted((Path(__file__).resolve().parent.parent / "generated_cfgs").glob("*.cfg"))
+
+    def findings(path):
+        return [(d.code, d.line, d.col, d.message, d.size) for d in engine.analyze(read_file(str(path))).findings]
+
+    gated = [findings(p) for p in paths]
+    monkeypatch.setattr(engine, "_GATES", ())
+    assert [findings(p) for p in paths] == gated

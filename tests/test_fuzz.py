@@ -186,3 +186,22 @@ def test_fix_and_diff_never_crash(capsysbinary, data):
     code, _ = _validate(data, "--fix", "--native-only")
     out, err = capsysbinary.readouterr()
     assert code in (0, 1, 2) and b"internal error" not in err and b"Traceback" not in out + err
+
+
+def _findings(data: bytes, monkeypatch=None) -> list:
+    from cfggen.cfg.parse import parse_bytes
+    from cfggen.lint import engine
+    return [(d.code, d.line, d.col, d.layer, d.size, d.message, d.severity, d.hint, d.related, d.fix)
+            for d in engine.analyze(parse_bytes(data, "x.cfg"), "training").findings]
+
+
+@settings(FUZZ, max_examples=150)
+@given(data=st.one_of(GENERATED, mutated()))
+def test_rules_skipped_by_layer_type_would_report_nothing(monkeypatch, data):
+    """The engine skips a network rule when the network has no layer of its ``LAYER_TYPES``: the
+    findings are exactly those of running every rule."""
+    from cfggen.lint import engine
+    gated = _findings(data)
+    with monkeypatch.context() as m:
+        m.setattr(engine, "_GATES", ())       # no gate: every rule runs
+        assert _findings(data) == gated

@@ -20,7 +20,7 @@ from cfggen.findings import Diagnostic, _Record, _set
 from cfggen.nogc import nogc
 from cfggen.lint.group import group
 from cfggen.lint.rules import RULES
-from cfggen.lint.rules._base import RuleContext
+from cfggen.lint.rules._base import RuleContext, layer_index
 from cfggen.lint.training import training_head
 from cfggen.source import printable
 
@@ -79,6 +79,23 @@ def sizes_to_check(p: Plan, net: Network, spec: SizeSpec) -> tuple[tuple[int, in
 _CHECKED = tuple(m for m in RULES.values() if m.check is not None and m.SCOPE != "suppress")
 _ALL_CHECKS = tuple((m.check, m.SCOPE == "file") for m in _CHECKED)
 _ALL_SIZE = tuple(m for m in _CHECKED if m.SCOPE == "size")
+# The network rules that declare ``LAYER_TYPES`` can report nothing on a network without a layer of one
+# of those types (head rules on a classifier, ...). Per network, the checks to run depend only on which
+# of these gates its layer types open: one tuple per pattern, made on first use.
+_GATES = tuple(dict.fromkeys(frozenset(m.LAYER_TYPES) for m in _CHECKED if getattr(m, "LAYER_TYPES", None)))
+_BY_PATTERN: dict[tuple[bool, ...], tuple] = {}
+
+
+def _gated_checks(present) -> tuple:
+    """``_ALL_CHECKS`` without the rules whose ``LAYER_TYPES`` none of the ``present`` layer types opens."""
+    pattern = tuple(not gate.isdisjoint(present) for gate in _GATES)
+    found = _BY_PATTERN.get(pattern)
+    if found is None:
+        shut = {gate for gate, open_ in zip(_GATES, pattern) if not open_}
+        found = _BY_PATTERN[pattern] = tuple(
+            (m.check, m.SCOPE == "file") for m in _CHECKED
+            if not getattr(m, "LAYER_TYPES", None) or frozenset(m.LAYER_TYPES) not in shut)
+    return found
 
 
 @nogc
@@ -110,6 +127,8 @@ def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | 
     ctx = RuleContext(doc, p, net, primary, options)  # type: ignore[arg-type]
     extend = found.extend
     if net is not None:
+        if enabled is None:
+            checks = _gated_checks(layer_index(ctx).present)
         for check, _ in checks:
             extend(check(ctx))
     else:

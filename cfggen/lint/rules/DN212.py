@@ -22,6 +22,7 @@ from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN212", "groups-not-dividing", "error", "network"
 SUMMARY = "groups that do not divide the channels"
+LAYER_TYPES = ("convolutional", "route")   # groups= is read by these two types only
 
 
 def check(ctx: RuleContext):

@@ -23,13 +23,14 @@ the others; a section DN101 reports (unknown, so not resizable either) is left t
 """
 from __future__ import annotations
 
-from cfggen.ir.layers import BY_TYPE
+from cfggen.ir.layers import BY_TYPE, DETECTION_TYPES
 from cfggen.lint.rules._base import RuleContext, at, layer_index
 from cfggen.lint.model import Diagnostic
 from cfggen.lint.training import training_head
 
 CODE, NAME, SEVERITY, SCOPE = "DN213", "non-resizable-layer", "error", "network"
 SUMMARY = "random= multi-scale training with a layer that cannot be resized"
+LAYER_TYPES = DETECTION_TYPES   # training_head: without a detection layer nothing is resized
 
 
 def check(ctx: RuleContext):

@@ -35,6 +35,7 @@ from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN214", "dead-layer", "warning", "network"
 SUMMARY = "a layer whose output no later layer uses"
+LAYER_TYPES = ("route", "implicit")   # the only layers that do not read their previous one
 
 # layers that do not read their previous layer
 _NO_PREV = ("route", "implicit")

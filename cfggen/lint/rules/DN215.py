@@ -26,6 +26,7 @@ from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN215", "dilation-padding", "error", "network"
 SUMMARY = "dilation>1 without same padding (declared and computed shapes differ)"
+LAYER_TYPES = ("convolutional",)
 
 
 def check(ctx: RuleContext):

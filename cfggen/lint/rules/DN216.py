@@ -24,6 +24,7 @@ from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN216", "stride-y-fast-path", "error", "network"
 SUMMARY = "size=1, stride_x=1, stride_y>1: darknet's CPU fast path ignores stride_y"
+LAYER_TYPES = ("convolutional",)
 
 
 def check(ctx: RuleContext):

@@ -26,6 +26,7 @@ from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN217", "even-kernel-pad", "warning", "network"
 SUMMARY = "even size with pad=1 (the map grows by one pixel)"
+LAYER_TYPES = ("convolutional",)
 
 
 def check(ctx: RuleContext):

@@ -25,6 +25,7 @@ from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN302", "mask-out-of-range", "error", "network"
 SUMMARY = "yolo mask index outside [0, num)"
+LAYER_TYPES = ("yolo", "gaussian_yolo")
 
 
 def check(ctx: RuleContext):

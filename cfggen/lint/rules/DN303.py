@@ -29,6 +29,7 @@ from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN303", "anchors-count", "error", "network"
 SUMMARY = "anchors= does not hold 2*num values"
+LAYER_TYPES = ("yolo", "gaussian_yolo", "region")
 
 
 def check(ctx: RuleContext):

@@ -34,6 +34,7 @@ from cfggen.lint.rules._base import RuleContext, at, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN304", "anchor-coverage", "warning", "network"
 SUMMARY = "an anchor used by no head, or by several"
+LAYER_TYPES = ("yolo", "gaussian_yolo")
 MAX_ANCHORS = 4096   # beyond this num= is a typo that DN303 reports; listing anchors one by one is pointless
 
 

@@ -26,6 +26,7 @@ from cfggen.lint.rules._base import RuleContext, at, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN305", "classes-mismatch", "error", "network"
 SUMMARY = "detection heads with different classes="
+LAYER_TYPES = DETECTION_TYPES + ("detection",)
 
 
 def check(ctx: RuleContext):

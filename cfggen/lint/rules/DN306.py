@@ -29,6 +29,7 @@ from cfggen.lint.rules._base import RuleContext, at, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN306", "anchors-differ", "warning", "network"
 SUMMARY = "[yolo] heads with different anchor tables"
+LAYER_TYPES = ("yolo", "gaussian_yolo")
 
 
 def _table(layer) -> tuple[float, ...]:

@@ -24,11 +24,13 @@ multi-scale training at all, silently; a different non-zero value on an earlier 
 from __future__ import annotations
 
 from cfggen.lint.model import Diagnostic
+from cfggen.ir.layers import DETECTION_TYPES
 from cfggen.lint.rules._base import RuleContext, at, layer_index
 from cfggen.lint.training import training_head
 
 CODE, NAME, SEVERITY, SCOPE = "DN307", "random-not-last", "warning", "network"
 SUMMARY = "random= on a head other than the last is ignored"
+LAYER_TYPES = DETECTION_TYPES   # training_head
 
 
 def check(ctx: RuleContext):

@@ -30,6 +30,7 @@ from cfggen.lint.rules._base import RuleContext, diag, layer_index, previous_lay
 
 CODE, NAME, SEVERITY, SCOPE = "DN308", "head-conv-activation", "warning", "network"
 SUMMARY = "conv before a head with batch norm or a non-linear activation"
+LAYER_TYPES = ("yolo", "gaussian_yolo", "region")
 
 
 def check(ctx: RuleContext):

@@ -29,6 +29,7 @@ from cfggen.lint.rules._base import RuleContext, diag, layer_index, previous_lay
 
 CODE, NAME, SEVERITY, SCOPE = "DN309", "new-coords-activation", "error", "network"
 SUMMARY = "new_coords=1 with a non-logistic convolution before the head"
+LAYER_TYPES = ("yolo",)
 
 
 def check(ctx: RuleContext):

@@ -23,6 +23,7 @@ from cfggen.lint.rules._base import RuleContext, diag, layer_index, value_head
 
 CODE, NAME, SEVERITY, SCOPE = "DN310", "counters-per-class", "error", "network"
 SUMMARY = "counters_per_class= count differs from classes="
+LAYER_TYPES = ("yolo", "gaussian_yolo")
 
 
 def check(ctx: RuleContext):

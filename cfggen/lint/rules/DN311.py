@@ -31,6 +31,7 @@ from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN311", "embedding-filters", "warning", "network"
 SUMMARY = "embedding_layer channels not divisible by the head's anchors"
+LAYER_TYPES = ("yolo",)
 
 
 def check(ctx: RuleContext):

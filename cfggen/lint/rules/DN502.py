@@ -28,6 +28,7 @@ SUMMARY = "activation the layer type cannot compute (outputs zeros)"
 _BROKEN = ("swish", "mish", "hard_mish", "normalize_channels", "normalize_channels_softmax",
            "normalize_channels_softmax_maxval")
 _GENERIC = ("activation", "connected", "local", "scale_channels", "sam", "rnn", "shortcut")
+LAYER_TYPES = _GENERIC
 
 
 def check(ctx: RuleContext):

@@ -7,6 +7,8 @@ Diagnostics. Scopes: ``file`` (the text; once), ``network`` (the network at its 
 ``suppress`` (about suppression comments; emitted by the engine). A ``size`` rule also has
 ``quiet(ctx, size)``: True when it cannot report anything at ``size`` given that every map there is
 positive and every multi-input layer lined up (``cfggen.ir.spatial``), so the engine can skip it.
+A ``network`` rule may have ``LAYER_TYPES``: layer types without one of which its check reports
+nothing, so the engine does not run it on a network that has none of them.
 Codes: 1xx syntax and keys, 2xx shapes and wiring, 3xx detection heads, 4xx training schedule and
 dataset, 5xx performance and portability.
 """
