@@ -190,9 +190,11 @@ def facts(doc: Document) -> Facts:
 def _facts(doc: Document) -> Facts:
     conflicts = set()
     text = doc.text
-    # a marker starts its line: a comment rule such as "#=======" (common in cfgs) needs no regex scan
-    if "\n<<<<<<<" in text or "\n=======" in text or "\n>>>>>>>" in text or "\n|||||||" in text or \
-            text.startswith(("<<<<<<<", "=======", ">>>>>>>", "|||||||")):
+    # a marker starts its line: a comment rule such as "#=======" (common in cfgs) needs no regex scan;
+    # '<', '>' and '|' are rare in a cfg, and a one-character search (memchr) is far cheaper than a
+    # search for a longer string, so those markers are looked for only in a text that has the character
+    if ("<" in text and "\n<<<<<<<" in text) or "\n=======" in text or (">" in text and "\n>>>>>>>" in text) or \
+            ("|" in text and "\n|||||||" in text) or text.startswith(("<<<<<<<", "=======", ">>>>>>>", "|||||||")):
         for m in re.finditer(_CONFLICT, text, re.MULTILINE):
             conflicts.add(text.count("\n", 0, m.start()) + 1)
     get = (_TABLES or _tables()).get
