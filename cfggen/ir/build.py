@@ -7,7 +7,6 @@ silently truncated add) are returned with the network; everything else is a lint
 """
 from __future__ import annotations
 
-from collections import namedtuple
 from functools import partial
 from itertools import compress, count
 from operator import itemgetter
@@ -21,13 +20,11 @@ from cfggen.ir.model import NO_PARAMS, ZERO, Layer, Network, Params, Record, Sha
 from cfggen.findings import Diagnostic
 
 
-class PlanItem(namedtuple("PlanItem", "section spec conf")):
-    """One layer section as planned (a namedtuple subclass: see cfggen.ir.model)."""
-
-    __slots__ = ()
-    section: Section
-    spec: LayerSpec | None      # None: a section darknet does not recognise
-    conf: dict[str, Any]        # shared by twin sections: read-only
+# One layer section as planned: a plain tuple ``(section, spec, conf)``. ``spec`` is None for a section
+# darknet does not recognise; ``conf`` is shared by twin sections (read-only). Not a named tuple: there
+# is one per section, and a named tuple costs ``tuple.__new__``'s checks on every one of them (a plain
+# tuple is one bytecode), more than all of ``plan``'s other work on a twin section.
+PlanItem = tuple[Section, LayerSpec | None, dict[str, Any]]
 
 
 class Plan:
@@ -148,7 +145,6 @@ def plan(doc: Document) -> Plan:
                                    "and dies with a floating-point exception (SIGFPE)", line=net_section.line,
                                    col=net_section.col, hint="a network cfg needs at least one layer section after [net]"))
     items: list[PlanItem] = []
-    new = tuple.__new__
     spec_of = LAYERS.get
     # Most layer sections repeat one another word for word, and the same lines always read to the
     # same keys: a section shares the conf of its first twin (``Document.twins``) instead of reading
@@ -159,7 +155,7 @@ def plan(doc: Document) -> Plan:
         if twin != index:
             # the twin's very conf: confs are read-only, like every record of the plan
             first = items[twin]
-            items.append(new(PlanItem, (section, first[1], first[2])))
+            items.append((section, first[1], first[2]))
             continue
         spec = spec_of(section.header)
         if spec is None:
@@ -168,7 +164,7 @@ def plan(doc: Document) -> Plan:
             pairs = section.pairs()      # plain key=value lines: no option records needed
             conf = _read(section.options, spec.types, spec.defaults, memo) if pairs is None else \
                 _read_pairs(pairs, spec.types, spec.defaults, memo)
-        items.append(new(PlanItem, (section, spec, conf)))
+        items.append((section, spec, conf))
     return Plan(doc, net, tuple(items), usable, tuple(findings))
 
 
@@ -181,8 +177,9 @@ def _locate(section: Section, key: str | None) -> tuple[int, int]:
 
 
 def _finding(item: PlanItem, index: int, fault: Fault, size: tuple[int, int] | None) -> Diagnostic:
-    line, col = _locate(item.section, fault.key)
-    related = ((item.section.line, f"layer {index} {item.section.header}"),) if line != item.section.line else ()
+    section = item[0]
+    line, col = _locate(section, fault.key)
+    related = ((section.line, f"layer {index} {section.header}"),) if line != section.line else ()
     return Diagnostic(fault.code, fault.message, line=line, col=col, layer=index, size=size, hint=fault.hint,
                       related=related)
 
@@ -244,7 +241,7 @@ def _totals(layers: tuple[Layer, ...], broken: bool) -> Totals:
 def _general(p: Plan, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list[Layer],
              findings: list[Diagnostic], where: tuple[int, int] | None) -> Layer:
     """One layer through the layer table's infer function, with darknet's faults turned into findings."""
-    spec = item.spec
+    section, spec, conf = item
     ctx = Ctx(index, cur, cur_outputs, layers, p.net)
     broken = not p.usable
     if spec is None:
@@ -253,7 +250,7 @@ def _general(p: Plan, item: PlanItem, index: int, cur: Shape, cur_outputs: int, 
     else:
         type_ = spec.type
         try:
-            out = spec.infer(ctx, item.conf)
+            out = spec.infer(ctx, conf)
         except Fault as fault:
             out = fault.output or Out(ZERO, 0)
             poisoned = broken or _poisoned(layers, ctx, spec)
@@ -273,7 +270,7 @@ def _general(p: Plan, item: PlanItem, index: int, cur: Shape, cur_outputs: int, 
                 findings.append(_finding(item, index, note, where))
     nxt = out.next if out.next is not None else out.output
     nxt_outputs = out.next_outputs if out.next_outputs is not None else out.outputs
-    return _new(Layer, (index, type_, item.section, item.conf, tuple(ctx.refs), cur, cur_outputs, out.output,
+    return _new(Layer, (index, type_, section, conf, tuple(ctx.refs), cur, cur_outputs, out.output,
                         out.outputs, nxt, nxt_outputs, out.params, out.records, out.bflops, broken))
 
 

@@ -50,9 +50,8 @@ def suggest(header: str) -> str | None:
 def check(ctx: RuleContext):
     if not facts(ctx.doc).unknown:
         return   # every section type is known (the items of the plan are the sections after the first)
-    for item in ctx.plan.items:
-        if item.spec is None:
-            sec = item.section
+    for sec, spec, _ in ctx.plan.items:
+        if spec is None:
             guess = suggest(sec.header)
             what = f"{sec.header} (a second network section)" if sec.header in ("[net]", "[network]") else sec.header
             where = _ELSEWHERE.get(sec.header)

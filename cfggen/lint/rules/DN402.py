@@ -43,10 +43,11 @@ def check(ctx: RuleContext):
     if net is None or net_options(ctx.doc).get("max_batches") is None:
         return  # no max_batches= at all: an inference-only cfg, not a training schedule
     head = next((item for item in reversed(ctx.plan.items)   # the last head, usually the last section
-                 if item.spec is not None and item.spec.type in ("yolo", "gaussian_yolo", "region")), None)
+                 if item[1] is not None and item[1].type in ("yolo", "gaussian_yolo", "region")), None)
     if head is None:
         return
-    classes = head.conf["classes"]
+    head_section, _, head_conf = head
+    classes = head_conf["classes"]
     mb = ctx.plan.net["max_batches"]
     want = max(6000, min(classes * 2000, CAP))
     if 2 * mb >= want:
@@ -54,7 +55,7 @@ def check(ctx: RuleContext):
     line, col = at(net, "max_batches")
     effect = (": darknet stops training before the first iteration" if mb <= 0 else
               f", less than half of darknet's guide of max(6000, 2000*classes) = {want}")
-    cls = head.section.get("classes")
+    cls = head_section.get("classes")
     yield Diagnostic(CODE, f"max_batches={mb} for a {classes}-class detector{effect}", line=line, col=col,
                      related=((cls.line, f"classes={classes} of the last head"),) if cls else (),
                      hint=f"max_batches={want}, with steps at 80% and 90% of it, unless the dataset is known "
