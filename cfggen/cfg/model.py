@@ -107,7 +107,7 @@ class Section:
         return (self.header, self.line, self.col, self.options, self.index)[i]
 
     def __eq__(self, other):
-        if other.__class__ is not Section:
+        if not isinstance(other, Section):
             return NotImplemented
         return tuple(self) == tuple(other)
 
@@ -141,6 +141,18 @@ class Section:
             if opt.key == key and opt.form != "empty":
                 return opt
         return None
+
+
+class ParsedSection(Section):
+    """A section as ``cfggen.cfg.parse`` makes it: the parser sets its slots itself (a lazy section).
+
+    The same record as ``Section`` in every respect (equality, hashing, repr and pickling are
+    Section's). It exists for the cost of making one: ``ParsedSection()`` is two C calls (object's
+    own ``__new__`` and ``__init__``), where ``object.__new__(Section)`` goes through the checks of
+    a ``__new__`` called by name, for each of the corpus's 8,600 sections."""
+
+    __slots__ = ()
+    __init__ = object.__init__
 
 
 class Cut(namedtuple("Cut", "line col dropped")):

@@ -13,7 +13,7 @@ import re
 from itertools import repeat
 from operator import itemgetter
 
-from cfggen.cfg.model import Comment, Cut, Document, Option, Section
+from cfggen.cfg.model import Comment, Cut, Document, Option, ParsedSection, Section
 from cfggen.errors import InputError
 from cfggen.nogc import nogc
 
@@ -178,7 +178,6 @@ def parse(text: str, path: str = "<string>") -> Document:
     twins: list[int] = []
     first_with: dict[str, int] = {}
     ws = " \t\r\n"
-    new = object.__new__    # a parsed section is lazy: its slots are set here, not by Section(...)
     for k, piece in enumerate(pieces):
         # the section's lines without the blank and comment lines that end it (often a note about the
         # next section): the twins below are then found by comparing the lines that matter
@@ -195,7 +194,7 @@ def parse(text: str, path: str = "<string>") -> Document:
         else:
             h = body.find("\n")
             header = body if h < 0 else body[:h]
-        section = new(Section)
+        section = ParsedSection()     # lazy: its slots are set here, not by Section(...)
         section.header = header
         section.line = n
         if aligned:
