@@ -188,7 +188,7 @@ def test_fix_and_diff_never_crash(capsysbinary, data):
     assert code in (0, 1, 2) and b"internal error" not in err and b"Traceback" not in out + err
 
 
-def _findings(data: bytes, monkeypatch=None) -> list:
+def _findings(data: bytes) -> list:
     from cfggen.cfg.parse import parse_bytes
     from cfggen.lint import engine
     return [(d.code, d.line, d.col, d.layer, d.size, d.message, d.severity, d.hint, d.related, d.fix)

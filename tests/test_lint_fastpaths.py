@@ -156,8 +156,9 @@ LAYER_BLOCKS = st.sampled_from([
 @settings(max_examples=300, deadline=None)
 @given(st.lists(LAYER_BLOCKS, min_size=0, max_size=14))
 def test_max_scale_is_its_definition(blocks):
-    """DN219 walks only the layers that change the factor and takes the maxima over those; the result
-    is the layer-by-layer definition's, exactly (floats included)."""
+    """DN219 takes the maxima over the factors a stride computes (and the input's, when the first
+    layers carry it), not over every layer's: the result is the layer-by-layer definition's, exactly
+    (floats included)."""
     from cfggen.ir.build import infer, plan
     from cfggen.lint.rules import DN219
     p = plan(parse("[net]\nwidth=64\nheight=48\nchannels=3\n" + "\n".join(blocks) + "\n"))
