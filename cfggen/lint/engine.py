@@ -169,17 +169,22 @@ def analyze(doc: Document, sizes: SizeSpec = "training", rules: Iterable[str] | 
     return Analysis(doc.path, doc, p, net, tuple(merged), extra)
 
 
-def _stamp(d: Diagnostic, path: str, severity: Mapping[str, str] | None, suffix: str = "") -> Diagnostic:
-    """``d`` with the rule's name, its severity, printable text and ``path``; ``suffix`` ends the message.
+def _rebuilt(d: Diagnostic, message: str, layer: int | None, hint: str | None, related: tuple, severity: str,
+             name: str, path: str) -> Diagnostic:
+    """``d`` with the fields the engine fills in, by one positional construction (``replace`` looks the
+    fields up and builds keyword arguments, per finding): the one place that spells Diagnostic's order."""
+    return Diagnostic(d.code, message, d.line, d.col, layer, d.size, hint, related, d.fix, d.end_col, severity, name,
+                      path, d.extra)
 
-    One positional construction instead of ``dataclasses.replace`` (which looks the fields up and
-    builds keyword arguments on every call); the field order is Diagnostic's."""
+
+def _stamp(d: Diagnostic, path: str, severity: Mapping[str, str] | None, suffix: str = "") -> Diagnostic:
+    """``d`` with the rule's name, its severity, printable text and ``path``; ``suffix`` ends the message."""
     rule = RULES.get(d.code)
     level = (severity and severity.get(d.code)) or d.severity or (rule.SEVERITY if rule else "error")
     hint = d.hint and printable(d.hint)
     related = tuple((line, printable(what)) for line, what in d.related) if d.related else ()
-    return Diagnostic(d.code, printable(d.message) + suffix, d.line, d.col, d.layer, d.size, hint, related, d.fix,
-                      d.end_col, level, rule.NAME if rule else d.name, path, d.extra)
+    return _rebuilt(d, printable(d.message) + suffix, d.layer, hint, related, level, rule.NAME if rule else d.name,
+                    path)
 
 
 def _with_layers(doc: Document, found: list[Diagnostic]) -> list[Diagnostic]:
@@ -192,9 +197,8 @@ def _with_layers(doc: Document, found: list[Diagnostic]) -> list[Diagnostic]:
     for d in found:
         if d.layer is None:
             k = bisect.bisect_right(starts, d.line) - 1
-            if k >= 1:     # positional: ``replace`` builds keyword arguments, per finding
-                d = Diagnostic(d.code, d.message, d.line, d.col, doc.sections[k].index, d.size, d.hint, d.related,
-                               d.fix, d.end_col, d.severity, d.name, d.path, d.extra)
+            if k >= 1:
+                d = _rebuilt(d, d.message, doc.sections[k].index, d.hint, d.related, d.severity, d.name, d.path)
         out.append(d)
     return out
 
