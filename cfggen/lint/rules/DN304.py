@@ -116,19 +116,20 @@ def _run(mask) -> bool:
 
 
 def _sliding(masks, num: int) -> bool:
-    """Distinct runs of consecutive anchors, all of one length, overlapping, together covering every anchor."""
+    """Distinct runs of consecutive anchors, all of one length, overlapping, together covering every anchor
+    (``masks`` are not the exact layout, every anchor once: ``check`` returns before, so runs that cover
+    every anchor overlap)."""
     if len(masks) < 2 or not all(_run(m) for m in masks) or len({len(m) for m in masks}) != 1:
         return False
     starts = [m[0] for m in masks]
-    if len(set(starts)) != len(starts) or _exact(masks, num):
+    if len(set(starts)) != len(starts):
         return False
     return set(range(num)) == {a for m in masks for a in m}
 
 
 def _shifted(masks, num: int) -> tuple[int, list[int]] | None:
-    """(head, new mask) when moving one mask by a constant makes every anchor used exactly once."""
-    if _exact(masks, num):
-        return None
+    """(head, new mask) when moving one mask by a constant makes every anchor used exactly once (``masks``
+    are not that layout already: ``check`` returns before)."""
     for d in sorted(range(-num + 1, num), key=abs):
         for k in reversed(range(len(masks))):   # ties: the later head, usually the copied one
             mask = masks[k]

@@ -29,6 +29,7 @@ before its first iteration) is a warning too for the same reason: the file says 
 """
 from __future__ import annotations
 
+from cfggen.ir.layers import DETECTION_TYPES
 from cfggen.lint.model import Diagnostic
 from cfggen.lint.rules._base import RuleContext, at, net_options
 
@@ -43,7 +44,7 @@ def check(ctx: RuleContext):
     if net is None or net_options(ctx.doc).get("max_batches") is None:
         return  # no max_batches= at all: an inference-only cfg, not a training schedule
     head = next((item for item in reversed(ctx.plan.items)   # the last head, usually the last section
-                 if item[1] is not None and item[1].type in ("yolo", "gaussian_yolo", "region")), None)
+                 if item[1] is not None and item[1].type in DETECTION_TYPES), None)
     if head is None:
         return
     head_section, _, head_conf = head
