@@ -35,10 +35,10 @@ from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN214", "dead-layer", "warning", "network"
 SUMMARY = "a layer whose output no later layer uses"
-LAYER_TYPES = ("route", "implicit")   # the only layers that do not read their previous one
 
 # layers that do not read their previous layer
 _NO_PREV = ("route", "implicit")
+LAYER_TYPES = _NO_PREV   # without them every layer is read by the next one
 _REFS = attrgetter("refs")
 # layers whose output is consumed outside the layer graph (losses, detections)
 _SINKS = ("yolo", "gaussian_yolo", "region", "detection", "contrastive", "cost")
