@@ -151,3 +151,16 @@ def get_variant(name: str) -> Variant:
     if key not in VARIANTS:
         raise UsageError(f"unknown variant {name!r}; expected one of {', '.join(VARIANTS)}")
     return VARIANTS[key]
+
+
+# Families outside the MBConv pipeline, each with its own generator module (cfggen/scale/standalone.py)
+def _standalone():
+    from cfggen.scale.standalone import Family
+    rows = [Family(f"shufflenetv2-{w}", "cfggen.scale.shufflenet",
+                   extra={"width": w, "aliases": (f"shufflenet_v2_{w.replace('.', '_')}", f"shufflenetv2_{w}")})
+            for w in ("x0.5", "x1.0", "x1.5", "x2.0")]
+    rows.append(Family("peleenet", "cfggen.scale.peleenet", extra={"aliases": ("pelee",)}))
+    return {f.name: f for f in rows}
+
+
+STANDALONE = _standalone()
