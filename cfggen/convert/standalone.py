@@ -52,6 +52,21 @@ def detect(names: Sequence[str], variant: str | None = None) -> Naming | None:
     return None
 
 
+def find_naming(checkpoint: str, variant: str | None = None) -> Naming | None:
+    """``cfggen import``'s dispatch: the standalone naming of ``--variant`` or of the checkpoint's keys
+    (None: leave it to the EfficientNet importer, which also words the errors for unknown files)."""
+    from cfggen.scale.standalone import family
+    if variant is not None:
+        return detect((), variant) if family(variant) is not None else None
+    from cfggen.convert.checkpoint import open_checkpoint
+    from cfggen.errors import CfggenError
+    try:
+        with open_checkpoint(checkpoint) as ckpt:
+            return detect(ckpt.names)
+    except CfggenError:
+        return None
+
+
 def expected(sources: Sequence, classes: int | None) -> list[tuple[str, Shape]]:
     """Every checkpoint tensor the sources read, once each, with its full PyTorch shape."""
     out: dict[str, Shape] = {}

@@ -145,7 +145,7 @@ class Standalone:
 def compose(name: str, head: str | None = None, classes: int | None = None, size=None,
             activation: str | None = None, anchors=None, batch: int | None = None,
             subdivisions: int | None = None, input_layers: str = "", notes: Sequence[str] = (),
-            **mbconv_only) -> Standalone:
+            mbconv_only: dict | None = None) -> Standalone:
     from cfggen.generate import (ACTIVATIONS, DETECTOR_STRIDE, HEADS, DetectorRecipe, _batching, count_layers,
                                  detector_size, format_anchor, parse_anchors, parse_size, scale_anchors)
     from cfggen.render import render
@@ -153,7 +153,7 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
     fam = family(name)
     if fam is None:
         raise UsageError(f"unknown variant {name!r}")
-    _unsupported(fam, mbconv_only)
+    _unsupported(fam, mbconv_only or {})
     head = head or "classifier"
     if head not in HEADS:
         raise UsageError(f"unknown head {head!r}; expected one of {', '.join(HEADS)}")
