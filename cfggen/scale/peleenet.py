@@ -51,6 +51,7 @@ def backbone(fam: Family, w: Writer, activation: str, detector: bool = False) ->
     branch = conv(f"{s}.stem2b", STEM, STEM // 2, 3, 2)
     w.route(pooled, branch)
     x = conv(f"{s}.stem3", STEM, 2 * STEM)
+    marks = {s: x}
     channels, stride, taps = STEM, 4, {}
     for i, (layers, width) in enumerate(zip(BLOCKS, BOTTLENECK), start=1):
         w.comment(f"==== denseblock{i}: {layers} two-way dense layers, {channels} -> "
@@ -68,21 +69,22 @@ def backbone(fam: Family, w: Writer, activation: str, detector: bool = False) ->
             conv(f"{m}.branch2a", inter, channels)
             conv(f"{m}.branch2b", g, inter, 3)
             b2 = conv(f"{m}.branch2c", g, g, 3)
-            x = w.route(x, b1, b2)
+            x = marks[m] = w.route(x, b1, b2)
             channels += GROWTH
         w.comment(f"==== transition{i}: 1x1 {channels} -> {channels}"
                   + (", 2x2/2 average pool" if i < len(BLOCKS) else ""))
-        t = conv(f"features.transition{i}", channels, channels)
+        marks[f"features.denseblock{i}"] = x
+        t = marks[f"features.transition{i}"] = conv(f"features.transition{i}", channels, channels)
         if stride >= 8:
             taps[stride] = Tap(t, f"layer {t}, transition{i}'s conv, stride {stride}, {channels} channels")
         if i < len(BLOCKS):
-            x = w.pool("local_avgpool", 2, 2, padding=0)
+            x = marks[f"features.transition{i}_pool"] = w.pool("local_avgpool", 2, 2, padding=0)
             stride *= 2
     notes = (f"PeleeNet (Robert-JunWang peleenet.py): growth {GROWTH}, dense blocks {'/'.join(map(str, BLOCKS))}, "
              f"bottleneck widths {'/'.join(map(str, BOTTLENECK))}; every conv bias-free + BN (eps 1e-5) + ReLU",
              "2x2 pools with padding=0: PyTorch's MaxPool2d(2, 2) / AvgPool2d(2, 2) (floor size; darknet's default "
              "padding would add a cell on odd sizes)")
-    return Backbone(taps, channels, "peleenet: Robert-JunWang PeleeNet", notes, tuple(sources))
+    return Backbone(taps, channels, "peleenet: Robert-JunWang PeleeNet", notes, tuple(sources), marks)
 
 
 def recipe(fam: Family, batch: int) -> Recipe:

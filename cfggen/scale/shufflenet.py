@@ -95,22 +95,22 @@ def backbone(fam: Family, w: Writer, activation: str, detector: bool = False) ->
     stem, *stage_widths, last = widths(fam)
     sources: list[Source] = []
     w.comment(f"==== stem: conv1 3x3 stride 2, 3 -> {stem}, BN, {activation}; maxpool 3x3 stride 2 pad 1")
-    w.conv(stem, size=3, stride=2, activation=activation)
+    marks = {"conv1": w.conv(stem, size=3, stride=2, activation=activation)}
     sources.append(Source("conv1.0", "conv1.1", (stem, 3, 3, 3)))
-    w.pool("maxpool", 3, 2)        # default padding size - 1 = 2: one cell each side, as PyTorch's padding=1
+    marks["maxpool"] = w.pool("maxpool", 3, 2)   # default padding size - 1 = 2: one cell each side (PyTorch's 1)
     inp, cols, channels = w.last, None, stem
     taps = {}
     stride = 4
     for s, (units, out) in enumerate(zip(REPEATS, stage_widths), start=2):
         plan = stage_plan(units, out // 2)
         stride *= 2
-        idx = _stage(w, s, plan, channels, inp, cols, activation, sources)
+        idx = marks[f"stage{s}"] = _stage(w, s, plan, channels, inp, cols, activation, sources)
         taps[stride] = Tap(idx, f"layer {idx}, the end of stage{s}, stride {stride}, {out} channels "
                                 f"(shuffled order)")
         inp, cols, channels = idx, plan.end_cols, out
     if not detector:
         w.comment(f"==== conv5: 1x1 {channels} -> {last}, BN, {activation} (reads the stage end's channel order)")
-        w.conv(last, activation=activation)
+        marks["conv5"] = w.conv(last, activation=activation)
         sources.append(Source("conv5.0", "conv5.1", (last, channels, 1, 1), cols=cols))
         channels = last
     name = fam.extra["width"]
@@ -125,7 +125,7 @@ def backbone(fam: Family, w: Writer, activation: str, detector: bool = False) ->
         "the convs (exact)",
     )
     return Backbone(taps, channels, f"shufflenetv2-{name}: torchvision shufflenet_v2_{name.replace('.', '_')}",
-                    notes, tuple(sources))
+                    notes, tuple(sources), marks)
 
 
 def _stage(w: Writer, s: int, plan: StagePlan, in_ch: int, inp: int, cols, act: str,

@@ -83,6 +83,8 @@ class Backbone:
     title: str            # header line 1: "shufflenetv2-x1.0: torchvision shufflenet_v2_x1_0"
     notes: tuple[str, ...] = ()
     sources: tuple = ()   # per darknet conv, in order: the reference tensors it takes (cfggen import)
+    marks: dict = field(default_factory=dict)   # reference module -> the layer computing its output
+                                                # (up to a channel permutation), where one does
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ class Standalone:
     classes: int
     activation: str
     first_layer: int
+    marks: dict           # reference module (and "globalpool", "logits") -> its darknet layer
 
 
 def compose(name: str, head: str | None = None, classes: int | None = None, size=None,
@@ -203,6 +206,7 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
         net = render("net-recipe.cfg.j2", header=header, batch=batch, subdivisions=subdivisions, width=width,
                      height=height, size_note=size_note, recipe=impl.recipe(fam, batch))
     pieces = [net, input_layers, writer.text()]
+    marks = dict(bb.marks)
     if spec.detector:
         formatted = [tuple(format_anchor(v) for v in a) for a in anchor_pairs]
         pieces.append(render(spec.template, activation=chosen, classes=classes, det_filters=3 * (classes + 5),
@@ -211,14 +215,14 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
         w = Writer(writer.count)
         w.comment(f"==== classifier: global average pool over {bb.channels} channels"
                   + (f", dropout {impl.DROPOUT}" if impl.DROPOUT else "") + f", fully connected -> {classes}")
-        w.plain("[avgpool]")
+        marks["globalpool"] = w.plain("[avgpool]")
         if impl.DROPOUT:
             w.plain("[dropout]", f"probability={impl.DROPOUT}")
         w.comment("fully connected layer as a 1x1 conv on the pooled 1x1 map: weights plus bias, no batch norm")
-        w.conv(classes, bn=False)
+        marks["logits"] = w.conv(classes, bn=False)
         w.plain("[softmax]", "groups=1")
         pieces.append(w.text())
-    return Standalone("".join(pieces), fam, bb, bb.taps, (width, height), head, classes, chosen, first)
+    return Standalone("".join(pieces), fam, bb, bb.taps, (width, height), head, classes, chosen, first, marks)
 
 
 def _command(fam: Family, head, classes, size, activation, anchors, batch, subdivisions, spec) -> str:
