@@ -217,3 +217,11 @@ def test_list_shows_the_reference_count():
     code, out, _ = run_cli("list")
     rows = {line.split()[0]: line.split() for line in out.splitlines()[1:] if line.strip()}
     assert int(rows[NAME][3].replace(",", "")) == 2_802_248
+
+
+def test_sizes_the_stem_cannot_concatenate_are_refused():
+    code, _, err = run_cli("build", NAME, "--size", "225x193")
+    assert code == 2 and "stem" in err and "multiple of 4" in err and len(err.strip().splitlines()) == 1
+    from cfggen.api import analyze_text
+    for size in ("228x196", "223x195"):        # stem1 maps of even size: both branches agree
+        assert list(analyze_text(generate(NAME, size=size), sizes="native").findings) == []

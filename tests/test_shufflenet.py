@@ -162,7 +162,8 @@ def test_detector_backbone_file_and_taps(imported, tmp_path):
 
     name = MODELS["x1.0"]
     prefix = str(tmp_path / "det")
-    cli_import(checkpoint(name, tmp_path), prefix, "--head", "yolo", "--classes", "3")
+    err = cli_import(checkpoint(name, tmp_path), prefix, "--head", "yolo", "--classes", "3")
+    assert "not used by the yolo head: conv5.0, conv5.1, fc" in err
     taps = {s: t.index + 1 for s, t in compose("shufflenetv2-x1.0", head="yolo").taps.items()}
     (conv,) = [f for f in os.listdir(tmp_path) if f.startswith("det.conv.")]
     assert int(conv.rsplit(".", 1)[1]) == taps[32] + 1

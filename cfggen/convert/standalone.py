@@ -238,8 +238,14 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
                         f"{os.path.basename(prefix)}.cfg {wname})")
         text = add_notes(draft.text, more)
         result = write_arrays(weights_path, network, lambda a: table[a.key](), upto=upto)
+        used = {s.conv for s in sources if s is not None}
+        unused = [] if not detector else sorted(
+            {n.rsplit(".", 1)[0] for n in ckpt.names if n.endswith(".weight") and n.count(".") >= 1}
+            - used - {s.bn for s in sources if s is not None and s.bn})
     cfg_path = f"{prefix}.cfg"
     write_atomic(cfg_path, text)
     info.append(f"wrote {cfg_path} and {weights_path} (layers 0-{upto - 1}, {result.floats:,} floats)")
+    if unused:
+        info.append(f"not used by the {head} head: {', '.join(unused)}")
     return ImportResult(cfg_path, weights_path, naming.name, name, inferred,
                         draft.classes, upto, result.floats, tuple(info))

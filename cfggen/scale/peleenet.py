@@ -31,6 +31,19 @@ def inter_channels(in_ch: int, width: int) -> int:
     return int(in_ch / 8) * 4 if inter > in_ch / 2 else inter
 
 
+def check_size(width: int, height: int) -> None:
+    """The stem concatenates a 2x2/2 pool and a 3x3/2 conv of stem1's output: on an odd map they differ
+    (PyTorch's torch.cat fails there too), so such sizes are refused."""
+    from cfggen.errors import UsageError
+    from cfggen.generate import conv_out
+    for side in (width, height):
+        s = conv_out(side, 3, 2)
+        if (s - 2) // 2 + 1 != conv_out(s, 3, 2):
+            raise UsageError(f"--size {width}x{height}: PeleeNet's stem concatenates a 2x2 pool and a stride-2 "
+                             f"conv of stem1's {s}-wide map, which differ in size ({(s - 2) // 2 + 1} vs "
+                             f"{conv_out(s, 3, 2)}); use a multiple of 4, e.g. {4 * (side // 4) or 4}")
+
+
 def backbone(fam: Family, w: Writer, activation: str, detector: bool = False) -> Backbone:
     from cfggen.generate import Tap
 

@@ -182,6 +182,8 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
             width = height = detector_size(fam.resolution)
             size_note = f"input {width}x{width}: the native {fam.resolution} rounded to a multiple of 32"
     impl = fam.impl()
+    if hasattr(impl, "check_size"):
+        impl.check_size(width, height)
     if batch is None and not spec.detector:
         batch = impl.BATCH            # the family's own recipe batch
     batch, subdivisions = _batching(spec, batch, subdivisions)
