@@ -149,7 +149,7 @@ def get_variant(name: str) -> Variant:
         key = key.removeprefix(prefix)
     key = ALIASES.get(key, key)
     if key not in VARIANTS:
-        raise UsageError(f"unknown variant {name!r}; expected one of {', '.join(VARIANTS)}")
+        raise UsageError(f"unknown variant {name!r}; expected one of {', '.join([*VARIANTS, *STANDALONE])}")
     return VARIANTS[key]
 
 
