@@ -125,8 +125,10 @@ def family(name: str | None) -> Family | None:
 def _unsupported(fam: Family, given: dict) -> None:
     used = [flag for flag, value in given.items() if value not in (None, False)]
     if used:
-        raise UsageError(f"{', '.join(used)} do not apply to {fam.name} (an MBConv option); it takes "
-                         "--head, --classes, --size, --activation, --anchors, --batch, --subdivisions")
+        why = fam.extra.get("widths", "") if "--width-mult" in used else ""
+        raise UsageError(f"{', '.join(used)} {'does' if len(used) == 1 else 'do'} not apply to {fam.name}"
+                         f"{why}; it takes --head, --classes, --size, --activation, --anchors, --batch, "
+                         "--subdivisions")
 
 
 @dataclass(frozen=True)
