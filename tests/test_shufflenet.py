@@ -256,3 +256,20 @@ def test_list_shows_torchvision_counts():
         assert int(rows[f"shufflenetv2-{width}"][3].replace(",", "")) == params
         assert rows[f"shufflenetv2-{width}"][1] == "224x224"
     assert REPEATS == (4, 8, 4)
+
+
+@needs_shared
+def test_a_wrapped_pth_imports_to_the_same_bytes(imported, tmp_path):
+    """A .pth (torch.load, weights_only) nested under "state_dict" with DDP's "module." prefix gives the same
+    files as the .safetensors."""
+    torch = pytest.importorskip("torch")
+    from standalone_refs import cli_import, golden, ref_weights
+
+    rw = ref_weights()
+    g = golden(MODELS["x0.5"])
+    state = {f"module.{k}": torch.from_numpy(v) for k, v in rw.make_weights(g["layout"], g["seed"]).items()}
+    path = str(tmp_path / "shufflenet.pth")
+    torch.save({"epoch": 3, "state_dict": state}, path)
+    cli_import(path, str(tmp_path / "pth"))
+    cfg, weights, _ = imported("x0.5")
+    assert open(str(tmp_path / "pth.weights"), "rb").read() == open(weights, "rb").read()
