@@ -22,7 +22,7 @@ from cfggen.scale.bifpn import (EFFICIENTDET, STRIDE as BIFPN_STRIDE, Compound, 
                                 get_compound, layout, parse_levels)
 from cfggen.scale.mixconv import ConvPlan
 from cfggen.scale.rounding import round_filters
-from cfggen.scale.variants import CUSTOM, Variant
+from cfggen.scale.variants import CUSTOM, STANDALONE, Variant
 
 ACTIVATIONS = ("swish", "relu6", "leaky", "mish", "relu")
 DETECTOR_STRIDE = 32          # the deepest yolo output; detector inputs must be multiples of it
@@ -264,7 +264,15 @@ def generate(variant: str | None = "b0", head: str | None = None, classes: int |
     ``head`` defaults to the classifier (``yolo`` for d0..d7); ``neck="bifpn"`` replaces the yolo
     head's FPN+PAN by EfficientDet's BiFPN (``bifpn_width``, ``bifpn_repeats``, ``levels="3-7"``).
     Bad input raises ``UsageError`` (options) or ``GenerateError`` (blocks that cannot be built).
+    ShuffleNetV2 and PeleeNet (``cfggen.scale.variants.STANDALONE``) have their own generators.
     """
+    from cfggen.scale.standalone import compose as standalone, family
+    if family(variant) is not None:
+        mbconv_only = {"--no-se": not se, "--blocks": blocks, "--width-mult": width_mult, "--depth-mult": depth_mult,
+                       "--resolution": resolution, "--neck": neck, "--bifpn-width": bifpn_width,
+                       "--bifpn-repeats": bifpn_repeats, "--levels": levels, "--compound": compound}
+        return standalone(variant, head=head, classes=classes, size=size, activation=activation, anchors=anchors,
+                          batch=batch, subdivisions=subdivisions, mbconv_only=mbconv_only).text
     return compose(variant, head=head, classes=classes, size=size, activation=activation, se=se,
                    anchors=anchors, batch=batch, subdivisions=subdivisions, blocks=blocks,
                    width_mult=width_mult, depth_mult=depth_mult, resolution=resolution, neck=neck,
@@ -554,6 +562,10 @@ def _quote(value: object) -> str:
 # --- the committed defaults and `cfggen list` ----------------------------------------------------
 
 def default_filename(variant: str, head: str | None = None) -> str:
+    from cfggen.scale.standalone import family
+    suffix = "" if head in (None, "classifier") else f"-{head}"
+    if family(variant) is not None:
+        return f"{family(variant).name}{suffix}.cfg"
     row = get_compound(variant)
     if row is not None:
         return f"efficientdet-{row.name}.cfg"
@@ -566,6 +578,7 @@ def default_cfgs() -> dict[str, str]:
     (``generated_cfgs/``)."""
     cfgs = {default_filename(v, h): generate(v, head=h) for v in VARIANTS for h in HEADS}
     cfgs.update((default_filename(d), generate(d)) for d in EFFICIENTDET)
+    cfgs.update((default_filename(v, h), generate(v, head=h)) for v in STANDALONE for h in HEADS)
     return cfgs
 
 

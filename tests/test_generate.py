@@ -22,6 +22,7 @@ from cfggen.cfg import parse
 from cfggen.errors import GenerateError, UsageError
 from cfggen.generate import HEADS, default_cfgs, default_filename, generate
 from cfggen.scale import VARIANTS
+from cfggen.scale.variants import STANDALONE
 from conftest import run_cli as run  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -348,7 +349,7 @@ def test_templates_load_from_the_installed_package(tmp_path, monkeypatch):
 
 def test_generated_cfgs_do_not_drift():
     expected = default_cfgs()
-    assert len(expected) == len(VARIANTS) * len(HEADS) + 8          # + EfficientDet d0..d7
+    assert len(expected) == (len(VARIANTS) + len(STANDALONE)) * len(HEADS) + 8     # + EfficientDet d0..d7
     committed = sorted(f for f in os.listdir(GENERATED) if f.endswith(".cfg"))
     assert committed == sorted(expected), "regenerate: python -m cfggen.generate --write generated_cfgs"
     for name, text in expected.items():

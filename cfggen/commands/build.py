@@ -44,7 +44,8 @@ def build(variant, head, classes, size, activation, no_se, anchors, batch, subdi
           width_mult, depth_mult, resolution, neck, bifpn_width, bifpn_repeats, levels, compound, output,
           targets):
     """Generate a cfg: VARIANT is b0..b7, lite0..lite4, mixnet-s, mixnet-m, mixnet-l, mobilenetv2,
-    or an EfficientDet-style detector d0..d7 (EfficientNet + BiFPN + YOLO heads).
+    shufflenetv2-x0.5|x1.0|x1.5|x2.0, peleenet, or an EfficientDet-style detector d0..d7 (EfficientNet +
+    BiFPN + YOLO heads).
 
     Without VARIANT, --blocks / --width-mult / --depth-mult / --resolution describe a custom network
     (B0's stages and settings fill in whatever is not given).
@@ -53,7 +54,8 @@ def build(variant, head, classes, size, activation, no_se, anchors, batch, subdi
 
     custom = (blocks, width_mult, depth_mult, resolution, compound)
     if variant is None and all(v is None for v in custom):
-        raise UsageError("give a variant (b0..b7, lite0..lite4, mixnet-s/m/l, mobilenetv2, d0..d7) or a "
+        raise UsageError("give a variant (b0..b7, lite0..lite4, mixnet-s/m/l, mobilenetv2, shufflenetv2-x0.5..x2.0, "
+                         "peleenet, d0..d7) or a "
                          "custom network (--blocks, --width-mult, --depth-mult, --resolution, --compound)")
     from cfggen.targets.build import choose_activation, loads_in, refuse
     activation, notes = choose_activation(variant, activation, targets)
@@ -85,7 +87,10 @@ def list_variants(head):
     from cfggen.scale.bifpn import EFFICIENTDET
 
     # d0..d7 are detectors (EfficientNet + BiFPN + yolo heads): listed with their own head
+    from cfggen.scale.variants import STANDALONE
     rows = [summarize(name, head) for name in VARIANTS] + [summarize(name) for name in EFFICIENTDET]
-    click.echo(f"{'variant':<11} {'input':>9} {'layers':>6} {'params':>12} {'BFLOPs':>8}")
+    rows += [summarize(name, head) for name in STANDALONE]       # ShuffleNetV2, PeleeNet
+    wide = max(11, *(len(r.variant) for r in rows))
+    click.echo(f"{'variant':<{wide}} {'input':>9} {'layers':>6} {'params':>12} {'BFLOPs':>8}")
     for r in rows:
-        click.echo(f"{r.variant:<11} {f'{r.width}x{r.height}':>9} {r.layers:>6} {r.params:>12,} {r.bflops:>8}")
+        click.echo(f"{r.variant:<{wide}} {f'{r.width}x{r.height}':>9} {r.layers:>6} {r.params:>12,} {r.bflops:>8}")

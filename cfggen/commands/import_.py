@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import click
 
+from cfggen.errors import UsageError
 from cfggen.generate import HEADS
 
 
 @click.command("import")
 @click.argument("checkpoint", type=click.Path(dir_okay=False))
-@click.option("--variant", help="b0..b7, lite0..lite4, mixnet-s|m|l, mobilenetv2 [default: inferred from the tensor shapes].")
+@click.option("--variant", help="b0..b7, lite0..lite4, mixnet-s|m|l, mobilenetv2, shufflenetv2-x0.5|x1.0|x1.5|x2.0, "
+              "peleenet [default: inferred from the tensor shapes].")
 @click.option("--head", type=click.Choice(list(HEADS)), default="classifier", show_default=True,
               help="classifier: PREFIX.weights with every layer; yolo / yolo-tiny: the backbone only, "
                    "PREFIX.conv.N.")
@@ -31,11 +33,24 @@ from cfggen.generate import HEADS
 @click.option("-o", "--output", "prefix", required=True, metavar="PREFIX",
               help="Write PREFIX.cfg and PREFIX.weights (or PREFIX.conv.N).")
 def import_(checkpoint, variant, head, classes, size, no_normalize, mean, std, tf_port, no_measure, prefix):
-    """Import a PyTorch EfficientNet, MixNet or MobileNetV2 (.pth/.pt/.bin or .safetensors) into darknet.
+    """Import a PyTorch EfficientNet, MixNet, MobileNetV2, ShuffleNetV2 or PeleeNet (.pth/.pt/.bin or
+    .safetensors) into darknet.
 
-    Reads timm/geffnet (all of them) and lukemelas efficientnet_pytorch (b0..b7) state dicts. The cfg is what
+    Reads timm/geffnet (all of them), lukemelas efficientnet_pytorch (b0..b7), torchvision ShuffleNetV2 and
+    Robert-JunWang PeleeNet state dicts. The cfg is what
     `cfggen build` writes for the same options, plus an input-normalization layer in front.
     """
+    from cfggen.convert.standalone import find_naming
+    naming = find_naming(checkpoint, variant)      # torchvision ShuffleNetV2, Robert-JunWang PeleeNet
+    if naming is not None:
+        from cfggen.convert.standalone import import_checkpoint as import_standalone
+        if tf_port:
+            raise UsageError(f"--tf-port: {naming.name} checkpoints are PyTorch-trained (no TF port exists)")
+        result = import_standalone(checkpoint, prefix, naming, variant=variant, head=head, classes=classes,
+                                   size=size, normalize=not no_normalize, mean=mean, std=std)
+        for line in result.info:
+            click.echo(line, err=True)
+        return
     from cfggen.convert.efficientnet import import_checkpoint
 
     result = import_checkpoint(checkpoint, prefix, variant=variant, head=head, classes=classes, size=size,

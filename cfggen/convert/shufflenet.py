@@ -1,0 +1,9 @@
+"""torchvision ShuffleNetV2 checkpoints (``shufflenet_v2_x0_5`` .. ``x2_0``): the naming ``cfggen import``
+detects. The per-tensor mapping, with the channel permutations of the split and shuffle, comes from the
+generator (``cfggen/scale/shufflenet.py``: ``Source`` rows/cols); ``cfggen/convert/standalone.py`` checks
+and writes it."""
+from cfggen.convert.standalone import Naming
+
+NAMING = Naming("torchvision ShuffleNetV2", markers=("conv1.0.weight", "stage2.0.branch1.0.weight", "conv5.0.weight"),
+                variants=("shufflenetv2-x0.5", "shufflenetv2-x1.0", "shufflenetv2-x1.5", "shufflenetv2-x2.0"),
+                classifier="fc")
