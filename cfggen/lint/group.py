@@ -6,6 +6,10 @@ works on its own line or section) and before the report:
 1. ``absorb``: when one finding explains another, only the explaining one is kept. ``ABSORBS`` is
    the table: (winner, loser, relation), e.g. an unknown section (DN101) is not also a dead layer
    (DN214), a trailing comma in ``steps=`` (DN111) is not also a steps/scales count (DN118).
+   Folding never lowers a severity: the winner is as severe as the most severe finding it stands for
+   (a DN121 note that folds ``activation=silu`` errors is an error). A note that folds findings
+   (``covers``) and has no fix of its own offers theirs, merged: safe when every finding it folds had
+   a safe fix (``silu`` -> ``swish`` in every layer), else shown and not applied.
 2. ``merge``: the same rule saying the same thing in many places (``activation=silu`` in 134 layers,
    the same partial residual in every CSP block) becomes one finding at the first place, whose
    message ends "… and 133 more layers: 54, 67, …" and whose ``related`` lists every other place
@@ -24,6 +28,7 @@ import re
 from cfggen.findings import replace
 from typing import Callable, Iterable
 
+from cfggen.findings import SEVERITY_RANK
 from cfggen.lint.model import Diagnostic, Fix
 
 # compiled on first use by re's own cache (most files have no finding to merge; import stays cheap)
@@ -100,17 +105,52 @@ def absorb(found: list[Diagnostic]) -> list[Diagnostic]:
         by_code.setdefault(d.code, []).append(d)
     dropped: set[int] = set()
     hints: dict[int, str] = {}
+    worst: dict[int, str] = {}                 # winner -> the most severe severity it stands for
+    folded: dict[int, list[Diagnostic]] = {}   # note (``covers``) -> the findings it folds
     for winner, loser, related in ABSORBS:
         if winner in by_code and loser in by_code:
             for w in by_code[winner]:
                 for d in by_code[loser]:
                     if id(d) not in dropped and related(w, d):
                         dropped.add(id(d))
+                        level = worst.get(id(d), d.severity)   # a loser may itself stand for others
+                        if SEVERITY_RANK.get(level, 0) > SEVERITY_RANK.get(worst.get(id(w), w.severity), 0):
+                            worst[id(w)] = level
+                        if related is covers:
+                            folded.setdefault(id(w), []).append(d)
                         if (winner, loser) in CARRY_HINT and d.hint and id(w) not in hints:
                             hints[id(w)] = f"{w.hint}; here: {d.hint}" if w.hint else d.hint
     if not dropped:
         return found
-    return [replace(d, hint=hints[id(d)]) if id(d) in hints else d for d in found if id(d) not in dropped]
+    out = []
+    for d in found:
+        if id(d) in dropped:
+            continue
+        changes = {}
+        if id(d) in hints:
+            changes["hint"] = hints[id(d)]
+        if id(d) in worst:
+            changes["severity"] = worst[id(d)]
+        if id(d) in folded and d.fix is None:
+            fix = _folded_fix(folded[id(d)])
+            if fix is not None:
+                changes["fix"] = fix
+        out.append(replace(d, **changes) if changes else d)
+    return out
+
+
+def _folded_fix(members: list[Diagnostic]) -> Fix | None:
+    """The fixes of the findings a note folds, as one fix: safe when every one of them had a safe fix."""
+    fixes = [d.fix for d in members if d.fix is not None]
+    if not fixes:
+        return None
+    edits = tuple(e for f in fixes for e in f.edits)
+    if len({e.line for e in edits}) != len(edits):
+        return None
+    safe = len(fixes) == len(members) and all(f.safe for f in fixes)
+    what = "; ".join(dict.fromkeys(f.description for f in fixes))
+    n = len(fixes)
+    return Fix(f"{what} ({n} place{'s' * (n != 1)})" if n > 1 else what, edits, safe)
 
 
 def _fact(d: Diagnostic, facts: dict) -> tuple:
