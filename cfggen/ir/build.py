@@ -294,6 +294,25 @@ def _general(p: Plan, item: PlanItem, index: int, cur: Shape, cur_outputs: int, 
                         out.outputs, nxt, nxt_outputs, out.params, out.records, out.bflops, broken))
 
 
+def empty_layers(layers) -> frozenset[int]:
+    """The broken layers of a layer table that darknet builds empty without stopping there: the unknown
+    sections it reaches, and the layers that read only such layers (``infer``'s ``empty``, found again
+    from the table; a layer that reads them and stops darknet is counted too, its stop is a finding)."""
+    empty: set[int] = set()
+    for L in layers:
+        if not L.broken:
+            continue
+        if L.type == "blank":
+            if not (L.index and layers[L.index - 1].broken and L.index - 1 not in empty):
+                empty.add(L.index)
+            continue
+        prev = [L.index - 1] if L.index and L.type not in ("route", "implicit") else []
+        srcs = [k for k in prev + [r for r in L.refs if 0 <= r < L.index] if layers[k].broken]
+        if srcs and all(k in empty for k in srcs):
+            empty.add(L.index)
+    return frozenset(empty)
+
+
 def _sources(layers: list[Layer], refs, spec: LayerSpec | None):
     """The layers this one reads: the previous one (unless a [route]/[implicit]) and its references."""
     if spec is not None and spec.type not in ("route", "implicit") and layers:
