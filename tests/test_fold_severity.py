@@ -138,7 +138,7 @@ def test_absorb_raises_the_winner_to_the_worst_finding_it_stands_for():
 # ------------------------------------------------------------------------------------------------
 # 3. stray lines of numbers: one warning for the run
 
-STRAY = NET + "[convolutional]\nfilters=18\nsize=1\nactivation=linear\n\n" + "[yolo]\nmask=0,1,2\nanchors=10,13, 16,30, 33,23\n" \
+STRAY = NET + "[convolutional]\nfilters=18\nsize=1\nactivation=linear\n\n[yolo]\nmask=0,1,2\nanchors=10,13, 16,30, 33,23\n" \
     "12, 16, 19, 36, 40, 28\n36, 75, 76, 55, 72, 146\n142, 110, 192, 243, 459, 401\nclasses=1\nnum=3\n"
 
 

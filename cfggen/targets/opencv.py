@@ -2,8 +2,9 @@
 
 It reads a fixed set of layer types and activations (anything else: "Unknown layer type" /
 "Unsupported activation"), asserts on its own preconditions (anchors = 2*num, kernel and filters
-given, a ``key=value`` on every line, every ``[yolo]`` mask index inside the anchors), takes the *last* duplicate, reads only a few keys per layer
-(no ``stride_x``/``stride_y``, ``dilation`` or ``antialiasing``) with defaults of its own
+given, a ``key=value`` on every line, every ``[yolo]`` mask index inside the anchors), takes the *last*
+duplicate, reads only a few keys per layer (no ``stride_x``/``stride_y``, ``dilation`` or
+``antialiasing``) with defaults of its own
 (``[maxpool]`` size and stride 2, ``[upsample]`` stride 1, ``[reorg]`` stride 2), and defaults a
 missing input size to 416x416x3. Some networks load but fail in ``forward()``: [shortcut] of maps of
 different sizes (eltwise), a [region] with a ``tree=`` (YOLO9000).
