@@ -65,13 +65,17 @@ def test_yolor_section_before_a_conv_is_darknets_exit_at_that_conv(section):
     assert v.status == "error" and (v.reason.code, v.reason.layer) == ("DN209", 2)
 
 
-def test_darknet_goes_on_when_no_layer_needs_the_empty_layer():
-    """A [route] past the empty layers (YOLOR's implicit block before the heads): darknet loads the file."""
+def test_darknet_goes_on_when_no_layer_needs_the_empty_layer_and_crashes_when_run():
+    """A [route] past the empty layers (YOLOR's implicit block before the heads): darknet loads the file;
+    running it crashes at the first all-zero layer (no forward function): an error there, not folded."""
     text = NET + conv(act="silu") + conv(act="silu") + conv(act="silu") + "[implicit_add]\nfilters=8\n\n" + \
         "[implicit_mul]\nfilters=8\n\n[route]\nlayers=2\n\n" + HEAD
     found = findings(text)
-    assert [d.code for d in found] == ["DN121"]
-    assert check(parse(text, "t.cfg"), ["alexeyab"])["alexeyab"].status == "ok"
+    assert [d.code for d in found] == ["DN121", "DN101"]
+    crash = found[1]
+    assert (crash.severity, crash.layer, crash.line) == ("error", 3, line_of(text, "[implicit_add]"))
+    assert "running the network crashes here" in crash.message
+    assert check(parse(text, "t.cfg"), ["alexeyab"])["alexeyab"].status == "ok"      # it loads
 
 
 def test_a_typo_section_keeps_its_error_and_the_exit_is_reported_where_darknet_stops():
@@ -106,7 +110,8 @@ def test_silu_everywhere_is_one_error_that_names_swish_and_fix_renames_every_lay
 
 def test_a_yolor_note_offers_the_renames_but_does_not_apply_them():
     text = NET + conv(act="silu") + conv(act="silu") + "[implicit_add]\nfilters=8\n\n[route]\nlayers=1\n\n" + HEAD
-    (note,) = findings(text)
+    note, crash = findings(text)
+    assert crash.code == "DN101"
     assert note.severity == "error" and note.fix is not None and not note.fix.safe
     assert fix_analysis(analyze(parse(text, "t.cfg")), lambda doc: analyze(doc)).text == text
 
@@ -125,7 +130,8 @@ def test_one_unknown_activation_is_fixed_only_where_the_rename_is_exact(name, fi
 
 
 def test_absorb_raises_the_winner_to_the_worst_finding_it_stands_for():
-    note = Diagnostic("DN121", "note", line=1, severity="warning", extra={"covers": frozenset({5, 9})})
+    note = Diagnostic("DN121", "note", line=1, severity="warning", extra={"covers": frozenset({5, 9}),
+                                                                          "fixed_by_folded": True})
     err = Diagnostic("DN108", "silu", line=5, severity="error", fix=Fix("a", (Edit(5, "x"),)))
     warn = Diagnostic("DN102", "key", line=9, severity="warning")
     (out,) = absorb([note, err, warn])

@@ -209,13 +209,14 @@ def infer(p: Plan, size: tuple[int, int] | None = None, stop_at_break: bool = Fa
     # broken, as their output is nothing to go on, but not a stop; the first layer they make darknet stop
     # at is reported (see ``_general``)
     empty: set[int] = set()
+    stops: list[int] = []   # the layers a fault was reported at (darknet stops there)
     # The hot loop: most layers take their type's fast path (a few integer operations on facts read
     # once per plan); anything unusual falls back to the layer table's own infer function.
     for index, item in enumerate(p.items):
         fx = fast[index]
         layer = fx[0](fx[1], item, index, cur, cur_outputs, layers, broken) if fx is not None else None
         if layer is None:
-            layer = _general(p, item, index, cur, cur_outputs, layers, findings, where, empty)
+            layer = _general(p, item, index, cur, cur_outputs, layers, findings, where, empty, stops)
         elif empty and layer[14] and _reads_empty(layers, layer[4], item[1], empty) \
                 and not _poisoned(layers, layer[4], item[1], empty):
             empty.add(index)
@@ -226,7 +227,8 @@ def infer(p: Plan, size: tuple[int, int] | None = None, stop_at_break: bool = Fa
     else:
         broken = False
     layers = tuple(layers)
-    return Network(w0, h0, c0, layers, partial(_totals, layers, broken), net), findings
+    return Network(w0, h0, c0, layers, partial(_totals, layers, broken), net, frozenset(empty),
+                   stops[0] if stops else None), findings
 
 
 def _totals(layers: tuple[Layer, ...], broken: bool) -> Totals:
@@ -246,7 +248,7 @@ def _totals(layers: tuple[Layer, ...], broken: bool) -> Totals:
 
 
 def _general(p: Plan, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list[Layer],
-             findings: list[Diagnostic], where: tuple[int, int] | None, empty: set[int]) -> Layer:
+             findings: list[Diagnostic], where: tuple[int, int] | None, empty: set[int], stops: list[int]) -> Layer:
     """One layer through the layer table's infer function, with darknet's faults turned into findings.
 
     ``empty``: the layers darknet builds empty without stopping (see ``infer``); this one is added to it
@@ -271,6 +273,7 @@ def _general(p: Plan, item: PlanItem, index: int, cur: Shape, cur_outputs: int, 
             poisoned = broken or _poisoned(layers, ctx.refs, spec, empty)
             if not poisoned:
                 findings.append(_from_empty(_finding(item, index, fault, where), layers, ctx.refs, spec, empty))
+                stops.append(index)
             # a stop after an empty layer: nothing after it is checked as if darknet had gone on
             broken = broken or poisoned or fault.fatal or _reads_empty(layers, ctx.refs, spec, empty)
         except ZeroDivisionError:
@@ -278,6 +281,7 @@ def _general(p: Plan, item: PlanItem, index: int, cur: Shape, cur_outputs: int, 
             if not _poisoned(layers, ctx.refs, spec, empty):
                 findings.append(_finding(item, index, Fault(
                     "DN211", "a zero in this layer's keys makes darknet divide by zero (SIGFPE)"), where))
+                stops.append(index)
         else:
             if not broken and (ctx.refs or (layers and layers[-1].broken)):
                 if _poisoned(layers, ctx.refs, spec, empty):
@@ -292,25 +296,6 @@ def _general(p: Plan, item: PlanItem, index: int, cur: Shape, cur_outputs: int, 
     nxt_outputs = out.next_outputs if out.next_outputs is not None else out.outputs
     return _new(Layer, (index, type_, section, conf, tuple(ctx.refs), cur, cur_outputs, out.output,
                         out.outputs, nxt, nxt_outputs, out.params, out.records, out.bflops, broken))
-
-
-def empty_layers(layers) -> frozenset[int]:
-    """The broken layers of a layer table that darknet builds empty without stopping there: the unknown
-    sections it reaches, and the layers that read only such layers (``infer``'s ``empty``, found again
-    from the table; a layer that reads them and stops darknet is counted too, its stop is a finding)."""
-    empty: set[int] = set()
-    for L in layers:
-        if not L.broken:
-            continue
-        if L.type == "blank":
-            if not (L.index and layers[L.index - 1].broken and L.index - 1 not in empty):
-                empty.add(L.index)
-            continue
-        prev = [L.index - 1] if L.index and L.type not in ("route", "implicit") else []
-        srcs = [k for k in prev + [r for r in L.refs if 0 <= r < L.index] if layers[k].broken]
-        if srcs and all(k in empty for k in srcs):
-            empty.add(L.index)
-    return frozenset(empty)
 
 
 def _sources(layers: list[Layer], refs, spec: LayerSpec | None):

@@ -9,7 +9,8 @@ works on its own line or section) and before the report:
    Folding never lowers a severity: the winner is as severe as the most severe finding it stands for
    (a DN121 note that folds ``activation=silu`` errors is an error). A note that folds findings
    (``covers``) and has no fix of its own offers theirs, merged: safe when every finding it folds had
-   a safe fix (``silu`` -> ``swish`` in every layer), else shown and not applied.
+   a safe fix and the note says that fixing them removes it (``extra["fixed_by_folded"]``: ``silu`` ->
+   ``swish`` in every layer of a file without other sections), else offered and not applied.
 2. ``merge``: the same rule saying the same thing in many places (``activation=silu`` in 134 layers,
    the same partial residual in every CSP block) becomes one finding at the first place, whose
    message ends "… and 133 more layers: 54, 67, …" and whose ``related`` lists every other place
@@ -54,8 +55,9 @@ def touches(winner: Diagnostic, loser: Diagnostic) -> bool:
 
 
 def covers(winner: Diagnostic, loser: Diagnostic) -> bool:
-    """The winner says it stands for the loser's line (``extra["covers"]``: a file-level note)."""
-    return loser.line in winner.extra.get("covers", ())
+    """The winner says it stands for the loser's line (``extra["covers"]``: a file-level note), unless the
+    loser is where darknet stops (``extra["stop"]``): a stop is never folded into a note."""
+    return loser.line in winner.extra.get("covers", ()) and not loser.extra.get("stop")
 
 
 def breaks_here(winner: Diagnostic, loser: Diagnostic) -> bool:
@@ -132,22 +134,23 @@ def absorb(found: list[Diagnostic]) -> list[Diagnostic]:
         if id(d) in worst:
             changes["severity"] = worst[id(d)]
         if id(d) in folded and d.fix is None:
-            fix = _folded_fix(folded[id(d)])
+            fix = _folded_fix(folded[id(d)], d.extra.get("fixed_by_folded", False))
             if fix is not None:
                 changes["fix"] = fix
         out.append(replace(d, **changes) if changes else d)
     return out
 
 
-def _folded_fix(members: list[Diagnostic]) -> Fix | None:
-    """The fixes of the findings a note folds, as one fix: safe when every one of them had a safe fix."""
+def _folded_fix(members: list[Diagnostic], removes_note: bool) -> Fix | None:
+    """The fixes of the findings a note folds, as one fix: safe when every one of them had a safe fix and
+    fixing them removes the note's cause (``removes_note``: the note's ``extra["fixed_by_folded"]``)."""
     fixes = [d.fix for d in members if d.fix is not None]
     if not fixes:
         return None
     edits = tuple(e for f in fixes for e in f.edits)
     if len({e.line for e in edits}) != len(edits):
         return None
-    safe = len(fixes) == len(members) and all(f.safe for f in fixes)
+    safe = removes_note and len(fixes) == len(members) and all(f.safe for f in fixes)
     what = "; ".join(dict.fromkeys(f.description for f in fixes))
     n = len(fixes)
     return Fix(f"{what} ({n} place{'s' * (n != 1)})" if n > 1 else what, edits, safe)

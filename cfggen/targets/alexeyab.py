@@ -46,11 +46,8 @@ def _verdict(doc, base, use_analysis: bool) -> Verdict:
         "DN112", "DN113", "DN114", "DN115") or d.layer is not None)]
     # a broken layer darknet stops at has a finding (above); the others are layers darknet builds empty
     # and goes on from (an unknown section no later layer needs an image from): the network loads
-    broken = False
-    if base.network is not None and any(L.broken for L in base.network.layers):
-        from cfggen.ir.build import empty_layers
-        empty = empty_layers(base.network.layers)
-        broken = any(L.broken and L.index not in empty for L in base.network.layers)
+    net = base.network
+    broken = net is not None and any(L.broken and L.index not in net.empty for L in net.layers)
     if not stops and not broken and base.plan.usable:
         return Verdict("alexeyab", "ok", (), base.network.layers if base.network else ())
     stops.sort(key=lambda d: (d.line, d.col))

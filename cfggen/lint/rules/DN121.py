@@ -117,5 +117,7 @@ def check(ctx: RuleContext):
         places.sort()
         yield Diagnostic(CODE, f"this file is written for {who} ({'; '.join(parts)}): AlexeyAB darknet "
                          f"{' and '.join(does)}; the per-line findings about these are folded into this note",
-                         line=1, col=1, related=tuple(places), hint="use the reader the file was written for, or replace these for "
-                         "darknet", extra={"covers": frozenset(covers), "own_related": 3})
+                         line=1, col=1, related=tuple(places),
+                         hint="use the reader the file was written for, or replace these for darknet",
+                         # the renames of its activations remove the note only where there is no section
+                         extra={"covers": frozenset(covers), "own_related": 3, "fixed_by_folded": not secs})
