@@ -273,7 +273,8 @@ def _general(p: Plan, item: PlanItem, index: int, cur: Shape, cur_outputs: int, 
             poisoned = broken or _poisoned(layers, ctx.refs, spec, empty)
             if not poisoned:
                 findings.append(_from_empty(_finding(item, index, fault, where), layers, ctx.refs, spec, empty))
-                stops.append(index)
+                if fault.code not in _SURVIVED:
+                    stops.append(index)
             # a stop after an empty layer: nothing after it is checked as if darknet had gone on
             broken = broken or poisoned or fault.fatal or _reads_empty(layers, ctx.refs, spec, empty)
         except ZeroDivisionError:
@@ -296,6 +297,10 @@ def _general(p: Plan, item: PlanItem, index: int, cur: Shape, cur_outputs: int, 
     nxt_outputs = out.next_outputs if out.next_outputs is not None else out.outputs
     return _new(Layer, (index, type_, section, conf, tuple(ctx.refs), cur, cur_outputs, out.output,
                         out.outputs, nxt, nxt_outputs, out.params, out.records, out.bflops, broken))
+
+
+# faults darknet's parser survives (a message and a zeroed layer): not where it stops
+_SURVIVED = frozenset({"DN203"})
 
 
 def _sources(layers: list[Layer], refs, spec: LayerSpec | None):

@@ -26,10 +26,9 @@ from __future__ import annotations
 
 import functools
 import re
-from cfggen.findings import replace
 from typing import Callable, Iterable
 
-from cfggen.findings import SEVERITY_RANK
+from cfggen.findings import SEVERITY_RANK, replace
 from cfggen.lint.model import Diagnostic, Fix
 
 # compiled on first use by re's own cache (most files have no finding to merge; import stays cheap)
