@@ -13,6 +13,8 @@ FORBIDDEN = {
     "findings.py": ("cfggen.lint", "cfggen.ir", "cfggen.cfg", "cfggen.report", "cfggen.commands"),
     "cfg": ("cfggen.lint", "cfggen.ir", "cfggen.report", "cfggen.commands"),
     "ir": ("cfggen.lint", "cfggen.report", "cfggen.commands"),
+    # the readers' verdicts are data; how they are shown lives with the other formats (cfggen/report)
+    "targets": ("cfggen.report", "cfggen.commands"),
 }
 
 

@@ -524,8 +524,9 @@ def test_pjreddie_key_tables_match_its_unused_field_messages():
         relu = {re.search(r"function (\S+),", m["text"]).group(1) for m in g["messages"]
                 if m["kind"] == "unknown_activation"}
         assert {re.search(r"activation '([^']+)'", d.message).group(1) for d in v.findings if d.code == "PJ402"} == relu
-        assert sum(d.code == "PJ401" for d in v.findings) == sum(m["kind"] == "type_not_recognized"
-                                                                for m in g["messages"])
+        from cfggen.lint.group import places     # reader findings are grouped like the catalogue's
+        assert sum(len(places(d)) for d in v.findings if d.code == "PJ401") == sum(
+            m["kind"] == "type_not_recognized" for m in g["messages"])
 
 
 WEIGHTED_FUSION = """[net]
@@ -568,16 +569,17 @@ def test_a_key_a_reader_ignores_is_a_difference_once_per_fact():
     """OpenCV loads weighted (BiFPN-style) fusions but never reads weights_type: the network it builds
     adds unweighted and takes no fusion weights. That is a warning (a different network), shown once
     per fact with the other places, and build/adapt's 'loads in' line says so."""
-    from cfggen.targets.build import loads_in
-    from cfggen.targets.report import verdict_lines
+    from cfggen.report.verdicts import loads_in_text, verdict_lines
 
     verdicts = check(parse(WEIGHTED_FUSION, "fusion.cfg"), ["opencv"])
     ignored = [d for d in verdicts["opencv"].findings if d.code == "CV402"]
     assert verdicts["opencv"].status == "ok"
-    assert {(d.line, d.severity) for d in ignored} == {(20, "warning"), (21, "warning"), (31, "warning"),
-                                                       (32, "warning")}
+    from cfggen.lint.group import places
+    # grouped like the catalogue's findings (cfggen.lint.group): one per key, naming the other place
+    assert {(d.line, d.severity) for d in ignored} == {(20, "warning"), (21, "warning")}
+    assert sorted(line for d in ignored for line, _ in places(d)) == [20, 21, 31, 32]
     lines = verdict_lines("fusion.cfg", verdicts, False)
-    assert lines[0] == "fusion.cfg: opencv: ok (loads; 4 differences from AlexeyAB)"
+    assert lines[0] == "fusion.cfg: opencv: ok (loads; 2 differences from AlexeyAB)"
     weights_type = [x for x in lines[1:] if "weights_type=" in x]
-    assert len(weights_type) == 1 and weights_type[0].endswith("(and 1 more: line 31)")
-    assert "opencv (builds a different network)" in loads_in(WEIGHTED_FUSION, "fusion.cfg")
+    assert len(weights_type) == 1 and "… and 1 more layer: " in weights_type[0]
+    assert "opencv (builds a different network)" in loads_in_text(WEIGHTED_FUSION, "fusion.cfg")

@@ -61,8 +61,8 @@ def adapt(cfg, classes, size, anchors, batch, subdivisions, max_batches, force, 
     result = adapt_checked(doc, classes=classes, size=size, anchors=anchors, batch=batch,
                            subdivisions=subdivisions, max_batches=max_batches, force=force)
     summary = result.summary()
-    from cfggen.targets.build import loads_in
-    summary += loads_in(result.text, result.path) + "\n"
+    from cfggen.report.verdicts import loads_in_text
+    summary += loads_in_text(result.text, result.path) + "\n"
     summary = printable_bytes(summary)
     if show_diff:
         sys.stderr.write(summary)

@@ -57,14 +57,15 @@ def build(variant, head, classes, size, activation, no_se, anchors, batch, subdi
         raise UsageError("give a variant (b0..b7, lite0..lite4, mixnet-s/m/l, mobilenetv2, shufflenetv2-x0.5..x2.0, "
                          "peleenet, d0..d7) or a "
                          "custom network (--blocks, --width-mult, --depth-mult, --resolution, --compound)")
-    from cfggen.targets.build import choose_activation, loads_in, refuse
+    from cfggen.report.verdicts import loads_in_text
+    from cfggen.targets.build import choose_activation, refuse
     activation, notes = choose_activation(variant, activation, targets)
     text = generate(variant, head=head, classes=classes, size=size, activation=activation, se=not no_se,
                     anchors=anchors, batch=batch, subdivisions=subdivisions, blocks=blocks,
                     width_mult=width_mult, depth_mult=depth_mult, resolution=resolution, neck=neck,
                     bifpn_width=bifpn_width, bifpn_repeats=bifpn_repeats, levels=levels, compound=compound)
     refuse(text, targets)
-    for note in notes + [loads_in(text, output or "<stdout>", targets)]:
+    for note in notes + [loads_in_text(text, output or "<stdout>", targets)]:
         click.echo(note, err=True)
     if output:
         from cfggen.fileio import write_output

@@ -205,13 +205,21 @@ def infer(p: Plan, size: tuple[int, int] | None = None, stop_at_break: bool = Fa
     if fast is None:
         fast = p.fast = _prepare(p)
     broken = False      # the previous layer's
+    # layers darknet reaches and builds empty (an unknown section, or a layer that reads only such layers):
+    # broken, as their output is nothing to go on, but not a stop; the first layer they make darknet stop
+    # at is reported (see ``_general``)
+    empty: set[int] = set()
+    stops: list[int] = []   # the layers a fault was reported at (darknet stops there)
     # The hot loop: most layers take their type's fast path (a few integer operations on facts read
     # once per plan); anything unusual falls back to the layer table's own infer function.
     for index, item in enumerate(p.items):
         fx = fast[index]
         layer = fx[0](fx[1], item, index, cur, cur_outputs, layers, broken) if fx is not None else None
         if layer is None:
-            layer = _general(p, item, index, cur, cur_outputs, layers, findings, where)
+            layer = _general(p, item, index, cur, cur_outputs, layers, findings, where, empty, stops)
+        elif empty and layer[14] and _reads_empty(layers, layer[4], item[1], empty) \
+                and not _poisoned(layers, layer[4], item[1], empty):
+            empty.add(index)
         append(layer)
         cur, cur_outputs, broken = _NEXT(layer)
         if broken and stop_at_break and usable:
@@ -219,7 +227,8 @@ def infer(p: Plan, size: tuple[int, int] | None = None, stop_at_break: bool = Fa
     else:
         broken = False
     layers = tuple(layers)
-    return Network(w0, h0, c0, layers, partial(_totals, layers, broken), net), findings
+    return Network(w0, h0, c0, layers, partial(_totals, layers, broken), net, frozenset(empty),
+                   stops[0] if stops else None), findings
 
 
 def _totals(layers: tuple[Layer, ...], broken: bool) -> Totals:
@@ -239,32 +248,48 @@ def _totals(layers: tuple[Layer, ...], broken: bool) -> Totals:
 
 
 def _general(p: Plan, item: PlanItem, index: int, cur: Shape, cur_outputs: int, layers: list[Layer],
-             findings: list[Diagnostic], where: tuple[int, int] | None) -> Layer:
-    """One layer through the layer table's infer function, with darknet's faults turned into findings."""
+             findings: list[Diagnostic], where: tuple[int, int] | None, empty: set[int], stops: list[int]) -> Layer:
+    """One layer through the layer table's infer function, with darknet's faults turned into findings.
+
+    ``empty``: the layers darknet builds empty without stopping (see ``infer``); this one is added to it
+    when it is one of them. A fault at a layer that reads an empty layer is where darknet stops: it is
+    reported (e.g. the [convolutional] after a YOLOR [implicit_add], "Layer before convolutional layer
+    must output image"), and names the empty layer it reads.
+    """
     section, spec, conf = item
     ctx = Ctx(index, cur, cur_outputs, layers, p.net)
     broken = not p.usable
     if spec is None:
         # darknet inserts an all-zero layer; the unknown section itself is a lint finding (DN101)
         out, broken, type_ = Out(ZERO, 0), True, "blank"
+        if p.usable and not (layers and layers[-1].broken and index - 1 not in empty):
+            empty.add(index)       # darknet goes on: the next layer that needs an image stops it
     else:
         type_ = spec.type
         try:
             out = spec.infer(ctx, conf)
         except Fault as fault:
             out = fault.output or Out(ZERO, 0)
-            poisoned = broken or _poisoned(layers, ctx, spec)
+            poisoned = broken or _poisoned(layers, ctx.refs, spec, empty)
             if not poisoned:
-                findings.append(_finding(item, index, fault, where))
-            broken = broken or poisoned or fault.fatal
+                findings.append(_from_empty(_finding(item, index, fault, where), layers, ctx.refs, spec, empty))
+                if fault.code not in _SURVIVED:
+                    stops.append(index)
+            # a stop after an empty layer: nothing after it is checked as if darknet had gone on
+            broken = broken or poisoned or fault.fatal or _reads_empty(layers, ctx.refs, spec, empty)
         except ZeroDivisionError:
             out, broken = Out(ZERO, 0), True
-            if not _poisoned(layers, ctx, spec):
+            if not _poisoned(layers, ctx.refs, spec, empty):
                 findings.append(_finding(item, index, Fault(
                     "DN211", "a zero in this layer's keys makes darknet divide by zero (SIGFPE)"), where))
+                stops.append(index)
         else:
-            if not broken and (ctx.refs or (layers and layers[-1].broken)) and _poisoned(layers, ctx, spec):
-                broken = True
+            if not broken and (ctx.refs or (layers and layers[-1].broken)):
+                if _poisoned(layers, ctx.refs, spec, empty):
+                    broken = True
+                elif _reads_empty(layers, ctx.refs, spec, empty):
+                    broken = True
+                    empty.add(index)
         if not broken:
             for note in ctx.notes:
                 findings.append(_finding(item, index, note, where))
@@ -274,11 +299,40 @@ def _general(p: Plan, item: PlanItem, index: int, cur: Shape, cur_outputs: int, 
                         out.outputs, nxt, nxt_outputs, out.params, out.records, out.bflops, broken))
 
 
-def _poisoned(layers: list[Layer], ctx: Ctx, spec: LayerSpec) -> bool:
-    """True when this layer's inputs come from a layer darknet would already have died at."""
-    if spec.type not in ("route", "implicit") and layers and layers[-1].broken:
-        return True
-    return any(0 <= r < len(layers) and layers[r].broken for r in ctx.refs)
+# faults darknet's parser survives (a message and a zeroed layer): not where it stops
+_SURVIVED = frozenset({"DN203"})
+
+
+def _sources(layers: list[Layer], refs, spec: LayerSpec | None):
+    """The layers this one reads: the previous one (unless a [route]/[implicit]) and its references."""
+    if spec is not None and spec.type not in ("route", "implicit") and layers:
+        yield len(layers) - 1
+    for r in refs:
+        if 0 <= r < len(layers):
+            yield r
+
+
+def _poisoned(layers: list[Layer], refs, spec: LayerSpec | None, empty: set[int] = frozenset()) -> bool:
+    """True when this layer's inputs come from a layer darknet would already have died at (an empty
+    layer, which darknet builds and goes on from, is not one)."""
+    return any(layers[k].broken and k not in empty for k in _sources(layers, refs, spec))
+
+
+def _reads_empty(layers: list[Layer], refs, spec: LayerSpec | None, empty: set[int]) -> bool:
+    return bool(empty) and any(k in empty for k in _sources(layers, refs, spec))
+
+
+def _from_empty(d: Diagnostic, layers: list[Layer], refs, spec: LayerSpec, empty: set[int]) -> Diagnostic:
+    """A stop caused by an empty layer names it (the cause is another finding: DN101, DN121)."""
+    k = next((k for k in _sources(layers, refs, spec) if k in empty), None)
+    if k is None:
+        return d
+    src = layers[k]
+    what = "an unknown section, which darknet builds as an all-zero layer" if src.type == "blank" else \
+        "empty: it reads only empty layers"
+    return Diagnostic(d.code, f"{d.message} (layer {k} {src.section.header} is {what})", d.line, d.col, d.layer,
+                      d.size, d.hint, d.related + ((src.section.line, f"layer {k} {src.section.header}: empty"),),
+                      d.fix, d.end_col, d.severity, d.name, d.path, d.extra)
 
 
 # ------------------------------------------------------------------------------------------------

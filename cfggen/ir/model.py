@@ -107,8 +107,8 @@ class Totals(namedtuple("Totals", "params weights_file_floats bflops bflops_prin
 class Network(_Record):
     """An inferred network (a read-only record, see ``cfggen.findings``: cheaper to import than a dataclass)."""
 
-    __slots__ = ("width", "height", "channels", "layers", "_totals", "net")
-    _FIELDS = ("width", "height", "channels", "layers", "totals", "net")
+    __slots__ = ("width", "height", "channels", "layers", "_totals", "net", "empty", "stop")
+    _FIELDS = ("width", "height", "channels", "layers", "totals", "net", "empty", "stop")
     __match_args__ = _FIELDS
     width: int
     height: int
@@ -116,15 +116,20 @@ class Network(_Record):
     layers: tuple[Layer, ...]
     totals: Totals
     net: dict[str, Any]
+    empty: frozenset[int]   # broken layers darknet builds empty and goes on from (unknown sections, ...)
+    stop: int | None        # the first layer darknet stops at while parsing (None: it builds the network)
 
     def __init__(self, width: int, height: int, channels: int, layers: tuple[Layer, ...],
-                 totals: Totals | Callable[[], Totals], net: dict[str, Any] | None = None):
+                 totals: Totals | Callable[[], Totals], net: dict[str, Any] | None = None,
+                 empty: frozenset[int] = frozenset(), stop: int | None = None):
         _set(self, "width", width)
         _set(self, "height", height)
         _set(self, "channels", channels)
         _set(self, "layers", layers)
         _set(self, "_totals", totals)   # or a function computing them, called on first use
         _set(self, "net", {} if net is None else net)
+        _set(self, "empty", empty)
+        _set(self, "stop", stop)
 
     __hash__ = None  # type: ignore[assignment]   # like the frozen dataclass it replaced: net is a dict
 

@@ -6,6 +6,11 @@ works on its own line or section) and before the report:
 1. ``absorb``: when one finding explains another, only the explaining one is kept. ``ABSORBS`` is
    the table: (winner, loser, relation), e.g. an unknown section (DN101) is not also a dead layer
    (DN214), a trailing comma in ``steps=`` (DN111) is not also a steps/scales count (DN118).
+   Folding never lowers a severity: the winner is as severe as the most severe finding it stands for
+   (a DN121 note that folds ``activation=silu`` errors is an error). A note that folds findings
+   (``covers``) and has no fix of its own offers theirs, merged: safe when every finding it folds had
+   a safe fix and the note says that fixing them removes it (``extra["fixed_by_folded"]``: ``silu`` ->
+   ``swish`` in every layer of a file without other sections), else offered and not applied.
 2. ``merge``: the same rule saying the same thing in many places (``activation=silu`` in 134 layers,
    the same partial residual in every CSP block) becomes one finding at the first place, whose
    message ends "… and 133 more layers: 54, 67, …" and whose ``related`` lists every other place
@@ -21,9 +26,9 @@ from __future__ import annotations
 
 import functools
 import re
-from cfggen.findings import replace
 from typing import Callable, Iterable
 
+from cfggen.findings import SEVERITY_RANK, replace
 from cfggen.lint.model import Diagnostic, Fix
 
 # compiled on first use by re's own cache (most files have no finding to merge; import stays cheap)
@@ -49,8 +54,9 @@ def touches(winner: Diagnostic, loser: Diagnostic) -> bool:
 
 
 def covers(winner: Diagnostic, loser: Diagnostic) -> bool:
-    """The winner says it stands for the loser's line (``extra["covers"]``: a file-level note)."""
-    return loser.line in winner.extra.get("covers", ())
+    """The winner says it stands for the loser's line (``extra["covers"]``: a file-level note), unless the
+    loser is where darknet stops (``extra["stop"]``): a stop is never folded into a note."""
+    return loser.line in winner.extra.get("covers", ()) and not loser.extra.get("stop")
 
 
 def breaks_here(winner: Diagnostic, loser: Diagnostic) -> bool:
@@ -100,17 +106,53 @@ def absorb(found: list[Diagnostic]) -> list[Diagnostic]:
         by_code.setdefault(d.code, []).append(d)
     dropped: set[int] = set()
     hints: dict[int, str] = {}
+    worst: dict[int, str] = {}                 # winner -> the most severe severity it stands for
+    folded: dict[int, list[Diagnostic]] = {}   # note (``covers``) -> the findings it folds
     for winner, loser, related in ABSORBS:
         if winner in by_code and loser in by_code:
             for w in by_code[winner]:
                 for d in by_code[loser]:
                     if id(d) not in dropped and related(w, d):
                         dropped.add(id(d))
+                        level = worst.get(id(d), d.severity)   # a loser may itself stand for others
+                        if SEVERITY_RANK.get(level, 0) > SEVERITY_RANK.get(worst.get(id(w), w.severity), 0):
+                            worst[id(w)] = level
+                        if related is covers:
+                            folded.setdefault(id(w), []).append(d)
                         if (winner, loser) in CARRY_HINT and d.hint and id(w) not in hints:
                             hints[id(w)] = f"{w.hint}; here: {d.hint}" if w.hint else d.hint
     if not dropped:
         return found
-    return [replace(d, hint=hints[id(d)]) if id(d) in hints else d for d in found if id(d) not in dropped]
+    out = []
+    for d in found:
+        if id(d) in dropped:
+            continue
+        changes = {}
+        if id(d) in hints:
+            changes["hint"] = hints[id(d)]
+        if id(d) in worst:
+            changes["severity"] = worst[id(d)]
+        if id(d) in folded and d.fix is None:
+            fix = _folded_fix(folded[id(d)], d.extra.get("fixed_by_folded", False))
+            if fix is not None:
+                changes["fix"] = fix
+        out.append(replace(d, **changes) if changes else d)
+    return out
+
+
+def _folded_fix(members: list[Diagnostic], removes_note: bool) -> Fix | None:
+    """The fixes of the findings a note folds, as one fix: safe when every one of them had a safe fix and
+    fixing them removes the note's cause (``removes_note``: the note's ``extra["fixed_by_folded"]``)."""
+    fixes = [d.fix for d in members if d.fix is not None]
+    if not fixes:
+        return None
+    edits = tuple(e for f in fixes for e in f.edits)
+    if len({e.line for e in edits}) != len(edits):
+        return None
+    safe = removes_note and len(fixes) == len(members) and all(f.safe for f in fixes)
+    what = "; ".join(dict.fromkeys(f.description for f in fixes))
+    n = len(fixes)
+    return Fix(f"{what} ({n} place{'s' * (n != 1)})" if n > 1 else what, edits, safe)
 
 
 def _fact(d: Diagnostic, facts: dict) -> tuple:

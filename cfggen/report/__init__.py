@@ -110,7 +110,7 @@ def format_text(report: Report) -> str:
     for a in report.analyses:
         out.extend(part("text", a, report.concise))
         if a.path in report.targets:
-            from cfggen.targets.report import verdict_lines
+            from cfggen.report.verdicts import verdict_lines
             out.extend(verdict_lines(a.path, report.targets[a.path], report.concise))
     out.extend(report.notices)
     out.append(_counts(report))
@@ -216,7 +216,7 @@ def _with_targets(report: Report, a, encoded: str) -> str:
     """A file's JSON object with its readers' verdicts (``validate --target``) as ``targets``."""
     if a.path not in report.targets:
         return encoded
-    from cfggen.targets.report import verdicts_json
+    from cfggen.report.verdicts import verdicts_json
     return encoded[:-1] + ',"targets":' + _DUMP(verdicts_json(report.targets[a.path])) + "}"
 
 

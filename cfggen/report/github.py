@@ -38,7 +38,7 @@ def format_github(report: Report) -> str:
     for a in report.analyses:
         out.extend(part("github", a, report.concise))
         if a.path in report.targets:
-            from cfggen.targets.report import github_lines
+            from cfggen.report.verdicts import github_lines
             out.extend(github_lines(a, report.targets[a.path], display_path(a.path)))
     for notice in report.notices:
         out.append(f"::notice::{escape_data(notice)}")

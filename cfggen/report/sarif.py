@@ -101,7 +101,7 @@ def reader_descriptors() -> list[dict]:
 def reader_results(a, verdicts: dict, index: dict[str, int]) -> list[dict]:
     """The readers' verdicts as results: what the GitHub annotations show (``annotated``). ``index``:
     rule code -> its position among the log's rule descriptors (the catalogue, then the readers')."""
-    from cfggen.targets.report import annotated
+    from cfggen.report.verdicts import annotated
     uri = _uri(a.path)
     out = []
     for name, v, d, text in annotated(verdicts):

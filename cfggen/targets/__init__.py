@@ -8,8 +8,10 @@ has its own finding-code range: HK (hank-ai), PJ (pjreddie), CV (OpenCV); Alexey
 """
 from __future__ import annotations
 
-from cfggen.findings import replace
+import dataclasses
 from typing import Iterable
+
+from cfggen.findings import replace
 
 from cfggen.targets.model import STATUSES, Stop, Target, Verdict
 
@@ -108,7 +110,14 @@ def check(doc, names: Iterable[str] = ("alexeyab",), analysis=None, enabled=None
     complete = analysis is not None and (enabled is None or BUILD_CODES <= set(enabled)) and not any(
         "cfggen:" in c.text for c in doc.comments)
     base = Base(doc, analysis, complete)
-    return {n: TARGETS[n].check(doc, base) for n in expand(names)}
+    out = {n: TARGETS[n].check(doc, base) for n in expand(names)}
+    if any(n != "alexeyab" for n in out):
+        # each verdict knows whether AlexeyAB itself loads the file ("same network as AlexeyAB" needs it)
+        alexeyab = out.get("alexeyab") or TARGETS["alexeyab"].check(doc, base)
+        what = (alexeyab.status, alexeyab.reason)
+        out = {n: v if n == "alexeyab" else dataclasses.replace(v, extra={**v.extra, "alexeyab": what})
+               for n, v in out.items()}
+    return out
 
 
 def _run(name, names, doc, base, call, codes=None, outputs=None) -> Verdict:
@@ -125,7 +134,13 @@ def _run(name, names, doc, base, call, codes=None, outputs=None) -> Verdict:
     notes = list(getattr(reader, "notes", ())) if reader is not None else []
     forward = list(getattr(reader, "forward", ())) if reader is not None else []
     if status == "ok":
-        findings.extend(compare(name, names, codes, doc, base, layers, notes, forward))
+        differences = compare(name, names, codes, doc, base, layers, notes, forward)
+        if len(differences) > 1:
+            # one finding per fact, by the catalogue's own grouping (cfggen.lint.group)
+            from cfggen.findings import Diagnostic
+            from cfggen.lint.group import group
+            differences = group(sorted(differences, key=Diagnostic.sort_key))
+        findings.extend(differences)
     findings = [replace(d, path=doc.path) for d in findings]
     outs = outputs(layers) if outputs is not None and status == "ok" else ()
     return Verdict(name, status, tuple(findings), tuple(layers), outs, extra)

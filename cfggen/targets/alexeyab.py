@@ -44,7 +44,10 @@ def _verdict(doc, base, use_analysis: bool) -> Verdict:
                 found.extend(rule.check(ctx))
     stops = [d for d in found if d.code not in NOT_FATAL and (d.code in CRASH_CODES or d.code in (
         "DN112", "DN113", "DN114", "DN115") or d.layer is not None)]
-    broken = base.network is not None and any(L.broken for L in base.network.layers)
+    # a broken layer darknet stops at has a finding (above); the others are layers darknet builds empty
+    # and goes on from (an unknown section no later layer needs an image from): the network loads
+    net = base.network
+    broken = net is not None and any(L.broken and L.index not in net.empty for L in net.layers)
     if not stops and not broken and base.plan.usable:
         return Verdict("alexeyab", "ok", (), base.network.layers if base.network else ())
     stops.sort(key=lambda d: (d.line, d.col))

@@ -65,17 +65,3 @@ def refuse(text: str, targets) -> None:
     if "pjreddie" in expand(targets) and "[scale_channels]" in text:
         raise UsageError("pjreddie/darknet has no [scale_channels] layer, so it cannot build squeeze-and-excitation "
                          "(SE) blocks: use --no-se, or a Lite variant (Lite has no SE)")
-
-
-def loads_in(text: str, path: str, targets=()) -> str:
-    """``loads in: ...`` for generated or adapted text; raises if a requested reader cannot load it."""
-    from cfggen.cfg.parse import parse
-    from cfggen.targets import check, expand
-    from cfggen.targets.report import loads_in as line
-    verdicts = check(parse(text, path), ["all"])
-    for name in expand(targets):
-        v = verdicts[name]
-        if v.status != "ok":
-            reason = v.reason.message if v.reason else v.status
-            raise UsageError(f"the output does not load in {name}: {reason}")
-    return line(verdicts)

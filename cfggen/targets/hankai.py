@@ -389,6 +389,10 @@ class _Reader:
     def fault(self, index: int, sec: RSection, f: Fault) -> Out:
         line, col = located(sec, f.key)
         code = f.code
+        if code == "DN211" and f.key == "share_index":
+            # make_convolutional_layer: hank-ai stops through darknet_fatal_error (AlexeyAB prints and goes on)
+            raise Stop("error", CODES["layer"], "Layer size, nweights, channels or filters don't match for the "
+                       "share_layer", line, col, layer=index, hint=f.message.split(";")[0])
         if code == "DN211" or (code == "DN212" and "zero" in f.message):
             raise Stop("crash", CODES["crash"], f.message.replace("darknet", "hank-ai"), line, col, layer=index)
         if code == "DN206" or (code == "DN207" and sec.name != "route") or (code == "DN208" and sec.name == "contrastive"):

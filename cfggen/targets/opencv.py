@@ -2,8 +2,9 @@
 
 It reads a fixed set of layer types and activations (anything else: "Unknown layer type" /
 "Unsupported activation"), asserts on its own preconditions (anchors = 2*num, kernel and filters
-given, a ``key=value`` on every line), takes the *last* duplicate, reads only a few keys per layer
-(no ``stride_x``/``stride_y``, ``dilation`` or ``antialiasing``) with defaults of its own
+given, a ``key=value`` on every line, every ``[yolo]`` mask index inside the anchors), takes the *last*
+duplicate, reads only a few keys per layer (no ``stride_x``/``stride_y``, ``dilation`` or
+``antialiasing``) with defaults of its own
 (``[maxpool]`` size and stride 2, ``[upsample]`` stride 1, ``[reorg]`` stride 2), and defaults a
 missing input size to 416x416x3. Some networks load but fail in ``forward()``: [shortcut] of maps of
 different sizes (eltwise), a [region] with a ``tree=`` (YOLO9000).
@@ -161,6 +162,14 @@ class _Reader:
                          "classes > 0 && num_of_anchors > 0 && (num_of_anchors * 2) == anchors_vec.size()", sec,
                          "anchors", index, hint=f"num={conf['num']} needs {2 * conf['num']} anchor values, "
                          f"anchors= has {n}")
+            if t == "yolo":
+                # setYolo: every mask index picks an anchor pair, m >= 0 && m*2+1 < anchors.size()
+                for m in numbers(v("mask")):
+                    k = to_int(m)
+                    self._assert(k >= 0 and 2 * k + 1 < n, "m >= 0 && static_cast<size_t>(m) * 2 + 1 < "
+                                 "anchors.size() (setYolo)", sec, "mask", index,
+                                 hint=f"mask index {k} is negative" if k < 0 else f"mask index {k} needs anchor "
+                                 f"values {2 * k} and {2 * k + 1}; anchors= has {n} (anchors 0..{n // 2 - 1})")
             if t == "region" and v("tree"):
                 self.forward.append(("Yolo9000 is not implemented (a [region] with tree=)", *located(sec, "tree"),
                                      index))

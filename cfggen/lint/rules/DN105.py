@@ -5,6 +5,12 @@
 the unknown key `batch_normalize1`. A stray word (a note typed without `#`, such as `Training` in
 `[net]`) is the other usual cause.
 
+A line of numbers only (alternative `anchors` left under the `anchors=` line, a pasted list) is
+stored the same way: a key nothing reads. Darknet builds the same network with or without it, so it
+is a warning, and all such lines of a file are one finding (listing the other lines); it is an error
+when the line above ends with a comma, as a value continued on the next line: darknet does not join
+lines, the value ends at the comma.
+
 *Severity*: an error when the line looks like a setting (`batch_normalize 1`, `mosaic: 1`, a key
 the section reads, or a near-miss of one): the setting is lost and the default is used. A warning
 for a setting whose value is the key's default anyway (`batch_normalize 0`), and for a stray
@@ -31,6 +37,7 @@ SUMMARY = "option line without '=' (darknet uses the default)"
 
 # patterns for findings only: compiled on first use by re's own cache, not at import
 _WORD = r"[A-Za-z_][A-Za-z_.!?-]*"
+_NUMBERS = r"^[\s,;.+-]*\d[\d\s,;.+-]*$"     # a line of numbers (and their separators) only
 _SPLIT = r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*[:\s]\s*(\S.*?)\s*$"
 
 
@@ -41,6 +48,9 @@ def check(ctx: RuleContext):
         if opt.form != "noeq" or opt.line in f.conflict_lines:
             continue
         raw = ctx.doc.line_text(opt.line)
+        if re.match(_NUMBERS, raw.lstrip("\ufeff")):
+            yield _numbers(section, opt, raw)
+            continue
         hint = "write key=value, or start a note with '#'"
         severity = ""
         m = re.match(_SPLIT, raw.lstrip("\ufeff"))
@@ -58,6 +68,25 @@ def check(ctx: RuleContext):
         shown = _cut(raw.strip())
         yield at_option(CODE, f"'{shown}' has no '=': darknet reads it as a key '{_cut(opt.key)}' without a value "
                         "and ignores it", opt, severity=severity, hint=hint)
+
+
+def _numbers(section, opt, raw: str):
+    """A line of numbers: a stray note (warning, one fact per file), or a value continued (error)."""
+    shown = _cut(raw.strip())
+    above = max((o for o in section.options if o.line < opt.line and o.form == "ok"), key=lambda o: o.line,
+                default=None)
+    if above is not None and above.value and above.value.endswith(",") and above.line == opt.line - 1:
+        return at_option(CODE, f"'{shown}' has no '=': darknet does not continue {above.key}= of line {above.line} "
+                         f"on the next line; {above.key}= ends at its trailing comma and this line is a key nothing "
+                         "reads", opt, hint=f"write the whole value on the {above.key}= line")
+    return at_option(CODE, f"'{shown}' has no '=': a line of numbers without a key, which darknet stores as a key "
+                     "nothing reads (the network is the same without it)", opt, severity="warning",
+                     hint="delete it, or start it with '#' to keep it as a note", extra={"numbers": True})
+
+
+def fact(d) -> object | None:
+    """Every stray line of numbers in a file is one fact (one finding, listing the other lines)."""
+    return "numbers" if d.extra.get("numbers") else None
 
 
 def _cut(text: str, width: int = 40) -> str:

@@ -15,9 +15,11 @@ A file counts as written for another reader when it has a section only that read
 `silu` is the activation of at least half of the layers that have one (and of 3 or more): a single
 `silu` in a darknet cfg is a typo for `swish` and stays DN108's error.
 
-*Severity*: a warning. The file is not a darknet cfg as written, so cfggen cannot say that the file
-means something darknet does differently; it says that darknet is the wrong reader for it. If the
-file is meant for darknet after all, the note names every replacement it needs.
+*Severity*: an error, as severe as the findings it stands for (folding never lowers a severity):
+darknet builds something else than the file says (ReLU where it says `silu`, all-zero layers where
+it has a section darknet does not know). Where AlexeyAB darknet *stops* because of such a layer (the
+first `[convolutional]` reading an `[implicit_add]`: "Layer before convolutional layer must output
+image") that stop is its own error at the layer where darknet stops (DN209), not folded here.
 
 **FAIL**
     [convolutional]
@@ -29,7 +31,10 @@ file is meant for darknet after all, the note names every replacement it needs.
     [convolutional]
     activation=swish
 
-*Fix safety*: not fixable automatically (the file is for another program).
+*Fix safety*: the renames of the folded activations (`silu` -> `swish`, exact) are offered as one
+fix; it is safe, and applied by `--fix`, when they are all the note stands for (a darknet-branch
+YOLOv7 cfg: silu everywhere, no other reader's section); with sections darknet does not know, the
+file stays for another program and nothing is rewritten.
 """
 from __future__ import annotations
 
@@ -37,7 +42,7 @@ from cfggen.lint.model import Diagnostic
 from cfggen.ir.layers import ACTIVATIONS as DARKNET_ACTIVATIONS, LAYERS
 from cfggen.lint.rules._base import RuleContext, facts
 
-CODE, NAME, SEVERITY, SCOPE = "DN121", "other-reader", "warning", "file"
+CODE, NAME, SEVERITY, SCOPE = "DN121", "other-reader", "error", "file"
 SUMMARY = "a file written for another cfg reader (YOLOR/YOLOv7 PyTorch, pjreddie darknet)"
 
 # sections each reader has and AlexeyAB darknet does not (reference §1.6, §10.2)
@@ -112,5 +117,7 @@ def check(ctx: RuleContext):
         places.sort()
         yield Diagnostic(CODE, f"this file is written for {who} ({'; '.join(parts)}): AlexeyAB darknet "
                          f"{' and '.join(does)}; the per-line findings about these are folded into this note",
-                         line=1, col=1, related=tuple(places), hint="use the reader the file was written for, or replace these for "
-                         "darknet", extra={"covers": frozenset(covers), "own_related": 3})
+                         line=1, col=1, related=tuple(places),
+                         hint="use the reader the file was written for, or replace these for darknet",
+                         # the renames of its activations remove the note only where there is no section
+                         extra={"covers": frozenset(covers), "own_related": 3, "fixed_by_folded": not secs})

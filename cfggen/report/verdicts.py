@@ -1,6 +1,12 @@
-"""How verdicts appear in ``validate``'s text and JSON output (hooks called from cfggen.report)."""
+"""How the readers' verdicts (``validate --target``) appear in each output format: text, JSON, GitHub
+annotations, SARIF results, and the one-line "loads in" summary of ``build``/``adapt``.
+
+The output formats live together in ``cfggen.report``; this module reads ``cfggen.targets`` (the
+verdicts, the readers' titles), which never imports back.
+"""
 from __future__ import annotations
 
+from cfggen.errors import UsageError
 from cfggen.targets.model import Verdict
 
 
@@ -27,23 +33,34 @@ def verdict_lines(path: str, verdicts: dict[str, Verdict], concise: bool = False
         shown = [d for d in rest if d.severity in ("error", "warning")]
         info = len(rest) - len(shown)
         if v.status == "ok":
-            head += " (loads" + (f"; {len(shown)} difference{'s' * (len(shown) != 1)} from AlexeyAB" if shown
-                                 else ", same network as AlexeyAB" if name != "alexeyab" else "") + ")"
+            differences = f"{len(shown)} difference{'s' * (len(shown) != 1)} from AlexeyAB"
+            alexeyab = _alexeyab_stops(v) if name != "alexeyab" else None
+            if alexeyab is not None:
+                # AlexeyAB rejects the file: there is no "same network" to compare with
+                head += f" (loads; {alexeyab}" + (f"; {differences} as far as it builds" if shown else "") + ")"
+            else:
+                head += " (loads" + (f"; {differences}" if shown
+                                     else ", same network as AlexeyAB" if name != "alexeyab" else "") + ")"
         out.append(head)
         if name == "alexeyab":
             continue        # its findings are the normal DN findings, printed above
-        # one line per fact: the same message at several places is shown once, with the other lines
-        places: dict[tuple, list] = {}
+        # one line per fact: the findings are grouped like the catalogue's (cfggen.lint.group), a merged
+        # finding names its other places in its message
         for d in shown:
-            places.setdefault((d.code, d.severity, d.message), []).append(d)
-        for (code, severity, message), ds in places.items():
-            d = ds[0]
-            more = "" if len(ds) == 1 else (f" (and {len(ds) - 1} more: line " +
-                                            ", ".join(str(x.line) for x in ds[1:6]) + (", …" if len(ds) > 6 else "") + ")")
-            out.append(f"  {d.path or path}:{d.line}:{d.col}: {severity}: {message} [{code} {d.name}]{more}")
+            out.append(f"  {d.path or path}:{d.line}:{d.col}: {d.severity}: {d.message} [{d.code} {d.name}]")
         if info:
             out.append(f"  ({info} more note{'s' * (info != 1)} on keys {name} does not read; see --format json)")
     return out
+
+
+def _alexeyab_stops(v: Verdict) -> str | None:
+    """What AlexeyAB does with a file this reader loads, when AlexeyAB itself does not load it."""
+    status, reason = v.extra.get("alexeyab", ("ok", None))
+    if status == "ok":
+        return None
+    if reason is None:
+        return f"AlexeyAB does not ({status})"
+    return f"AlexeyAB does not: {status} at line {reason.line}: {reason.message} [{reason.code}]"
 
 
 def loads_in(verdicts: dict[str, Verdict]) -> str:
@@ -68,6 +85,19 @@ def annotated(verdicts: dict[str, Verdict]):
                 yield name, v, d, f"{name}: {v.status}: {d.message}"
             elif d.severity == "warning":
                 yield name, v, d, f"{name}: {d.message}"
+
+
+def loads_in_text(text: str, path: str, targets=()) -> str:
+    """``loads in: ...`` for generated or adapted text; raises if a requested reader cannot load it."""
+    from cfggen.cfg.parse import parse
+    from cfggen.targets import check, expand
+    verdicts = check(parse(text, path), ["all"])
+    for name in expand(targets):
+        v = verdicts[name]
+        if v.status != "ok":
+            reason = v.reason.message if v.reason else v.status
+            raise UsageError(f"the output does not load in {name}: {reason}")
+    return loads_in(verdicts)
 
 
 def github_lines(a, verdicts: dict[str, Verdict], path: str) -> list[str]:
