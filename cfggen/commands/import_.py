@@ -6,7 +6,25 @@ from __future__ import annotations
 
 import click
 
+from cfggen.errors import UsageError
 from cfggen.generate import HEADS
+
+# families imported by cfggen.convert.sequential, each claiming checkpoints by their keys (``matches``)
+FAMILY_IMPORTERS = ("cfggen.convert.mobilenetv3", "cfggen.convert.ghostnet")
+
+
+def _family(checkpoint: str):
+    """The importer module whose naming the checkpoint's keys follow, or None (EfficientNet's)."""
+    import importlib
+
+    from cfggen.convert.checkpoint import open_checkpoint
+    with open_checkpoint(checkpoint) as ckpt:
+        names = ckpt.names
+    for module in FAMILY_IMPORTERS:
+        family = importlib.import_module(module)
+        if family.matches(names):
+            return family
+    return None
 
 
 @click.command("import")
@@ -28,14 +46,32 @@ from cfggen.generate import HEADS
               "TensorFlow port (tf_*: BN epsilon 1e-3, TF 'same' padding) [default: if the file name "
               "starts with tf_].")
 @click.option("--no-measure", is_flag=True, help="Do not measure the TF-padding deviation (needs torch).")
+@click.option("--hswish", type=click.Choice(("exact", "approx")),
+              help="MobileNetV3/GhostNet: build hard-swish/hard-sigmoid exactly (default) or as swish/logistic "
+                   "(the outputs then deviate from the checkpoint's).")
 @click.option("-o", "--output", "prefix", required=True, metavar="PREFIX",
               help="Write PREFIX.cfg and PREFIX.weights (or PREFIX.conv.N).")
-def import_(checkpoint, variant, head, classes, size, no_normalize, mean, std, tf_port, no_measure, prefix):
-    """Import a PyTorch EfficientNet, MixNet or MobileNetV2 (.pth/.pt/.bin or .safetensors) into darknet.
+def import_(checkpoint, variant, head, classes, size, no_normalize, mean, std, tf_port, no_measure, hswish, prefix):
+    """Import a PyTorch EfficientNet, MixNet, MobileNetV2, MobileNetV3 or GhostNet (.pth/.pt/.bin or
+    .safetensors) into darknet.
 
-    Reads timm/geffnet (all of them) and lukemelas efficientnet_pytorch (b0..b7) state dicts. The cfg is what
-    `cfggen build` writes for the same options, plus an input-normalization layer in front.
+    Reads timm/geffnet (all of them), lukemelas efficientnet_pytorch (b0..b7), torchvision MobileNetV3 and
+    huawei-noah GhostNet state dicts. The cfg is what `cfggen build` writes for the same options, plus an
+    input-normalization layer in front.
     """
+    family = _family(checkpoint)
+    if family is not None:
+        if tf_port:
+            raise UsageError("--tf-port: TF ports of MobileNetV3/GhostNet (TF 'same' padding) are not supported")
+        result = family.import_checkpoint(checkpoint, prefix, variant=variant, head=head, classes=classes,
+                                          size=size, normalize=not no_normalize, mean=mean, std=std, hswish=hswish)
+        for line in result.info:
+            click.echo(line, err=True)
+        for line in result.warnings:
+            click.echo(f"warning: {line}", err=True)
+        return
+    if hswish is not None:
+        raise UsageError("--hswish applies to MobileNetV3 and GhostNet checkpoints")
     from cfggen.convert.efficientnet import import_checkpoint
 
     result = import_checkpoint(checkpoint, prefix, variant=variant, head=head, classes=classes, size=size,

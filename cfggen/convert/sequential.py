@@ -18,6 +18,7 @@ from cfggen.errors import InputError, UsageError
 
 DARKNET_EPS = 1e-5
 IMAGENET = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+WIDTHS = (1.0, 0.75, 0.5, 0.35, 1.25, 1.5, 2.0)     # width multipliers tried when inferring one
 BN_KEYS = ("weight", "bias", "running_mean", "running_var")
 
 
@@ -134,24 +135,32 @@ def import_family(checkpoint: str, prefix: str, namings: Sequence[Naming], varia
                 raise UsageError(f"--classes {classes}: the checkpoint's classifier has {found_classes}")
         out_classes = classes if detector else found_classes
 
-        def build(name: str, notes=()):
-            return compose(name, head=head, classes=out_classes, size=size, hswish=hswish,
+        def build(name: str, width: float, notes=()):
+            return compose(name, head=head, classes=out_classes, size=size, hswish=hswish, width_mult=width,
                            normalize=stats if normalize else None, notes=notes)
 
         problems = {}
+        ignored = set(naming.head_modules) if detector else set()
+        fitting = None
         for name in candidates:
-            built = build(name)
-            bad = misfit(names, shape_of, built, naming, set(naming.head_modules) if detector else set())
-            if bad is None:
+            for width in WIDTHS:       # the width is inferred like the variant: the one every tensor fits
+                built = build(name, width)
+                bad = misfit(names, shape_of, built, naming, ignored)
+                if bad is None:
+                    fitting = name, width
+                    break
+                if width == 1.0:
+                    problems[name] = bad
+            if fitting:
                 break
-            problems[name] = bad
         else:
             detail = "; ".join(f"{k}: {v}" for k, v in problems.items())
-            raise InputError(f"{naming.name} naming, but fits no {' or '.join(candidates)} at width 1.0: {detail}",
-                             path=checkpoint)
+            raise InputError(f"{naming.name} naming, but fits no {' or '.join(candidates)} (at any of the widths "
+                             f"{', '.join(map(str, WIDTHS))}); at width 1.0: {detail}", path=checkpoint)
+        name, width = fitting
         inferred = variant is None
         base = os.path.basename(checkpoint)
-        notes = [f"imported by cfggen import from {base}: {naming.name} naming, {name}"
+        notes = [f"imported by cfggen import from {base}: {naming.name} naming, {name} width {width}"
                  + (" (inferred from the tensor shapes)" if inferred else "")]
         if normalize:
             notes.append(f"layer 0 normalizes the [0, 1] RGB input as the checkpoint expects: (x - mean) / std, "
@@ -163,7 +172,7 @@ def import_family(checkpoint: str, prefix: str, namings: Sequence[Naming], varia
         if built.hswish == "approx":
             notes.append("--hswish approx: these weights were trained with hard-swish/hard-sigmoid; this cfg "
                          "computes swish/logistic instead, so its outputs deviate from the checkpoint's")
-        built = build(name, notes)
+        built = build(name, width, notes)
         network = _build_network(built.text)
         upto = built.backbone_end if detector else len(network.layers)
         spans = [s for s in layout(network, 20, "save", upto) if s.arrays]
@@ -191,7 +200,7 @@ def import_family(checkpoint: str, prefix: str, namings: Sequence[Naming], varia
                                     f"train DATA {os.path.basename(prefix)}.cfg {wname})"])
         result = write_arrays(weights_path, network, lambda a: producers[a.key](), upto=upto)
     write_atomic(f"{prefix}.cfg", text)
-    info = [f"{base}: {naming.name} naming ({ckpt.kind}), {name} "
+    info = [f"{base}: {naming.name} naming ({ckpt.kind}), {name} width {width} "
             + ("inferred from the tensor shapes" if inferred else "as given")
             + ("" if detector else f", {out_classes} classes"),
             f"wrote {prefix}.cfg and {weights_path} (layers 0-{upto - 1}, {result.floats:,} floats)"]
