@@ -145,19 +145,19 @@ class Writer:
 
     def conv_act(self, filters: int, activation: str, hswish: str, size: int = 1, stride: int = 1,
                  groups: int = 1, bn: bool = True, module: str | None = None, bn_module: str | None = None,
-                 out_scale: float = 1.0, linear_2d: bool = False) -> int:
+                 out_scale: float = 1.0, linear_2d: bool = False, in_channels: int | None = None) -> int:
         """A conv followed by its activation: ``relu`` (as a conv key) or ``hard_swish`` (exact:
         3 more layers, output at scale ``out_scale/3``; approx: ``swish``)."""
         if activation == "relu":
             return self.conv(filters, size, stride, groups, bn, "relu", module, bn_module, out_scale,
-                             linear_2d=linear_2d)
+                             linear_2d=linear_2d, in_channels=in_channels)
         if activation != "hard_swish":
             raise ValueError(activation)
         if hswish == "approx":
             return self.conv(filters, size, stride, groups, bn, "swish", module, bn_module, out_scale,
-                             scale=out_scale, linear_2d=linear_2d)
+                             scale=out_scale, linear_2d=linear_2d, in_channels=in_channels)
         w = self.conv(filters, size, stride, groups, bn, "linear", module, bn_module, out_scale / 6,
-                      linear_2d=linear_2d)
+                      linear_2d=linear_2d, in_channels=in_channels)
         self.add(self.last, "hardtan", scale=None)          # hardtan(2w) = hardtan(y/3)
         self.sam(w, scale=None)                              # w * hardtan(y/3)
         return self.add(w, "linear", scale=out_scale / 3)   # w*hardtan(y/3) + w = hswish(y)/3
