@@ -179,17 +179,22 @@ class Writer:
         return self.add(x, "linear", scale=2 * self.scales[x])   # + x = 2 * x * hsig(g)
 
 
-def hswish_note(hswish: str) -> list[str]:
-    """Header lines that say how hard-swish / hard-sigmoid are built."""
+def hswish_note(hswish: str, elementwise: bool = True) -> list[str]:
+    """Header lines that say how hard-swish (``elementwise``) and the hard-sigmoid gates are built."""
     if hswish == "approx":
-        return ["--hswish approx: hard-swish is built as swish and the hard-sigmoid gates as logistic: NOT the",
-                "published network (its weights import with a measured deviation; see README)"]
-    return [
-        "hard-swish and hard-sigmoid are exact, from darknet's hardtan (runs on CPU and GPU):",
-        "  hsig(g) = relu6(g+3)/6 = (hardtan(g/3)+1)/2; SE gate: conv (g/3, activation=hardtan) ->",
-        "  [scale_channels] -> [shortcut] to the gated map = 2*x*hsig(g)",
-        "  hswish(y) = (y*hardtan(y/3)+y)/2: conv (BN scaled to y/6, linear) -> [shortcut] from=-1",
-        "  activation=hardtan -> [sam] -> [shortcut] = hswish(y)/3",
-        "  the constant factors (1/6, 1/3, 1/2, 3) live in the trained BN/conv parameters (cfggen import folds",
-        "  them); there are no constant layers, so darknet training updates every conv as usual",
-    ]
+        what = "hard-swish is built as swish and the hard-sigmoid gates as logistic" if elementwise else \
+            "the hard-sigmoid SE gates are built as logistic"
+        return [f"--hswish approx: {what}: NOT the published network",
+                "(its pretrained weights import with a measured deviation; see README)"]
+    lines = [
+        "hard-sigmoid is exact, from darknet's hardtan (runs on CPU and GPU): hsig(g) = relu6(g+3)/6 =",
+        "  (hardtan(g/3)+1)/2; SE gate: conv (g/3, activation=hardtan) -> [scale_channels] -> [shortcut] to",
+        "  the gated map = 2*x*hsig(g) (the 1/2 lives in the next conv's weights)"]
+    if elementwise:
+        lines += [
+            "hard-swish is exact too: hswish(y) = (y*hardtan(y/3)+y)/2: conv (BN scaled to y/6, linear) ->",
+            "  [shortcut] from=-1 activation=hardtan -> [sam] -> [shortcut] = hswish(y)/3 (the 3 lives in the",
+            "  next conv's weights)"]
+    return lines + [
+        "the constant factors live in trained BN/conv parameters (cfggen import folds them in); there are no",
+        "constant layers, so darknet training updates every conv as usual"]
