@@ -115,3 +115,39 @@ def stage_mismatches(outputs: dict[int, np.ndarray], name: str, where: dict[str,
                 abs(total_abs - stage["sum_abs"]) > 2e-5 * stage["sum_abs"] + 1e-6:
             bad.append(f"{stage['name']}: sum {total} / {total_abs} vs {stage['sum']} / {stage['sum_abs']}")
     return bad
+
+
+OPENCV_EPS = 1e-6        # OpenCV's darknet importer normalizes BN with eps 1e-6; darknet with 1e-5
+
+
+def opencv_against_export(cfg: str, weights: str, layer: int, hardtan_as: str | None = None) -> float:
+    """Max |difference| at ``layer`` between OpenCV's darknet importer and ``cfggen export`` in
+    onnxruntime, both on the reference's raw image. OpenCV gets a weights copy with every rolling
+    variance raised by 1e-5 - 1e-6 (so its BN computes darknet's). ``hardtan_as``: OpenCV has no
+    hardtan, so both sides run the cfg with this activation instead (same layers, same wiring)."""
+    import cv2
+
+    from cfggen.convert.weights import layout, load_network
+
+    if hardtan_as:
+        text = open(cfg, encoding="utf-8").read().replace("activation=hardtan", f"activation={hardtan_as}")
+        cfg = cfg[:-4] + f"-{hardtan_as}.cfg"
+        with open(cfg, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    network, _ = load_network(cfg)
+    data = bytearray(open(weights, "rb").read())
+    floats = np.frombuffer(data, np.float32, offset=20)
+    for span in layout(network, 20, "save"):
+        for a in span.arrays:
+            if a.name == "rolling_variance":
+                floats[(a.offset - 20) // 4:(a.end - 20) // 4] += np.float32(1e-5 - OPENCV_EPS)
+    copy = weights + ".opencv"
+    with open(copy, "wb") as fh:
+        fh.write(data)
+    net = cv2.dnn.readNetFromDarknet(cfg, copy)
+    x = ref_weights().raw_input(golden_seed())
+    net.setInput(x)
+    name = [n for n in net.getLayerNames() if n.endswith(f"_{layer}")][-1]
+    theirs = net.forward(name).reshape(-1)
+    ours = run_onnx(cfg, weights, [layer])[layer].reshape(-1)
+    return float(np.abs(theirs - ours).max())

@@ -128,3 +128,18 @@ def test_huawei_checkpoint_is_detected_before_efficientnet(tmp_path):
     code, _, err = run_cli("import", tmp_path / "g.safetensors", "-o", tmp_path / "g")
     assert code == 2 and "huawei-noah GhostNet naming" in err and "blocks.4.0.se.conv_expand.bias" in err
     assert not (tmp_path / "g.cfg").exists() and not (tmp_path / "g.weights").exists()
+
+
+@needs_shared
+@pytest.mark.parametrize("hswish", ["exact", "approx"])
+def test_opencv_computes_what_the_export_computes(hswish, tmp_path):
+    """Through OpenCV's darknet importer (where it has the layers): the approx cfg as it is, the exact
+    one with its hardtan gates read as tanh on both sides (OpenCV has no hardtan): same logits as the
+    exported graph, so both readers take [scale_channels] + [shortcut] and the ghost routes alike."""
+    pytest.importorskip("cv2")
+    pytest.importorskip("onnxruntime")
+    from reference_models import import_and_run, opencv_against_export
+
+    cfg, weights = import_and_run(REFERENCE, tmp_path, "--hswish", hswish)
+    logits = compose("ghostnet", hswish=hswish, normalize=((0, 0, 0), (1, 1, 1))).writer.marks["logits"]
+    assert opencv_against_export(cfg, weights, logits, "tanh" if hswish == "exact" else None) < 1e-4

@@ -285,3 +285,18 @@ def test_hswish_construction_is_exact_in_the_exported_graph(tmp_path):
     t = out[gate].astype(np.float64)        # hardtan(g/3), so hsig(g) = relu6(g+3)/6 = (t+1)/2
     assert np.abs(t).max() <= 1
     np.testing.assert_allclose(out[w.last], 2 * out[y] * (t + 1) / 2, atol=1e-5)
+
+
+@needs_shared
+def test_opencv_computes_what_the_export_computes(tmp_path):
+    """OpenCV's darknet importer on the exact construction with hardtan read as tanh on both sides
+    (OpenCV has no hardtan): [shortcut] from=-1 with an activation, [sam], [scale_channels] + [shortcut]
+    give the same logits as the exported graph; and the approx cfg loads and agrees as it is."""
+    pytest.importorskip("cv2")
+    pytest.importorskip("onnxruntime")
+    from reference_models import import_and_run, opencv_against_export
+
+    for hswish in ("exact", "approx"):
+        cfg, weights = import_and_run("mobilenetv3_small_100", tmp_path, "--hswish", hswish)
+        logits = compose("mobilenetv3-small", hswish=hswish, normalize=((0, 0, 0), (1, 1, 1))).writer.marks["logits"]
+        assert opencv_against_export(cfg, weights, logits, "tanh" if hswish == "exact" else None) < 1e-4
