@@ -300,3 +300,17 @@ def test_opencv_computes_what_the_export_computes(tmp_path):
         cfg, weights = import_and_run("mobilenetv3_small_100", tmp_path, "--hswish", hswish)
         logits = compose("mobilenetv3-small", hswish=hswish, normalize=((0, 0, 0), (1, 1, 1))).writer.marks["logits"]
         assert opencv_against_export(cfg, weights, logits, "tanh" if hswish == "exact" else None) < 1e-4
+
+
+def test_torch_checkpoint_nested_and_prefixed_and_tf_ports_refused(tmp_path):
+    """A .pth under 'state_dict' with DDP's module. prefix imports; a tf_* file name is refused."""
+    geffnet = pytest.importorskip("geffnet")
+    torch = pytest.importorskip("torch")
+    state = {"module." + k: v for k, v in geffnet.mobilenetv3_small_100(pretrained=False).state_dict().items()}
+    torch.save({"state_dict": state}, tmp_path / "small.pth")
+    code, _, err = run_cli("import", tmp_path / "small.pth", "--no-normalize", "-o", tmp_path / "s")
+    assert code == 0 and "mobilenetv3-small width 1.0 inferred" in err, err
+    assert analyze_text((tmp_path / "s.cfg").read_text(), sizes="native").network.layers[0].conf["groups"] == 1
+    torch.save(state, tmp_path / "tf_mobilenetv3_small_100.pth")
+    code, _, err = run_cli("import", tmp_path / "tf_mobilenetv3_small_100.pth", "-o", tmp_path / "t")
+    assert code == 2 and "TF port" in err and not (tmp_path / "t.cfg").exists()

@@ -119,6 +119,10 @@ def import_family(checkpoint: str, prefix: str, namings: Sequence[Naming], varia
     with open_checkpoint(checkpoint) as ckpt:
         names, shape_of = ckpt.names, ckpt.shape
         naming = next(n for n in namings if n.detect(names))
+        if os.path.basename(checkpoint).lower().startswith("tf_"):
+            # timm's tf_mobilenetv3_* ports: TF 'same' padding and BN eps 1e-3, not recorded in the keys
+            raise UsageError(f"{os.path.basename(checkpoint)}: a TF port (tf_*: TF 'same' padding, BN epsilon "
+                             f"1e-3) is not supported for {naming.name} checkpoints; only PyTorch-trained ones")
         candidates = naming.variants
         if variant is not None:
             key = lookup(variant)
