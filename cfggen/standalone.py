@@ -94,11 +94,11 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
 
     key = lookup(name)
     fam = families()[key]
-    given = [k for k, v in unsupported.items() if v not in (None, False, True) or (k == "se" and v is False)]
+    # se defaults to True (EfficientNet's --no-se); every other option defaults to None
+    given = [("--no-se" if k == "se" else "--" + k.replace("_", "-")) for k, v in unsupported.items()
+             if (v is False if k == "se" else v is not None)]
     if given:
-        flags = ", ".join("--" + k.replace("_", "-").replace("se", "no-se") if k == "se" else
-                          "--" + k.replace("_", "-") for k in given)
-        raise UsageError(f"{flags}: not an option of {key} (it is built from its reference's table; "
+        raise UsageError(f"{', '.join(given)}: not an option of {key} (it is built from its reference's table; "
                          "its options are --head, --classes, --size, --width-mult, --resolution, --hswish, "
                          "--anchors, --batch, --subdivisions)")
     head = head or "classifier"
