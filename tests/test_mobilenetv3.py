@@ -314,3 +314,25 @@ def test_torch_checkpoint_nested_and_prefixed_and_tf_ports_refused(tmp_path):
     torch.save(state, tmp_path / "tf_mobilenetv3_small_100.pth")
     code, _, err = run_cli("import", tmp_path / "tf_mobilenetv3_small_100.pth", "-o", tmp_path / "t")
     assert code == 2 and "TF port" in err and not (tmp_path / "t.cfg").exists()
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("width", [0.35, 1.25])     # 0.75: test_geffnet_width_multiplier_imports_exactly
+def test_width_multipliers_equal_geffnet(name, width):
+    """geffnet's own builder at other channel multipliers: every block's widths and the total."""
+    pytest.importorskip("geffnet")
+    pytest.importorskip("torch")
+    from geffnet.mobilenetv3 import _gen_mobilenet_v3
+
+    model = _gen_mobilenet_v3(NAMES[name], channel_multiplier=width)
+    _, infos = m3.blocks(m3.ARCHS[name], width)
+    theirs = []
+    for stage in model.blocks:
+        for block in stage:
+            convs = [m for m in block.modules() if m.__class__.__name__ == "Conv2d"]
+            se = getattr(block, "se", None)
+            squeeze = se.conv_reduce.out_channels if se is not None and hasattr(se, "conv_reduce") else 0
+            theirs.append((convs[0].in_channels, convs[-1].out_channels, squeeze))
+    assert [(b.inp, b.out, b.se) for b in infos] == theirs
+    text = generate(name, width_mult=width)
+    assert analyze_text(text, sizes="native").network.totals.params == sum(p.numel() for p in model.parameters())
