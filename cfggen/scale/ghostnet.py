@@ -75,6 +75,8 @@ def _ghost(w: Writer, oup: int, relu: bool, module: str) -> int:
     if oup % 2:      # the reference keeps the first oup of 2*init channels; darknet cannot cut a route
         raise GenerateError(f"{module}: an odd ghost module width {oup} cannot be built exactly")
     act = "relu" if relu else "linear"
+    w.comment(f"{module.rsplit('.', 1)[1]}: ghost module -> {oup}: 1x1 conv -> {init}, depthwise 3x3 on it, "
+              f"concatenated ({act})")
     primary = w.conv(init, activation=act, module=f"{module}.primary_conv.0", bn_module=f"{module}.primary_conv.1")
     w.conv(init, size=3, groups=init, activation=act, module=f"{module}.cheap_operation.0",
            bn_module=f"{module}.cheap_operation.1")
@@ -95,6 +97,7 @@ def write_backbone(w: Writer, width_mult: float, hswish: str, detector: bool):
                                                        ", projection shortcut"))
         _ghost(w, b.mid, True, f"{p}.ghost1")
         if b.stride > 1:
+            w.comment(f"depthwise {b.kernel}x{b.kernel} stride {b.stride}, BN, no activation")
             w.conv(b.mid, size=b.kernel, stride=b.stride, groups=b.mid, module=f"{p}.conv_dw", bn_module=f"{p}.bn_dw")
         if b.se:
             w.se(w.last, b.se, f"{p}.se", hswish)
@@ -102,6 +105,7 @@ def write_backbone(w: Writer, width_mult: float, hswish: str, detector: bool):
         if b.identity:
             w.add(x)
         else:
+            w.comment(f"shortcut: depthwise {b.kernel}x{b.kernel} stride {b.stride} + 1x1 -> {b.out} on the block input")
             w.route(x)
             w.conv(b.inp, size=b.kernel, stride=b.stride, groups=b.inp, module=f"{p}.shortcut.0",
                    bn_module=f"{p}.shortcut.1")

@@ -158,6 +158,7 @@ class Writer:
                              scale=out_scale, linear_2d=linear_2d, in_channels=in_channels)
         w = self.conv(filters, size, stride, groups, bn, "linear", module, bn_module, out_scale / 6,
                       linear_2d=linear_2d, in_channels=in_channels)
+        self.comment("hard-swish of the conv above (y/6): hardtan(y/3), times y/6, plus y/6 = hswish(y)/3")
         self.add(self.last, "hardtan", scale=None)          # hardtan(2w) = hardtan(y/3)
         self.sam(w, scale=None)                              # w * hardtan(y/3)
         return self.add(w, "linear", scale=out_scale / 3)   # w*hardtan(y/3) + w = hswish(y)/3
@@ -169,6 +170,9 @@ class Writer:
         if x != self.last:
             raise ValueError("se() reads the previous layer")
         channels = self.channels[x]
+        self.comment(f"SE: mean -> 1x1 {reduced} relu -> 1x1 {channels} -> hard-sigmoid gate"
+                     + (" (logistic: --hswish approx)" if hswish == "approx" else
+                        ": hardtan(g/3), times the map, plus the map = 2*x*hsig(g)"))
         self.avgpool()
         self.conv(reduced, bn=False, activation="relu", module=f"{module}.{reduce}")
         if hswish == "approx":
