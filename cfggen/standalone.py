@@ -85,9 +85,10 @@ class Built:
 def compose(name: str, head: str | None = None, classes: int | None = None, size=None,
             width_mult: float | None = None, resolution: int | None = None, hswish: str | None = None,
             anchors=None, batch: int | None = None, subdivisions: int | None = None,
-            normalize: tuple | None = None, notes: Sequence[str] = (), **unsupported) -> Built:
+            normalize: tuple | None = None, notes: Sequence[str] = (), fixed_ok: bool = False,
+            **unsupported) -> Built:
     """Build family ``name``'s cfg. ``normalize=(mean, std)``: an input-normalization conv as layer 0
-    (``cfggen import``). Options the family has no use for (``unsupported``, when given) are refused."""
+    (``cfggen import``); ``fixed_ok``: allow ``hswish="relu"`` (its fixed layers need import's weights). Options the family has no use for (``unsupported``, when given) are refused."""
     from cfggen.generate import (HEADS, ClassifierRecipe, DetectorRecipe, Tap, _batching, detector_size,
                                  format_anchor, parse_anchors, parse_size, scale_anchors)
     from cfggen.render import render
@@ -107,7 +108,10 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
     spec = HEADS[head]
     hswish = hswish or "exact"
     if hswish not in HSWISH_MODES:
-        raise UsageError(f"--hswish {hswish!r}: expected exact or approx")
+        raise UsageError(f"--hswish {hswish!r}: expected {', '.join(HSWISH_MODES)}")
+    if hswish == "relu" and not fixed_ok:
+        raise UsageError("--hswish relu has fixed layers whose weights only cfggen import writes: use "
+                         "cfggen import --hswish relu (for readers without hardtan, e.g. OpenCV)")
     width_mult = 1.0 if width_mult is None else float(width_mult)
     if width_mult <= 0:
         raise UsageError(f"--width-mult must be positive (got {width_mult})")

@@ -120,11 +120,11 @@ def stage_mismatches(outputs: dict[int, np.ndarray], name: str, where: dict[str,
 OPENCV_EPS = 1e-6        # OpenCV's darknet importer normalizes BN with eps 1e-6; darknet with 1e-5
 
 
-def opencv_against_export(cfg: str, weights: str, layer: int, hardtan_as: str | None = None) -> float:
-    """Max |difference| at ``layer`` between OpenCV's darknet importer and ``cfggen export`` in
-    onnxruntime, both on the reference's raw image. OpenCV gets a weights copy with every rolling
-    variance raised by 1e-5 - 1e-6 (so its BN computes darknet's). ``hardtan_as``: OpenCV has no
-    hardtan, so both sides run the cfg with this activation instead (same layers, same wiring)."""
+def opencv_output(cfg: str, weights: str, layer: int, hardtan_as: str | None = None) -> tuple[str, np.ndarray]:
+    """(the cfg OpenCV read, OpenCV's darknet importer's output at ``layer``) on the reference's raw
+    image. OpenCV gets a weights copy with every rolling variance raised by 1e-5 - 1e-6 (so its BN
+    computes darknet's). ``hardtan_as``: OpenCV has no hardtan, so the cfg is read with this activation
+    instead (same layers, same wiring)."""
     import cv2
 
     from cfggen.convert.weights import layout, load_network
@@ -145,9 +145,14 @@ def opencv_against_export(cfg: str, weights: str, layer: int, hardtan_as: str | 
     with open(copy, "wb") as fh:
         fh.write(data)
     net = cv2.dnn.readNetFromDarknet(cfg, copy)
-    x = ref_weights().raw_input(golden_seed())
-    net.setInput(x)
+    net.setInput(ref_weights().raw_input(golden_seed()))
     name = [n for n in net.getLayerNames() if n.endswith(f"_{layer}")][-1]
-    theirs = net.forward(name).reshape(-1)
+    return cfg, net.forward(name).reshape(-1)
+
+
+def opencv_against_export(cfg: str, weights: str, layer: int, hardtan_as: str | None = None) -> float:
+    """Max |difference| at ``layer`` between OpenCV's darknet importer and ``cfggen export`` in
+    onnxruntime (both on the cfg OpenCV read, see ``opencv_output``)."""
+    cfg, theirs = opencv_output(cfg, weights, layer, hardtan_as)
     ours = run_onnx(cfg, weights, [layer])[layer].reshape(-1)
     return float(np.abs(theirs - ours).max())

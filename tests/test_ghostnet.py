@@ -143,3 +143,19 @@ def test_opencv_computes_what_the_export_computes(hswish, tmp_path):
     cfg, weights = import_and_run(REFERENCE, tmp_path, "--hswish", hswish)
     logits = compose("ghostnet", hswish=hswish, normalize=((0, 0, 0), (1, 1, 1))).writer.marks["logits"]
     assert opencv_against_export(cfg, weights, logits, "tanh" if hswish == "exact" else None) < 1e-4
+
+
+@needs_shared
+def test_relu_construction_is_exact_through_opencv(tmp_path):
+    """cfggen import --hswish relu: the SE gates from relu and fixed 1x1 convs on the 1x1 map; OpenCV's
+    own forward reproduces the reference logits."""
+    pytest.importorskip("cv2")
+    from cfggen.convert.sequential import IMAGENET
+    from reference_models import import_and_run, logits_error, opencv_output
+
+    cfg, weights = import_and_run(REFERENCE, tmp_path, "--hswish", "relu")
+    built = compose("ghostnet", hswish="relu", normalize=IMAGENET, fixed_ok=True)
+    assert len(built.writer.fixed) == 3 * 7                     # three per SE gate
+    _, logits = opencv_output(cfg, weights, built.writer.marks["logits"])
+    error, ok = logits_error(logits, REFERENCE)
+    assert ok, f"max |delta logit| {error}"

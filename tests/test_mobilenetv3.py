@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from cfggen.api import analyze_text
+from cfggen.errors import UsageError
 from cfggen.generate import generate
 from cfggen.scale import mobilenetv3 as m3
 from cfggen.standalone import compose
@@ -336,3 +337,43 @@ def test_width_multipliers_equal_geffnet(name, width):
     assert [(b.inp, b.out, b.se) for b in infos] == theirs
     text = generate(name, width_mult=width)
     assert analyze_text(text, sizes="native").network.totals.params == sum(p.numel() for p in model.parameters())
+
+
+@needs_shared
+@pytest.mark.parametrize("reference", ["mobilenetv3_small_100", "tv_mobilenet_v3_large"])
+def test_relu_construction_is_exact_through_opencv(reference, tmp_path):
+    """cfggen import --hswish relu: hard-sigmoid as 1 - relu(1 - relu(g/6 + 1/2)) with fixed 1x1 convs, which
+    OpenCV loads: OpenCV's own forward reproduces the reference logits. Counting: the reference's trainable
+    parameters = the cfg's minus its fixed layers (frozen with learning_rate=0)."""
+    pytest.importorskip("cv2")
+    from cfggen.convert.sequential import IMAGENET
+    from reference_models import golden, import_and_run, logits_error, opencv_output
+
+    cfg, weights = import_and_run(reference, tmp_path, "--hswish", "relu")
+    name = "mobilenetv3-small" if "small" in reference else "mobilenetv3-large"
+    built = compose(name, hswish="relu", normalize=IMAGENET, fixed_ok=True)
+    text = open(cfg, encoding="utf-8").read()
+    assert "activation=hardtan" not in text and "--hswish relu" in text
+    layers = analyze_text(text, sizes="native").network.layers
+    fixed = set(built.writer.fixed)
+    lines = text.splitlines()
+
+    def section(i):          # the layer's lines, from its header to the blank line after it
+        start = layers[i].line - 1
+        return lines[start:lines.index("", start)]
+
+    assert all("learning_rate=0" in section(i) for i in fixed) and len(re.findall(r"^learning_rate=0$", text, re.M)) == len(fixed)
+    assert sum(la.params.trainable for la in layers if la.index not in fixed and la.index != 0) == \
+        golden(reference)["params"]
+    code, _, err = run_cli("validate", "--target", "opencv", cfg)
+    assert code == 0, err
+    _, logits = opencv_output(cfg, weights, built.writer.marks["logits"])
+    error, ok = logits_error(logits, reference)
+    assert ok, f"max |delta logit| {error}"
+
+
+def test_relu_construction_only_through_import():
+    with pytest.raises(UsageError, match="cfggen import --hswish relu"):
+        generate("mobilenetv3-large", hswish="relu")
+    code, _, err = run_cli("build", "ghostnet", "--target", "opencv")
+    assert code == 2 and "cfggen import --hswish relu" in err

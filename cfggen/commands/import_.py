@@ -46,9 +46,10 @@ def _family(checkpoint: str):
               "TensorFlow port (tf_*: BN epsilon 1e-3, TF 'same' padding) [default: if the file name "
               "starts with tf_].")
 @click.option("--no-measure", is_flag=True, help="Do not measure the TF-padding deviation (needs torch).")
-@click.option("--hswish", type=click.Choice(("exact", "approx")),
-              help="MobileNetV3/GhostNet: build hard-swish/hard-sigmoid exactly (default) or as swish/logistic "
-                   "(the outputs then deviate from the checkpoint's).")
+@click.option("--hswish", type=click.Choice(("exact", "relu", "approx")),
+              help="MobileNetV3/GhostNet: hard-swish/hard-sigmoid exactly from hardtan (default), exactly from relu "
+                   "and fixed 1x1 convs (relu: for OpenCV, which has no hardtan), or as swish/logistic (approx: "
+                   "the outputs then deviate from the checkpoint's).")
 @click.option("-o", "--output", "prefix", required=True, metavar="PREFIX",
               help="Write PREFIX.cfg and PREFIX.weights (or PREFIX.conv.N).")
 def import_(checkpoint, variant, head, classes, size, no_normalize, mean, std, tf_port, no_measure, hswish, prefix):

@@ -141,7 +141,7 @@ def import_family(checkpoint: str, prefix: str, namings: Sequence[Naming], varia
 
         def build(name: str, width: float, notes=()):
             return compose(name, head=head, classes=out_classes, size=size, hswish=hswish, width_mult=width,
-                           normalize=stats if normalize else None, notes=notes)
+                           normalize=stats if normalize else None, notes=notes, fixed_ok=True)
 
         problems = {}
         ignored = set(naming.head_modules) if detector else set()
@@ -173,6 +173,9 @@ def import_family(checkpoint: str, prefix: str, namings: Sequence[Naming], varia
         if naming.eps != DARKNET_EPS:
             notes.append(f"checkpoint BN epsilon {naming.eps:g} folded into rolling_variance "
                          f"(+{naming.eps - DARKNET_EPS:g}): darknet normalizes with sqrt(var + 1e-5)")
+        if built.hswish == "relu":
+            notes.append("--hswish relu: the fixed 1x1 convs of the hard-sigmoid are written by this import; keep "
+                         "them (learning_rate=0) when training")
         if built.hswish == "approx":
             notes.append("--hswish approx: these weights were trained with hard-swish/hard-sigmoid; this cfg "
                          "computes swish/logistic instead, so its outputs deviate from the checkpoint's")
@@ -189,6 +192,8 @@ def import_family(checkpoint: str, prefix: str, namings: Sequence[Naming], varia
                 table = _producers(ckpt, *sources[index], naming.eps)
             elif index in constants and normalize and index == 0:
                 table = _normalization(stats)
+            elif index in built.writer.fixed:
+                table = _fixed(*built.writer.fixed[index], span)
             else:
                 raise RuntimeError(f"layer {index}: no source for its weights")
             for a in span.arrays:
@@ -224,6 +229,14 @@ def _normalization(stats) -> dict:
     import numpy as np
     m, s = (np.asarray(v, np.float32) for v in stats)
     return {"biases": lambda: -m / s, "weights": lambda: np.float32(1) / s}
+
+
+def _fixed(weight: float, bias: float, span) -> dict:
+    """A fixed 1x1 depthwise conv of the ``--hswish relu`` construction: one weight and bias per channel."""
+    import numpy as np
+    n = {a.name: a.count for a in span.arrays}
+    return {"weights": lambda: np.full(n["weights"], weight, np.float32),
+            "biases": lambda: np.full(n["biases"], bias, np.float32)}
 
 
 def _producers(ckpt, src, roles: dict, eps: float) -> dict:

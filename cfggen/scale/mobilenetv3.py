@@ -157,8 +157,8 @@ def write_classifier(w: Writer, arch: Arch, hswish: str, classes: int, dropout: 
     w.avgpool()
     w.mark("global_pool")
     w.conv_act(arch.features, H, hswish, bn=False, module="conv_head", linear_2d=True)
-    if hswish == "exact":
-        w.mark("conv_head", w.last - 3)
+    if hswish != "approx":
+        w.mark("conv_head", w.activated)
     w.mark("act2")
     w.dropout(dropout)
     w.comment("fully connected layer as a 1x1 conv on the pooled 1x1 map: weights plus bias")

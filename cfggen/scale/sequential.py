@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 
 from cfggen.errors import GenerateError
 
-HSWISH_MODES = ("exact", "approx")   # approx: swish for hard-swish, logistic for hard-sigmoid
+# exact: hardtan (every darknet); relu: exact from relu and fixed 1x1 depthwise convs (OpenCV has no
+# hardtan; the fixed layers need their weights from cfggen import); approx: swish / logistic
+HSWISH_MODES = ("exact", "relu", "approx")
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,9 @@ class Writer:
     channels: list[int] = field(default_factory=list)
     convs: list[ConvSource] = field(default_factory=list)
     constants: list[int] = field(default_factory=list)     # layers with fixed (non-trained) weights
+    fixed: dict[int, tuple[float, float]] = field(default_factory=dict)   # constant -> (weight, bias), per channel
     marks: dict[str, int] = field(default_factory=dict)    # reference tensor name -> layer index
+    activated: int = -1      # the conv of the last conv_act hard-swish (its pre-activation output)
 
     @property
     def count(self) -> int:
@@ -102,6 +106,24 @@ class Writer:
         else:
             self.constants.append(index)
         return index
+
+    def fixed_conv(self, weight: float, bias: float, activation: str) -> int:
+        """A 1x1 depthwise conv with the same fixed weight and bias in every channel, frozen in training
+        (``learning_rate=0``: darknet multiplies this layer's rate by 0)."""
+        c = self.channels[-1]
+        keys = {"groups": c, "filters": c, "size": 1, "stride": 1, "pad": 0, "activation": activation,
+                "learning_rate": 0}
+        index = self._section("convolutional", keys, None, c)
+        self.constants.append(index)
+        self.fixed[index] = (weight, bias)
+        return index
+
+    def hsig_relu(self, scale: float) -> int:
+        """hsig(g) = min(relu(g/6 + 1/2), 1) = 1 - relu(1 - relu(g/6 + 1/2)) of the previous layer
+        (which holds g at ``scale``), from relu and three fixed 1x1 depthwise convs."""
+        self.fixed_conv(1 / (6 * scale), 0.5, "relu")
+        self.fixed_conv(-1.0, 1.0, "relu")
+        return self.fixed_conv(-1.0, 1.0, "linear")
 
     def route(self, *layers: int) -> int:
         scales = {self.scales[i] for i in layers}
@@ -156,6 +178,13 @@ class Writer:
         if hswish == "approx":
             return self.conv(filters, size, stride, groups, bn, "swish", module, bn_module, out_scale,
                              scale=out_scale, linear_2d=linear_2d, in_channels=in_channels)
+        self.activated = self.count      # the conv computing the pre-activation (at out_scale, or /6)
+        if hswish == "relu":
+            y = self.conv(filters, size, stride, groups, bn, "linear", module, bn_module, out_scale,
+                          linear_2d=linear_2d, in_channels=in_channels)
+            self.comment("hard-swish of the conv above: hsig from fixed 1x1 convs and relu, times the conv")
+            self.hsig_relu(out_scale)
+            return self.sam(y, scale=out_scale)
         w = self.conv(filters, size, stride, groups, bn, "linear", module, bn_module, out_scale / 6,
                       linear_2d=linear_2d, in_channels=in_channels)
         self.comment("hard-swish of the conv above (y/6): hardtan(y/3), times y/6, plus y/6 = hswish(y)/3")
@@ -170,13 +199,18 @@ class Writer:
         if x != self.last:
             raise ValueError("se() reads the previous layer")
         channels = self.channels[x]
-        self.comment(f"SE: mean -> 1x1 {reduced} relu -> 1x1 {channels} -> hard-sigmoid gate"
-                     + (" (logistic: --hswish approx)" if hswish == "approx" else
-                        ": hardtan(g/3), times the map, plus the map = 2*x*hsig(g)"))
+        how = {"approx": " (logistic: --hswish approx)",
+               "relu": ": min(relu(g/6 + 1/2), 1) from fixed 1x1 convs, times the map",
+               "exact": ": hardtan(g/3), times the map, plus the map = 2*x*hsig(g)"}[hswish]
+        self.comment(f"SE: mean -> 1x1 {reduced} relu -> 1x1 {channels} -> hard-sigmoid gate{how}")
         self.avgpool()
         self.conv(reduced, bn=False, activation="relu", module=f"{module}.{reduce}")
         if hswish == "approx":
             self.conv(channels, bn=False, activation="logistic", module=f"{module}.{expand}", scale=None)
+            return self.scale_channels(x, self.scales[x])
+        if hswish == "relu":
+            self.conv(channels, bn=False, activation="linear", module=f"{module}.{expand}")
+            self.hsig_relu(1.0)
             return self.scale_channels(x, self.scales[x])
         self.conv(channels, bn=False, activation="hardtan", module=f"{module}.{expand}", out_scale=1 / 3)
         self.scale_channels(x, scale=None)                   # x * hardtan(g/3)
@@ -190,6 +224,13 @@ def hswish_note(hswish: str, elementwise: bool = True) -> list[str]:
             "the hard-sigmoid SE gates are built as logistic"
         return [f"--hswish approx: {what}: NOT the published network",
                 "(its pretrained weights import with a measured deviation; see README)"]
+    if hswish == "relu":
+        lines = ["--hswish relu: hard-sigmoid and hard-swish exact from relu and FIXED layers (for readers without",
+                 "  hardtan, e.g. OpenCV): hsig(g) = 1 - relu(1 - relu(g/6 + 1/2)), three 1x1 depthwise convs with",
+                 "  fixed weights (1/6, 1/2; -1, 1; -1, 1 per channel); SE: [scale_channels] by it; hard-swish: [sam]"]
+        return lines + [
+            "the fixed layers carry learning_rate=0 (darknet training leaves them as loaded) and get their",
+            "weights from cfggen import only: darknet's random initialisation would not make them constants"]
     lines = [
         "hard-sigmoid is exact, from darknet's hardtan (runs on CPU and GPU): hsig(g) = relu6(g+3)/6 =",
         "  (hardtan(g/3)+1)/2; SE gate: conv (g/3, activation=hardtan) -> [scale_channels] -> [shortcut] to",

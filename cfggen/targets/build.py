@@ -68,8 +68,9 @@ def refuse(text: str, targets, variant: str | None = None) -> None:
                              "excitation and exact hard-swish cannot be built for it")
         if "opencv" in wanted and "activation=hardtan" in text:
             raise UsageError(f"OpenCV's darknet importer has no hardtan activation, which {family}'s exact "
-                             "hard-swish/hard-sigmoid use: --hswish approx builds swish/logistic instead "
-                             "(another network, not the published one)")
+                             "hard-swish/hard-sigmoid use: cfggen import --hswish relu builds them exactly from relu "
+                             "and fixed layers (with pretrained weights); --hswish approx builds swish/logistic "
+                             "instead (another network, not the published one)")
         return
     if "pjreddie" in expand(targets) and "[scale_channels]" in text:
         raise UsageError("pjreddie/darknet has no [scale_channels] layer, so it cannot build squeeze-and-excitation "
