@@ -191,7 +191,8 @@ def _fmt(values) -> str:
 
 def _command(name, head, classes, size, width_mult, resolution, hswish, anchors, batch, subdivisions, spec) -> str:
     from cfggen.generate import default_subdivisions, parse_size
-    words = ["cfggen build", name]
+    # --hswish relu exists only through the import (its fixed layers need the import's weights)
+    words = ["cfggen import CHECKPOINT"] if hswish == "relu" else ["cfggen build", name]
     default_batch = (spec.batch, default_subdivisions(spec.batch, spec.minibatch))
     for flag, value, given in (
             ("--head", head, head != "classifier"), ("--classes", classes, classes != spec.classes),
