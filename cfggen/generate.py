@@ -255,9 +255,12 @@ def generate(variant: str | None = "b0", head: str | None = None, classes: int |
              subdivisions: int | None = None, blocks: str | Sequence[str | BlockArgs] | None = None,
              width_mult: float | None = None, depth_mult: float | None = None,
              resolution: int | None = None, neck: str | None = None, bifpn_width: int | None = None,
-             bifpn_repeats: int | None = None, levels: str | None = None, compound: int | None = None) -> str:
+             bifpn_repeats: int | None = None, levels: str | None = None, compound: int | None = None,
+             hswish: str | None = None) -> str:
     """Darknet cfg text for a variant: EfficientNet ``b0``..``b7``, ``lite0``..``lite4``, ``mixnet-s``/``-m``/
-    ``-l``, ``mobilenetv2``, or an EfficientDet-style detector ``d0``..``d7`` (= ``compound=PHI``).
+    ``-l``, ``mobilenetv2``, or an EfficientDet-style detector ``d0``..``d7`` (= ``compound=PHI``);
+    ``mobilenetv3-large``/``-small`` and ``ghostnet`` are built by ``cfggen.standalone`` (``hswish``:
+    ``exact`` or ``approx``).
 
     ``variant=None`` builds a custom network from ``blocks`` (default: the B0 baseline) scaled by
     ``width_mult``/``depth_mult`` at ``resolution``; with a variant, those override its values.
@@ -273,6 +276,16 @@ def generate(variant: str | None = "b0", head: str | None = None, classes: int |
                        "--bifpn-repeats": bifpn_repeats, "--levels": levels, "--compound": compound}
         return standalone(variant, head=head, classes=classes, size=size, activation=activation, anchors=anchors,
                           batch=batch, subdivisions=subdivisions, mbconv_only=mbconv_only).text
+    from cfggen.standalone import lookup
+    if lookup(variant) is not None:
+        from cfggen.standalone import compose as standalone
+        return standalone(variant, head=head, classes=classes, size=size, width_mult=width_mult,
+                          resolution=resolution, hswish=hswish, anchors=anchors, batch=batch,
+                          subdivisions=subdivisions, activation=activation, se=se, blocks=blocks,
+                          depth_mult=depth_mult, neck=neck, bifpn_width=bifpn_width,
+                          bifpn_repeats=bifpn_repeats, levels=levels, compound=compound).text
+    if hswish is not None:
+        raise UsageError("--hswish applies to mobilenetv3-large, mobilenetv3-small and ghostnet")
     return compose(variant, head=head, classes=classes, size=size, activation=activation, se=se,
                    anchors=anchors, batch=batch, subdivisions=subdivisions, blocks=blocks,
                    width_mult=width_mult, depth_mult=depth_mult, resolution=resolution, neck=neck,
@@ -563,9 +576,12 @@ def _quote(value: object) -> str:
 
 def default_filename(variant: str, head: str | None = None) -> str:
     from cfggen.scale.standalone import family
+    from cfggen.standalone import lookup
     suffix = "" if head in (None, "classifier") else f"-{head}"
     if family(variant) is not None:
         return f"{family(variant).name}{suffix}.cfg"
+    if lookup(variant) is not None:
+        return f"{lookup(variant)}{suffix}.cfg"
     row = get_compound(variant)
     if row is not None:
         return f"efficientdet-{row.name}.cfg"
@@ -579,6 +595,8 @@ def default_cfgs() -> dict[str, str]:
     cfgs = {default_filename(v, h): generate(v, head=h) for v in VARIANTS for h in HEADS}
     cfgs.update((default_filename(d), generate(d)) for d in EFFICIENTDET)
     cfgs.update((default_filename(v, h), generate(v, head=h)) for v in STANDALONE for h in HEADS)
+    from cfggen.standalone import NAMES
+    cfgs.update((default_filename(v, h), generate(v, head=h)) for v in NAMES for h in HEADS)
     return cfgs
 
 

@@ -34,6 +34,9 @@ from cfggen.generate import ACTIVATIONS, HEADS, NECKS
 @click.option("--levels", metavar="FIRST-LAST", help="BiFPN levels with a YOLO head: 3-5 (default) or 3-7.")
 @click.option("--compound", type=int, metavar="PHI", help="EfficientDet compound scaling: the same as "
               "variant dPHI (backbone, input, BiFPN width and repeats from the paper's table 1).")
+@click.option("--hswish", type=click.Choice(("exact", "approx")),
+              help="MobileNetV3/GhostNet: hard-swish and hard-sigmoid built exactly from hardtan (default), or "
+                   "approximated by swish and logistic (another network; fewer layers).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the cfg to FILE (atomically) instead of stdout.")
 @click.option("--target", "targets", multiple=True,
@@ -41,11 +44,11 @@ from cfggen.generate import ACTIVATIONS, HEADS, NECKS
               help="Build for this reader too (repeatable): opencv swaps Lite's relu6 for relu; pjreddie "
                    "refuses SE (it has no [scale_channels]). Refused if the reader would not load the output.")
 def build(variant, head, classes, size, activation, no_se, anchors, batch, subdivisions, blocks,
-          width_mult, depth_mult, resolution, neck, bifpn_width, bifpn_repeats, levels, compound, output,
+          width_mult, depth_mult, resolution, neck, bifpn_width, bifpn_repeats, levels, compound, hswish, output,
           targets):
     """Generate a cfg: VARIANT is b0..b7, lite0..lite4, mixnet-s, mixnet-m, mixnet-l, mobilenetv2,
-    shufflenetv2-x0.5|x1.0|x1.5|x2.0, peleenet, or an EfficientDet-style detector d0..d7 (EfficientNet +
-    BiFPN + YOLO heads).
+    mobilenetv3-large, mobilenetv3-small, ghostnet, shufflenetv2-x0.5|x1.0|x1.5|x2.0, peleenet, or an
+    EfficientDet-style detector d0..d7 (EfficientNet + BiFPN + YOLO heads).
 
     Without VARIANT, --blocks / --width-mult / --depth-mult / --resolution describe a custom network
     (B0's stages and settings fill in whatever is not given).
@@ -63,8 +66,9 @@ def build(variant, head, classes, size, activation, no_se, anchors, batch, subdi
     text = generate(variant, head=head, classes=classes, size=size, activation=activation, se=not no_se,
                     anchors=anchors, batch=batch, subdivisions=subdivisions, blocks=blocks,
                     width_mult=width_mult, depth_mult=depth_mult, resolution=resolution, neck=neck,
-                    bifpn_width=bifpn_width, bifpn_repeats=bifpn_repeats, levels=levels, compound=compound)
-    refuse(text, targets)
+                    bifpn_width=bifpn_width, bifpn_repeats=bifpn_repeats, levels=levels, compound=compound,
+                    hswish=hswish)
+    refuse(text, targets, variant)
     for note in notes + [loads_in_text(text, output or "<stdout>", targets)]:
         click.echo(note, err=True)
     if output:
@@ -86,10 +90,12 @@ def list_variants(head):
     from cfggen.generate import summarize
     from cfggen.scale import VARIANTS
     from cfggen.scale.bifpn import EFFICIENTDET
+    from cfggen.standalone import NAMES
 
     # d0..d7 are detectors (EfficientNet + BiFPN + yolo heads): listed with their own head
     from cfggen.scale.variants import STANDALONE
     rows = [summarize(name, head) for name in VARIANTS] + [summarize(name) for name in EFFICIENTDET]
+    rows += [summarize(name, head) for name in NAMES]            # MobileNetV3, GhostNet
     rows += [summarize(name, head) for name in STANDALONE]       # ShuffleNetV2, PeleeNet
     wide = max(11, *(len(r.variant) for r in rows))
     click.echo(f"{'variant':<{wide}} {'input':>9} {'layers':>6} {'params':>12} {'BFLOPs':>8}")

@@ -9,10 +9,27 @@ import click
 from cfggen.errors import UsageError
 from cfggen.generate import HEADS
 
+# families imported by cfggen.convert.sequential, each claiming checkpoints by their keys (``matches``)
+FAMILY_IMPORTERS = ("cfggen.convert.mobilenetv3", "cfggen.convert.ghostnet")
+
+
+def _family(checkpoint: str):
+    """The importer module whose naming the checkpoint's keys follow, or None (EfficientNet's)."""
+    import importlib
+
+    from cfggen.convert.checkpoint import open_checkpoint
+    with open_checkpoint(checkpoint) as ckpt:
+        names = ckpt.names
+    for module in FAMILY_IMPORTERS:
+        family = importlib.import_module(module)
+        if family.matches(names):
+            return family
+    return None
+
 
 @click.command("import")
 @click.argument("checkpoint", type=click.Path(dir_okay=False))
-@click.option("--variant", help="b0..b7, lite0..lite4, mixnet-s|m|l, mobilenetv2, shufflenetv2-x0.5|x1.0|x1.5|x2.0, "
+@click.option("--variant", help="b0..b7, lite0..lite4, mixnet-s|m|l, mobilenetv2, mobilenetv3-large|small, ghostnet, shufflenetv2-x0.5|x1.0|x1.5|x2.0, "
               "peleenet [default: inferred from the tensor shapes].")
 @click.option("--head", type=click.Choice(list(HEADS)), default="classifier", show_default=True,
               help="classifier: PREFIX.weights with every layer; yolo / yolo-tiny: the backbone only, "
@@ -30,16 +47,33 @@ from cfggen.generate import HEADS
               "TensorFlow port (tf_*: BN epsilon 1e-3, TF 'same' padding) [default: if the file name "
               "starts with tf_].")
 @click.option("--no-measure", is_flag=True, help="Do not measure the TF-padding deviation (needs torch).")
+@click.option("--hswish", type=click.Choice(("exact", "relu", "approx")),
+              help="MobileNetV3/GhostNet: hard-swish/hard-sigmoid exactly from hardtan (default), exactly from relu "
+                   "and fixed 1x1 convs (relu: for OpenCV, which has no hardtan), or as swish/logistic (approx: "
+                   "the outputs then deviate from the checkpoint's).")
 @click.option("-o", "--output", "prefix", required=True, metavar="PREFIX",
               help="Write PREFIX.cfg and PREFIX.weights (or PREFIX.conv.N).")
-def import_(checkpoint, variant, head, classes, size, no_normalize, mean, std, tf_port, no_measure, prefix):
-    """Import a PyTorch EfficientNet, MixNet, MobileNetV2, ShuffleNetV2 or PeleeNet (.pth/.pt/.bin or
-    .safetensors) into darknet.
+def import_(checkpoint, variant, head, classes, size, no_normalize, mean, std, tf_port, no_measure, hswish, prefix):
+    """Import a PyTorch EfficientNet, MixNet, MobileNetV2, MobileNetV3, GhostNet, ShuffleNetV2 or PeleeNet
+    (.pth/.pt/.bin or .safetensors) into darknet.
 
-    Reads timm/geffnet (all of them), lukemelas efficientnet_pytorch (b0..b7), torchvision ShuffleNetV2 and
-    Robert-JunWang PeleeNet state dicts. The cfg is what
+    Reads timm/geffnet (all of them), lukemelas efficientnet_pytorch (b0..b7), torchvision MobileNetV3 and
+    ShuffleNetV2, huawei-noah GhostNet and Robert-JunWang PeleeNet state dicts. The cfg is what
     `cfggen build` writes for the same options, plus an input-normalization layer in front.
     """
+    family = _family(checkpoint)
+    if family is not None:
+        if tf_port:
+            raise UsageError("--tf-port: TF ports of MobileNetV3/GhostNet (TF 'same' padding) are not supported")
+        result = family.import_checkpoint(checkpoint, prefix, variant=variant, head=head, classes=classes,
+                                          size=size, normalize=not no_normalize, mean=mean, std=std, hswish=hswish)
+        for line in result.info:
+            click.echo(line, err=True)
+        for line in result.warnings:
+            click.echo(f"warning: {line}", err=True)
+        return
+    if hswish is not None:
+        raise UsageError("--hswish applies to MobileNetV3 and GhostNet checkpoints")
     from cfggen.convert.standalone import find_naming
     naming = find_naming(checkpoint, variant)      # torchvision ShuffleNetV2, Robert-JunWang PeleeNet
     if naming is not None:

@@ -22,7 +22,10 @@ def reader_activations(name: str) -> frozenset[str] | None:
 def choose_activation(variant: str | None, activation: str | None, targets) -> tuple[str | None, list[str]]:
     """The activation to build with for these readers, and the notes that explain a substitution."""
     from cfggen.targets import expand
+    from cfggen.standalone import lookup
     notes = []
+    if lookup(variant) is not None:      # MobileNetV3/GhostNet have no --activation; refuse() explains
+        return activation, notes
     for name in expand(targets):
         allowed = reader_activations(name)
         if allowed is None:
@@ -59,9 +62,22 @@ def _variant(name: str | None):
     return get_variant(row.backbone if row is not None else name)
 
 
-def refuse(text: str, targets) -> None:
+def refuse(text: str, targets, variant: str | None = None) -> None:
     """Refuse a generated cfg a requested reader cannot load, with the reason."""
+    from cfggen.standalone import lookup
     from cfggen.targets import expand
+    family = lookup(variant)
+    if family is not None:
+        wanted = expand(targets)
+        if "pjreddie" in wanted and ("[scale_channels]" in text or "[sam]" in text):
+            raise UsageError(f"pjreddie/darknet has no [scale_channels] or [sam] layer: {family}'s squeeze-and-"
+                             "excitation and exact hard-swish cannot be built for it")
+        if "opencv" in wanted and "activation=hardtan" in text:
+            raise UsageError(f"OpenCV's darknet importer has no hardtan activation, which {family}'s exact "
+                             "hard-swish/hard-sigmoid use: cfggen import --hswish relu builds them exactly from relu "
+                             "and fixed layers (with pretrained weights); --hswish approx builds swish/logistic "
+                             "instead (another network, not the published one)")
+        return
     if "pjreddie" in expand(targets) and "[scale_channels]" in text:
         raise UsageError("pjreddie/darknet has no [scale_channels] layer, so it cannot build squeeze-and-excitation "
                          "(SE) blocks: use --no-se, or a Lite variant (Lite has no SE)")

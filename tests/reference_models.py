@@ -1,0 +1,158 @@
+"""Helpers for the reference-model goldens (../shared/golden/reference-models, issue 21): rebuild a
+checkpoint with ../shared/tools/ref_weights.py, import it with the real CLI, export the result and run
+it in onnxruntime on the reference input; compare logits and the per-stage sums."""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+
+import numpy as np
+
+from conftest import SHARED, run_cli
+
+REFERENCE = SHARED / "golden" / "reference-models"
+IMAGENET = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+
+
+@functools.cache
+def golden(name: str) -> dict:
+    with open(REFERENCE / f"{name}.json", encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@functools.cache
+def ref_weights():
+    spec = importlib.util.spec_from_file_location("ref_weights", SHARED / "tools" / "ref_weights.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def checkpoint(name: str, folder) -> str:
+    """The reference checkpoint as a .safetensors in ``folder`` (what the reference model ran with)."""
+    rw, g = ref_weights(), golden(name)
+    path = str(folder / f"{name}.safetensors")
+    rw.save_safetensors(rw.make_weights(g["layout"], g["seed"]), path)
+    return path
+
+
+def reference_params(name: str, group) -> dict[str, int]:
+    """Trainable parameters of the reference per ``group(key)`` (buffers left out)."""
+    out: dict[str, int] = {}
+    for key, shape, _ in golden(name)["layout"]:
+        if key.endswith(("running_mean", "running_var", "num_batches_tracked")):
+            continue
+        g = group(key)
+        out[g] = out.get(g, 0) + int(np.prod(shape, dtype=np.int64))
+    return out
+
+
+def cfg_params(text: str, ends: dict[str, int]) -> dict[str, int]:
+    """Trainable parameters of the cfg's layers per group: a layer belongs to the first group (in
+    ``ends`` order, by end layer) whose last layer is at or after it."""
+    from cfggen.api import analyze_text
+    layers = analyze_text(text, sizes="native").network.layers
+    order = sorted(ends.items(), key=lambda kv: kv[1])
+    out = {g: 0 for g in ends}
+    for layer in layers:
+        owner = next((g for g, end in order if layer.index <= end), None)
+        if owner is None:
+            assert layer.params.trainable == 0, f"layer {layer.index} after the last group"
+            continue
+        out[owner] += layer.params.trainable
+    return out
+
+
+def import_and_run(name: str, tmp_path, *options) -> tuple[str, dict]:
+    """``cfggen import`` the reference checkpoint; returns (cfg path, weights path)."""
+    path = checkpoint(name, tmp_path)
+    prefix = tmp_path / name
+    code, _, err = run_cli("import", path, "-o", prefix, *options)
+    assert code == 0, err
+    return str(prefix) + ".cfg", str(prefix) + ".weights"
+
+
+def run_onnx(cfg: str, weights: str, layers) -> dict[int, np.ndarray]:
+    """The exported model on the reference's raw [0, 1] image (the cfg's layer 0 normalizes it)."""
+    import onnxruntime as ort
+
+    from cfggen.export import to_onnx
+
+    x = ref_weights().raw_input(golden_seed())
+    model = to_onnx(cfg, weights, debug_layers=sorted(set(layers)))
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    (feed,) = session.get_inputs()
+    outs = dict(zip([o.name for o in session.get_outputs()], session.run(None, {feed.name: x})))
+    return {i: outs[f"layer_{i}"] for i in layers}
+
+
+def golden_seed() -> int:
+    return 20261206
+
+
+def logits_error(got: np.ndarray, name: str) -> tuple[float, bool]:
+    """(max |delta|, every logit within the README's |d| <= 5e-5 + 1e-5*|logit|)."""
+    want = np.asarray(golden(name)["logits"], np.float64)
+    d = np.abs(got.reshape(-1).astype(np.float64) - want)
+    return float(d.max()), bool((d <= 5e-5 + 1e-5 * np.abs(want)).all())
+
+
+def stage_mismatches(outputs: dict[int, np.ndarray], name: str, where: dict[str, tuple[int, float]]) -> list[str]:
+    """Stages whose sum / sum_abs differ from the reference (each output divided by its scale)."""
+    bad = []
+    for stage in golden(name)["stages"]:
+        if stage["name"] not in where:
+            continue
+        index, scale = where[stage["name"]]
+        out = outputs[index].astype(np.float64) / scale
+        total, total_abs = float(out.sum()), float(np.abs(out).sum())
+        if list(outputs[index].shape[1:]) != stage["shape"][1:] and outputs[index].size != np.prod(stage["shape"]):
+            bad.append(f"{stage['name']}: shape {outputs[index].shape} vs {stage['shape']}")
+        elif abs(total - stage["sum"]) > 2e-5 * stage["sum_abs"] + 1e-6 or \
+                abs(total_abs - stage["sum_abs"]) > 2e-5 * stage["sum_abs"] + 1e-6:
+            bad.append(f"{stage['name']}: sum {total} / {total_abs} vs {stage['sum']} / {stage['sum_abs']}")
+    return bad
+
+
+OPENCV_EPS = 1e-6        # OpenCV's darknet importer normalizes BN with eps 1e-6; darknet with 1e-5
+
+
+def opencv_output(cfg: str, weights: str, layer: int, hardtan_as: str | None = None) -> tuple[str, np.ndarray]:
+    """(the cfg OpenCV read, OpenCV's darknet importer's output at ``layer``) on the reference's raw
+    image. OpenCV gets a weights copy with every rolling variance raised by 1e-5 - 1e-6 (so its BN
+    computes darknet's). ``hardtan_as``: OpenCV has no hardtan, so the cfg is read with this activation
+    instead (same layers, same wiring)."""
+    import cv2
+
+    from cfggen.convert.weights import layout, load_network
+
+    if hardtan_as:
+        text = open(cfg, encoding="utf-8").read().replace("activation=hardtan", f"activation={hardtan_as}")
+        cfg = cfg[:-4] + f"-{hardtan_as}.cfg"
+        with open(cfg, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    network, _ = load_network(cfg)
+    data = bytearray(open(weights, "rb").read())
+    floats = np.frombuffer(data, np.float32, offset=20)
+    for span in layout(network, 20, "save"):
+        for a in span.arrays:
+            if a.name == "rolling_variance":
+                floats[(a.offset - 20) // 4:(a.end - 20) // 4] += np.float32(1e-5 - OPENCV_EPS)
+    copy = weights + ".opencv"
+    with open(copy, "wb") as fh:
+        fh.write(data)
+    net = cv2.dnn.readNetFromDarknet(cfg, copy)
+    net.setInput(ref_weights().raw_input(golden_seed()))
+    name = [n for n in net.getLayerNames() if n.endswith(f"_{layer}")][-1]
+    return cfg, net.forward(name).reshape(-1)
+
+
+def opencv_against_export(cfg: str, weights: str, layer: int, hardtan_as: str | None = None) -> float:
+    """Max |difference| at ``layer`` between OpenCV's darknet importer and ``cfggen export`` in
+    onnxruntime (both on the cfg OpenCV read, see ``opencv_output``)."""
+    cfg, theirs = opencv_output(cfg, weights, layer, hardtan_as)
+    ours = run_onnx(cfg, weights, [layer])[layer].reshape(-1)
+    return float(np.abs(theirs - ours).max())
