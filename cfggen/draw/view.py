@@ -1,0 +1,263 @@
+"""What the picture shows: the visible units (a layer, or a folded block) and the edges between them.
+
+A view is cut from the block tree the way torchview cuts its module tree: a folded block is one unit
+showing its layer range, its input -> output shape, its summed cost and the worst severity of its
+members; an expanded block shows each of its layers. An edge whose end is hidden is re-attached to
+the unit that holds it; parallel edges merge (a reference wins over the implicit previous-layer one).
+Boxes show the keys that differ from darknet's default (``LAYERS``), and always the activation.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple, Sequence
+
+from cfggen.draw.blocks import HEAD_TYPES, Block, inputs
+from cfggen.findings import SEVERITY_RANK
+from cfggen.ir.layers import BY_TYPE
+from cfggen.ir.model import Layer
+
+# Netron's categories (darknet-metadata.json), as CSS classes
+CATEGORY = {
+    **dict.fromkeys(("convolutional", "connected", "local", "crnn", "conv_lstm", "rnn", "gru", "lstm",
+                     "implicit"), "layer"),
+    **dict.fromkeys(("maxpool", "avgpool", "local_avgpool"), "pool"),
+    **dict.fromkeys(("route", "shortcut", "scale_channels", "sam"), "tensor"),
+    **dict.fromkeys(("upsample", "reorg", "reorg3d", "crop"), "shape"),
+    **dict.fromkeys(("batchnorm", "normalization", "activation", "dropout", "empty", "history"), "norm"),
+    **dict.fromkeys(HEAD_TYPES, "head"),
+}
+KEY_LINE = 30         # characters per line of keys in a box
+KEY_LINES = 2         # lines of keys in a box (the tooltip has all)
+VALUE_CHARS = 16      # a longer value is cut (anchors=...)
+SHORT = {"batch_normalize": "bn", "activation": "act"}
+# layer types in a folded box's summary
+SHORT_TYPE = {"convolutional": "conv", "scale_channels": "scale", "local_avgpool": "lavgpool",
+              "gaussian_yolo": "gyolo", "normalization": "lrn", "connected": "fc"}
+EDGE_KEYS = frozenset({"layers", "from"})   # drawn as edges
+
+
+class Mark(NamedTuple):
+    code: str
+    severity: str
+    message: str
+    line: int
+    layer: int           # the layer the finding is on (or -1: the file)
+
+
+class Unit(NamedTuple):
+    id: str              # "L12", "B14-22", "input"
+    first: int
+    last: int
+    lines: tuple[str, ...]      # box text
+    category: str               # CSS class
+    detail: str                 # tooltip text
+    marks: tuple[Mark, ...]
+    severity: str | None        # worst of marks
+    time_share: float | None
+    flop_share: float | None
+    folded: bool = False        # a folded block (a click expands it in HTML)
+    count: int = 1
+
+
+class Edge(NamedTuple):
+    src: str
+    dst: str
+    ref: bool            # a reference (route layers, from=) rather than the implicit previous layer
+    label: str           # "w x h x c" of the source, and a route's slice
+    src_layer: int
+    dst_layer: int
+
+
+class View(NamedTuple):
+    units: tuple[Unit, ...]       # in layer order, "input" first
+    edges: tuple[Edge, ...]
+    marks: tuple[Mark, ...]       # every finding, for the legend
+    title: str
+
+
+def keys(layer: Layer) -> list[str]:
+    """``key=value`` for every key whose value differs from darknet's default, in ``LAYERS`` order;
+    the activation always."""
+    spec = BY_TYPE.get(layer.type)
+    out = []
+    if spec is None:
+        return out
+    conf = layer.conf
+    for key, default in spec.defaults.items():
+        if key in EDGE_KEYS or key not in conf:
+            continue
+        value = conf[key]
+        if key != "activation" and (value is None or value == default):
+            continue
+        if isinstance(value, float):
+            value = f"{value:g}"
+        text = str(value) if not isinstance(value, (list, tuple)) else ",".join(map(str, value))
+        out.append(f"{SHORT.get(key, key)}={text}")
+    return out
+
+
+def _wrap(items: list[str], width: int, lines: int) -> list[str]:
+    out: list[str] = []
+    cur = ""
+    for item in items:
+        if len(item) > VALUE_CHARS + 8:
+            item = item[:VALUE_CHARS + 7] + "…"
+        if cur and len(cur) + 1 + len(item) > width:
+            out.append(cur)
+            cur = item
+        else:
+            cur = f"{cur} {item}" if cur else item
+    if cur:
+        out.append(cur)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][:width - 1] + "…"
+    return out
+
+
+def _slice(layer: Layer, layers: Sequence[Layer]) -> str:
+    """A grouped route's slice: ``[32:64]`` of each input's channels."""
+    g, gid = layer.conf.get("groups", 1), layer.conf.get("group_id", 0)
+    if layer.type != "route" or not g or g <= 1:
+        return ""
+    parts = []
+    for r in layer.refs:
+        c = layers[r].output.c if 0 <= r < len(layers) else 0
+        part = c // g
+        parts.append(f"ch {part * gid}:{part * (gid + 1)}")
+    return " " + ",".join(dict.fromkeys(parts))
+
+
+def _shape(layer: Layer) -> str:
+    out = layer.output
+    return "?" if layer.broken else f"{out.w}x{out.h}x{out.c}"
+
+
+def _share(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.1f}%"
+
+
+def _worst(marks) -> str | None:
+    return max((m.severity for m in marks), key=SEVERITY_RANK.__getitem__, default=None)
+
+
+def marks_by_layer(findings) -> tuple[dict[int, list[Mark]], tuple[Mark, ...]]:
+    """Each finding on its layer, and on every other layer it names (``… and 1 more layer: 143``)."""
+    by: dict[int, list[Mark]] = {}
+    every = []
+    for d in findings:
+        layer = d.layer if d.layer is not None else -1
+        m = Mark(d.code, d.severity, d.message, d.line or 0, layer)
+        every.append(m)
+        if layer >= 0:
+            by.setdefault(layer, []).append(m)
+        for _, other in (d.extra or {}).get("same", ()):
+            if isinstance(other, int) and other != layer:
+                by.setdefault(other, []).append(m._replace(layer=other))
+    return by, tuple(every)
+
+
+def _layer_unit(layer: Layer, layers, marks: dict, shares) -> Unit:
+    ks = keys(layer)
+    lines = [f"{layer.index} {layer.type}", *_wrap(ks, KEY_LINE, KEY_LINES), f"-> {_shape(layer)}"]
+    mine = tuple(marks.get(layer.index, ()))
+    t = f = None
+    if shares is not None:
+        t, f = shares[layer.index]
+        lines.append(f"time {_share(t)} · FLOPs {_share(f)}")
+    detail = [f"layer {layer.index} [{layer.type}] line {layer.line}",
+              f"input {layer.input} -> output {_shape(layer)}"]
+    if layer.refs:
+        detail.append("reads layers " + ", ".join(map(str, layer.refs)) + _slice(layer, layers))
+    if ks:
+        detail.append(" ".join(ks))
+    if layer.params.file_floats:
+        detail.append(f"params {layer.params.file_floats:,}  BFLOPs {layer.bflops:.3f}")
+    if shares is not None:
+        detail.append(f"estimated time {_share(t)} of the network, FLOPs {_share(f)}")
+    detail += [f"{m.severity} {m.code}: {m.message}" for m in mine]
+    return Unit(f"L{layer.index}", layer.index, layer.index, tuple(lines), CATEGORY.get(layer.type, "other"),
+                "\n".join(detail), mine, _worst(mine), t, f)
+
+
+def _block_unit(block: Block, layers, marks: dict, shares) -> Unit:
+    members = layers[block.first:block.last + 1]
+    mine = tuple(m for i in range(block.first, block.last + 1) for m in marks.get(i, ()))
+    kinds: dict[str, int] = {}
+    for layer in members:
+        kinds[layer.type] = kinds.get(layer.type, 0) + 1
+    head = f"{block.first}-{block.last}"
+    label = block.label
+    lines = [f"{head} {'x' + str(block.count) + ' ' if block.count > 1 else ''}{label}"]
+    if len(lines[0]) > KEY_LINE + 6:
+        lines = [lines[0][:KEY_LINE + 5] + "…"]
+    lines.append(f"{len(members)} layers: " + ", ".join(
+        f"{SHORT_TYPE.get(k, k)}{' x' + str(n) if n > 1 else ''}"
+        for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])[:3]) + (", …" if len(kinds) > 3 else ""))
+    first_in = members[0].input
+    lines.append(f"{first_in.w}x{first_in.h}x{first_in.c} -> {_shape(members[-1])}")
+    t = f = None
+    if shares is not None:
+        t = sum(shares[i][0] for i in range(block.first, block.last + 1))
+        f = sum(shares[i][1] for i in range(block.first, block.last + 1))
+        lines.append(f"time {_share(t)} · FLOPs {_share(f)}")
+    bflops = sum(layer.bflops for layer in members)
+    params = sum(layer.params.file_floats for layer in members)
+    detail = [f"layers {head} ({block.label}{', ' + str(block.count) + ' identical units' if block.count > 1 else ''})",
+              f"lines {members[0].line}-{members[-1].line}",
+              f"input {first_in} -> output {_shape(members[-1])}",
+              f"params {params:,}  BFLOPs {bflops:.3f}",
+              "layers: " + ", ".join(f"{k} x{n}" for k, n in kinds.items())]
+    if shares is not None:
+        detail.append(f"estimated time {_share(t)} of the network, FLOPs {_share(f)}")
+    detail += [f"{m.severity} {m.code} (layer {m.layer}): {m.message}" for m in mine]
+    detail.append("click to expand")
+    return Unit(block.id, block.first, block.last, tuple(lines), "block", "\n".join(detail), mine, _worst(mine),
+                t, f, True, block.count)
+
+
+def view(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, net_shape, title: str,
+         collapse: bool, expanded: frozenset[str] = frozenset(), shares=None) -> View:
+    """The units and edges of one picture. ``collapse``: top-level blocks folded unless ``expanded``
+    names them; ``shares``: per layer (time share, FLOP share) or None."""
+    marks, every = marks_by_layer(findings)
+    owner: list[str] = [""] * len(layers)
+    units: list[Unit] = []
+    w, h, c = net_shape
+    units.append(Unit("input", -1, -1, ("input", f"-> {w}x{h}x{c}"), "data", f"network input {w}x{h}x{c}",
+                      (), None, None, None))
+    folded: dict[int, Block] = {}
+    if collapse:
+        for b in blocks:
+            if b.id not in expanded:
+                folded[b.first] = b
+    i = 0
+    while i < len(layers):
+        b = folded.get(i)
+        if b is not None:
+            u = _block_unit(b, layers, marks, shares)
+            units.append(u)
+            for k in range(b.first, b.last + 1):
+                owner[k] = u.id
+            i = b.last + 1
+            continue
+        u = _layer_unit(layers[i], layers, marks, shares)
+        units.append(u)
+        owner[i] = u.id
+        i += 1
+    edges: dict[tuple[str, str], Edge] = {}
+    for layer in layers:
+        dst = owner[layer.index]
+        for r in inputs(layer):
+            src = "input" if r < 0 else owner[r] if r < len(layers) else None
+            if src is None or src == dst:
+                continue
+            ref = r in layer.refs
+            key = (src, dst)
+            old = edges.get(key)
+            if old is not None and (old.ref or not ref):
+                continue
+            label = (f"{net_shape[0]}x{net_shape[1]}x{net_shape[2]}" if r < 0 else _shape(layers[r]))
+            if ref:
+                label += _slice(layer, layers)
+            edges[key] = Edge(src, dst, ref, label, r, layer.index)
+    return View(tuple(units), tuple(edges.values()), every, title)
