@@ -2,6 +2,8 @@
 data out, deterministic (ties by layer order), integer coordinates:
 
 ``rank``   longest path in layer order (every valid reference points back: no cycle step);
+``settle`` a node off the main chain moves down while all its out-edges have slack, so a branch
+           sits just above the layer that reads it (an FPN lateral, not next to its source);
 ``spine``  the main chain: the longest path, walked back from the last deepest node; column 0
            (what dot's ``group`` does for a chain);
 ``order``  every other node takes its first input's column when that cell is free, else the nearest
@@ -69,6 +71,20 @@ def rank(n: int, preds: Sequence[Sequence[int]]) -> tuple[int, ...]:
                 r = ranks[u] + 1
         ranks[v] = r
     return tuple(ranks)
+
+
+def settle(n: int, preds: Sequence[Sequence[int]], ranks: Sequence[int], main: frozenset[int]) -> tuple[int, ...]:
+    """Nodes off ``main`` with successors, last first: as low as their earliest successor allows."""
+    succ_min = [None] * n
+    out = list(ranks)
+    for v in range(n - 1, -1, -1):
+        low = succ_min[v]
+        if v not in main and low is not None and low - 1 > out[v]:
+            out[v] = low - 1
+        for u in preds[v]:
+            if u < v and (succ_min[u] is None or out[v] < succ_min[u]):
+                succ_min[u] = out[v]
+    return tuple(out)
 
 
 def spine(n: int, preds: Sequence[Sequence[int]], ranks: Sequence[int]) -> frozenset[int]:
@@ -144,6 +160,7 @@ def layout(sizes: Sequence[tuple[int, int]], edges: Sequence[tuple[int, int]]) -
         preds[v].append(u)
     ranks = rank(n, preds)
     main = spine(n, preds, ranks)
+    ranks = settle(n, preds, ranks, main)
     cols = order(n, preds, ranks, main)
     lane_of, nlanes = lanes(edges, ranks, cols)
     ncols = max(cols, default=0) + 1

@@ -114,6 +114,10 @@ def _wrap(items: list[str], width: int, lines: int) -> list[str]:
     return out
 
 
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 def _slice(layer: Layer, layers: Sequence[Layer]) -> str:
     """A grouped route's slice: ``[32:64]`` of each input's channels."""
     g, gid = layer.conf.get("groups", 1), layer.conf.get("group_id", 0)
@@ -186,10 +190,11 @@ def _block_unit(block: Block, layers, marks: dict, shares) -> Unit:
     for layer in members:
         kinds[layer.type] = kinds.get(layer.type, 0) + 1
     head = f"{block.first}-{block.last}"
-    label = block.label
-    lines = [f"{head} {'x' + str(block.count) + ' ' if block.count > 1 else ''}{label}"]
-    if len(lines[0]) > KEY_LINE + 6:
-        lines = [lines[0][:KEY_LINE + 5] + "…"]
+    name, _, more = block.label.partition(": ")
+    times = f" x{block.count}" if block.count > 1 else ""
+    lines = [_cut(f"{head}{times} {name}", KEY_LINE + 8)]
+    if more and block.count == 1:
+        lines.append(_cut(more, KEY_LINE + 8))
     lines.append(f"{len(members)} layers: " + ", ".join(
         f"{SHORT_TYPE.get(k, k)}{' x' + str(n) if n > 1 else ''}"
         for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])[:3]) + (", …" if len(kinds) > 3 else ""))
