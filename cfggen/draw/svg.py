@@ -115,8 +115,8 @@ def render(view: View, placed: Layout, profile_name: str | None = None, frame: t
             x1 = max(b.x + b.w for b in inside) + 6
             y1 = max(b.y + b.h for b in inside) + 6
             add(f'<g class="frame-g" data-block="{fid}"><rect class="frame" x="{x0}" y="{y0}" width="{x1 - x0}" '
-                f'height="{y1 - y0}" rx="6"/><text class="frame-label" x="{x0 + 4}" y="{y0 + 10}">'
-                f'{esc(fid)}: click here to fold</text><title>click to fold {esc(fid)} again</title></g>')
+                f'height="{y1 - y0}" rx="6"/><text class="frame-label" x="{x1 - 4}" y="{y0 + 10}" '
+                f'text-anchor="end">{esc(fid)}: click to fold</text><title>click to fold {esc(fid)} again</title></g>')
     add('<g class="nodes">')
     for k, (u, b) in enumerate(zip(units, boxes)):
         cls = f"node {u.category}" + (f" {u.severity}" if u.severity else "")
