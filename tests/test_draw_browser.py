@@ -167,13 +167,18 @@ CFGS = [REPO / "tests" / "data" / "draw" / "small.cfg", CORPUS / "yolov4-tiny.cf
         REPO / "generated_cfgs" / "efficientnet-b0-yolo.cfg"]
 
 
-@pytest.mark.parametrize("cfg", CFGS, ids=lambda p: p.stem)
-def test_html_in_chromium(browser, cfg, tmp_path):
+@pytest.mark.parametrize("cfg, budget", [(c, None) for c in CFGS] + [(CFGS[0], 0)],
+                         ids=[c.stem for c in CFGS] + ["small-one-expanded-view"])
+def test_html_in_chromium(browser, cfg, budget, tmp_path, monkeypatch):
+    """``budget`` 0: the page of a network too large for one view per block (one expanded view)."""
     if not cfg.exists():
         pytest.skip(f"{cfg} is not here (../shared)")
+    if budget is not None:
+        monkeypatch.setattr("cfggen.draw.page.BUDGET", budget)
     page = tmp_path / f"{cfg.stem}.html"
     code, _, err = run_cli("draw", cfg, "-o", page)
     assert code == 0, err
+    assert ('"*":' in page.read_text()) == (budget == 0)
     url = page.as_uri()
     session, js = _page(browser, url)
     assert js("document.getElementById('view').getAttribute('data-expanded')") == ""

@@ -45,11 +45,7 @@ class Picture:
 
     def svg(self, collapse: str = "auto", expanded: frozenset[str] = frozenset()) -> str:
         v = self.view(collapse, expanded)
-        frame = None
-        if expanded:
-            b = next(b for b in self.blocks if b.id in expanded)
-            frame = (b.id, b.first, b.last)
-        return render(v, place(v), self.device, frame)
+        return render(v, place(v), self.device)
 
 
 def place(v: View):

@@ -31,7 +31,7 @@ text{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:11.5px;fi
 .badge.error rect,.sw.error{fill:#c62828}.badge.warning rect,.sw.warning{fill:#e67700}.badge.info rect,.sw.info{fill:#1565c0}
 .edge{fill:none;stroke:#5f6368;stroke-width:1.2}.edge.ref{stroke:#6a3d9a;stroke-width:1.4}
 .edge.back{stroke-dasharray:5 3;stroke:#c62828}
-.elabel{font-size:10px;fill:#5f6368}.legend .h{font-weight:bold}
+.elabel{font-size:10px;fill:#5f6368;pointer-events:none}.legend .h{font-weight:bold}
 .frame{fill:none;stroke:#3c4043;stroke-width:1.2;stroke-dasharray:6 4}.frame-label{fill:#3c4043;font-size:10px}
 """
 
@@ -77,8 +77,8 @@ def _legend(view: View, profile_name: str | None, order: Sequence[int]) -> list[
     return rows
 
 
-def render(view: View, placed: Layout, profile_name: str | None = None, frame: tuple[str, int, int] | None = None) -> str:
-    """SVG text. ``frame``: (block id, first, last) of an expanded block to outline (HTML views)."""
+def render(view: View, placed: Layout, profile_name: str | None = None) -> str:
+    """SVG text."""
     out: list[str] = []
     add = out.append
     units = view.units
@@ -106,17 +106,6 @@ def render(view: View, placed: Layout, profile_name: str | None = None, frame: t
             labels.append(f'<text class="elabel" x="{b.x + b.w // 2 + 4}" y="{b.y - 4}">'
                           f'{esc(e.label.split(" ", 1)[1])}</text>')
     add("</g>")
-    if frame is not None:
-        fid, first, last = frame
-        inside = [boxes[k] for k, u in enumerate(units) if u.first >= first and u.last <= last and u.id != "input"]
-        if inside:
-            x0 = min(b.x for b in inside) - 6
-            y0 = min(b.y for b in inside) - 16
-            x1 = max(b.x + b.w for b in inside) + 6
-            y1 = max(b.y + b.h for b in inside) + 6
-            add(f'<g class="frame-g" data-block="{fid}"><rect class="frame" x="{x0}" y="{y0}" width="{x1 - x0}" '
-                f'height="{y1 - y0}" rx="6"/><text class="frame-label" x="{x1 - 4}" y="{y0 + 10}" '
-                f'text-anchor="end">{esc(fid)}: click to fold</text><title>click to fold {esc(fid)} again</title></g>')
     add('<g class="nodes">')
     for k, (u, b) in enumerate(zip(units, boxes)):
         cls = f"node {u.category}" + (f" {u.severity}" if u.severity else "")
