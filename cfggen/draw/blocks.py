@@ -96,13 +96,24 @@ def _closed(first: int, last: int, preds: list[tuple[int, ...]], reach: list[int
     return True
 
 
-def _signature(layers: Sequence[Layer], first: int, last: int) -> tuple:
-    out = []
-    for layer in layers[first:last + 1]:
-        conf = layer.conf
-        out.append((layer.type, tuple(r - layer.index for r in layer.refs),
-                    tuple((k, v) for k, v in conf.items() if k not in _UNSIGNED and not isinstance(v, list))))
-    return tuple(out)
+def _same_layer(a: Layer, b: Layer) -> bool:
+    """Two layers doing the same thing: type, references relative to themselves, every other key."""
+    if a.type != b.type or len(a.refs) != len(b.refs):
+        return False
+    if any(r - a.index != q - b.index for r, q in zip(a.refs, b.refs)):
+        return False
+    if a.conf == b.conf:
+        return True
+    return ({k: v for k, v in a.conf.items() if k not in _UNSIGNED}
+            == {k: v for k, v in b.conf.items() if k not in _UNSIGNED})
+
+
+def _same(layers: Sequence[Layer], x: "Block", y: "Block") -> bool:
+    """Blocks of identical layers (and identical nesting)."""
+    if x.last - x.first != y.last - y.first or len(x.children) != len(y.children):
+        return False
+    d = y.first - x.first
+    return all(_same_layer(layers[i], layers[i + d]) for i in range(x.first, x.last + 1))
 
 
 def detect(layers: Sequence[Layer], comments=()) -> tuple[Block, ...]:
@@ -175,10 +186,9 @@ def _runs(blocks: tuple[Block, ...], layers) -> tuple[Block, ...]:
         return blocks
     out: list[Block] = []
     i = 0
-    sig = [_signature(layers, b.first, b.last) for b in blocks]
     while i < len(blocks):
         j = i + 1
-        while j < len(blocks) and blocks[j].first == blocks[j - 1].last + 1 and sig[j] == sig[i]:
+        while j < len(blocks) and blocks[j].first == blocks[j - 1].last + 1 and _same(layers, blocks[i], blocks[j]):
             j += 1
         if j - i > 1:
             unit = blocks[i].label.split(":")[0] if blocks[i].label.startswith("stage") else blocks[i].label

@@ -6,6 +6,7 @@ data-dst>``; each finding is a badge with its code on its box and a row in the l
 """
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from cfggen.draw.layout import CHAR_W, LINE_H, MARGIN, PAD_X, PAD_Y, Layout
@@ -36,8 +37,13 @@ text{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:11.5px;fi
 """
 
 
+_PLAIN = re.compile(r'[^&<>"]*').fullmatch
+
+
 def esc(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;"))
+    if _PLAIN(text):
+        return text
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def time_fill(share: float) -> str:

@@ -8,6 +8,8 @@ Boxes show the keys that differ from darknet's default (``LAYERS``), and always 
 """
 from __future__ import annotations
 
+from itertools import compress, repeat
+from operator import ne
 from typing import NamedTuple, Sequence
 
 from cfggen.draw.blocks import HEAD_TYPES, Block, inputs
@@ -74,25 +76,46 @@ class View(NamedTuple):
     title: str
 
 
+class _Shown(NamedTuple):
+    keys: tuple[str, ...]           # the keys a box may show, in LAYERS order
+    defaults: tuple                 # their defaults
+    labels: tuple[str, ...]         # what a box calls them
+    activation: int                 # position of "activation" among them, or -1
+
+
+_SHOWN: dict[str, _Shown] = {}   # layer type -> what its boxes may show
+_MISSING = object()
+
+
+def _shown(kind: str) -> _Shown:
+    found = _SHOWN.get(kind)
+    if found is None:
+        spec = BY_TYPE.get(kind)
+        items = [] if spec is None else [(k, d) for k, d in spec.defaults.items() if k not in EDGE_KEYS]
+        names = tuple(k for k, _ in items)
+        found = _SHOWN[kind] = _Shown(names, tuple(d for _, d in items), tuple(SHORT.get(k, k) for k in names),
+                                      names.index("activation") if "activation" in names else -1)
+    return found
+
+
+def _text(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value))
+    return str(value)
+
+
 def keys(layer: Layer) -> list[str]:
     """``key=value`` for every key whose value differs from darknet's default, in ``LAYERS`` order;
     the activation always."""
-    spec = BY_TYPE.get(layer.type)
-    out = []
-    if spec is None:
-        return out
-    conf = layer.conf
-    for key, default in spec.defaults.items():
-        if key in EDGE_KEYS or key not in conf:
-            continue
-        value = conf[key]
-        if key != "activation" and (value is None or value == default):
-            continue
-        if isinstance(value, float):
-            value = f"{value:g}"
-        text = str(value) if not isinstance(value, (list, tuple)) else ",".join(map(str, value))
-        out.append(f"{SHORT.get(key, key)}={text}")
-    return out
+    shown = _shown(layer.type)
+    values = list(map(layer.conf.get, shown.keys, repeat(_MISSING)))
+    differ = list(map(ne, values, shown.defaults))          # C-level: a flag per key
+    if shown.activation >= 0:
+        differ[shown.activation] = values[shown.activation] is not _MISSING
+    return [f"{label}={_text(v)}" for label, v in compress(zip(shown.labels, values), differ)
+            if v is not None and v is not _MISSING]
 
 
 def _wrap(items: list[str], width: int, lines: int) -> list[str]:
@@ -141,7 +164,9 @@ def _share(value: float | None) -> str:
 
 
 def _worst(marks) -> str | None:
-    return max((m.severity for m in marks), key=SEVERITY_RANK.__getitem__, default=None)
+    if not marks:
+        return None
+    return max((m.severity for m in marks), key=SEVERITY_RANK.__getitem__)
 
 
 def marks_by_layer(findings) -> tuple[dict[int, list[Mark]], tuple[Mark, ...]]:
@@ -160,9 +185,14 @@ def marks_by_layer(findings) -> tuple[dict[int, list[Mark]], tuple[Mark, ...]]:
     return by, tuple(every)
 
 
-def _layer_unit(layer: Layer, layers, marks: dict, shares) -> Unit:
-    ks = keys(layer)
-    lines = [f"{layer.index} {layer.type}", *_wrap(ks, KEY_LINE, KEY_LINES), f"-> {_shape(layer)}"]
+def _layer_unit(layer: Layer, layers, marks: dict, shares, memo: dict) -> Unit:
+    # twin sections (the very same lines) share one conf dict: their keys are worked out once
+    found = memo.get(id(layer.conf))
+    if found is None:
+        ks = keys(layer)
+        found = memo[id(layer.conf)] = (ks, _wrap(ks, KEY_LINE, KEY_LINES), " ".join(ks))
+    ks, wrapped, joined = found
+    lines = [f"{layer.index} {layer.type}", *wrapped, f"-> {_shape(layer)}"]
     mine = tuple(marks.get(layer.index, ()))
     t = f = None
     if shares is not None:
@@ -172,8 +202,8 @@ def _layer_unit(layer: Layer, layers, marks: dict, shares) -> Unit:
               f"input {layer.input} -> output {_shape(layer)}"]
     if layer.refs:
         detail.append("reads layers " + ", ".join(map(str, layer.refs)) + _slice(layer, layers))
-    if ks:
-        detail.append(" ".join(ks))
+    if joined:
+        detail.append(joined)
     if layer.params.file_floats:
         detail.append(f"params {layer.params.file_floats:,}  BFLOPs {layer.bflops:.3f}")
     if shares is not None:
@@ -231,6 +261,7 @@ def view(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, net_shape
     units.append(Unit("input", -1, -1, ("input", f"-> {w}x{h}x{c}"), "data", f"network input {w}x{h}x{c}",
                       (), None, None, None))
     folded: dict[int, Block] = {}
+    memo: dict[int, tuple] = {}     # id(conf) -> keys; the layers hold their confs for the whole call
     if collapse:
         for b in blocks:
             if b.id not in expanded:
@@ -245,7 +276,7 @@ def view(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, net_shape
                 owner[k] = u.id
             i = b.last + 1
             continue
-        u = _layer_unit(layers[i], layers, marks, shares)
+        u = _layer_unit(layers[i], layers, marks, shares, memo)
         units.append(u)
         owner[i] = u.id
         i += 1
