@@ -209,7 +209,7 @@ def test_blocks_residual_csp_runs():
     a = analyze_file(str(DATA / "small.cfg"))
     found = detect(a.network.layers)
     spans = [(b.first, b.last, b.label, b.count) for b in found]
-    assert (2, 4, "CSP/concat", 1) in spans
+    assert (2, 4, "CSP", 1) in spans
     assert (6, 11, "residual", 2) in spans           # two identical residual units -> one "x2"
     assert all(not (b.first <= 15 <= b.last or b.first <= 21 <= b.last) for b in found)   # heads stay
 

@@ -116,6 +116,17 @@ def _same(layers: Sequence[Layer], x: "Block", y: "Block") -> bool:
     return all(_same_layer(layers[i], layers[i + d]) for i in range(x.first, x.last + 1))
 
 
+def _label(layers: Sequence[Layer], first: int, last: int) -> str:
+    kind = layers[last].type
+    if kind != "route":
+        return {"shortcut": "residual", "scale_channels": "squeeze-excitation", "sam": "spatial attention"}[kind]
+    inside = {layer.type for layer in layers[first:last]}
+    if inside <= {"maxpool", "route"}:
+        return "SPP"                   # parallel poolings, concatenated
+    split = any(layer.type == "route" and (layer.conf.get("groups") or 1) > 1 for layer in layers[first - 1:last])
+    return "CSP" if "shortcut" in inside or split else "concat"
+
+
 def detect(layers: Sequence[Layer], comments=()) -> tuple[Block, ...]:
     """The top-level blocks of a network, each with its nested blocks (see the module docstring)."""
     n = len(layers)
@@ -145,11 +156,9 @@ def detect(layers: Sequence[Layer], comments=()) -> tuple[Block, ...]:
         low = min(preds[v])
         if low < 0 or v - low > MAX_SPAN:
             continue
-        label = {"shortcut": "residual", "route": "CSP/concat", "scale_channels": "squeeze-excitation",
-                 "sam": "spatial attention"}[layer.type]
         for first in (low + 1, low):
             if v - first + 1 >= MIN_SPAN and not has_head(first, v) and _closed(first, v, preds, reach):
-                candidates.append((1, first, v, label))
+                candidates.append((1, first, v, _label(layers, first, v)))
                 break
     # comment blocks first, then longer spans first; a span crossing an accepted one is dropped
     candidates.sort(key=lambda c: (c[0], c[1] - c[2], c[1]))

@@ -15,11 +15,11 @@ from cfggen.draw.view import View
 FONT = 11.5
 # estimated time share -> fill (a stated scale: the legend prints the bins)
 TIME_BINS = (0.01, 0.02, 0.05, 0.10)
-TIME_FILLS = ("#fff5eb", "#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d")
+TIME_FILLS = ("#fff5eb", "#fdd0a2", "#fdae6b", "#fd8d3c", "#f16913")
 LEGEND_CHARS = 84
 
 STYLE = """
-text{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:11.5px;fill:#1b1b1b}
+text{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:11.5px;fill:#1b1b1b;white-space:pre}
 .node rect.box{stroke:#5f6368;stroke-width:1}
 .layer rect.box{fill:#dbe9f7}.pool rect.box{fill:#dcefd9}.tensor rect.box{fill:#ece3f5}
 .shape rect.box{fill:#f6efd6}.norm rect.box{fill:#eeeeee}.data rect.box{fill:#ffffff}.other rect.box{fill:#ffffff}
