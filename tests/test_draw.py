@@ -207,7 +207,7 @@ def test_enet_coco_findings_visible():
 
 def test_blocks_residual_csp_runs():
     a = analyze_file(str(DATA / "small.cfg"))
-    found = detect(a.network.layers)
+    found = detect(a.network.layers, a.doc)
     spans = [(b.first, b.last, b.label, b.count) for b in found]
     assert (2, 4, "CSP", 1) in spans
     assert (6, 11, "residual", 2) in spans           # two identical residual units -> one "x2"
@@ -282,7 +282,7 @@ def test_cli_writes_svg_and_html(tmp_path):
 
 def test_cli_size_changes_shapes():
     code, out, _ = run_cli("draw", DATA / "small.cfg", "--size", "256x256", "--collapse", "none")
-    assert code == 0 and "-&gt; 128x128x16" in out and "256x256x3" in out
+    assert code == 0 and "→ 128x128x16" in out and "256x256x3" in out
 
 
 @pytest.mark.parametrize("args, message", [

@@ -25,7 +25,7 @@ class Picture:
     def __init__(self, analysis, device=None):
         net = analysis.network
         self.layers = net.layers
-        self.blocks = _blocks.detect(net.layers, analysis.doc.comments)
+        self.blocks = _blocks.detect(net.layers, analysis.doc)
         self.findings = analysis.findings
         self.shape = (net.width, net.height, net.channels)
         t = net.totals

@@ -13,6 +13,7 @@ a head layer (heads stay visible at every collapse level).
 """
 from __future__ import annotations
 
+import bisect
 import re
 from typing import NamedTuple, Sequence
 
@@ -30,6 +31,7 @@ _UNSIGNED = frozenset({"layers", "from", "probability"})
 
 _HINT = re.compile(r"#\s*stage\s+\d+\s+block\s+\d+\s*:")
 _HINT_END = re.compile(r"#\s*====")
+_HINT_TEXT = re.compile(r"^[ \t]*#\s*stage\s+\d+\s+block\s+\d+\s*:", re.M)
 
 
 class Block(NamedTuple):
@@ -68,7 +70,6 @@ def _hinted(layers: Sequence[Layer], comments) -> list[tuple[int, int, str]]:
         return []
     lines = [layer.section.line for layer in layers]
     spans = []
-    import bisect
     for k, (line, label) in enumerate(starts):
         if not label:
             continue
@@ -80,14 +81,15 @@ def _hinted(layers: Sequence[Layer], comments) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _closed(first: int, last: int, preds: list[tuple[int, ...]], reach: list[int]) -> bool:
+def _closed(first: int, last: int, layers: Sequence[Layer], reach: list[int]) -> bool:
     """One entry (every input from outside the span comes from the same layer), one exit (only
     ``last`` is read after the span)."""
     source = None
     for v in range(first, last + 1):
         if v < last and reach[v] > last:
             return False
-        for u in preds[v]:
+        layer = layers[v]
+        for u in (layer.refs if layer.type == "route" else (v - 1, *layer.refs)):
             if u < first or u > last:
                 if source is None:
                     source = u
@@ -127,37 +129,40 @@ def _label(layers: Sequence[Layer], first: int, last: int) -> str:
     return "CSP" if "shortcut" in inside or split else "concat"
 
 
-def detect(layers: Sequence[Layer], comments=()) -> tuple[Block, ...]:
-    """The top-level blocks of a network, each with its nested blocks (see the module docstring)."""
+def detect(layers: Sequence[Layer], doc=None) -> tuple[Block, ...]:
+    """The top-level blocks of a network, each with its nested blocks (see the module docstring);
+    ``doc``: the parsed document, whose block comments name blocks."""
     n = len(layers)
-    preds = [inputs(layer) for layer in layers]
-    reach = list(range(n))          # the furthest layer reading each layer
-    for v, ps in enumerate(preds):
-        for u in ps:
-            if 0 <= u < n and v > reach[u]:
-                reach[u] = v
-    heads = [i for i, layer in enumerate(layers) if layer.type in HEAD_TYPES]
-    import bisect
+    types = [layer.type for layer in layers]
+    # the furthest layer reading each layer: the next one unless it is a [route], then the references
+    reach = [u + 1 if u + 1 < n and types[u + 1] != "route" else u for u in range(n)]
+    merges = []
+    for layer in layers:
+        if layer.refs:
+            v = layer.index
+            for u in layer.refs:
+                if 0 <= u < n and v > reach[u]:
+                    reach[u] = v
+            if layer.type in MERGE_TYPES and (layer.type != "route" or len(layer.refs) > 1):
+                merges.append(layer)
+    heads = [i for i, t in enumerate(types) if t in HEAD_TYPES]
 
     def has_head(first: int, last: int) -> bool:
         k = bisect.bisect_left(heads, first)
         return k < len(heads) and heads[k] <= last
 
     candidates: list[tuple[int, int, int, str]] = []   # (priority, first, last, label)
-    for first, last, label in _hinted(layers, comments):
-        if not has_head(first, last):
-            candidates.append((0, first, last, label))
-    for layer in layers:
-        if layer.type not in MERGE_TYPES or not layer.refs:
-            continue
-        if layer.type == "route" and len(layer.refs) < 2:
-            continue
+    if doc is not None and _HINT_TEXT.search(doc.text):
+        for first, last, label in _hinted(layers, doc.comments):
+            if not has_head(first, last):
+                candidates.append((0, first, last, label))
+    for layer in merges:
         v = layer.index
-        low = min(preds[v])
+        low = min(layer.refs) if layer.type == "route" else min(v - 1, *layer.refs)
         if low < 0 or v - low > MAX_SPAN:
             continue
         for first in (low + 1, low):
-            if v - first + 1 >= MIN_SPAN and not has_head(first, v) and _closed(first, v, preds, reach):
+            if v - first + 1 >= MIN_SPAN and not has_head(first, v) and _closed(first, v, layers, reach):
                 candidates.append((1, first, v, _label(layers, first, v)))
                 break
     # comment blocks first, then longer spans first; a span crossing an accepted one is dropped

@@ -23,9 +23,9 @@ text{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:11.5px;fi
 .node rect.box{stroke:#5f6368;stroke-width:1}
 .layer rect.box{fill:#dbe9f7}.pool rect.box{fill:#dcefd9}.tensor rect.box{fill:#ece3f5}
 .shape rect.box{fill:#f6efd6}.norm rect.box{fill:#eeeeee}.data rect.box{fill:#ffffff}.other rect.box{fill:#ffffff}
-.head rect.box{fill:#ffd9cf;stroke:#9c1c12;stroke-width:2.5}.head text.t0{font-weight:bold}
+.head rect.box{fill:#ffd9cf;stroke:#9c1c12;stroke-width:2.5}.head .t0{font-weight:bold}
 .block rect.box{fill:#f1f3f4;stroke:#3c4043;stroke-width:1.5}.block rect.under{fill:#e0e0e0;stroke:#3c4043}
-.block text.t0{font-weight:bold}
+.block .t0{font-weight:bold}
 .node.error rect.box{stroke:#c62828;stroke-width:3}.node.warning rect.box{stroke:#e67700;stroke-width:3}
 .node.info rect.box{stroke:#1565c0;stroke-width:2}
 .badge rect{stroke:none}.badge text{fill:#fff;font-weight:bold;font-size:10px}
@@ -99,18 +99,19 @@ def render(view: View, placed: Layout, profile_name: str | None = None) -> str:
         cls = "edge ref" if e.ref else "edge"
         if r.back:
             cls += " back"
+        # ids and labels are made of layer numbers and shapes: nothing to escape
         add(f'<path class="{cls}" d="{d}" data-src="{e.src}" data-dst="{e.dst}" marker-end="url(#arrow)">'
-            f'<title>{esc(e.src)} -&gt; {esc(e.dst)}: {esc(e.label)}</title></path>')
+            f'<title>{e.src} → {e.dst}: {e.label}</title></path>')
         if r.src not in labelled:
             labelled.add(r.src)
             b = boxes[r.src]
             shadow = 5 if units[r.src].folded else 0
             labels.append(f'<text class="elabel" x="{b.x + b.w // 2 + 4 + shadow}" y="{b.y + b.h + 11 + shadow}">'
-                          f'{esc(e.label.split(" ")[0])}</text>')
+                          f'{e.label.split(" ")[0]}</text>')
         if e.ref and " ch " in e.label:
             b = boxes[r.dst]
             labels.append(f'<text class="elabel" x="{b.x + b.w // 2 + 4}" y="{b.y - 4}">'
-                          f'{esc(e.label.split(" ", 1)[1])}</text>')
+                          f'{e.label.split(" ", 1)[1]}</text>')
     add("</g>")
     add('<g class="nodes">')
     for k, (u, b) in enumerate(zip(units, boxes)):
@@ -121,8 +122,9 @@ def render(view: View, placed: Layout, profile_name: str | None = None) -> str:
             add(f'<rect class="under" x="{b.x + 4}" y="{b.y + 4}" width="{b.w}" height="{b.h}" rx="4"/>')
         style = f' style="fill:{time_fill(u.time_share)}"' if u.time_share is not None else ""
         add(f'<rect class="box" x="{b.x}" y="{b.y}" width="{b.w}" height="{b.h}" rx="4"{style}/>')
-        for i, line in enumerate(u.lines):
-            add(f'<text class="t{i}" x="{b.x + PAD_X}" y="{b.y + PAD_Y + LINE_H * i + 11}">{esc(line)}</text>')
+        tx = b.x + PAD_X
+        add(f'<text x="{tx}" y="{b.y + PAD_Y + 11}"><tspan class="t0">'
+            + esc("\n".join(u.lines)).replace("\n", f'</tspan><tspan x="{tx}" dy="{LINE_H}">', ) + "</tspan></text>")
         if u.marks:
             codes = list(dict.fromkeys(m.code for m in u.marks))
             text = codes[0] + (f"+{len(codes) - 1}" if len(codes) > 1 else "")

@@ -185,32 +185,35 @@ def marks_by_layer(findings) -> tuple[dict[int, list[Mark]], tuple[Mark, ...]]:
     return by, tuple(every)
 
 
-def _layer_unit(layer: Layer, layers, marks: dict, shares, memo: dict) -> Unit:
+def _layer_unit(layer: Layer, layers, marks: dict, shares, memo: dict, shapes: list[str]) -> Unit:
     # twin sections (the very same lines) share one conf dict: their keys are worked out once
     found = memo.get(id(layer.conf))
     if found is None:
         ks = keys(layer)
-        found = memo[id(layer.conf)] = (ks, _wrap(ks, KEY_LINE, KEY_LINES), " ".join(ks))
-    ks, wrapped, joined = found
-    lines = [f"{layer.index} {layer.type}", *wrapped, f"-> {_shape(layer)}"]
-    mine = tuple(marks.get(layer.index, ()))
+        found = memo[id(layer.conf)] = (tuple(_wrap(ks, KEY_LINE, KEY_LINES)), " ".join(ks))
+    wrapped, joined = found
+    i = layer.index
+    shape = shapes[i]
+    lines = (f"{i} {layer.type}", *wrapped, "→ " + shape)
+    detail = f"layer {i} [{layer.type}] line {layer.section.line}\ninput {'%dx%dx%d' % layer.input} → output {shape}"
+    if layer.refs:
+        detail += "\nreads layers " + ", ".join(map(str, layer.refs)) + _slice(layer, layers)
+    if joined:
+        detail += "\n" + joined
+    floats = sum(layer.params)
+    if floats:
+        detail += f"\nparams {floats:,}  BFLOPs {layer.bflops:.3f}"
     t = f = None
     if shares is not None:
-        t, f = shares[layer.index]
-        lines.append(f"time {_share(t)} · FLOPs {_share(f)}")
-    detail = [f"layer {layer.index} [{layer.type}] line {layer.line}",
-              f"input {layer.input} -> output {_shape(layer)}"]
-    if layer.refs:
-        detail.append("reads layers " + ", ".join(map(str, layer.refs)) + _slice(layer, layers))
-    if joined:
-        detail.append(joined)
-    if layer.params.file_floats:
-        detail.append(f"params {layer.params.file_floats:,}  BFLOPs {layer.bflops:.3f}")
-    if shares is not None:
-        detail.append(f"estimated time {_share(t)} of the network, FLOPs {_share(f)}")
-    detail += [f"{m.severity} {m.code}: {m.message}" for m in mine]
-    return Unit(f"L{layer.index}", layer.index, layer.index, tuple(lines), CATEGORY.get(layer.type, "other"),
-                "\n".join(detail), mine, _worst(mine), t, f)
+        t, f = shares[i]
+        lines += (f"time {_share(t)} · FLOPs {_share(f)}",)
+        detail += f"\nestimated time {_share(t)} of the network, FLOPs {_share(f)}"
+    mine = marks.get(i)
+    if mine:
+        mine = tuple(mine)
+        detail += "".join(f"\n{m.severity} {m.code}: {m.message}" for m in mine)
+        return Unit(f"L{i}", i, i, lines, CATEGORY.get(layer.type, "other"), detail, mine, _worst(mine), t, f)
+    return Unit(f"L{i}", i, i, lines, CATEGORY.get(layer.type, "other"), detail, (), None, t, f)
 
 
 def _block_unit(block: Block, layers, marks: dict, shares) -> Unit:
@@ -229,7 +232,7 @@ def _block_unit(block: Block, layers, marks: dict, shares) -> Unit:
         f"{SHORT_TYPE.get(k, k)}{' x' + str(n) if n > 1 else ''}"
         for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])[:3]) + (", …" if len(kinds) > 3 else ""))
     first_in = members[0].input
-    lines.append(f"{first_in.w}x{first_in.h}x{first_in.c} -> {_shape(members[-1])}")
+    lines.append(f"{first_in.w}x{first_in.h}x{first_in.c} → {_shape(members[-1])}")
     t = f = None
     if shares is not None:
         t = sum(shares[i][0] for i in range(block.first, block.last + 1))
@@ -239,7 +242,7 @@ def _block_unit(block: Block, layers, marks: dict, shares) -> Unit:
     params = sum(layer.params.file_floats for layer in members)
     detail = [f"layers {head} ({block.label}{', ' + str(block.count) + ' identical units' if block.count > 1 else ''})",
               f"lines {members[0].line}-{members[-1].line}",
-              f"input {first_in} -> output {_shape(members[-1])}",
+              f"input {first_in} → output {_shape(members[-1])}",
               f"params {params:,}  BFLOPs {bflops:.3f}",
               "layers: " + ", ".join(f"{k} x{n}" for k, n in kinds.items())]
     if shares is not None:
@@ -258,7 +261,7 @@ def view(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, net_shape
     owner: list[str] = [""] * len(layers)
     units: list[Unit] = []
     w, h, c = net_shape
-    units.append(Unit("input", -1, -1, ("input", f"-> {w}x{h}x{c}"), "data", f"network input {w}x{h}x{c}",
+    units.append(Unit("input", -1, -1, ("input", f"→ {w}x{h}x{c}"), "data", f"network input {w}x{h}x{c}",
                       (), None, None, None))
     folded: dict[int, Block] = {}
     memo: dict[int, tuple] = {}     # id(conf) -> keys; the layers hold their confs for the whole call
@@ -266,34 +269,36 @@ def view(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, net_shape
         for b in blocks:
             if b.id not in expanded:
                 folded[b.first] = b
+    shapes = ["?" if layer.broken else "%dx%dx%d" % layer.output for layer in layers]
     i = 0
-    while i < len(layers):
+    n = len(layers)
+    while i < n:
         b = folded.get(i)
         if b is not None:
             u = _block_unit(b, layers, marks, shares)
             units.append(u)
-            for k in range(b.first, b.last + 1):
-                owner[k] = u.id
+            owner[b.first:b.last + 1] = [u.id] * (b.last + 1 - b.first)
             i = b.last + 1
             continue
-        u = _layer_unit(layers[i], layers, marks, shares, memo)
+        u = _layer_unit(layers[i], layers, marks, shares, memo, shapes)
         units.append(u)
         owner[i] = u.id
         i += 1
     edges: dict[tuple[str, str], Edge] = {}
+    source = f"{w}x{h}x{c}"
     for layer in layers:
-        dst = owner[layer.index]
-        for r in inputs(layer):
-            src = "input" if r < 0 else owner[r] if r < len(layers) else None
+        v = layer.index
+        dst = owner[v]
+        if layer.type != "route":       # the implicit previous-layer edge
+            src = owner[v - 1] if v else "input"
+            if src != dst and (src, dst) not in edges:
+                edges[(src, dst)] = Edge(src, dst, False, shapes[v - 1] if v else source, v - 1, v)
+        for r in layer.refs:
+            src = "input" if r < 0 else owner[r] if r < n else None
             if src is None or src == dst:
                 continue
-            ref = r in layer.refs
-            key = (src, dst)
-            old = edges.get(key)
-            if old is not None and (old.ref or not ref):
+            old = edges.get((src, dst))
+            if old is not None and old.ref:
                 continue
-            label = (f"{net_shape[0]}x{net_shape[1]}x{net_shape[2]}" if r < 0 else _shape(layers[r]))
-            if ref:
-                label += _slice(layer, layers)
-            edges[key] = Edge(src, dst, ref, label, r, layer.index)
+            edges[(src, dst)] = Edge(src, dst, True, (source if r < 0 else shapes[r]) + _slice(layer, layers), r, v)
     return View(tuple(units), tuple(edges.values()), every, title)
