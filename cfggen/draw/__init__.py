@@ -13,6 +13,7 @@ from cfggen.draw import blocks as _blocks
 from cfggen.draw.layout import layout, measure
 from cfggen.draw.svg import render
 from cfggen.draw.view import View, view
+from cfggen.nogc import nogc
 
 COLLAPSE = ("auto", "none")
 
@@ -55,6 +56,7 @@ def place(v: View):
     return layout(sizes, [(index[e.src], index[e.dst]) for e in v.edges])
 
 
+@nogc
 def draw(analysis, fmt: str = "svg", collapse: str = "auto", device=None) -> str:
     """SVG or HTML text of the analysed network (``analysis.network`` must exist)."""
     pic = Picture(analysis, device)

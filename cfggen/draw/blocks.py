@@ -84,10 +84,10 @@ def _hinted(layers: Sequence[Layer], comments) -> list[tuple[int, int, str]]:
 def _closed(first: int, last: int, layers: Sequence[Layer], reach: list[int]) -> bool:
     """One entry (every input from outside the span comes from the same layer), one exit (only
     ``last`` is read after the span)."""
+    if last > first and max(reach[first:last]) > last:      # read after the span (one C-level pass)
+        return False
     source = None
     for v in range(first, last + 1):
-        if v < last and reach[v] > last:
-            return False
         layer = layers[v]
         for u in (layer.refs if layer.type == "route" else (v - 1, *layer.refs)):
             if u < first or u > last:
@@ -152,7 +152,7 @@ def detect(layers: Sequence[Layer], doc=None) -> tuple[Block, ...]:
         return k < len(heads) and heads[k] <= last
 
     candidates: list[tuple[int, int, int, str]] = []   # (priority, first, last, label)
-    if doc is not None and _HINT_TEXT.search(doc.text):
+    if doc is not None and "block" in doc.text and _HINT_TEXT.search(doc.text):
         for first, last, label in _hinted(layers, doc.comments):
             if not has_head(first, last):
                 candidates.append((0, first, last, label))
@@ -168,14 +168,34 @@ def detect(layers: Sequence[Layer], doc=None) -> tuple[Block, ...]:
     # comment blocks first, then longer spans first; a span crossing an accepted one is dropped
     candidates.sort(key=lambda c: (c[0], c[1] - c[2], c[1]))
     accepted: list[tuple[int, int, str]] = []
+    starts: list[tuple[int, int]] = []      # (first, last) of the accepted spans, sorted
+    ends: list[tuple[int, int]] = []        # (last, first), sorted
     seen = set()
     for _, first, last, label in candidates:
         if (first, last) in seen:
             continue
-        if any(first <= a <= last < b or a < first <= b < last for a, b, _ in accepted):
+        # crossing: an accepted span starting inside (first, last] and ending after it, or ending inside
+        # [first, last) and starting before it
+        k = bisect.bisect_right(starts, (first, n))
+        cross = False
+        while k < len(starts) and starts[k][0] <= last:
+            if starts[k][1] > last:
+                cross = True
+                break
+            k += 1
+        if not cross:
+            k = bisect.bisect_left(ends, (first, -1))
+            while k < len(ends) and ends[k][0] < last:
+                if ends[k][1] < first:
+                    cross = True
+                    break
+                k += 1
+        if cross:
             continue
         seen.add((first, last))
         accepted.append((first, last, label))
+        bisect.insort(starts, (first, last))
+        bisect.insort(ends, (last, first))
     accepted.sort(key=lambda s: (s[0], -s[1]))
     return _runs(_nest(accepted, 0, len(accepted))[0], layers)
 

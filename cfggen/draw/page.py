@@ -34,7 +34,7 @@ SCRIPT = r"""
     [['class', 'frame'], ['x', x0], ['y', y0], ['width', x1 - x0], ['height', y1 - y0], ['rx', 6]].forEach(
       function (kv) { rect.setAttribute(kv[0], kv[1]); });
     var text = document.createElementNS(NS, 'text');
-    [['class', 'frame-label'], ['x', x1 - 4], ['y', y0 + 10], ['text-anchor', 'end']].forEach(
+    [['class', 'frame-label'], ['x', x1 + 4], ['y', y0 + 10]].forEach(
       function (kv) { text.setAttribute(kv[0], kv[1]); });
     text.textContent = id + ': click to fold';
     g.appendChild(rect); g.appendChild(text);

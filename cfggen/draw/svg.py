@@ -89,7 +89,6 @@ def render(view: View, placed: Layout, profile_name: str | None = None) -> str:
     add = out.append
     units = view.units
     boxes = placed.boxes
-    index = {u.id: k for k, u in enumerate(units)}
     # edges first, under the boxes; their labels after the boxes (a folded box's shadow would hide them)
     add('<g class="edges">')
     labels: list[str] = []

@@ -12,7 +12,7 @@ from itertools import compress, repeat
 from operator import ne
 from typing import NamedTuple, Sequence
 
-from cfggen.draw.blocks import HEAD_TYPES, Block, inputs
+from cfggen.draw.blocks import HEAD_TYPES, Block
 from cfggen.findings import SEVERITY_RANK
 from cfggen.ir.layers import BY_TYPE
 from cfggen.ir.model import Layer
@@ -253,6 +253,21 @@ def _block_unit(block: Block, layers, marks: dict, shares) -> Unit:
                 t, f, True, block.count)
 
 
+class _Shapes(dict):
+    """Layer index -> its output shape as text, made when first asked for."""
+
+    __slots__ = ("layers",)
+
+    def __init__(self, layers):
+        super().__init__()
+        self.layers = layers
+
+    def __missing__(self, i: int) -> str:
+        layer = self.layers[i]
+        text = self[i] = "?" if layer.broken else "%dx%dx%d" % layer.output
+        return text
+
+
 def view(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, net_shape, title: str,
          collapse: bool, expanded: frozenset[str] = frozenset(), shares=None) -> View:
     """The units and edges of one picture. ``collapse``: top-level blocks folded unless ``expanded``
@@ -269,7 +284,7 @@ def view(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, net_shape
         for b in blocks:
             if b.id not in expanded:
                 folded[b.first] = b
-    shapes = ["?" if layer.broken else "%dx%dx%d" % layer.output for layer in layers]
+    shapes = _Shapes(layers)
     i = 0
     n = len(layers)
     while i < n:
@@ -286,8 +301,10 @@ def view(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, net_shape
         i += 1
     edges: dict[tuple[str, str], Edge] = {}
     source = f"{w}x{h}x{c}"
-    for layer in layers:
-        v = layer.index
+    # only the first layer of a box and the layers with references can start an edge between boxes
+    entries = sorted({u.first for u in units if u.first >= 0}.union(i for i, layer in enumerate(layers) if layer.refs))
+    for v in entries:
+        layer = layers[v]
         dst = owner[v]
         if layer.type != "route":       # the implicit previous-layer edge
             src = owner[v - 1] if v else "input"
