@@ -65,7 +65,7 @@ def check_picture(analysis, text: str) -> dict:
     assert sorted(owner) == list(range(len(layers))), "every layer is in exactly one box"
     for layer in layers:
         for r in inputs(layer):
-            if r >= len(layers):
+            if r >= len(layers) or (r < 0 and r in layer.refs):   # a reference outside the network
                 continue
             src = "input" if r < 0 else owner[r]
             dst = owner[layer.index]
@@ -308,3 +308,13 @@ def test_cli_failed_write_keeps_old_file(tmp_path):
     out.write_text("old")
     code, _, err = run_cli("draw", tmp_path / "missing.cfg", "-o", out)
     assert code == 2 and out.read_text() == "old"
+
+
+def test_unsizable_layer_is_drawn_with_a_question_mark():
+    """A layer darknet cannot size is a box with '?' and its finding, never an aborted picture."""
+    a = analyze_text("[net]\nwidth=32\nheight=32\nchannels=3\n\n[convolutional]\nfilters=8\nsize=3\n\n"
+                     "[shortcut]\nfrom=-7\n\n[convolutional]\nfilters=8\n", "broken.cfg")
+    assert a.network.layers[1].broken
+    nodes = check_picture(a, draw(a, collapse="none"))
+    assert "output ?" in nodes["L1"]["title"] and "output ?" in nodes["L2"]["title"]
+    assert "error" in nodes["L1"]["class"] and nodes["L1"]["badge"]

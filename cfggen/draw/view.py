@@ -185,7 +185,7 @@ def marks_by_layer(findings) -> tuple[dict[int, list[Mark]], tuple[Mark, ...]]:
     return by, tuple(every)
 
 
-def _layer_unit(layer: Layer, layers, marks: dict, shares, memo: dict, shapes: list[str]) -> Unit:
+def _layer_unit(layer: Layer, layers, marks: dict, shares, memo: dict, shapes: dict[int, str]) -> Unit:
     # twin sections (the very same lines) share one conf dict: their keys are worked out once
     found = memo.get(id(layer.conf))
     if found is None:
@@ -248,7 +248,7 @@ def _block_unit(block: Block, layers, marks: dict, shares) -> Unit:
     if shares is not None:
         detail.append(f"estimated time {_share(t)} of the network, FLOPs {_share(f)}")
     detail += [f"{m.severity} {m.code} (layer {m.layer}): {m.message}" for m in mine]
-    detail.append("click to expand")
+    detail.append("folded: the .html page expands it on click; --collapse none draws every layer")
     return Unit(block.id, block.first, block.last, tuple(lines), "block", "\n".join(detail), mine, _worst(mine),
                 t, f, True, block.count)
 
@@ -311,11 +311,13 @@ def view(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, net_shape
             if src != dst and (src, dst) not in edges:
                 edges[(src, dst)] = Edge(src, dst, False, shapes[v - 1] if v else source, v - 1, v)
         for r in layer.refs:
-            src = "input" if r < 0 else owner[r] if r < n else None
-            if src is None or src == dst:
+            if not 0 <= r < n:          # outside the network (a finding says so): nothing to draw from
+                continue
+            src = owner[r]
+            if src == dst:
                 continue
             old = edges.get((src, dst))
             if old is not None and old.ref:
                 continue
-            edges[(src, dst)] = Edge(src, dst, True, (source if r < 0 else shapes[r]) + _slice(layer, layers), r, v)
+            edges[(src, dst)] = Edge(src, dst, True, shapes[r] + _slice(layer, layers), r, v)
     return View(tuple(units), tuple(edges.values()), every, title)
