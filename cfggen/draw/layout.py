@@ -33,7 +33,7 @@ MARGIN = 16
 
 def measure(lines: Sequence[str]) -> tuple[int, int]:
     """Box size of a text block in fixed-width metrics."""
-    width = max((len(s) for s in lines), default=0) * CHAR_W + 2 * PAD_X
+    width = (max(map(len, lines)) if lines else 0) * CHAR_W + 2 * PAD_X
     return max(MIN_W, width), len(lines) * LINE_H + 2 * PAD_Y
 
 
@@ -181,7 +181,8 @@ def layout(sizes: Sequence[tuple[int, int]], edges: Sequence[tuple[int, int]]) -
     for h in rank_h:
         rank_y.append(y)
         y += h + RANKSEP
-    boxes = tuple(Box(col_x[cols[v]] + (col_w[cols[v]] - w) // 2, rank_y[ranks[v]], w, h, ranks[v], cols[v])
+    new = tuple.__new__     # the records' C constructor: a namedtuple's own __new__ is Python code
+    boxes = tuple(new(Box, (col_x[cols[v]] + (col_w[cols[v]] - w) // 2, rank_y[ranks[v]], w, h, ranks[v], cols[v]))
                   for v, (w, h) in enumerate(sizes))
     routes = []
     for k, (u, v) in enumerate(edges):
@@ -194,7 +195,7 @@ def layout(sizes: Sequence[tuple[int, int]], edges: Sequence[tuple[int, int]]) -
             else:
                 mid = rank_y[b.rank] - RANKSEP // 2
                 pts = ((ax, a.y + a.h), (ax, mid), (bx, mid), (bx, b.y))
-            routes.append(Route(u, v, pts, -1, False))
+            routes.append(new(Route, (u, v, pts, -1, False)))
             continue
         lx = MARGIN + (nlanes - 1 - lane) * LANESEP
         jog = 5 + (lane % 4) * 4
@@ -210,6 +211,6 @@ def layout(sizes: Sequence[tuple[int, int]], edges: Sequence[tuple[int, int]]) -
             tx = b.x + 12
             gy = rank_y[b.rank] - RANKSEP + jog
             end = ((lx, gy), (tx, gy), (tx, b.y))
-        routes.append(Route(u, v, start + end, lane, u >= v))
+        routes.append(new(Route, (u, v, start + end, lane, u >= v)))
     width = (col_x[-1] + col_w[-1] if col_x else left) + MARGIN
     return Layout(width, y - RANKSEP + MARGIN if n else 2 * MARGIN, boxes, tuple(routes), nlanes)

@@ -94,7 +94,9 @@ def render(view: View, placed: Layout, profile_name: str | None = None) -> str:
     labels: list[str] = []
     labelled = set()
     for e, r in zip(view.edges, placed.routes):
-        d = "M" + " L".join(f"{x} {y}" for x, y in r.points)
+        pts = r.points
+        d = ("M%d %d L%d %d" % (*pts[0], *pts[1]) if len(pts) == 2
+             else "M" + " L".join("%d %d" % p for p in pts))
         cls = "edge ref" if e.ref else "edge"
         if r.back:
             cls += " back"

@@ -35,6 +35,7 @@ SHORT = {"batch_normalize": "bn", "activation": "act"}
 SHORT_TYPE = {"convolutional": "conv", "scale_channels": "scale", "local_avgpool": "lavgpool",
               "gaussian_yolo": "gyolo", "normalization": "lrn", "connected": "fc"}
 EDGE_KEYS = frozenset({"layers", "from"})   # drawn as edges
+_new = tuple.__new__    # a record's C constructor (a namedtuple's own __new__ is Python code): all fields given
 
 
 class Mark(NamedTuple):
@@ -212,8 +213,9 @@ def _layer_unit(layer: Layer, layers, marks: dict, shares, memo: dict, shapes: d
     if mine:
         mine = tuple(mine)
         detail += "".join(f"\n{m.severity} {m.code}: {m.message}" for m in mine)
-        return Unit(f"L{i}", i, i, lines, CATEGORY.get(layer.type, "other"), detail, mine, _worst(mine), t, f)
-    return Unit(f"L{i}", i, i, lines, CATEGORY.get(layer.type, "other"), detail, (), None, t, f)
+        return _new(Unit, (f"L{i}", i, i, lines, CATEGORY.get(layer.type, "other"), detail, mine, _worst(mine), t, f,
+                           False, 1))
+    return _new(Unit, (f"L{i}", i, i, lines, CATEGORY.get(layer.type, "other"), detail, (), None, t, f, False, 1))
 
 
 def _block_unit(block: Block, layers, marks: dict, shares) -> Unit:
@@ -309,7 +311,7 @@ def view(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, net_shape
         if layer.type != "route":       # the implicit previous-layer edge
             src = owner[v - 1] if v else "input"
             if src != dst and (src, dst) not in edges:
-                edges[(src, dst)] = Edge(src, dst, False, shapes[v - 1] if v else source, v - 1, v)
+                edges[(src, dst)] = _new(Edge, (src, dst, False, shapes[v - 1] if v else source, v - 1, v))
         for r in layer.refs:
             if not 0 <= r < n:          # outside the network (a finding says so): nothing to draw from
                 continue
@@ -319,5 +321,5 @@ def view(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, net_shape
             old = edges.get((src, dst))
             if old is not None and old.ref:
                 continue
-            edges[(src, dst)] = Edge(src, dst, True, shapes[r] + _slice(layer, layers), r, v)
+            edges[(src, dst)] = _new(Edge, (src, dst, True, shapes[r] + _slice(layer, layers), r, v))
     return View(tuple(units), tuple(edges.values()), every, title)
