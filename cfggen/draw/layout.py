@@ -200,13 +200,15 @@ def layout(sizes: Sequence[tuple[int, int]], edges: Sequence[tuple[int, int]]) -
         lx = MARGIN + (nlanes - 1 - lane) * LANESEP
         jog = 5 + (lane % 4) * 4
         if a.col == 0:
-            start = ((a.x, a.y + a.h // 2), (lx, a.y + a.h // 2))
+            sy = a.y + a.h // 2 + 6      # skips leave below the middle of the left side ...
+            start = ((a.x, sy), (lx, sy))
         else:
             sx = a.x + 12
             gy = rank_y[a.rank] + rank_h[a.rank] + jog
             start = ((sx, a.y + a.h), (sx, gy), (lx, gy))
         if b.col == 0:
-            end = ((lx, b.y + b.h // 2), (b.x, b.y + b.h // 2))
+            ty = b.y + b.h // 2 - 6      # ... and arrive above it, so the two never share a segment
+            end = ((lx, ty), (b.x, ty))
         else:
             tx = b.x + 12
             gy = rank_y[b.rank] - RANKSEP + jog
