@@ -21,7 +21,7 @@ from cfggen.draw.blocks import _hinted, detect, inputs
 from cfggen.draw.view import keys
 from cfggen.findings import SEVERITY_RANK
 from cfggen.ir.layers import BY_TYPE
-from tests.conftest import REPO, corpus_files, needs_shared, run_cli
+from tests.conftest import CORPUS, REPO, corpus_files, needs_shared, run_cli
 
 NS = "{http://www.w3.org/2000/svg}"
 DATA = REPO / "tests" / "data" / "draw"
@@ -194,10 +194,9 @@ def test_folding_never_hides_an_error():
     assert "error" in holder["class"] and "DN212" in holder["badge"]   # ... and still marked
 
 
+@needs_shared
 def test_enet_coco_findings_visible():
-    if not (REPO.parent / "shared" / "corpus" / "darknet" / "enet-coco.cfg").exists():
-        pytest.skip("needs ../shared")
-    a = analyze_file(str(REPO.parent / "shared" / "corpus" / "darknet" / "enet-coco.cfg"))
+    a = analyze_file(str(CORPUS / "enet-coco.cfg"))
     nodes, _, root = parse_svg(draw(a))
     assert "DN202" in nodes["L140"]["badge"] and "DN202" in nodes["L143"]["badge"]
     assert "DN304" in nodes["L145"]["badge"] and "warning" in nodes["L145"]["class"]
@@ -260,7 +259,7 @@ def test_html_is_self_contained():
 @needs_shared
 def test_readme_picture_is_current():
     """docs/yolov4-tiny.svg is what `cfggen draw` draws (README: Draw)."""
-    path = REPO.parent / "shared" / "corpus" / "darknet" / "yolov4-tiny.cfg"
+    path = CORPUS / "yolov4-tiny.cfg"
     code, out, err = run_cli("draw", path)
     assert code == 0, err
     assert (REPO / "docs" / "yolov4-tiny.svg").read_text() == out, \
