@@ -45,9 +45,6 @@ class Block(NamedTuple):
     def id(self) -> str:
         return f"B{self.first}-{self.last}"
 
-    def __contains__(self, index: object) -> bool:
-        return isinstance(index, int) and self.first <= index <= self.last
-
 
 def inputs(layer: Layer) -> tuple[int, ...]:
     """The layers ``layer`` reads: the previous one (-1 = the network input) unless it is a
@@ -209,15 +206,13 @@ def _nest(spans: list[tuple[int, int, str]], i: int, end: int) -> tuple[tuple[Bl
         while j < end and spans[j][0] <= last:
             j += 1
         kids, _ = _nest(spans, i + 1, j)
-        out.append(Block(first, last, label, _runs(kids, None)))
+        out.append(Block(first, last, label, kids))
         i = j
     return tuple(out), i
 
 
 def _runs(blocks: tuple[Block, ...], layers) -> tuple[Block, ...]:
-    """Consecutive sibling blocks of identical layers -> one run block of ``count`` units."""
-    if layers is None:
-        return blocks
+    """Consecutive sibling blocks of identical layers -> one run block of ``count`` units, at every level."""
     out: list[Block] = []
     i = 0
     while i < len(blocks):
@@ -235,10 +230,3 @@ def _runs(blocks: tuple[Block, ...], layers) -> tuple[Block, ...]:
 
 def _with_runs(block: Block, layers) -> Block:
     return block._replace(children=_runs(block.children, layers)) if block.children else block
-
-
-def walk(blocks: tuple[Block, ...]):
-    """Every block of the tree, parents before children."""
-    for b in blocks:
-        yield b
-        yield from walk(b.children)
