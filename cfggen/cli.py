@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "profile": "cfggen.commands.profile:profile",
     "import": "cfggen.commands.import_:import_",
     "export": "cfggen.commands.export:export",
+    "draw": "cfggen.commands.draw:draw",
 }
 
 HELP = {
@@ -39,6 +40,7 @@ HELP = {
     "profile": "Estimate per-layer time (roofline), FLOP vs time shares and darknet's memory.",
     "import": "Import a pretrained PyTorch EfficientNet checkpoint into a darknet cfg + weights.",
     "export": "Export a cfg + .weights to ONNX, computing what darknet's forward pass computes.",
+    "draw": "Draw a cfg as SVG or HTML: layers, skips, folded blocks, findings, time share.",
 }
 
 
