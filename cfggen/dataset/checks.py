@@ -78,28 +78,27 @@ def setup_from_cfg(path: str) -> Setup | None:
 # the per-image work (workers)
 
 class Entry:
-    """One image path's outcome: compact, to travel back from a worker."""
+    """One image path's outcome, when it has something to say: compact, to travel back from a worker."""
 
-    __slots__ = ("image", "label", "status", "boxes", "empty", "issues", "bad", "counts")
+    __slots__ = ("image", "label", "status", "boxes", "empty", "issues", "bad")
 
-    def __init__(self, image, label, status, boxes=0, empty=False, issues=(), bad=(), counts=None):
+    def __init__(self, image, label, status, boxes=0, empty=False, issues=(), bad=()):
         self.image = image      # None: the image opens; else why not
         self.label = label      # the label path darknet opens
         self.status = status    # ok / missing / unreadable / unusable (a label path darknet cannot infer)
         self.boxes = boxes
         self.empty = empty
         self.issues = issues    # LineIssue tuple
-        self.bad = bad          # (verdict, line, col, end_col, id, x, y, w, h) for each judged box
-        self.counts = counts    # {verdict: n} over every box, kept ones included
+        self.bad = bad          # (verdict, line, col, end_col, id, x, y, w, h) for each box darknet does not keep as is
 
     def __reduce__(self):
-        return Entry, (self.image, self.label, self.status, self.boxes, self.empty, self.issues, self.bad,
-                       self.counts)
+        return Entry, (self.image, self.label, self.status, self.boxes, self.empty, self.issues, self.bad)
+
+
+CLEAN = Entry(None, "", "ok")   # what every image with an openable, readable, unremarkable label file shares
 
 
 def _image_problem(path: str) -> str | None:
-    if not path:
-        return "blank"
     try:
         st = os.stat(path)
     except OSError as exc:
@@ -111,68 +110,77 @@ def _image_problem(path: str) -> str | None:
     return None
 
 
-def work(paths: list[str], setup: Setup) -> tuple[list[Entry], dict]:
-    """Every image path's outcome, and the chunk's totals (``boxes``, ``per_class``)."""
+def work(paths: list[str], setup: Setup) -> tuple[list, dict]:
+    """The chunk's outcomes: per path, its box count and, when it has anything to report, its Entry
+    (None otherwise); and the chunk's totals (``boxes``, ``per_class``)."""
     import numpy as np
-    out: list[Entry | None] = [None] * len(paths)
+    from cfggen.dataset.files import read_label_batch
+    notes: dict[int, Entry] = {}
     to_read: list[int] = []
     labels: list[str] = []
     for k, p in enumerate(paths):
         problem = _image_problem(p)
         label = label_path(p)
         if label_path_message(label) is not None:
-            out[k] = Entry(problem, label, "unusable")
+            notes[k] = Entry(problem, label, "unusable")
         else:
-            out[k] = Entry(problem, label, "")
+            if problem is not None:
+                notes[k] = Entry(problem, label, "ok")
             to_read.append(k)
             labels.append(label)
-    files = read_label_set(labels)
-    counts = [len(f) for f in files]
-    total = sum(counts)
+    batch = read_label_batch(labels)
+    offsets = batch.offsets
+    boxes = [0] * len(paths)
+    counts = np.diff(offsets)
+    for j, k in enumerate(to_read):
+        boxes[k] = int(counts[j])
+        st, data = batch.status[j], batch.data[j]
+        issues = batch.slow[j][1] if j in batch.slow else ()
+        if st != "ok" or issues or not data.strip():
+            e = notes.get(k) or Entry(None, labels[j], st)
+            e.status, e.boxes, e.issues = st, boxes[k], issues
+            e.empty = st == "ok" and not data.strip()
+            notes[k] = e
+    ids, xywh = batch.ids, batch.xywh
     per_class: dict[int, int] = {}
-    if total:
-        ids = np.concatenate([f.ids for f in files if len(f)])
-        xywh = np.concatenate([f.xywh for f in files if len(f)])
+    if len(ids):
         net_w, net_h = setup.net if setup.net else (None, None)
         verdict = B.verdicts(ids, xywh, setup.classes, net_w, net_h)
-        if (verdict == B.CLIPPED).any():   # over the edge by rounding only: not worth a word
-            x, y, w, h = (xywh[:, i].astype(np.float64) for i in range(4))
+        clipped = verdict == B.CLIPPED
+        if clipped.any():   # over an edge by rounding only (a converter's last digit): not worth a word
+            b = xywh[clipped].astype(np.float64)
+            x, y, w, h = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
             over = np.maximum.reduce([-(x - w / 2), x + w / 2 - 1, -(y - h / 2), y + h / 2 - 1])
-            verdict[(verdict == B.CLIPPED) & (over <= _CLIP_SLACK)] = B.KEPT
+            idx = np.nonzero(clipped)[0]
+            verdict[idx[over <= _CLIP_SLACK]] = B.KEPT
         good = ids[ids >= 0]
         if len(good):
-            bc = np.bincount(good)
-            per_class = {int(c): int(n) for c, n in enumerate(bc) if n}
-        starts = np.cumsum([0] + [c for c in counts if c])
-    else:
-        verdict = None
-    j = 0   # index among the files with boxes
-    for f, k in zip(files, to_read):
-        e = out[k]
-        e.status = f.status if f.status == "ok" else f.status
-        e.boxes = len(f)
-        e.empty = f.empty
-        e.issues = f.issues
-        if len(f):
-            v = verdict[starts[j]:starts[j + 1]]
-            j += 1
-            e.counts = {int(a): int(b) for a, b in zip(*np.unique(v, return_counts=True))}
-            bad = np.nonzero(v)[0]
-            if len(bad):
-                lines = f.lines
-                rows = []
-                for i in bad.tolist():
-                    line = int(lines[i])
-                    text = f.line_text(line)
-                    col = len(text) - len(text.lstrip(" \t")) + 1
-                    rows.append((int(v[i]), line, col, len(text.rstrip()) + 1, int(f.ids[i]),
-                                 *(float(c) for c in f.xywh[i])))
-                e.bad = tuple(rows)
-    return out, {"boxes": total, "per_class": per_class}
+            per_class = {int(c): int(n) for c, n in enumerate(np.bincount(good)) if n}
+        bad = np.nonzero(verdict)[0]
+        if len(bad):
+            owner = np.searchsorted(offsets, bad, side="right") - 1
+            rows: dict[int, list] = {}
+            files = {}
+            for i, j in zip(bad.tolist(), owner.tolist()):
+                f = files.get(j)
+                if f is None:
+                    f = files[j] = batch.file(j)
+                line = int(f.lines[i - offsets[j]])
+                text = f.line_text(line)
+                col = len(text) - len(text.lstrip(" \t")) + 1
+                rows.setdefault(j, []).append((int(verdict[i]), line, col, len(text.rstrip()) + 1, int(ids[i]),
+                                               *(float(c) for c in xywh[i])))
+            for j, r in rows.items():
+                k = to_read[j]
+                e = notes.get(k) or Entry(None, labels[j], "ok", boxes[k])
+                e.bad = tuple(r)
+                notes[k] = e
+    return [boxes, notes], {"boxes": int(len(ids)), "per_class": per_class}
 
 
-def run_work(paths: list[str], setup: Setup, jobs: int | None, progress=None) -> tuple[list[Entry], dict]:
-    """``work`` over every path, in ``jobs`` forked processes when that pays (same result for every N)."""
+def run_work(paths: list[str], setup: Setup, jobs: int | None, progress=None) -> tuple[list, dict]:
+    """``work`` over every path, in ``jobs`` forked processes when that pays (same result for every N).
+    Returns per path its Entry (``CLEAN`` when there is nothing to say) and the box count, and the totals."""
     chunks = [paths[i:i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
     if jobs is None:
         jobs = _cores() if len(chunks) > 1 else 1
@@ -197,12 +205,14 @@ def run_work(paths: list[str], setup: Setup, jobs: int | None, progress=None) ->
             if progress:
                 progress(done, len(paths))
     entries: list[Entry] = []
+    counts: list[int] = []
     totals = {"boxes": 0, "per_class": Counter()}
-    for es, t in results:
-        entries.extend(es)
+    for (boxes, notes), t in results:
+        entries.extend(notes.get(k, CLEAN) for k in range(len(boxes)))
+        counts.extend(boxes)
         totals["boxes"] += t["boxes"]
         totals["per_class"].update(t["per_class"])
-    return entries, totals
+    return entries, counts, totals
 
 
 def _cores() -> int:
@@ -461,13 +471,18 @@ class Checker:
         for e in entries:
             if not e.path:
                 continue
-            label = label_path(e.path)
-            bad = sorted(set(_SHELL.findall(label)))
-            if bad:
-                unsafe.append((e.line, f"{show(e.path)} ({' '.join(bad)})", path))
-            elif len(f'echo {label} "Wrong annotation: x = 0 or y = 0" >> bad_label.list'.encode(
-                    "utf-8", "surrogateescape")) >= _BUFFER:
-                long.append((e.line, show(label), path))
+            # the label path has the image path's characters (the mapping only swaps folder names and
+            # the extension, and trims blanks): test the image path, map only the long ones
+            if _SHELL.search(e.path):
+                bad = sorted(set(_SHELL.findall(label_path(e.path))))
+                if bad:
+                    unsafe.append((e.line, f"{show(e.path)} ({' '.join(bad)})", path))
+                    continue
+            if len(e.path) > _BUFFER - 60:
+                label = label_path(e.path)
+                if len(f'echo {label} "Wrong annotation: x = 0 or y = 0" >> bad_label.list'.encode(
+                        "utf-8", "surrogateescape")) >= _BUFFER:
+                    long.append((e.line, show(label), path))
         if unsafe:
             line, what, _ = unsafe[0]
             self.add("DN459", f"{_plural(len(unsafe), 'image path')} of the {role} list with shell metacharacters: "
@@ -501,8 +516,9 @@ class Checker:
         paths = list(order)
         if not paths:
             return
-        results, totals = run_work(paths, self.setup, self.jobs, self.progress)
+        results, counts, totals = run_work(paths, self.setup, self.jobs, self.progress)
         self.totals.update(totals, images=len(paths))
+        self.counts = counts
         for list_path, entries, role in lists:
             if entries:
                 self._image_facts(list_path, entries, role, results, order)
@@ -519,7 +535,7 @@ class Checker:
         _, entries, _ = train
         if not entries:
             return 0
-        return sum(results[order[e.path]].boxes for e in entries if e.path)
+        return sum(self.counts[order[e.path]] for e in entries if e.path)
 
     def _image_facts(self, list_path: str, entries, role: str, results, order) -> None:
         missing: list[tuple[int, str, str]] = []
@@ -527,6 +543,7 @@ class Checker:
         no_label: list[tuple[int, str, str]] = []
         unusable: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
         empty: list[tuple[int, str, str]] = []
+        unreadable: list[tuple[int, str, str]] = []
         for e in entries:
             if not e.path:
                 continue
@@ -540,8 +557,10 @@ class Checker:
                 msg = label_path_message(r.label)
                 kind = "too short" if msg.startswith("Label file name is too short") else "extension"
                 unusable[kind].append((e.line, show(e.path), list_path))
-            elif r.status in ("missing",):
+            elif r.status == "missing":
                 no_label.append((e.line, show(r.label), list_path))
+            elif r.status == "unreadable":
+                unreadable.append((e.line, show(r.label), list_path))
             elif r.empty:
                 empty.append((e.line, show(r.label), list_path))
         if missing:
@@ -573,6 +592,12 @@ class Checker:
                      f"prints \"Can't open label file. (This can be normal only if you use MSCOCO): {what}\" and "
                      "trains the image as a negative (no objects)" + _places(list_path, no_label[1:]), list_path,
                      line, related=no_label[1:], hint="write the label file; an empty one for a background image")
+        if unreadable:
+            line, what, _ = unreadable[0]
+            self.add("DN446", f"{_plural(len(unreadable), 'label path')} of the {role} list cannot be read as a file "
+                     f"(first: {what}, a folder or unreadable): darknet opens it, reads no box and says nothing, so "
+                     "the image trains as a negative" + _places(list_path, unreadable[1:]), list_path, line,
+                     related=unreadable[1:], hint="the label path must be a readable file")
         if empty:
             line, what, _ = empty[0]
             images = len({e.path for e in entries if e.path})

@@ -178,17 +178,26 @@ _FOLDERS = (("/images/train2017/", "/labels/train2017/"), ("/images/val2017/", "
 _EXTENSIONS = (".jpg", ".JPG", ".jpeg", ".JPEG", ".png", ".PNG", ".bmp", ".BMP", ".ppm", ".PPM", ".tiff", ".TIFF")
 
 
+_EXT_SET = frozenset(_EXTENSIONS)
+_FOLDER_MARKS = ("/images/", "JPEGImages", "\\images\\")
+
+
 def label_path(image_path: str) -> str:
     """The label file darknet opens for ``image_path`` (``replace_image_to_label``)."""
     out = image_path
-    for old, new in _FOLDERS:
-        if old in out:
-            out = out.replace(old, new, 1)          # find_replace: the first occurrence only
-    out = out.strip(" \t")                          # trim: spaces and tabs, not CR
-    for ext in _EXTENSIONS:
-        at = out.find(ext)                          # find_replace_extension: the FIRST occurrence,
-        if at >= 0 and at + len(ext) == len(out):   # replaced only when it ends the path
-            out = out[:at] + ".txt"
+    if any(mark in out for mark in _FOLDER_MARKS):
+        for old, new in _FOLDERS:
+            if old in out:
+                out = out.replace(old, new, 1)      # find_replace: the first occurrence only
+    out = out.strip(" \t")                         # trim: spaces and tabs, not CR
+    # find_replace_extension, for each extension in turn: replaced only when its FIRST occurrence
+    # ends the path. At most one of the twelve can end a path (none is a suffix of another), and
+    # after a replacement the path ends in .txt, which none of them matches: one test is enough.
+    dot = out.rfind(".")
+    if dot >= 0:
+        ext = out[dot:]
+        if ext in _EXT_SET and out.find(ext) == dot:
+            out = out[:dot] + ".txt"
     return out
 
 
@@ -261,11 +270,28 @@ class LabelFile:
         return os.fsdecode(pieces[line - 1].rstrip(b"\r")) if 1 <= line <= len(pieces) else ""
 
 
-# A clean label file: every non-blank line "<int> <num> <num> <num> <num>", decimal numbers only.
-# Such a file reads the same as lines or as darknet's token stream, so it takes the fast path.
-_NUM = rb"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-_CLEAN_LINE = rb"[ \t]*[+-]?\d{1,9}(?:[ \t]+" + _NUM + rb"){4}[ \t\r]*"
-_CLEAN = re.compile(rb"(?:(?:" + _CLEAN_LINE + rb")?\n|[ \t\r]*\n)*(?:" + _CLEAN_LINE + rb"|[ \t\r]*)\Z")
+# A plain label file: only decimal digits, '.', 'e'/'E', signs, spaces, tabs, CR and LF, and every
+# non-blank line exactly 5 tokens. Such a file reads the same as lines or as darknet's token stream
+# (line breaks cannot shift anything), so its numbers are converted in bulk (Python's int()/float() on
+# a token of this alphabet accept exactly what a complete %d/%f conversion of that token accepts; a
+# token either rejects, e.g. "1.0" as a class id or "1e", sends the file down the slow path).
+_PLAIN = b"0123456789.eE+- \t\r\n"
+
+
+def _plain(data: bytes) -> list[bytes] | None:
+    """The tokens of a plain label file, or None."""
+    if data.translate(None, _PLAIN):
+        return None
+    tokens = data.split()
+    if len(tokens) % 5:
+        return None
+    if len(tokens) > 5 and not _FIVE.issuperset(map(len, map(bytes.split, data.split(b"\n")))):
+        return None
+    return tokens
+
+
+_FIVE = frozenset((0, 5))
+
 
 # the slow path: fscanf's conversions, glibc's way
 _SPACE = re.compile(rb"[ \t\n\v\f\r]*")
@@ -409,12 +435,25 @@ def _open_label(path: str) -> tuple[str, bytes, str]:
 def _parse(path: str, status: str, data: bytes, error: str) -> LabelFile:
     if status != "ok" or not data:
         return LabelFile(path, status, error=error, data=data)
-    if _CLEAN.match(data):
-        table = np.array(data.split(), dtype=bytes).reshape(-1, 5)
-        return LabelFile(path, status, table[:, 0].astype(np.int32), table[:, 1:].astype(np.float64)
-                         .astype(np.float32), data=data)
+    tokens = _plain(data)
+    if tokens is not None:
+        converted = _convert(tokens)
+        if converted is not None:
+            return LabelFile(path, status, converted[0], converted[1], data=data)
     ids, boxes, lines, issues = _scan(data)
     return LabelFile(path, status, ids, boxes, issues, data=data, lines=lines)
+
+
+def _convert(tokens: list[bytes]):
+    """(ids int32, xywh float32 n×4) of plain tokens, or None when a token does not convert."""
+    n = len(tokens) // 5
+    try:
+        ids = np.fromiter(map(int, tokens[0::5]), np.int64, n)
+        cols = [np.fromiter(map(float, tokens[k::5]), np.float64, n) for k in (1, 2, 3, 4)]
+    except (ValueError, OverflowError):
+        return None
+    # %d stores strtol's long into an int: truncation, as a C cast does
+    return ids.astype(np.int32), np.stack(cols, axis=1).astype(np.float32)
 
 
 def read_labels(path: str) -> LabelFile:
@@ -422,42 +461,84 @@ def read_labels(path: str) -> LabelFile:
     return _parse(path, *_open_label(path))
 
 
-def read_label_set(paths, progress=None) -> list[LabelFile]:
-    """Many label files; the clean ones are converted to numbers in one numpy call for all of them.
+class LabelBatch:
+    """Many label files read at once: every box in one pair of arrays.
 
-    ``progress``: called with the number of files read so far, now and then."""
-    raw: list[tuple[str, str, bytes, str]] = []
-    out: list[LabelFile | None] = []
-    clean: list[int] = []
-    match = _CLEAN.match
+    ``ids``/``xywh`` hold the boxes of file ``k`` at ``offsets[k]:offsets[k + 1]``; ``status[k]`` and
+    ``data[k]`` are the file's status and bytes; ``slow[k]`` = (box lines, issues) for the files that
+    needed the token-stream reading (the others' boxes are one per non-blank line)."""
+
+    __slots__ = ("paths", "status", "errors", "data", "ids", "xywh", "offsets", "slow")
+
+    def file(self, k: int) -> LabelFile:
+        a, b = self.offsets[k], self.offsets[k + 1]
+        lines, issues = self.slow.get(k, (None, ()))
+        return LabelFile(self.paths[k], self.status[k], self.ids[a:b], self.xywh[a:b], issues, self.errors[k],
+                         self.data[k], lines)
+
+
+def read_label_batch(paths) -> LabelBatch:
+    """Read many label files; the plain ones are converted in one go for all of them."""
+    paths = list(paths)
+    count = len(paths)
+    status, errors, datas = [""] * count, [""] * count, [b""] * count
+    plain_tokens: list[bytes] = []
+    plain_files: list[int] = []
+    per_file: list[tuple] = [None] * count      # (ids, xywh) of the files read the slow way
+    slow: dict[int, tuple] = {}
     for k, p in enumerate(paths):
-        status, data, error = _open_label(p)
-        if status == "ok" and data and match(data):
-            clean.append(k)
-            out.append(None)
-            raw.append((p, status, data, error))
+        st, data, err = _open_label(p)
+        status[k], errors[k], datas[k] = st, err, data
+        if st != "ok" or not data:
+            continue
+        tokens = _plain(data)
+        if tokens is not None:
+            plain_files.append(k)
+            plain_tokens.extend(tokens)
+            per_file[k] = len(tokens) // 5
         else:
-            out.append(_parse(p, status, data, error))
-            raw.append((p, status, b"", error))
-        if progress is not None and not k & 1023:
-            progress(k)
-    if clean:
-        counts = [0] * len(clean)
-        chunks = []
-        for j, k in enumerate(clean):
-            tokens = raw[k][2].split()
-            counts[j] = len(tokens) // 5
-            chunks.append(tokens)
-        flat = [t for tokens in chunks for t in tokens]
-        table = np.array(flat, dtype=bytes).reshape(-1, 5)
-        ids_all = table[:, 0].astype(np.int32)
-        boxes_all = table[:, 1:].astype(np.float64).astype(np.float32)
-        at = 0
-        for j, k in enumerate(clean):
-            p, status, data, error = raw[k]
-            c = counts[j]
-            out[k] = LabelFile(p, status, ids_all[at:at + c], boxes_all[at:at + c], data=data)
-            at += c
-    if progress is not None:
-        progress(len(out))
-    return out
+            ids, boxes, lines, issues = _scan(data)
+            per_file[k] = (ids, boxes)
+            slow[k] = (lines, issues)
+    converted = _convert(plain_tokens) if plain_tokens else (_EMPTY_IDS, _EMPTY_BOXES)
+    if converted is None:   # some token does not convert: find the files, read them the slow way
+        for k in plain_files:
+            one = _convert(datas[k].split())
+            if one is None:
+                ids, boxes, lines, issues = _scan(datas[k])
+                slow[k] = (lines, issues)
+                one = (ids, boxes)
+            per_file[k] = one
+        plain_files = []
+    counts = np.zeros(count + 1, np.int64)
+    id_parts, box_parts = [], []
+    plain_at = 0
+    plain = set(plain_files)
+    for k in range(count):
+        v = per_file[k]
+        if v is None:
+            continue
+        if k in plain:
+            counts[k + 1] = v
+            id_parts.append(converted[0][plain_at:plain_at + v])
+            box_parts.append(converted[1][plain_at:plain_at + v])
+            plain_at += v
+        else:
+            counts[k + 1] = len(v[0])
+            id_parts.append(v[0])
+            box_parts.append(v[1])
+    batch = LabelBatch()
+    batch.paths, batch.status, batch.errors, batch.data, batch.slow = paths, status, errors, datas, slow
+    if not slow and plain_files:      # the usual case: the bulk arrays as they are
+        batch.ids, batch.xywh = converted
+    else:
+        batch.ids = np.concatenate(id_parts) if id_parts else _EMPTY_IDS
+        batch.xywh = np.concatenate(box_parts) if box_parts else _EMPTY_BOXES
+    batch.offsets = np.cumsum(counts)
+    return batch
+
+
+def read_label_set(paths) -> list[LabelFile]:
+    """Many label files as ``LabelFile`` objects (``read_label_batch`` for the arrays alone)."""
+    batch = read_label_batch(paths)
+    return [batch.file(k) for k in range(len(batch.paths))]
