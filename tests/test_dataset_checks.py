@@ -396,3 +396,15 @@ def test_bad_input_is_one_line_exit_2(tmp_path, capsys):
     code, out, err = run("validate", "--data", "data/obj.data")
     assert code == 2 and err.strip() == "data/train.txt:2: error: binary data (a NUL byte) in the image list: " \
                                         "not a text file"
+
+
+def test_sarif_with_dataset_findings_is_valid_against_the_schema(tmp_path, capsys):
+    jsonschema = pytest.importorskip("jsonschema")
+    from pathlib import Path
+    schema = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    build(tmp_path, {"1": "3 .5 .5 .1 .1\n# x\n", "2": "3 .5 .5 .1 .1\n", "3": None}, names="a\n\nb\n")
+    code, out, _ = run("validate", "--format", "sarif", "--data", "data/obj.data", cfg(tmp_path))
+    log = json.loads(out)
+    assert {r["ruleId"] for r in log["runs"][0]["results"]} >= {"DN448", "DN452", "DN446", "DN457"}
+    errors = list(jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).iter_errors(log))
+    assert errors == []

@@ -285,7 +285,7 @@ def _plain(data: bytes) -> list[bytes] | None:
     tokens = data.split()
     if len(tokens) % 5:
         return None
-    if len(tokens) > 5 and not _FIVE.issuperset(map(len, map(bytes.split, data.split(b"\n")))):
+    if not _FIVE.issuperset(map(len, map(bytes.split, data.split(b"\n")))):
         return None
     return tokens
 
