@@ -549,7 +549,10 @@ class Checker:
                 continue
             r = results[order[e.path]]
             if r.image is not None:
-                if e.path != e.path.strip(" \t") and r.status == "ok":
+                if e.path.endswith("\r"):
+                    missing.append((e.line, f"{show(e.path)} (a CR ends the list's last line, which has no final "
+                                            "newline: darknet keeps it in the path)", list_path))
+                elif e.path != e.path.strip(" \t") and r.status == "ok":
                     blanks.append((e.line, f"\"{show(e.path)}\"", list_path))
                 else:
                     missing.append((e.line, f"{show(e.path)} ({r.image})", list_path))
