@@ -25,7 +25,7 @@ from cfggen.errors import CfggenError
 from cfggen.findings import Diagnostic
 from cfggen.source import printable
 
-RELATED_MAX = 200      # related places kept per finding (the message gives the full count)
+RELATED_MAX = 1000     # related places kept per finding (GitHub code scanning reads 1,000; the message counts all)
 SHOWN = 3              # places named in a message
 _CHUNK = 2048          # image entries per unit of work
 _SHELL = re.compile(r"[;&|`$()<>]")
@@ -262,11 +262,10 @@ def _places(first: str, items: list[tuple[int, str, str]]) -> str:
 
 
 def _finding(code: str, message: str, path: str, line: int, col: int = 1, end_col: int | None = None,
-             hint: str | None = None, related=(), severity: str = "", total_related: int | None = None) -> Diagnostic:
+             hint: str | None = None, related=(), severity: str = "") -> Diagnostic:
     rel = tuple((ln, printable(note), p) for ln, note, p in related[:RELATED_MAX])
-    extra = {"related_total": total_related if total_related is not None else len(related)}
     return Diagnostic(code, printable(message), line=line, col=col, end_col=end_col, hint=hint, related=rel,
-                      severity=severity, path=path, extra=extra)
+                      severity=severity, path=path)
 
 
 class Checker:
