@@ -196,6 +196,9 @@ def test_empty_train_list_is_a_sigfpe(tmp_path):
     build(tmp_path, {}, train="")
     (d,) = findings(tmp_path, "DN444")
     assert d.path == "data/train.txt" and "SIGFPE" in d.message
+    (tmp_path / "data" / "train.txt").write_text("\n\n")
+    (d,) = findings(tmp_path, "DN444")
+    assert "training hangs" in d.message and findings(tmp_path, "DN443") == []
 
 
 def test_duplicate_entries(tmp_path):

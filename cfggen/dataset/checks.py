@@ -437,6 +437,11 @@ class Checker:
                          "image (SIGFPE, floating point exception)", path, 1, hint="list one image path per line")
             return
         blank = [e.line for e in entries if not e.path]
+        if role == "train" and len(blank) == len(entries):
+            self.add("DN444", f"every line of the train list {show(path)} is blank: darknet redraws a blank entry "
+                     "until it finds a path, so training hangs at the first batch", path, 1,
+                     hint="list one image path per line")
+            return
         if blank:
             rel = [(n, "a blank entry", path) for n in blank[1:]]
             self.add("DN443", f"{_plural(len(blank), 'blank line')} in the {role} list: darknet keeps "

@@ -1,9 +1,10 @@
-"""list-empty: an empty image list (darknet divides by zero).
+"""list-empty: an empty or all-blank train list (darknet divides by zero, or hangs).
 
 *Why*: with no entry in the `train=` list darknet draws an image with `rand() % 0`: the process is
-killed by SIGFPE (floating point exception) at the first batch.
+killed by SIGFPE (floating point exception) at the first batch. A list of blank lines only is no
+better: darknet redraws a blank entry until it draws a path, so it never ends.
 
-*Severity*: an error: darknet crashes.
+*Severity*: an error: darknet crashes or hangs.
 
 **FAIL**
     (train.txt with no line)
@@ -15,5 +16,5 @@ killed by SIGFPE (floating point exception) at the first batch.
 from __future__ import annotations
 
 CODE, NAME, SEVERITY, SCOPE = "DN444", "list-empty", "error", "dataset"
-SUMMARY = "an empty image list (darknet divides by zero)"
+SUMMARY = "an empty or all-blank train list (darknet divides by zero, or hangs)"
 check = None   # found by ``cfggen.dataset.checks`` (``validate --data``), not by the cfg engine
