@@ -444,9 +444,11 @@ class Checker:
             return
         if blank:
             rel = [(n, "a blank entry", path) for n in blank[1:]]
+            effect = ("training redraws it with \" Very small path to the image: \"" if role == "train" else
+                      "the mAP pass reads it as an image: \"Label file name is too short\"")
             self.add("DN443", f"{_plural(len(blank), 'blank line')} in the {role} list: darknet keeps "
                      f"{'them as empty entries' if len(blank) > 1 else 'it as an empty entry'} ({len(entries)} "
-                     "images counted; training redraws it with \" Very small path to the image: \")"
+                     f"images counted; {effect})"
                      + _places(path, rel), path, blank[0], related=rel, hint="delete the blank lines")
         seen: dict[str, int] = {}
         dups: list[tuple[int, str, str]] = []
@@ -462,8 +464,9 @@ class Checker:
             first = dups[0]
             self.add("DN454", f"{_plural(len(dups), 'entry', 'entries')} of the {role} list "
                      f"repeat{'s' * (len(dups) == 1)} an earlier one: "
-                     f"darknet draws each entry alike, so a repeated image is trained more often "
-                     f"(line {first[0]}: {first[1]})" + _places(path, dups[1:]), path, first[0],
+                     + ("darknet draws each entry alike, so a repeated image is trained more often "
+                        if role == "train" else "the mAP counts a repeated image more than once ")
+                     + f"(line {first[0]}: {first[1]})" + _places(path, dups[1:]), path, first[0],
                      related=dups[1:], hint="list each image once (unless the oversampling is meant)")
         self._shell(path, entries, role)
 
@@ -570,9 +573,10 @@ class Checker:
                 empty.append((e.line, show(r.label), list_path))
         if missing:
             line, what, _ = missing[0]
+            effect = "trains the label's boxes on" if role == "train" else "measures the mAP on"
             self.add("DN445", f"{_plural(len(missing), 'image')} of the {role} list cannot be opened (first: {what}): "
-                     "darknet prints \"Cannot load image\", trains the label's boxes on a blank 10x10 image and "
-                     "goes on" + _places(list_path, missing[1:]), list_path, line, related=missing[1:],
+                     f"darknet prints \"Cannot load image\", {effect} a blank 10x10 image and goes on"
+                     + _places(list_path, missing[1:]), list_path, line, related=missing[1:],
                      hint="paths are relative to the folder darknet runs in" + self._elsewhere(entries[line - 1].path))
         if blanks:
             line, what, _ = blanks[0]

@@ -59,7 +59,8 @@ def _read_bytes(path: str, kind: str) -> bytes:
     except FileNotFoundError:
         raise InputError(f"no such {kind}", path=path) from None
     except IsADirectoryError:
-        raise InputError(f"is a directory, not a {kind}", path=path) from None
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise InputError(f"is a directory, not {article} {kind}", path=path) from None
     except OSError as exc:
         raise InputError(f"cannot read the {kind}: {exc.strerror or exc}", path=path) from None
     return data
