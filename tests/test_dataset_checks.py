@@ -411,3 +411,11 @@ def test_sarif_with_dataset_findings_is_valid_against_the_schema(tmp_path, capsy
     assert {r["ruleId"] for r in log["runs"][0]["results"]} >= {"DN448", "DN452", "DN446", "DN457"}
     errors = list(jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).iter_errors(log))
     assert errors == []
+
+
+def test_a_trailing_comment_loses_nothing_and_is_a_warning(tmp_path):
+    build(tmp_path, {"1": "0 .5 .5 .2 .2 # last box\n# end of file\n", "2": "0 .5 .5 .2 .2\n# x\n1 .1 .1 .1 .1\n"})
+    found = sorted(findings(tmp_path, "DN452"), key=lambda d: d.path)
+    assert [(d.path, d.line, d.severity) for d in found] == [("data/obj/1.txt", 1, "warning"),
+                                                               ("data/obj/2.txt", 2, "")]
+    assert "nothing is lost now" in found[0].message

@@ -617,24 +617,28 @@ class Checker:
 
     def _label_facts(self, paths: list[str], results) -> None:
         stops: list[tuple[int, int, str, str]] = []
+        tails: list[tuple[int, int, str, str]] = []
         shifts: list[tuple[int, int, str, str]] = []
+        kinds = {"stop": stops, "tail": tails, "shift": shifts}
         by_kind: dict[tuple, list] = defaultdict(list)
         for p, r in zip(paths, results):
             for issue in r.issues:
-                (stops if issue.kind == "stop" else shifts).append((issue.line, issue.col, issue.message, r.label))
+                kinds[issue.kind].append((issue.line, issue.col, issue.message, r.label))
             for row in r.bad:
                 verdict, line, col, end, box_id = row[:5]
                 key = (verdict, box_id if verdict in (B.CLASS_HIGH, B.CLASS_NEGATIVE) else None)
                 by_kind[key].append((line, col, end, r.label, row[5:]))
-        for items, what in ((stops, "stops"), (shifts, "shifts")):
+        for items, what, severity in ((stops, "stops", ""), (tails, "stops", "warning"), (shifts, "shifts", "")):
             if not items:
                 continue
             line, col, message, label = items[0]
             rel = [(ln, msg, lp) for ln, _, msg, lp in items[1:]]
-            self.add("DN452", message + (f" (and {_plural(len(rel), 'more label file')} where darknet {what[:-1]}s: "
-                                         + ", ".join(f"{show(lp)}:{ln}" for ln, _, lp in rel[:SHOWN])
-                                         + (" ..." if len(rel) > SHOWN else "") + ")" if rel else ""),
-                     label, line, col, related=rel,
+            more = (f" (and {_plural(len(rel), 'more label file')} where darknet {what[:-1]}s like this: "
+                    + ", ".join(f"{show(lp)}:{ln}" for ln, _, lp in rel[:SHOWN]) + (" ..." if len(rel) > SHOWN else "")
+                    + ")") if rel else ""
+            if severity:   # a last word darknet does not read: nothing is lost yet
+                message += "; nothing is lost now, but a box written after it would be"
+            self.add("DN452", message + more, label, line, col, related=rel, severity=severity,
                      hint="one box per line: <class> <x> <y> <width> <height>, numbers only, no comments")
         classes = self.setup.classes
         for (verdict, box_id), items in sorted(by_kind.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):

@@ -5,7 +5,8 @@ ignoring line breaks, and stops silently at the first group that does not conver
 commas, a word lose that line and everything after it. A line with 4 or 6 numbers shifts every box
 after it (the 6th number becomes the next box's class id; with 4, the next class id is the height).
 
-*Severity*: an error: boxes are silently lost or read as other boxes.
+*Severity*: an error: boxes are silently lost or read as other boxes; a warning when reading stops at
+text with no digit after it (a trailing comment): nothing is lost until a box is added after it.
 
 **FAIL**
     0 0.5 0.5 0.2               # 4 numbers
