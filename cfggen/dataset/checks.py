@@ -188,16 +188,20 @@ def run_work(paths: list[str], setup: Setup, jobs: int | None, progress=None) ->
     if jobs > 1 and hasattr(os, "fork"):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {pool.submit(work, c, setup): i for i, c in enumerate(chunks)}
-            for fut in as_completed(futures):
-                i = futures[fut]
-                results[i] = fut.result()
-                done += len(chunks[i])
-                if progress:
-                    progress(done, len(paths))
-    else:
-        for i, c in enumerate(chunks):
+        from concurrent.futures.process import BrokenProcessPool
+        try:
+            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                futures = {pool.submit(work, c, setup): i for i, c in enumerate(chunks)}
+                for fut in as_completed(futures):
+                    i = futures[fut]
+                    results[i] = fut.result()
+                    done += len(chunks[i])
+                    if progress:
+                        progress(done, len(paths))
+        except (BrokenProcessPool, OSError):   # a worker died, or no process to be had: the rest here
+            pass
+    for i, c in enumerate(chunks):
+        if results[i] is None:
             results[i] = work(c, setup)
             done += len(c)
             if progress:
