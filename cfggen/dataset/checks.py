@@ -253,6 +253,14 @@ class Progress:
 # ------------------------------------------------------------------------------------------------
 # findings
 
+def _same(path: str) -> str:
+    """The key under which two list entries are the same image: ``os.path.normpath``, called only for
+    a path it can change (``.``/``..`` parts, doubled or trailing separators): most paths it cannot."""
+    if "//" in path or "/." in path or path[:1] == "." or path[-1:] == "/" or os.sep != "/":
+        return os.path.normpath(path)
+    return path
+
+
 def _plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
@@ -463,7 +471,7 @@ class Checker:
         for e in entries:
             if not e.path:
                 continue
-            key = os.path.normpath(e.path)
+            key = _same(e.path)
             if key in seen:
                 dups.append((e.line, f"{show(e.path)} (first at line {seen[key]})", path))
             else:
@@ -510,8 +518,8 @@ class Checker:
                      hint="shorter folder names (the path and the message must fit in 255 bytes)")
 
     def _overlap(self, train_path: str, train, valid_path: str, valid) -> None:
-        train_set = {os.path.normpath(e.path) for e in train if e.path}
-        both = [(e.line, show(e.path), valid_path) for e in valid if e.path and os.path.normpath(e.path) in train_set]
+        train_set = {_same(e.path) for e in train if e.path}
+        both = [(e.line, show(e.path), valid_path) for e in valid if e.path and _same(e.path) in train_set]
         if both:
             line = both[0][0]
             self.add("DN455", f"{_plural(len(both), 'image')} of the valid list {'are' if len(both) > 1 else 'is'} "
