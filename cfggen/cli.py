@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "profile": "cfggen.commands.profile:profile",
     "import": "cfggen.commands.import_:import_",
     "export": "cfggen.commands.export:export",
+    "anchors": "cfggen.commands.anchors:anchors",
 }
 
 HELP = {
@@ -39,6 +40,7 @@ HELP = {
     "profile": "Estimate per-layer time (roofline), FLOP vs time shares and darknet's memory.",
     "import": "Import a pretrained PyTorch EfficientNet checkpoint into a darknet cfg + weights.",
     "export": "Export a cfg + .weights to ONNX, computing what darknet's forward pass computes.",
+    "anchors": "Anchors from a dataset's labels: darknet's avg IoU, Ultralytics' BPR, masks per head.",
 }
 
 

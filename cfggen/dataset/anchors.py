@@ -93,12 +93,13 @@ class RatioMetrics:
 
 def ratio_metrics(boxes: np.ndarray, anchors: np.ndarray, thr: float = 4.0) -> RatioMetrics:
     """Ultralytics' best possible recall and anchors-above-threshold (yolov5 ``check_anchors``)."""
-    x = _ratio(boxes.astype(np.float64), anchors.astype(np.float64))
+    x = fit_ratio(boxes.astype(np.float64), anchors.astype(np.float64))
     fits = x > 1.0 / thr
     return RatioMetrics(thr, float(fits.any(axis=1).mean()), float(fits.sum(axis=1).mean()))
 
 
-def _ratio(boxes: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+def fit_ratio(boxes: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    """yolov5's ratio metric per (box, anchor): the smallest of w/aw, aw/w, h/ah, ah/h (0 where undefined)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         r = boxes[:, None, :] / anchors[None, :, :]
         x = np.minimum(r, 1.0 / r).min(axis=2)
