@@ -142,25 +142,55 @@ def summarize(boxes: np.ndarray, limit: int = SUMMARY_LIMIT) -> tuple[np.ndarray
     return np.stack([w, h], axis=1), counts.astype(np.float64)
 
 
+class _Points:
+    """A weighted summary laid out for the search's inner loop: float32 rows, IoU as (anchors, points)
+    so that the best anchor per point is a reduction across a few long rows."""
+
+    __slots__ = ("xy", "w", "h", "area", "weights")
+
+    def __init__(self, points: np.ndarray, weights: np.ndarray):
+        self.xy = points
+        self.w = np.ascontiguousarray(points[:, 0], dtype=F32)[None, :]
+        self.h = np.ascontiguousarray(points[:, 1], dtype=F32)[None, :]
+        self.area = self.w * self.h
+        self.weights = (weights / weights.sum()).astype(F32)
+
+    def iou(self, anchors: np.ndarray) -> np.ndarray:
+        """(anchors, points) IoU."""
+        a = anchors.astype(F32)
+        aw, ah = a[:, 0:1], a[:, 1:2]
+        inter = np.minimum(self.w, aw) * np.minimum(self.h, ah)
+        return inter / ((self.area + aw * ah) - inter)
+
+    def fitness(self, anchors: np.ndarray) -> float:
+        return float(np.maximum.reduce(self.iou(anchors), axis=0) @ self.weights)
+
+
 def fitness(points: np.ndarray, weights: np.ndarray, anchors: np.ndarray) -> float:
-    """The objective on a weighted summary: the weighted mean of each point's best IoU (float64)."""
-    return float(np.dot(iou_wh(points, anchors).max(axis=1), weights) / weights.sum())
+    """The objective on a weighted summary: the weighted mean of each point's best IoU."""
+    return _Points(points, weights).fitness(anchors)
 
 
 def kmeans(points: np.ndarray, weights: np.ndarray, centres: np.ndarray, max_iter: int = 300) -> np.ndarray:
     """Lloyd's k-means with darknet's distance and update (a centre is the mean w and h of its boxes; an
     empty cluster keeps its centre), weighted, until no assignment changes."""
+    return _kmeans(_Points(points, weights), centres, max_iter)
+
+
+def _kmeans(pts: _Points, centres: np.ndarray, max_iter: int = 300) -> np.ndarray:
     c = centres.astype(np.float64).copy()
     k = len(c)
+    ww = pts.weights.astype(np.float64)
+    sw_all, sh_all = ww * pts.xy[:, 0], ww * pts.xy[:, 1]
     prev = None
     for _ in range(max_iter):
-        a = np.argmax(iou_wh(points, c), axis=1)
+        a = np.argmax(pts.iou(c), axis=0)
         if prev is not None and np.array_equal(a, prev):
             break
         prev = a
-        n = np.bincount(a, weights=weights, minlength=k)
-        sw = np.bincount(a, weights=weights * points[:, 0], minlength=k)
-        sh = np.bincount(a, weights=weights * points[:, 1], minlength=k)
+        n = np.bincount(a, weights=ww, minlength=k)
+        sw = np.bincount(a, weights=sw_all, minlength=k)
+        sh = np.bincount(a, weights=sh_all, minlength=k)
         full = n > 0
         c[full, 0] = sw[full] / n[full]
         c[full, 1] = sh[full] / n[full]
@@ -193,15 +223,19 @@ def mutate_climb(points, weights, anchors, rng, generations=1000, floor=2.0, pro
     probability ``prob``, by ``1 + u*z*sigma`` (u uniform once per generation, z normal per coordinate),
     clipped to [0.3, 3], redrawn until something changes; anchors floored at ``floor``; the child
     replaces the parent only if the objective rises."""
+    return _climb(_Points(points, weights), anchors, rng, generations, floor, prob, sigma)
+
+
+def _climb(pts: _Points, anchors, rng, generations=1000, floor=2.0, prob=0.9, sigma=0.1):
     best = anchors.astype(np.float64).copy()
-    f = fitness(points, weights, best)
+    f = pts.fitness(best)
     for _ in range(generations):
         v = np.ones(best.shape)
         while (v == 1).all():
             v = ((rng.random(best.shape) < prob) * rng.random() * rng.standard_normal(best.shape) * sigma
                  + 1).clip(0.3, 3.0)
         child = (best * v).clip(min=floor)
-        fc = fitness(points, weights, child)
+        fc = pts.fitness(child)
         if fc > f:
             f, best = fc, child
     return best, f
@@ -214,20 +248,22 @@ def polish(points, weights, anchors, floor=2.0, deltas=(0.08, 0.03, 0.01, 0.003)
     """Coordinate search on ``fitness``: one anchor at a time, its w and/or h scaled by 1 +- delta while
     that raises the objective, delta shrinking. Deterministic and cheap: moving anchor j changes only
     column j, so each try costs one column against the best of the others."""
+    pts = _Points(points, weights)
+    weights = pts.weights
     a = anchors.astype(np.float64).copy()
-    iou = iou_wh(points, a)
+    iou = pts.iou(a)
     for d in deltas:
         for _ in range(rounds):
             moved = False
             for j in range(len(a)):
-                others = np.delete(iou, j, axis=1).max(axis=1) if len(a) > 1 else np.zeros(len(points))
-                base = np.dot(np.maximum(others, iou[:, j]), weights)
+                others = np.delete(iou, j, axis=0).max(axis=0) if len(a) > 1 else np.zeros(len(points), F32)
+                base = np.dot(np.maximum(others, iou[j]), weights)
                 for sw, sh in _STEPS:
                     cand = np.maximum(a[j] * (1 + d * sw, 1 + d * sh), floor)
-                    col = iou_wh(points, cand[None, :])[:, 0]
-                    val = np.dot(np.maximum(others, col), weights)
+                    row = pts.iou(cand[None, :])[0]
+                    val = np.dot(np.maximum(others, row), weights)
                     if val > base:
-                        a[j], iou[:, j], base, moved = cand, col, val, True
+                        a[j], iou[j], base, moved = cand, row, val, True
             if not moved:
                 break
     return a
@@ -257,17 +293,16 @@ def search(boxes: np.ndarray, k: int, rng: np.random.Generator, *, width: int = 
     if len(points) < k:
         raise ValueError(f"{len(points)} distinct usable box sizes for {k} anchors")
     floor = min(2.0, float(points.min()))
+    pts = _Points(points, weights)
     runs = []
     for s in range(starts):
         start = (_random_start if s % 2 == 0 else _plusplus_start)(points, weights, k, rng)
-        c = kmeans(points, weights, start)
-        runs.append((fitness(points, weights, c), s, c))
+        c = _kmeans(pts, start)
+        runs.append((pts.fitness(c), s, c))
     runs.sort(key=lambda t: (-t[0], t[1]))
     candidates = [runs[0][2]]
-    climbed = []
-    for _, _, c in runs[:CLIMBS]:          # the best few starts each climb; the best climb goes on
-        climbed.append(mutate_climb(points, weights, c, rng, generations, floor=floor))
-    best = max(climbed, key=lambda t: t[1])[0]
+    climbed = [_climb(pts, c, rng, generations, floor) for _, _, c in runs[:CLIMBS]]
+    best = max(climbed, key=lambda t: t[1])[0]     # the best few starts climb; the best climb goes on
     candidates.append(best)
     fine, fine_w = summarize(boxes, SUMMARY_LIMIT)
     candidates.append(polish(fine, fine_w, best, floor=floor))

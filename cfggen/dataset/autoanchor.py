@@ -185,8 +185,10 @@ def compute(data_path: str, *, num: int | None = None, size: tuple[int, int] | N
                                            int(per_anchor[m].sum()) if m else 0,
                                            float(fits[:, m].any(axis=1).mean()) if m else 0.0))
             if not m:
-                what = f"smaller than {sp.limit:g}x{sp.limit:g}" if sp.limit else "that large"
-                warnings.append(f"layer {layer} {header} (stride {stride}) gets no anchor: none is {what} "
+                top = max((x.limit for x in splits if x.limit), default=0)
+                what = (f"is smaller than {sp.limit:g}x{sp.limit:g}" if sp.limit else
+                        f"is {top:g}x{top:g} or larger")
+                warnings.append(f"layer {layer} {header} (stride {stride}) gets no anchor: none {what} "
                                 "(the how-to: if many anchors do not fit their layers, keep the default "
                                 "anchors)")
         if heads.anchors is not None and size == heads.size:
