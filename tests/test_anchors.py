@@ -322,3 +322,41 @@ def test_adapt_data_anchors_keep_and_names_errors(tmp_path):
     (tmp_path / "obj.names").write_text("a\n\nb\n")
     code, _, err = run("adapt", cfg, "--data", data)
     assert code == 2 and "line 2 is blank" in err and f"{data}:4:" in err
+
+
+# ------------------------------------------------------------------------------------------------
+# files.read_label_arrays: the numbers of read_label_set, file for file
+
+LABEL_TEXTS = [
+    "0 0.5 0.5 0.2 0.3\n1 0.25 0.75 0.125 0.5\n",
+    "",                                             # a negative sample
+    "0 0.5 0.5 0.2 0.3\r\n\r\n2 .5 5. 0.1 1\r\n",    # CR-LF, blank lines, ".5" and "5."
+    "0 0.5 0.5 0.3\n1 0.3 0.4 0.2 0.5\n",           # 4 numbers: everything after shifts
+    "0 0.5 0.5 0.2 0.3 7\n",                        # 6 numbers: the 6th is the next class id
+    "# a comment\n0 0.5 0.5 0.2 0.3\n",             # darknet stops at once
+    "0 0.5 0.5 0.2 0.3\n0.5 0.1 0.1 0.1 0.1\n",     # a class id with a '.': %d reads 0, then shifted
+    "-1 0.5 0.5 0.2 0.3\n+2 0.5 0.5 1e-1 2E-1\n",   # signs and exponents
+    "3 0.5 0.5 1.2.3 0.3\n",                        # a token that is not one number
+    "12345678901 0.5 0.5 0.2 0.3\n",                # an id past int: wraps
+    "0 0.123456789012345678 0.5 0.2 0.3",           # more digits than a double holds, no final LF
+    "0\t0.5\t0.5\t0.2\t0.3\n1 0.1 0.9 0.05 0.07\n",
+]
+
+
+def test_read_label_arrays_matches_read_label_set(tmp_path):
+    from cfggen.dataset.files import read_label_arrays, read_label_set
+    paths = []
+    for i, text in enumerate(LABEL_TEXTS * 2):
+        p = tmp_path / f"l{i}.txt"
+        p.write_bytes(text.encode())
+        paths.append(str(p))
+    paths.insert(3, str(tmp_path / "missing.txt"))
+    ref = read_label_set(paths)
+    got = read_label_arrays(paths)
+    assert got.status == [f.status for f in ref]
+    assert np.array_equal(got.ids, np.concatenate([f.ids for f in ref]))
+    assert np.array_equal(got.xywh, np.concatenate([f.xywh.reshape(-1, 4) for f in ref]), equal_nan=True)
+    assert got.owner.tolist() == [k for k, f in enumerate(ref) for _ in range(len(f))]
+    # the files read the long way keep their stops and shifts
+    assert {k: [i.kind for i in f.issues] for k, f in got.parsed.items() if f.issues} == \
+        {k: [i.kind for i in f.issues] for k, f in enumerate(ref) if f.issues}

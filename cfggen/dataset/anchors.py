@@ -49,16 +49,25 @@ def iou_wh(boxes: np.ndarray, anchors: np.ndarray) -> np.ndarray:
 
 
 def nearest(boxes: np.ndarray, anchors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(index, IoU) of each box's nearest anchor as darknet picks it: the smallest float32 ``1 - IoU``,
-    first one on a tie; a distance that is NaN or not below FLT_MAX is never picked (index 0, IoU 0)."""
-    iou = iou_wh(boxes.astype(F32, copy=False), anchors.astype(F32, copy=False))
-    dist = F32(1) - iou
-    dist = np.where(np.isnan(dist), np.inf, dist)
-    idx = np.argmin(dist, axis=1)
-    rows = np.arange(len(boxes))
-    picked = dist[rows, idx] < FLT_MAX
-    best = np.where(picked, iou[rows, idx], F32(0)).astype(F32)
-    return np.where(picked, idx, 0), best
+    """(index, IoU) of each box's nearest anchor, darknet's loop run for all boxes at once: the
+    distance ``1 - IoU`` in float32, starting from FLT_MAX, an anchor taken only when strictly nearer
+    (ties to the lowest index; a NaN distance never wins; no winner: index 0, IoU 0)."""
+    b = boxes.astype(F32, copy=False)
+    bw, bh = np.ascontiguousarray(b[:, 0]), np.ascontiguousarray(b[:, 1])
+    area = bw * bh
+    best_d = np.full(len(b), FLT_MAX, F32)
+    best = np.zeros(len(b), F32)
+    idx = np.zeros(len(b), np.intp)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j, (aw, ah) in enumerate(anchors.astype(F32)):
+            inter = np.minimum(bw, aw) * np.minimum(bh, ah)
+            iou = inter / ((area + aw * ah) - inter)
+            d = F32(1) - iou
+            nearer = d < best_d
+            best_d = np.where(nearer, d, best_d)
+            best = np.where(nearer, iou, best)
+            idx[nearer] = j
+    return idx, best
 
 
 @dataclass(frozen=True)
@@ -93,17 +102,26 @@ class RatioMetrics:
 
 def ratio_metrics(boxes: np.ndarray, anchors: np.ndarray, thr: float = 4.0) -> RatioMetrics:
     """Ultralytics' best possible recall and anchors-above-threshold (yolov5 ``check_anchors``)."""
-    x = fit_ratio(boxes.astype(np.float64), anchors.astype(np.float64))
-    fits = x > 1.0 / thr
-    return RatioMetrics(thr, float(fits.any(axis=1).mean()), float(fits.sum(axis=1).mean()))
+    return metrics_from_fits(fit_matrix(boxes, anchors, thr), thr)
 
 
-def fit_ratio(boxes: np.ndarray, anchors: np.ndarray) -> np.ndarray:
-    """yolov5's ratio metric per (box, anchor): the smallest of w/aw, aw/w, h/ah, ah/h (0 where undefined)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = boxes[:, None, :] / anchors[None, :, :]
-        x = np.minimum(r, 1.0 / r).min(axis=2)
-    return np.nan_to_num(x, nan=0.0)
+def metrics_from_fits(fits: np.ndarray, thr: float) -> RatioMetrics:
+    return RatioMetrics(thr, float(fits.any(axis=0).mean()), float(fits.sum(axis=0, dtype=np.int64).mean()))
+
+
+def fit_matrix(boxes: np.ndarray, anchors: np.ndarray, thr: float = 4.0) -> np.ndarray:
+    """(anchors, boxes) booleans: yolov5's ratio metric, the smallest of w/aw, aw/w, h/ah, ah/h, above
+    ``1/thr`` (float32, as yolov5 computes it on tensors; undefined ratios do not fit)."""
+    b = boxes.astype(F32, copy=False)
+    bw, bh = np.ascontiguousarray(b[:, 0]), np.ascontiguousarray(b[:, 1])
+    limit = F32(1.0 / thr)
+    out = np.zeros((len(anchors), len(b)), bool)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for j, (aw, ah) in enumerate(anchors.astype(F32)):
+            rw, rh = bw / aw, bh / ah
+            x = np.minimum(np.minimum(rw, F32(1) / rw), np.minimum(rh, F32(1) / rh))
+            out[j] = x > limit
+    return out
 
 
 def sort_anchors(anchors: np.ndarray) -> np.ndarray:
@@ -116,30 +134,44 @@ def sort_anchors(anchors: np.ndarray) -> np.ndarray:
 # the search
 
 def summarize(boxes: np.ndarray, limit: int = SUMMARY_LIMIT) -> tuple[np.ndarray, np.ndarray]:
-    """(points, weights): the boxes with positive finite sides, duplicates merged; above ``limit``
-    distinct ones, binned on a log2 grid (64 bins per octave, halved until the bins fit), each bin
-    represented by its boxes' mean w and h."""
-    b = boxes.astype(np.float64)
+    """(points, weights) of at most ``limit`` points standing for the boxes: see ``summaries``."""
+    return summaries(boxes, (limit,))[0]
+
+
+def summaries(boxes: np.ndarray, limits: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each limit, (points, weights): the boxes with positive finite sides, equal ones merged
+    (weight = count); when more than ``limit`` differ, binned on a log2 grid (64 bins per octave,
+    halved until the bins fit), each bin its boxes' mean w and h. One sort of the boxes for all limits:
+    a coarser grid is built from the finer one's bins (floor(floor(x)/2) = floor(x/2))."""
+    b = np.ascontiguousarray(boxes, dtype=F32)
     b = b[np.isfinite(b).all(axis=1) & (b > 0).all(axis=1)]
     if len(b) == 0:
-        return b.reshape(0, 2), np.zeros(0)
-    pts, counts = np.unique(b, axis=0, return_counts=True)
-    if len(pts) <= limit:
-        return pts, counts.astype(np.float64)
-    logs = np.log2(b)
-    res = 64.0
-    while True:
-        cells = np.floor(logs * res).astype(np.int64)
-        cells -= cells.min(axis=0)
-        key = cells[:, 0] * (int(cells[:, 1].max()) + 1) + cells[:, 1]
-        _, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
-        if len(counts) <= limit or res <= 1:
-            break
-        res /= 2
-    inv = inv.ravel()
-    w = np.bincount(inv, weights=b[:, 0]) / counts
-    h = np.bincount(inv, weights=b[:, 1]) / counts
-    return np.stack([w, h], axis=1), counts.astype(np.float64)
+        return [(np.zeros((0, 2)), np.zeros(0)) for _ in limits]
+    keys, counts = np.unique(b.view(np.uint64).ravel(), return_counts=True)   # (w, h) float32 pairs as one key
+    pts = np.ascontiguousarray(keys).view(F32).reshape(-1, 2).astype(np.float64)
+    weights = counts.astype(np.float64)
+    levels = [(pts, weights)]
+    if len(pts) > min(limits):
+        cells = np.floor(np.log2(pts) * 64.0).astype(np.int64)
+        sw, sh, n = weights * pts[:, 0], weights * pts[:, 1], weights
+        res = 64
+        while True:
+            cells = cells - cells.min(axis=0)
+            key = cells[:, 0] * (int(cells[:, 1].max()) + 1) + cells[:, 1]
+            ukey, first, inv = np.unique(key, return_index=True, return_inverse=True)
+            inv = inv.ravel()
+            cells = cells[first]
+            sw, sh, n = (np.bincount(inv, weights=v) for v in (sw, sh, n))
+            levels.append((np.stack([sw / n, sh / n], axis=1), n))
+            if len(ukey) <= min(limits) or res <= 1:
+                break
+            cells = cells // 2
+            res //= 2
+    out = []
+    for limit in limits:
+        fit = [lv for lv in levels if len(lv[0]) <= limit]
+        out.append(fit[0] if fit else levels[-1])
+    return out
 
 
 class _Points:
@@ -289,7 +321,7 @@ def round_anchors(anchors: np.ndarray, width: int) -> np.ndarray:
 def search(boxes: np.ndarray, k: int, rng: np.random.Generator, *, width: int = 416, starts: int = 24,
            generations: int = 1000) -> Search:
     """The best anchors found for ``boxes`` (k of them): see the module docstring."""
-    points, weights = summarize(boxes, SEARCH_LIMIT)
+    (points, weights), (fine, fine_w) = summaries(boxes, (SEARCH_LIMIT, SUMMARY_LIMIT))
     if len(points) < k:
         raise ValueError(f"{len(points)} distinct usable box sizes for {k} anchors")
     floor = min(2.0, float(points.min()))
@@ -304,7 +336,6 @@ def search(boxes: np.ndarray, k: int, rng: np.random.Generator, *, width: int = 
     climbed = [_climb(pts, c, rng, generations, floor) for _, _, c in runs[:CLIMBS]]
     best = max(climbed, key=lambda t: t[1])[0]     # the best few starts climb; the best climb goes on
     candidates.append(best)
-    fine, fine_w = summarize(boxes, SUMMARY_LIMIT)
     candidates.append(polish(fine, fine_w, best, floor=floor))
     # scored on every box, as written: the one darknet would report the higher figure for
     scored = []

@@ -168,6 +168,8 @@ def compute(data_path: str, *, num: int | None = None, size: tuple[int, int] | N
     if result.avg_iou.wrong:
         warnings.append(f"{result.avg_iou.wrong} box{'es' * (result.avg_iou.wrong != 1)} with an IoU outside "
                         "[0, 1] (non-positive sizes): darknet leaves them out of the sum, not the divisor")
+    fits = A.fit_matrix(px, result.anchors, thr)
+    final = Figures(result.avg_iou, A.metrics_from_fits(fits, thr))
     under3 = int(((px < 3).any(axis=1)).sum())
     under2 = int(((px < 2).all(axis=1)).sum())
     head_reports: list[HeadReport] = []
@@ -178,12 +180,11 @@ def compute(data_path: str, *, num: int | None = None, size: tuple[int, int] | N
         splits = A.split_masks(result.anchors, [(layer, stride) for layer, _, stride, _ in heads.heads])
         idx, _ = A.nearest(px, result.anchors)
         per_anchor = np.bincount(idx, minlength=num)
-        fits = A.fit_ratio(px.astype(np.float64), result.anchors.astype(np.float64)) > 1.0 / thr
         for (layer, line, stride, header), sp in zip(heads.heads, splits):
             m = list(sp.mask)
             head_reports.append(HeadReport(layer, line, header, stride, sp.limit, sp.mask,
                                            int(per_anchor[m].sum()) if m else 0,
-                                           float(fits[:, m].any(axis=1).mean()) if m else 0.0))
+                                           float(fits[m].any(axis=0).mean()) if m else 0.0))
             if not m:
                 top = max((x.limit for x in splits if x.limit), default=0)
                 what = (f"is smaller than {sp.limit:g}x{sp.limit:g}" if sp.limit else
@@ -193,7 +194,7 @@ def compute(data_path: str, *, num: int | None = None, size: tuple[int, int] | N
                                 "anchors)")
         if heads.anchors is not None and size == heads.size:
             before = figures(px, heads.anchors, thr)
-    return AnchorReport(tb, size, num, seed, result, figures(px, result.anchors, thr), tuple(head_reports),
+    return AnchorReport(tb, size, num, seed, result, final, tuple(head_reports),
                         before, (under3, under2), tuple(warnings))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cfggen.dataset.files import label_path, read_data, read_label_set, read_list
+from cfggen.dataset.files import label_path, read_data, read_label_arrays, read_labels, read_list
 from cfggen.errors import InputError
 
 CALC_ANCHORS_TRAIN = "data/train.list"
@@ -49,26 +49,19 @@ def read_train_boxes(data_path: str) -> TrainBoxes:
                          path=data_path, line=where)
     entries = read_list(train)
     paths = [label_path(e.path) for e in entries]
-    labels = read_label_set(paths)
-    missing = tuple(f.path for f in labels if f.status != "ok")
-    stopped = tuple(f"{f.path}:{f.stop.line}: {f.stop.message}" for f in labels if f.stop is not None)
-    ids = [f.ids for f in labels if len(f)]
-    xywh = [f.xywh for f in labels if len(f)]
-    if xywh:
-        all_xywh = np.concatenate(xywh)
-        all_ids = np.concatenate(ids)
-    else:
-        all_xywh = np.zeros((0, 4), np.float32)
-        all_ids = np.zeros(0, np.int32)
-    bad = ~((all_xywh > 0) & (all_xywh <= 1)).all(axis=1)
+    arrays = read_label_arrays(paths)
+    missing = tuple(p for p, st in zip(paths, arrays.status) if st != "ok")
+    stopped = tuple(f"{f.path}:{f.stop.line}: {f.stop.message}" for _, f in sorted(arrays.parsed.items())
+                    if f.stop is not None)
+    xywh = arrays.xywh
+    bad = ~((xywh > 0) & (xywh <= 1)).all(axis=1)
     first_wrong = ""
     if bad.any():
         k = int(np.argmax(bad))
-        for f in labels:
-            if k < len(f):
-                first_wrong = f"{f.path}:{int(f.lines[k])}"
-                break
-            k -= len(f)
+        owner = int(arrays.owner[k])
+        first = int(np.searchsorted(arrays.owner, owner))      # the file's first box
+        f = arrays.parsed.get(owner) or read_labels(paths[owner])
+        first_wrong = f"{paths[owner]}:{int(f.lines[k - first])}"
     return TrainBoxes(data_path, train, len(entries), len(set(paths)), missing, stopped,
-                      np.ascontiguousarray(all_xywh[:, 2:4]), int(bad.sum()), first_wrong,
-                      int((all_ids < 0).sum()))
+                      np.ascontiguousarray(xywh[:, 2:4]), int(bad.sum()), first_wrong,
+                      int((arrays.ids < 0).sum()))
