@@ -34,7 +34,7 @@ sys.path.insert(0, os.path.join(REPO, "tests"))
 
 from cfggen.dataset import anchors as A  # noqa: E402
 from cfggen.dataset.autoanchor import format_anchors  # noqa: E402
-from cfggen.dataset.boxes import read_train_boxes  # noqa: E402
+from cfggen.dataset.trainboxes import read_train_boxes  # noqa: E402
 from cfggen.dataset.files import label_path, read_list  # noqa: E402
 from darknet_kmeans import boxes_from_relative, do_kmeans  # noqa: E402
 

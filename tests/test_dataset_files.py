@@ -137,3 +137,54 @@ def test_label_set_equals_one_by_one(tmp_path):
         assert (a.status, a.ids.tolist(), a.xywh.tolist(), a.lines.tolist(), a.issues) == \
                (b.status, b.ids.tolist(), b.xywh.tolist(), b.lines.tolist(), b.issues)
     assert many[3].ids.tolist() == [3]
+
+
+# ------------------------------------------------------------------------------------------------
+# the fast paths equal darknet's rules written out plainly
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from cfggen.dataset.files import _EXTENSIONS, _FOLDERS, _convert, _plain, _scan  # noqa: E402
+
+
+def _label_path_reference(path: str) -> str:
+    """replace_image_to_label step by step: every find_replace and find_replace_extension call in order."""
+    out = path
+    for old, new in _FOLDERS:
+        at = out.find(old)
+        if at >= 0:
+            out = out[:at] + new + out[at + len(old):]
+    out = out.strip(" \t")
+    for ext in _EXTENSIONS:
+        at = out.find(ext)
+        if at >= 0 and len(out) - at == len(ext):
+            out = out[:at] + ".txt" + out[at + len(ext):]
+    return out
+
+
+_PIECES = st.sampled_from(["a", "/", "\\", ".", " ", "\t", "\r", "images", "/images/train2017/", "\\JPEGImages\\",
+                           "/JPEGImages/", "\\images\\val2014\\", *_EXTENSIONS, ".txt", ".Jpg", ".tif"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_PIECES, max_size=8).map("".join))
+def test_label_path_equals_the_step_by_step_reference(path):
+    assert label_path(path) == _label_path_reference(path)
+
+
+_TOKENS = st.sampled_from(["0", "1", "12", "-1", "+3", "0.5", ".25", "5.", "1e-2", "2E1", "1e", "-", ".", "1.0",
+                           "0.3", "1.2.3", "00", "  ", "\t", "\r"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_TOKENS, max_size=7).map(" ".join), max_size=6).map("\n".join))
+def test_bulk_conversion_equals_the_token_stream_reading(text):
+    data = text.encode()
+    ids, boxes, _, issues = _scan(data)
+    tokens = _plain(data)
+    if tokens is not None:
+        converted = _convert(tokens)
+        if converted is not None:   # whenever the fast path answers, it answers as fscanf reads
+            assert converted[0].tolist() == ids.tolist()
+            assert converted[1].tolist() == boxes.tolist()
+            assert issues == ()

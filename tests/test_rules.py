@@ -14,7 +14,8 @@ dependency, the cfg stays readable)::
     ...
 
 Header options: ``sizes=native`` (default: every training size), ``count=3 data_classes=2`` (what
---data/--names would say, for DN408), ``json`` (the body is one JSON string: for BOMs, CRLF, trailing
+--data/--names would say, for DN408), ``training`` (``validate --data``: the training facts of DN460-DN462),
+``json`` (the body is one JSON string: for BOMs, CRLF, trailing
 blanks). A body ends at the next header; trailing blank lines are not part of it.
 """
 from __future__ import annotations
@@ -47,6 +48,8 @@ def parse_fixture(text: str) -> dict:
         for w in words:
             if re.fullmatch(r"\d+:\d+", w):
                 case.setdefault("expect", []).append(w)
+            elif w == "training":
+                case["training"] = True
             elif w.startswith("sizes="):
                 case["sizes"] = w.split("=", 1)[1]
             elif "=" in w:
@@ -85,6 +88,8 @@ def _analyze(code: str, case: dict, rules=None):
     options = {}
     if "names" in case:
         options["names"] = NamesInfo(**{"names_path": "obj.names", "data_path": "obj.data", **case["names"]})
+    if case.get("training"):
+        options["training"] = True
     return analyze(parse(case["cfg"], "fixture.cfg"), sizes, rules, options=options)
 
 
@@ -118,15 +123,18 @@ def test_fix_case_gives_the_expected_text(code, case):
 # ------------------------------------------------------------------------------------------------
 # the registry
 
+CFG_RULES = [code for code, rule in RULES.items() if rule.SCOPE != "dataset"]   # dataset rules: test_dataset_checks
+
+
 def test_every_rule_has_a_fixture_with_fail_and_pass():
-    missing = [code for code in RULES if not (FIXTURES / f"{code}.txt").is_file()]
+    missing = [code for code in CFG_RULES if not (FIXTURES / f"{code}.txt").is_file()]
     assert missing == []
-    for code in RULES:
+    for code in CFG_RULES:
         data = _load(code)
         assert data.get("fail") and data.get("pass"), code
         for case in data["fail"]:
             assert case["expect"] and all(re.fullmatch(r"\d+:\d+", p) for p in case["expect"]), code
-    assert sorted(p.stem for p in FIXTURES.glob("DN*.txt")) == sorted(RULES)
+    assert sorted(p.stem for p in FIXTURES.glob("DN*.txt")) == sorted(CFG_RULES)
 
 
 @pytest.mark.parametrize("code", list(RULES))
@@ -144,8 +152,8 @@ def test_rule_module_is_documented(code):
     assert re.fullmatch(r"DN[1-5]\d\d", code) and rule.CODE == code
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.NAME)
     assert rule.SEVERITY in ("error", "warning", "info")
-    assert rule.SCOPE in ("file", "network", "size", "infer", "suppress")
-    assert (rule.check is None) == (rule.SCOPE in ("infer", "suppress"))
+    assert rule.SCOPE in ("file", "network", "size", "infer", "suppress", "dataset")
+    assert (rule.check is None) == (rule.SCOPE in ("infer", "suppress", "dataset"))
     assert rule.SUMMARY and len(rule.SUMMARY) < 100
     if "*Fix safety*: safe" in doc:
         assert _load(code).get("fix"), f"{code} says it has a safe fix but has no fix fixture"

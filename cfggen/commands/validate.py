@@ -73,7 +73,7 @@ def _selectors(ctx, param, values) -> tuple[str, ...] | None:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
               help="Report format; auto = github inside GitHub Actions, else text.")
 @click.option("--select", multiple=True, callback=_selectors,
@@ -85,7 +85,8 @@ def _selectors(ctx, param, values) -> tuple[str, ...] | None:
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place (atomically; re-validated first).")
 @click.option("--diff", is_flag=True, help="Print the changes --fix would make as a unified diff; write nothing.")
 @click.option("--data", "data_file", type=click.Path(dir_okay=False), default=None,
-              help="Darknet .data file: its names= file must have one line per class of every head.")
+              help="Darknet .data file: check the dataset as darknet reads it for training (lists, images, "
+                   "labels, names, backup folder), against the first cfg when one is given.")
 @click.option("--names", "names_file", type=click.Path(dir_okay=False), default=None,
               help="Class names file (one per line) to compare with classes= of every head.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
@@ -110,15 +111,21 @@ def _selectors(ctx, param, values) -> tuple[str, ...] | None:
 def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file, names_file, config_file,
              no_config, table, size, native_only, list_sizes, aspect, size_range, concise, jobs, output, targets):
     """Validate Darknet cfg files: keys, values, shapes, wiring, heads, training schedule; every
-    multi-scale training size. Directories are searched for *.cfg files."""
+    multi-scale training size. Directories are searched for *.cfg files. With --data, also the
+    dataset darknet trains on (the cfg is then optional)."""
     from cfggen import cli
     from cfggen.report import FORMATTERS, Report
 
     cli.QUICK_EXIT = True   # nothing here needs the interpreter's teardown (files are written atomically)
+    if not paths and data_file is None:
+        from cfggen.errors import UsageError
+        raise UsageError("give one or more cfg files (or folders), or --data DATA")
     fmt = choose_format(fmt)
     settings = Settings(select, ignore, config_file, no_config)
     names = _names(data_file, names_file)
     options = {"names": names} if names is not None else {}
+    if data_file is not None:
+        options["training"] = True   # the training facts (DN460-DN462) are said with --data only
     report = Report([], concise=concise)
     sizes = [size] if size else ("native" if native_only else "training")
     port = _port_mode(targets, fix, diff)
@@ -141,6 +148,8 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
         report.notices.extend(notices)
         chunks.extend(file_chunks)
         diffs.extend(file_diffs)
+    if data_file is not None and not diff:
+        _dataset(report, data_file, files, settings, fmt, concise, jobs)
     if diff:
         text = "".join(diffs)
     else:
@@ -527,7 +536,17 @@ def _names(data_file, names_file):
     if data_file is None and names_file is None:
         return None
     from cfggen.lint.rules.DN408 import load_names
-    return load_names(data_file, names_file)
+    return load_names(data_file, names_file, missing_ok=data_file is not None and names_file is None)
+
+
+def _dataset(report, data_file, files, settings, fmt, concise, jobs) -> None:
+    """The dataset checks of ``--data``, judged against the first cfg checked, added to the report."""
+    from cfggen.dataset.checks import check_dataset
+    from cfggen.dataset.report import file_results, stamped
+    cfg = next((a.path for a in report.analyses), None)
+    found = check_dataset(data_file, cfg, jobs, progress=True)
+    enabled, severity = settings.for_file(data_file)
+    report.analyses.extend(file_results(stamped(found, enabled, severity), fmt, concise))
 
 
 def _fix(analysis, run, path, write, diffs, notices):

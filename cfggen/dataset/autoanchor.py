@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cfggen.dataset import anchors as A
-from cfggen.dataset.boxes import TrainBoxes, read_train_boxes
+from cfggen.dataset.trainboxes import TrainBoxes, read_train_boxes
 from cfggen.errors import InputError, UsageError
 
 YOLO_HEADS = ("yolo", "gaussian_yolo")

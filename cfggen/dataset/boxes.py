@@ -1,67 +1,68 @@
-"""The boxes ``detector calc_anchors`` clusters (reference §13.7 step 2), read through ``files``.
+"""Darknet's verdict on each label box at training time (``data.c: correct_boxes, fill_truth_detection``).
 
-``train=`` of the ``.data`` file (darknet's default for ``calc_anchors``: ``data/train.list``), every
-list entry (blank ones included) mapped to its label path, every box of every label file used, in file
-order, whatever its class or position; paths relative to the current folder, as darknet opens them.
-A box with x, y, w or h outside (0, 1] is still used (darknet prints "Wrong label" and goes on): it is
-counted and the first one located.
+The boxes are judged as written, i.e. as darknet sees them without augmentation (no crop, scale or
+flip): ``correct_boxes`` marks a box invalid when ``x == 0 && y == 0`` or when it lies entirely
+outside the image, and clips every other box to the image; ``fill_truth_detection`` then checks, in
+this order, the class id, the size against one network pixel, and the invalid mark. Arithmetic is
+float32, as in darknet.
 """
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-
 import numpy as np
 
-from cfggen.dataset.files import label_path, read_data, read_label_arrays, read_labels, read_list
-from cfggen.errors import InputError
+KEPT, CLASS_HIGH, CLASS_NEGATIVE, TINY, INVALID, NAN, CLIPPED = range(7)
 
-CALC_ANCHORS_TRAIN = "data/train.list"
-
-
-@dataclass(frozen=True)
-class TrainBoxes:
-    data_path: str
-    train_path: str
-    images: int                  # list entries, blank ones included
-    label_files: int             # distinct label paths read
-    missing: tuple[str, ...]     # label paths darknet cannot open ("Can't open label file ...")
-    stopped: tuple[str, ...]     # "path:line: message" where darknet stops reading a label file
-    wh: np.ndarray               # (boxes, 2) float32: relative width and height as read
-    wrong: int                   # boxes with x, y, w or h outside (0, 1] (used anyway, as darknet does)
-    first_wrong: str             # "path:line" of the first such box ("" when none)
-    negative_ids: int            # boxes with a class id < 0 (calc_anchors corrupts its heap on these)
-
-    def pixels(self, width: int, height: int) -> np.ndarray:
-        """(w * width, h * height) as darknet computes them: float32 times int, in float32."""
-        return np.stack([self.wh[:, 0] * np.float32(width), self.wh[:, 1] * np.float32(height)], axis=1)
+# verdict -> darknet's message (stdout), with the fields filled by ``message``
+_MESSAGES = {
+    CLASS_HIGH: "Wrong annotation: class_id = {id}. But class_id should be [from 0 to {top}]",
+    INVALID: "Wrong annotation: x = 0, y = 0, < 0 or > 1",
+    CLASS_NEGATIVE: ("Warning: in txt-labels class_id={id} >= classes={classes} in cfg-file. In txt-labels "
+                     "class_id should be [from 0 to {top}]"),
+}
 
 
-def read_train_boxes(data_path: str) -> TrainBoxes:
-    """Every box ``calc_anchors`` would read for ``data_path``."""
-    data = read_data(data_path)
-    train = data.get("train", CALC_ANCHORS_TRAIN)
-    if not os.path.exists(train):
-        where = data.line("train")
-        why = (f"train={train}: no such image list" if where is not None else
-               f"no train= line, and darknet's default for calc_anchors, {train}, does not exist")
-        raise InputError(why + " (paths are opened from the current folder, as darknet opens them)",
-                         path=data_path, line=where)
-    entries = read_list(train)
-    paths = [label_path(e.path) for e in entries]
-    arrays = read_label_arrays(paths)
-    missing = tuple(p for p, st in zip(paths, arrays.status) if st != "ok")
-    stopped = tuple(f"{f.path}:{f.stop.line}: {f.stop.message}" for _, f in sorted(arrays.parsed.items())
-                    if f.stop is not None)
-    xywh = arrays.xywh
-    bad = ~((xywh > 0) & (xywh <= 1)).all(axis=1)
-    first_wrong = ""
-    if bad.any():
-        k = int(np.argmax(bad))
-        owner = int(arrays.owner[k])
-        first = int(np.searchsorted(arrays.owner, owner))      # the file's first box
-        f = arrays.parsed.get(owner) or read_labels(paths[owner])
-        first_wrong = f"{paths[owner]}:{int(f.lines[k - first])}"
-    return TrainBoxes(data_path, train, len(entries), len(set(paths)), missing, stopped,
-                      np.ascontiguousarray(xywh[:, 2:4]), int(bad.sum()), first_wrong,
-                      int((arrays.ids < 0).sum()))
+def verdicts(ids: np.ndarray, xywh: np.ndarray, classes: int | None, net_w: int | None = None,
+             net_h: int | None = None) -> np.ndarray:
+    """One verdict (int8) per box. ``classes`` None: class ids not judged; ``net_w``/``net_h`` None:
+    the one-pixel size not judged."""
+    n = len(ids)
+    out = np.zeros(n, np.int8)
+    if not n:
+        return out
+    b = np.asarray(xywh, np.float32)
+    x, y, w, h = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
+    two = np.float32(2)
+    with np.errstate(invalid="ignore", over="ignore"):
+        left, right = x - w / two, x + w / two
+        top, bottom = y - h / two, y + h / two
+        invalid = ((x == 0) & (y == 0)) | (right < 0) | (bottom < 0) | (left > 1) | (top > 1)
+        zero, one = np.float32(0), np.float32(1)
+        cl, cr = np.clip(left, zero, one), np.clip(right, zero, one)
+        ct, cb = np.clip(top, zero, one), np.clip(bottom, zero, one)
+        cw = np.clip(cr - cl, zero, one)
+        ch = np.clip(cb - ct, zero, one)
+        clipped = (left < 0) | (right > 1) | (top < 0) | (bottom > 1)
+        nan = np.isnan(b).any(axis=1)
+        tiny = np.zeros(n, bool)
+        if net_w and net_h:
+            tiny = ~invalid & ((cw < np.float32(1) / np.float32(net_w)) | (ch < np.float32(1) / np.float32(net_h)))
+    # the last assignment wins, so the checks go in reverse order of darknet's: a box darknet keeps may be
+    # clipped or NaN; a negative class id passes the loader (the heads never train it) unless the box is
+    # dropped as invalid or tiny; the class check comes first of all
+    out[clipped & ~invalid] = CLIPPED
+    out[nan & ~invalid] = NAN
+    if classes is not None:
+        out[ids < 0] = CLASS_NEGATIVE
+    out[invalid] = INVALID
+    out[tiny] = TINY
+    if classes is not None:
+        out[ids >= classes] = CLASS_HIGH
+    return out
+
+
+def message(verdict: int, box_id: int, classes: int | None) -> str | None:
+    """The line darknet prints for this verdict (None: darknet says nothing)."""
+    text = _MESSAGES.get(verdict)
+    if text is None:
+        return None
+    return text.format(id=box_id, top=(classes or 0) - 1, classes=classes)

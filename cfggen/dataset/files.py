@@ -178,17 +178,26 @@ _FOLDERS = (("/images/train2017/", "/labels/train2017/"), ("/images/val2017/", "
 _EXTENSIONS = (".jpg", ".JPG", ".jpeg", ".JPEG", ".png", ".PNG", ".bmp", ".BMP", ".ppm", ".PPM", ".tiff", ".TIFF")
 
 
+_EXT_SET = frozenset(_EXTENSIONS)
+_FOLDER_MARKS = ("/images/", "JPEGImages", "\\images\\")
+
+
 def label_path(image_path: str) -> str:
     """The label file darknet opens for ``image_path`` (``replace_image_to_label``)."""
     out = image_path
-    for old, new in _FOLDERS:
-        if old in out:
-            out = out.replace(old, new, 1)          # find_replace: the first occurrence only
-    out = out.strip(" \t")                          # trim: spaces and tabs, not CR
-    for ext in _EXTENSIONS:
-        at = out.find(ext)                          # find_replace_extension: the FIRST occurrence,
-        if at >= 0 and at + len(ext) == len(out):   # replaced only when it ends the path
-            out = out[:at] + ".txt"
+    if any(mark in out for mark in _FOLDER_MARKS):
+        for old, new in _FOLDERS:
+            if old in out:
+                out = out.replace(old, new, 1)      # find_replace: the first occurrence only
+    out = out.strip(" \t")                         # trim: spaces and tabs, not CR
+    # find_replace_extension, for each extension in turn: replaced only when its FIRST occurrence
+    # ends the path. At most one of the twelve can end a path (none is a suffix of another), and
+    # after a replacement the path ends in .txt, which none of them matches: one test is enough.
+    dot = out.rfind(".")
+    if dot >= 0:
+        ext = out[dot:]
+        if ext in _EXT_SET and out.find(ext) == dot:
+            out = out[:dot] + ".txt"
     return out
 
 
@@ -261,14 +270,32 @@ class LabelFile:
         return os.fsdecode(pieces[line - 1].rstrip(b"\r")) if 1 <= line <= len(pieces) else ""
 
 
-# A clean label file: every non-blank line "<int> <num> <num> <num> <num>", decimal numbers only.
-# Such a file reads the same as lines or as darknet's token stream, so it takes the fast path.
-_NUM = rb"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-_CLEAN_LINE = rb"[ \t]*[+-]?\d{1,9}(?:[ \t]+" + _NUM + rb"){4}[ \t\r]*"
-_CLEAN = re.compile(rb"(?:(?:" + _CLEAN_LINE + rb")?\n|[ \t\r]*\n)*(?:" + _CLEAN_LINE + rb"|[ \t\r]*)\Z")
+# A plain label file: only decimal digits, '.', 'e'/'E', signs, spaces, tabs, CR and LF, and every
+# non-blank line exactly 5 tokens. Such a file reads the same as lines or as darknet's token stream
+# (line breaks cannot shift anything), so its numbers are converted in bulk (Python's int()/float() on
+# a token of this alphabet accept exactly what a complete %d/%f conversion of that token accepts; a
+# token either rejects, e.g. "1.0" as a class id or "1e", sends the file down the slow path).
+_PLAIN = b"0123456789.eE+- \t\r\n"
+
+
+def _plain(data: bytes) -> list[bytes] | None:
+    """The tokens of a plain label file, or None."""
+    if data.translate(None, _PLAIN):
+        return None
+    tokens = data.split()
+    if len(tokens) % 5:
+        return None
+    if not _FIVE.issuperset(map(len, map(bytes.split, data.split(b"\n")))):
+        return None
+    return tokens
+
+
+_FIVE = frozenset((0, 5))
+
 
 # the slow path: fscanf's conversions, glibc's way
 _SPACE = re.compile(rb"[ \t\n\v\f\r]*")
+_NEWLINE = re.compile(rb"\n")
 _INT = re.compile(rb"[+-]?[0-9]+")
 # %f consumes the longest text that starts a number ("1e+" included: strtod then takes "1")
 _FLOAT = re.compile(rb"[+-]?(?:0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]*)?"
@@ -308,7 +335,7 @@ def _token(data: bytes, pos: int) -> bytes:
 
 def _scan(data: bytes):
     """darknet's fscanf loop over a label file the long way: (ids, boxes, box lines, issues)."""
-    newlines = [i for i, c in enumerate(data) if c == 10]
+    newlines = [m.start() for m in _NEWLINE.finditer(data)]   # C-speed search, not a loop over bytes
 
     def where(pos: int) -> tuple[int, int]:
         k = bisect.bisect_left(newlines, pos)
@@ -356,6 +383,8 @@ def _scan(data: bytes):
                 line, col = where(failed_at)
                 lost = sum(1 for piece in data[failed_at:].split(b"\n")[1:] if piece.strip())
                 token = os.fsdecode(_token(data, failed_at))
+                if len(token) > 24:
+                    token = token[:24] + "..."
                 expected = "an integer" if field == "class id" else "a number"
                 what = (f"darknet stops reading here: '{token}' is not {expected} ({field} of box {len(ids) + 1})"
                         + (f"; this line and the {lost} non-blank line{'s' * (lost != 1)} after it are never read"
@@ -409,12 +438,25 @@ def _open_label(path: str) -> tuple[str, bytes, str]:
 def _parse(path: str, status: str, data: bytes, error: str) -> LabelFile:
     if status != "ok" or not data:
         return LabelFile(path, status, error=error, data=data)
-    if _CLEAN.match(data):
-        table = np.array(data.split(), dtype=bytes).reshape(-1, 5)
-        return LabelFile(path, status, table[:, 0].astype(np.int32), table[:, 1:].astype(np.float64)
-                         .astype(np.float32), data=data)
+    tokens = _plain(data)
+    if tokens is not None:
+        converted = _convert(tokens)
+        if converted is not None:
+            return LabelFile(path, status, converted[0], converted[1], data=data)
     ids, boxes, lines, issues = _scan(data)
     return LabelFile(path, status, ids, boxes, issues, data=data, lines=lines)
+
+
+def _convert(tokens: list[bytes]):
+    """(ids int32, xywh float32 n×4) of plain tokens, or None when a token does not convert."""
+    n = len(tokens) // 5
+    try:
+        ids = np.fromiter(map(int, tokens[0::5]), np.int64, n)
+        cols = [np.fromiter(map(float, tokens[k::5]), np.float64, n) for k in (1, 2, 3, 4)]
+    except (ValueError, OverflowError):
+        return None
+    # %d stores strtol's long into an int: truncation, as a C cast does
+    return ids.astype(np.int32), np.stack(cols, axis=1).astype(np.float32)
 
 
 def read_labels(path: str) -> LabelFile:
@@ -422,132 +464,84 @@ def read_labels(path: str) -> LabelFile:
     return _parse(path, *_open_label(path))
 
 
-def read_label_set(paths, progress=None) -> list[LabelFile]:
-    """Many label files; the clean ones are converted to numbers in one numpy call for all of them.
+class LabelBatch:
+    """Many label files read at once: every box in one pair of arrays.
 
-    ``progress``: called with the number of files read so far, now and then."""
-    raw: list[tuple[str, str, bytes, str]] = []
-    out: list[LabelFile | None] = []
-    clean: list[int] = []
-    match = _CLEAN.match
+    ``ids``/``xywh`` hold the boxes of file ``k`` at ``offsets[k]:offsets[k + 1]``; ``status[k]`` and
+    ``data[k]`` are the file's status and bytes; ``slow[k]`` = (box lines, issues) for the files that
+    needed the token-stream reading (the others' boxes are one per non-blank line)."""
+
+    __slots__ = ("paths", "status", "errors", "data", "ids", "xywh", "offsets", "slow")
+
+    def file(self, k: int) -> LabelFile:
+        a, b = self.offsets[k], self.offsets[k + 1]
+        lines, issues = self.slow.get(k, (None, ()))
+        return LabelFile(self.paths[k], self.status[k], self.ids[a:b], self.xywh[a:b], issues, self.errors[k],
+                         self.data[k], lines)
+
+
+def read_label_batch(paths) -> LabelBatch:
+    """Read many label files; the plain ones are converted in one go for all of them."""
+    paths = list(paths)
+    count = len(paths)
+    status, errors, datas = [""] * count, [""] * count, [b""] * count
+    plain_tokens: list[bytes] = []
+    plain_files: list[int] = []
+    per_file: list[tuple] = [None] * count      # (ids, xywh) of the files read the slow way
+    slow: dict[int, tuple] = {}
     for k, p in enumerate(paths):
-        status, data, error = _open_label(p)
-        if status == "ok" and data and match(data):
-            clean.append(k)
-            out.append(None)
-            raw.append((p, status, data, error))
+        st, data, err = _open_label(p)
+        status[k], errors[k], datas[k] = st, err, data
+        if st != "ok" or not data:
+            continue
+        tokens = _plain(data)
+        if tokens is not None:
+            plain_files.append(k)
+            plain_tokens.extend(tokens)
+            per_file[k] = len(tokens) // 5
         else:
-            out.append(_parse(p, status, data, error))
-            raw.append((p, status, b"", error))
-        if progress is not None and not k & 1023:
-            progress(k)
-    if clean:
-        counts = [0] * len(clean)
-        chunks = []
-        for j, k in enumerate(clean):
-            tokens = raw[k][2].split()
-            counts[j] = len(tokens) // 5
-            chunks.append(tokens)
-        flat = [t for tokens in chunks for t in tokens]
-        table = np.array(flat, dtype=bytes).reshape(-1, 5)
-        ids_all = table[:, 0].astype(np.int32)
-        boxes_all = table[:, 1:].astype(np.float64).astype(np.float32)
-        at = 0
-        for j, k in enumerate(clean):
-            p, status, data, error = raw[k]
-            c = counts[j]
-            out[k] = LabelFile(p, status, ids_all[at:at + c], boxes_all[at:at + c], data=data)
-            at += c
-    if progress is not None:
-        progress(len(out))
-    return out
+            ids, boxes, lines, issues = _scan(data)
+            per_file[k] = (ids, boxes)
+            slow[k] = (lines, issues)
+    converted = _convert(plain_tokens) if plain_tokens else (_EMPTY_IDS, _EMPTY_BOXES)
+    if converted is None:   # some token does not convert: find the files, read them the slow way
+        for k in plain_files:
+            one = _convert(datas[k].split())
+            if one is None:
+                ids, boxes, lines, issues = _scan(datas[k])
+                slow[k] = (lines, issues)
+                one = (ids, boxes)
+            per_file[k] = one
+        plain_files = []
+    counts = np.zeros(count + 1, np.int64)
+    id_parts, box_parts = [], []
+    plain_at = 0
+    plain = set(plain_files)
+    for k in range(count):
+        v = per_file[k]
+        if v is None:
+            continue
+        if k in plain:
+            counts[k + 1] = v
+            id_parts.append(converted[0][plain_at:plain_at + v])
+            box_parts.append(converted[1][plain_at:plain_at + v])
+            plain_at += v
+        else:
+            counts[k + 1] = len(v[0])
+            id_parts.append(v[0])
+            box_parts.append(v[1])
+    batch = LabelBatch()
+    batch.paths, batch.status, batch.errors, batch.data, batch.slow = paths, status, errors, datas, slow
+    if not slow and plain_files:      # the usual case: the bulk arrays as they are
+        batch.ids, batch.xywh = converted
+    else:
+        batch.ids = np.concatenate(id_parts) if id_parts else _EMPTY_IDS
+        batch.xywh = np.concatenate(box_parts) if box_parts else _EMPTY_BOXES
+    batch.offsets = np.cumsum(counts)
+    return batch
 
 
-# ------------------------------------------------------------------------------------------------
-# many label files as flat arrays (cfggen anchors: every box, no per-file record)
-
-class LabelArrays(NamedTuple):
-    """The boxes of many label files, in list order, as ``read_boxes`` reads them.
-
-    ``owner[i]``: the index in ``paths`` of box i's file. ``status``: per path, as ``LabelFile.status``.
-    ``parsed``: the ``LabelFile`` of every file read the long way (anything but plain numbers), where
-    the stops and shifts are."""
-    ids: np.ndarray          # int32 (boxes,)
-    xywh: np.ndarray         # float32 (boxes, 4)
-    owner: np.ndarray        # int32 (boxes,)
-    status: list
-    parsed: dict
-
-
-_PLAIN = b"0123456789.eE+- \t\r\n"
-_BYTE_SPACE = np.zeros(256, bool)
-_BYTE_SPACE[list(b" \t\r\n")] = True
-_BYTE_DIGIT = np.zeros(256, bool)
-_BYTE_DIGIT[list(b"0123456789")] = True
-
-
-def read_label_arrays(paths) -> LabelArrays:
-    """``read_label_set`` for callers that want the numbers only, at the speed of reading the files.
-
-    A file of plain numbers (digits, ``.eE+-`` and blanks) is a token stream darknet reads as written
-    when every token converts whole, the count is a multiple of 5 and every class id is plain digits:
-    all such files are converted at once (token bounds from one pass over the bytes, the numbers from
-    one C parse). Any other file, or one failing those tests, goes through ``_parse`` (the exact scan)."""
-    import warnings
-    status: list[str] = []
-    parsed: dict[int, LabelFile] = {}
-    plain: list[bytes] = []
-    plain_at: list[int] = []
-    for k, p in enumerate(paths):
-        st, data, error = _open_label(p)
-        status.append(st)
-        if st == "ok" and data and not data.translate(None, _PLAIN):
-            plain.append(data)
-            plain_at.append(k)
-        elif st == "ok" and data:
-            parsed[k] = _parse(p, st, data, error)
-    ids = np.zeros(0, np.int32)
-    xywh = np.zeros((0, 4), np.float32)
-    owner = np.zeros(0, np.int32)
-    if plain:
-        blob = b"\n".join(plain)
-        byte = np.frombuffer(blob, np.uint8)
-        word = ~_BYTE_SPACE[byte]
-        edges = np.diff(word.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        lengths = np.fromiter((len(d) for d in plain), np.int64, len(plain))
-        file_start = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
-        per_file = np.diff(np.searchsorted(starts, np.append(file_start, len(blob) + 1)))
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            try:
-                values = np.fromstring(blob, dtype=np.float64, sep=" ")
-            except (ValueError, DeprecationWarning):
-                values = None
-        good = np.zeros(len(plain), bool)
-        if values is not None and len(values) == len(starts):
-            file_of = np.repeat(np.arange(len(plain)), per_file)
-            pos = np.arange(len(starts)) - np.repeat(np.cumsum(per_file) - per_file, per_file)
-            cls = np.flatnonzero(pos % 5 == 0)
-            c_start, c_len = starts[cls], ends[cls] - starts[cls]
-            cls_bad = c_len > 9                       # %d of more digits: wraps; the long way says how
-            for o in range(9):                        # every byte of a class id a digit (no sign, no '.')
-                inside = c_len > o
-                cls_bad[inside] |= ~_BYTE_DIGIT[byte[c_start[inside] + o]]
-            good = per_file % 5 == 0
-            good[file_of[cls[cls_bad]]] = False
-            keep = good[file_of]
-            table = values[keep].reshape(-1, 5)
-            ids = table[:, 0].astype(np.int32)
-            xywh = table[:, 1:].astype(np.float32)
-            owner = np.asarray(plain_at, np.int32)[file_of[keep][::5]]
-        for j in np.flatnonzero(~good):
-            k = plain_at[j]
-            parsed[k] = _parse(paths[k], "ok", plain[j], "")
-    if parsed:      # merge the long-way files in, keeping list order
-        extra_owner = np.concatenate([np.full(len(f), k, np.int32) for k, f in parsed.items()] or [owner[:0]])
-        order = np.argsort(np.concatenate([owner, extra_owner]), kind="stable")
-        ids = np.concatenate([ids] + [f.ids for f in parsed.values()])[order]
-        xywh = np.concatenate([xywh] + [f.xywh.reshape(-1, 4) for f in parsed.values()])[order]
-        owner = np.concatenate([owner, extra_owner])[order]
-    return LabelArrays(ids, xywh, owner, status, parsed)
+def read_label_set(paths) -> list[LabelFile]:
+    """Many label files as ``LabelFile`` objects (``read_label_batch`` for the arrays alone)."""
+    batch = read_label_batch(paths)
+    return [batch.file(k) for k in range(len(batch.paths))]

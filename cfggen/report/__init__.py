@@ -94,8 +94,8 @@ def text_part(a: Analysis, concise: bool = False) -> list[str]:
             out.append(snip)
         # merged places are listed in the message already; JSON and SARIF carry every one of them
         shown = d.extra.get("own_related", len(d.related))
-        for line, what in d.related[:shown]:
-            out.append(f"      = line {line}: {what}")
+        for rel in d.related[:shown]:
+            out.append(f"      = {_place(d, rel)}: {rel[1]}")
         if "same" not in d.extra and len(d.related) > shown:
             out.append(f"      = … and {len(d.related) - shown} more lines (all in --format json/sarif)")
         if d.hint:
@@ -103,6 +103,20 @@ def text_part(a: Analysis, concise: bool = False) -> list[str]:
         if d.fix is not None and d.fix.safe:
             out.append(f"      = fix: {d.fix.description} (cfggen validate --fix)")
     return out
+
+
+def _place(d: Diagnostic, rel: tuple) -> str:
+    """A related place as text: ``line N`` in the finding's own file, ``path:N`` in another
+    (a dataset finding's places are in other files: ``(line, note, path)``)."""
+    if len(rel) > 2 and rel[2] != d.path:
+        return f"{rel[2]}:{rel[0]}"
+    return f"line {rel[0]}"
+
+
+def related_json(d: Diagnostic) -> list[dict]:
+    """``related`` as JSON: ``path`` only for a place in another file."""
+    return [{"line": rel[0], "note": rel[1], "path": rel[2]} if len(rel) > 2 and rel[2] != d.path
+            else {"line": rel[0], "note": rel[1]} for rel in d.related]
 
 
 def format_text(report: Report) -> str:
@@ -128,7 +142,7 @@ def _width(lines: list[str], d: Diagnostic) -> int:
 def diagnostic_json(d: Diagnostic) -> dict:
     return {"rule": d.code, "name": d.name, "severity": d.severity, "line": d.line, "column": d.col,
             "layer": d.layer, "size": list(d.size) if d.size else None, "message": d.message,
-            "hint": d.hint, "related": [{"line": line, "note": note} for line, note in d.related],
+            "hint": d.hint, "related": related_json(d),
             "fixable": d.fix is not None}
 
 

@@ -134,10 +134,12 @@ def sarif_part(a, concise: bool = False) -> list[dict]:
         if d.code in index:
             result["ruleIndex"] = index[d.code]
         if d.related:
+            # a dataset finding's places are in other files: (line, note, path)
             result["relatedLocations"] = [
-                {"id": i, "message": {"text": note},
-                 "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": max(1, line)}}}
-                for i, (line, note) in enumerate(d.related)]
+                {"id": i, "message": {"text": rel[1]},
+                 "physicalLocation": {"artifactLocation": {"uri": _uri(rel[2]) if len(rel) > 2 else uri},
+                                      "region": {"startLine": max(1, rel[0])}}}
+                for i, rel in enumerate(d.related)]
         props = {}
         if d.layer is not None:
             props["layer"] = d.layer

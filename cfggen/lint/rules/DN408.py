@@ -19,6 +19,7 @@ names.
 """
 from __future__ import annotations
 
+from cfggen.errors import CfggenError
 from cfggen.lint.model import Diagnostic
 from cfggen.lint.rules._base import RuleContext, at
 from cfggen.lint.training import detection_heads
@@ -59,22 +60,14 @@ class NamesInfo:
 
 
 def read_data_file(path: str) -> dict[str, str]:
-    """A darknet .data file: every blank deleted, '#'/';' comment lines, key=value at the first '='."""
+    """A darknet .data file as ``option_find`` sees it: key -> the first entry's value (``cfggen.dataset``)."""
+    from cfggen.dataset.files import read_data
     from cfggen.errors import UsageError
-    from cfggen.cfg.parse import darknet_strip
     try:
-        with open(path, "rb") as fh:
-            text = fh.read().decode("utf-8", errors="replace")
-    except OSError as exc:
-        raise UsageError(f"cannot read the .data file: {exc.strerror or exc}", path=path) from None
-    out: dict[str, str] = {}
-    for line in text.split("\n"):
-        s = darknet_strip(line)
-        if not s or s[0] in "#;" or "=" not in s:
-            continue
-        key, _, value = s.partition("=")
-        out.setdefault(key, value)   # darknet's lookup returns the first
-    return out
+        data = read_data(path)
+    except CfggenError as exc:
+        raise UsageError(exc.message, path=path, line=exc.line) from None
+    return {key: opt.value for key, opt in data.first.items() if opt.value is not None}
 
 
 def count_names(path: str) -> tuple[int, int]:
@@ -91,8 +84,10 @@ def count_names(path: str) -> tuple[int, int]:
     return len(lines), sum(1 for line in lines if not line.strip())
 
 
-def load_names(data: str | None, names: str | None) -> NamesInfo | None:
-    """--data and/or --names -> NamesInfo; a missing file is a UsageError (exit 2)."""
+def load_names(data: str | None, names: str | None, missing_ok: bool = False) -> NamesInfo | None:
+    """--data and/or --names -> NamesInfo; a missing file is a UsageError (exit 2). ``missing_ok``: a
+    names file the .data file names but that cannot be found leaves the count unknown (the dataset
+    checks of ``validate --data`` report it, as DN442)."""
     import os
     from cfggen.errors import UsageError
     if data is None and names is None:
@@ -109,12 +104,16 @@ def load_names(data: str | None, names: str | None) -> NamesInfo | None:
         if names is None:
             ref = conf.get("names")
             if not ref:
+                if missing_ok:
+                    return info
                 raise UsageError("the .data file has no names= line (or use --names)", path=data)
             here = os.path.join(os.path.dirname(os.path.abspath(data)), ref)
             if os.path.isabs(ref) or os.path.isfile(ref):
                 names = ref
             elif os.path.isfile(here):
                 names = here
+            elif missing_ok:
+                return info
             else:
                 raise UsageError(f"names={ref}: no such file (looked in the current folder and next to the "
                                  ".data file)", path=data)
