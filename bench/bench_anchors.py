@@ -170,6 +170,8 @@ def quality(args) -> str:
 
 
 def main() -> None:
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))     # a killed run still deletes its temp folder
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--files", type=int, default=118_287)
     ap.add_argument("--rounds", type=int, default=3)
