@@ -6,12 +6,13 @@ calc_anchors or adapt) in tmp_path, with absolute paths in the lists.
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
 
 from cfggen.dataset import anchors as A
-from conftest import run_cli as run  # noqa: E402
+from conftest import CORPUS, needs_shared, run_cli as run  # noqa: E402
 from darknet_kmeans import GlibcRand, avg_iou_loop, boxes_from_relative, do_kmeans  # noqa: E402
 
 # a two-head detector at 64x64: the first [yolo] on a 4x4 grid (stride 16), the second on 2x2 (stride 32)
@@ -323,3 +324,27 @@ def test_adapt_data_anchors_keep_and_names_errors(tmp_path):
     code, _, err = run("adapt", cfg, "--data", data)
     assert code == 2 and "line 2 is blank" in err and f"{data}:4:" in err
 
+
+
+@needs_shared
+@pytest.mark.parametrize("name, strides", [("yolov3-tiny.cfg", [32, 16]), ("yolov4-custom.cfg", [8, 16, 32])])
+def test_adapt_data_on_real_cfgs(tmp_path, name, strides):
+    data = dataset_from_rel(tmp_path, synthetic_rel(400, 9), names=("a", "b"))
+    report = json.loads(run("anchors", data, "--cfg", CORPUS / name, "--format", "json")[1])
+    assert [m["stride"] for m in report["masks"]] == strides
+    # the coarser the head, the larger its anchors (YOLOv3's coarse head comes first)
+    by_stride = sorted(report["masks"], key=lambda m: m["stride"])
+    areas = [[a[0] * a[1] for a in m["anchors"]] for m in by_stride if m["mask"]]
+    assert all(max(a) <= min(b) for a, b in zip(areas, areas[1:]))
+    out = tmp_path / "obj.cfg"
+    code, said, err = run("adapt", CORPUS / name, "--data", data, "-o", out)
+    assert code == 0, err
+    text = out.read_text()
+    written = [re.sub(r"\s", "", v) for v in re.findall(r"^anchors\s*=\s*(.*)$", text, re.M)]
+    masks = [re.sub(r"\s", "", v) for v in re.findall(r"^mask\s*=\s*(.*)$", text, re.M)]
+    if all(m["mask"] for m in report["masks"]):
+        assert written == [report["anchors_text"].replace(" ", "")] * len(strides)
+        assert masks == [",".join(map(str, m["mask"])) for m in report["masks"]]
+    else:                                        # a head would get none: the cfg's anchors stay
+        assert "anchors and masks left alone" in said
+    assert text.count("classes=2") == len(strides)
