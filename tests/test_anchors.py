@@ -145,6 +145,9 @@ def test_avg_iou_equals_darknet_loop(seed):
     boxes = boxes_from_relative(synthetic_rel(400, seed), 416, 320)
     anchors = (rng.uniform(5, 300, (7, 2))).astype(np.float32)
     anchors[3] = anchors[2]                       # a tie: the lower index wins in both
+    boxes[5] = [np.nan, 10]                       # a NaN distance never wins: IoU 0, added
+    boxes[6] = [0, 0]                             # 0/0: NaN again
+    boxes[7] = [-3, 20]                           # a negative IoU: left out of the sum
     fast = A.darknet_avg_iou(boxes, anchors).percent
     assert fast == avg_iou_loop(boxes, anchors)   # the same float32 value, not just close
 
@@ -156,6 +159,17 @@ def test_avg_iou_sums_in_order():
     boxes = np.array([[1, 1]] * 3 + [[1, 128]] * 5000, np.float32)
     anchors = np.array([[1, 1]], np.float32)
     assert A.darknet_avg_iou(boxes, anchors).percent == avg_iou_loop(boxes, anchors)
+
+
+def test_summaries_keep_the_mass():
+    boxes = boxes_from_relative(synthetic_rel(5000, 8), 416, 416)
+    boxes[0] = [-1, 5]                                           # not positive: left out
+    (coarse, cw), (fine, fw), (exact, ew) = A.summaries(boxes, (300, 2000, 10_000))
+    assert len(coarse) <= 300 < len(fine) <= 2000 < len(exact)
+    for pts, w in ((coarse, cw), (fine, fw), (exact, ew)):
+        assert w.sum() == 4999
+        # each point is its boxes' mean: the weighted means of w and h are the boxes' means
+        assert np.allclose(pts.T @ w / w.sum(), boxes[1:].astype(np.float64).mean(axis=0))
 
 
 def test_glibc_rand_matches_glibc():

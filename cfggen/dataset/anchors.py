@@ -10,13 +10,16 @@ Boxes are ``(w, h)`` pairs in network-input pixels, float32 as darknet's ``calc_
 * Ultralytics' **BPR** and **AAT** at a ratio threshold ``thr`` (``ratio_metrics``): a box fits an anchor
   when the smallest of w/aw, aw/w, h/ah, ah/h exceeds ``1/thr`` (yolov5 ``utils/autoanchor.py``).
 
-The search (``search``) maximises one named objective, the average IoU: many k-means starts with
-darknet's distance (random boxes as darknet starts, and k-means++ seeding by the same distance), the
-best kept, then a yolov5-style mutation climb (p 0.9, sigma 0.1, factors clipped to [0.3, 3], a floor
-of 2 px) that accepts a child only when the objective rises. One ``numpy.random.Generator`` drives
-everything, so a seed gives the same anchors every time. Large box sets are searched on a weighted
-summary (exact duplicates merged; above ``SUMMARY_LIMIT`` distinct boxes, boxes binned on a fine
-log-size grid, each bin its boxes' mean and count); candidates are then scored on every box.
+The search (``search``) maximises one named objective, the average IoU: ``starts`` k-means runs with
+darknet's distance and update (random boxes as darknet starts, alternating with k-means++ seeding by
+the same distance), the best ``CLIMBS`` of them each climbed by yolov5's mutation rule (p 0.9, sigma
+0.1, factors clipped to [0.3, 3], a floor of 2 px; a child replaces its parent only if the objective
+rises), the best climb then polished one anchor coordinate at a time. Candidates (best start, best
+climb, polished) are rounded as written to the cfg and scored with darknet's figure on every box; the
+highest wins. One ``numpy.random.Generator`` drives everything, so a seed gives the same anchors every
+time. The inner loops run on weighted summaries of the boxes (equal boxes merged; above a limit,
+boxes binned on a fine log-size grid, each bin its boxes' mean and count): ``SEARCH_LIMIT`` points for
+the starts and climbs, ``SUMMARY_LIMIT`` for the polish.
 """
 from __future__ import annotations
 
@@ -133,11 +136,6 @@ def sort_anchors(anchors: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------
 # the search
 
-def summarize(boxes: np.ndarray, limit: int = SUMMARY_LIMIT) -> tuple[np.ndarray, np.ndarray]:
-    """(points, weights) of at most ``limit`` points standing for the boxes: see ``summaries``."""
-    return summaries(boxes, (limit,))[0]
-
-
 def summaries(boxes: np.ndarray, limits: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
     """For each limit, (points, weights): the boxes with positive finite sides, equal ones merged
     (weight = count); when more than ``limit`` differ, binned on a log2 grid (64 bins per octave,
@@ -198,18 +196,9 @@ class _Points:
         return float(np.maximum.reduce(self.iou(anchors), axis=0) @ self.weights)
 
 
-def fitness(points: np.ndarray, weights: np.ndarray, anchors: np.ndarray) -> float:
-    """The objective on a weighted summary: the weighted mean of each point's best IoU."""
-    return _Points(points, weights).fitness(anchors)
-
-
-def kmeans(points: np.ndarray, weights: np.ndarray, centres: np.ndarray, max_iter: int = 300) -> np.ndarray:
+def _kmeans(pts: _Points, centres: np.ndarray, max_iter: int = 300) -> np.ndarray:
     """Lloyd's k-means with darknet's distance and update (a centre is the mean w and h of its boxes; an
     empty cluster keeps its centre), weighted, until no assignment changes."""
-    return _kmeans(_Points(points, weights), centres, max_iter)
-
-
-def _kmeans(pts: _Points, centres: np.ndarray, max_iter: int = 300) -> np.ndarray:
     c = centres.astype(np.float64).copy()
     k = len(c)
     ww = pts.weights.astype(np.float64)
@@ -250,15 +239,11 @@ def _plusplus_start(points, weights, k, rng) -> np.ndarray:
     return points[chosen]
 
 
-def mutate_climb(points, weights, anchors, rng, generations=1000, floor=2.0, prob=0.9, sigma=0.1):
-    """yolov5's one-parent climb on ``fitness``: each generation multiplies every coordinate, with
+def _climb(pts: _Points, anchors, rng, generations=1000, floor=2.0, prob=0.9, sigma=0.1):
+    """yolov5's one-parent climb on the objective: each generation multiplies every coordinate, with
     probability ``prob``, by ``1 + u*z*sigma`` (u uniform once per generation, z normal per coordinate),
     clipped to [0.3, 3], redrawn until something changes; anchors floored at ``floor``; the child
     replaces the parent only if the objective rises."""
-    return _climb(_Points(points, weights), anchors, rng, generations, floor, prob, sigma)
-
-
-def _climb(pts: _Points, anchors, rng, generations=1000, floor=2.0, prob=0.9, sigma=0.1):
     best = anchors.astype(np.float64).copy()
     f = pts.fitness(best)
     for _ in range(generations):
@@ -277,7 +262,7 @@ _STEPS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1))
 
 
 def polish(points, weights, anchors, floor=2.0, deltas=(0.08, 0.03, 0.01, 0.003), rounds=12):
-    """Coordinate search on ``fitness``: one anchor at a time, its w and/or h scaled by 1 +- delta while
+    """Coordinate search on the objective: one anchor at a time, its w and/or h scaled by 1 +- delta while
     that raises the objective, delta shrinking. Deterministic and cheap: moving anchor j changes only
     column j, so each try costs one column against the best of the others."""
     pts = _Points(points, weights)
@@ -341,9 +326,9 @@ def search(boxes: np.ndarray, k: int, rng: np.random.Generator, *, width: int = 
     scored = []
     for c in candidates:
         a = sort_anchors(round_anchors(c, width))
-        scored.append((darknet_avg_iou(boxes, a).percent, a))
-    pct, anchors = max(scored, key=lambda t: t[0])
-    return Search(anchors, darknet_avg_iou(boxes, anchors), starts, generations)
+        scored.append((darknet_avg_iou(boxes, a), a))
+    figure, anchors = max(scored, key=lambda t: t[0].percent)     # a tie keeps the earlier candidate
+    return Search(anchors, figure, starts, generations)
 
 
 # ------------------------------------------------------------------------------------------------
