@@ -340,6 +340,78 @@ def test_adapt_data_anchors_keep_and_names_errors(tmp_path):
 
 
 
+REGION = """[net]
+batch=1
+subdivisions=1
+width=64
+height=64
+channels=3
+max_batches = 500200
+policy=steps
+steps=400000,450000
+scales=.1,.1
+
+[convolutional]
+filters=8
+size=3
+stride=2
+pad=1
+activation=leaky
+
+[maxpool]
+size=2
+stride=2
+
+[maxpool]
+size=2
+stride=2
+
+[maxpool]
+size=2
+stride=2
+
+[maxpool]
+size=2
+stride=2
+
+[convolutional]
+size=1
+stride=1
+pad=1
+filters=425
+activation=linear
+
+[region]
+anchors =  0.57273, 0.677385, 1.87446, 2.06253, 3.33843, 5.47434, 7.88282, 3.52778, 9.77052, 9.16828
+bias_match=1
+classes=80
+coords=4
+num=5
+"""
+
+
+def test_region_anchors_in_grid_cells(tmp_path):
+    # YOLOv2: anchors in cells of the [region] grid (stride 32: 2x2 at 64x64, 13x13 at 416x416), all used
+    rel = synthetic_rel(150, 10)
+    data = dataset_from_rel(tmp_path, rel)
+    cfg = tmp_path / "v2.cfg"
+    cfg.write_text(REGION)
+    code, out, err = run("anchors", data, "--cfg", cfg, "--size", "416", "--format", "json")
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["units"] == "cells" and r["scale"] == [13, 13] and "masks" not in r and r["num"] == 5
+    cells = boxes_from_relative(rel, 13, 13)
+    assert r["avg_iou_printed"] == f"{avg_iou_loop(cells, np.array(r['anchors'], np.float32)):.2f}"
+    assert all(v == round(v, 4) for pair in r["anchors"] for v in pair)     # darknet's %2.4f below 32
+    out_cfg = tmp_path / "obj.cfg"
+    code, _, err = run("adapt", cfg, "--data", data, "--size", "416", "-o", out_cfg)
+    assert code == 0, err
+    text = out_cfg.read_text()
+    assert "filters=40" in text and "classes=3" in text                     # 5 x (3 + 4 + 1)
+    assert re.search(r"^anchors =  (.*)$", text, re.M).group(1).replace(" ", "") == \
+        r["anchors_text"].replace(" ", "")
+
+
 @needs_shared
 @pytest.mark.parametrize("name, strides", [("yolov3-tiny.cfg", [32, 16]), ("yolov4-custom.cfg", [8, 16, 32])])
 def test_adapt_data_on_real_cfgs(tmp_path, name, strides):

@@ -51,8 +51,8 @@ def _from_data(doc, data_file, classes, anchors, size, seed):
         return classes, None, None, notes
     if anchors is not None:
         return classes, anchors, None, notes
-    if not any(s.header in ("[yolo]", "[Gaussian_yolo]") for s in doc.sections):
-        notes.append("anchors left alone: no [yolo] head (anchors of [region] heads are in grid cells)")
+    if not any(s.header in ("[yolo]", "[Gaussian_yolo]", "[region]") for s in doc.sections):
+        notes.append("anchors left alone: no head with anchors")
         return classes, None, None, notes
     from cfggen.dataset.autoanchor import compute, format_anchors
     report = compute(data_file, cfg=doc, size=size, seed=seed)
@@ -62,12 +62,12 @@ def _from_data(doc, data_file, classes, anchors, size, seed):
     notes += [f"anchors from {len(report.boxes.wh)} boxes of {report.boxes.train_path}: avg IoU "
               f"{fig.avg_iou.printed} %, BPR {fig.ratio.bpr:.4f} at thr {fig.ratio.thr:g}{before}; seed {seed}"]
     notes += [f"anchors: {w}" for w in report.warnings]
-    if not report.masks_ok:
+    if report.heads and not report.masks_ok:
         notes.append("anchors and masks left alone: a head would get no anchor (the how-to: keep the default "
                      "anchors then); `cfggen anchors --cfg` shows the split")
         return classes, None, None, notes
-    masks = {h.layer: h.mask for h in report.heads}
-    return classes, format_anchors(report.anchors, report.size[0]), masks, notes
+    masks = {h.layer: h.mask for h in report.heads} if report.heads else None   # [region]: no masks
+    return classes, format_anchors(report.anchors, report.scale[0]), masks, notes
 
 
 @click.command()

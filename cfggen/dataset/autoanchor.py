@@ -2,7 +2,9 @@
 
 ``compute`` reads the training boxes (``boxes.read_train_boxes``), takes the anchor count and the
 heads' strides from a cfg when one is given, searches (``anchors.search``), scores the result with
-both yardsticks, and splits the masks by stride (reference §13.8). Bad input is a one-line
+both yardsticks, and splits the masks by stride (reference §13.8). A ``[region]`` (YOLOv2) cfg has its
+anchors in grid cells (reference §5.3): the boxes are then taken at the grid size, as the how-to's
+``calc_anchors -width 13 -height 13`` does, and written with darknet's 4 decimals. Bad input is a one-line
 ``InputError``/``UsageError``: no boxes; more clusters than boxes (darknet's ``calc_anchors`` reads
 past its index array there: a segfault); fewer distinct box sizes than clusters.
 """
@@ -28,13 +30,15 @@ class CfgHeads:
     heads: tuple[tuple[int, int, int, str], ...]   # (layer index, section line, stride, header) per [yolo]
     anchors: np.ndarray | None         # the cfg's own anchors (num pairs, darknet's 0.5 padding) or None
     masks: tuple[tuple[int, ...], ...]  # each head's mask now
-    other_heads: tuple[str, ...]       # [region]/[detection] headers (anchors in cells / none: not ours)
+    other_heads: tuple[str, ...]       # heads left out ([region] beside [yolo] heads, [detection])
+    region_stride: int = 0             # a [region] (YOLOv2) cfg: its anchors are in grid cells of this stride
 
 
 def cfg_heads(doc) -> CfgHeads:
-    """The [yolo]/[Gaussian_yolo] heads of a parsed cfg with their strides (input width / grid width)."""
+    """The [yolo]/[Gaussian_yolo] heads of a parsed cfg with their strides (input width / grid width);
+    for a cfg whose heads are [region] (YOLOv2), the last one's anchor table and grid stride."""
     from cfggen.ir.build import infer, plan
-    from cfggen.ir.cnum import float_list, int_list
+    from cfggen.ir.cnum import int_list
     p = plan(doc)
     if doc.net is None or not p.usable:
         raise InputError("not a darknet network cfg with an input size ([net] width/height)", path=doc.path,
@@ -43,9 +47,11 @@ def cfg_heads(doc) -> CfgHeads:
     yolo = [layer for layer in network.layers if layer.type in YOLO_HEADS]
     other = tuple(layer.section.header for layer in network.layers if layer.type in ("region", "detection"))
     if not yolo:
-        raise InputError("no [yolo] or [Gaussian_yolo] head: anchors and masks in input pixels belong to "
-                         "[yolo] heads" + (f" (this cfg has {other[0]}, whose anchors are in grid cells)"
-                                           if other else ""), path=doc.path)
+        regions = [layer for layer in network.layers if layer.type == "region"]
+        if not regions:
+            raise InputError("no [yolo], [Gaussian_yolo] or [region] head: nothing has anchors"
+                             + (f" ({other[0]} predicts boxes without them)" if other else ""), path=doc.path)
+        return _region_heads(doc, network, regions[-1])
     w, _ = network.size
     heads = []
     masks = []
@@ -59,13 +65,30 @@ def cfg_heads(doc) -> CfgHeads:
         masks.append(tuple(int_list(k["mask"], stop_at_hash=True)) if k.get("mask") is not None
                      else tuple(range(k["num"])))
     num = yolo[0].conf["num"]
-    raw = yolo[0].conf.get("anchors")
-    anchors = None
-    if raw is not None and num > 0:
-        vals = list(float_list(raw, stop_at_hash=True))[:2 * num]
-        vals += [0.5] * (2 * num - len(vals))
-        anchors = np.array(vals, np.float64).reshape(num, 2)
-    return CfgHeads(doc.path, network.size, num, tuple(heads), anchors, tuple(masks), other)
+    return CfgHeads(doc.path, network.size, num, tuple(heads), _cfg_anchors(yolo[0].conf, num), tuple(masks),
+                    other)
+
+
+def _cfg_anchors(conf: dict, num: int) -> np.ndarray | None:
+    """The anchor table darknet fills: the first 2*num numbers, missing ones 0.5."""
+    from cfggen.ir.cnum import float_list
+    raw = conf.get("anchors")
+    if raw is None or num <= 0:
+        return None
+    vals = list(float_list(raw, stop_at_hash=True))[:2 * num]
+    vals += [0.5] * (2 * num - len(vals))
+    return np.array(vals, np.float64).reshape(num, 2)
+
+
+def _region_heads(doc, network, region) -> CfgHeads:
+    """A YOLOv2 cfg: one anchor table in grid cells (reference §5.3), every anchor used, no masks."""
+    gw = region.input.w
+    if gw <= 0:
+        raise InputError(f"layer {region.index} [region]: no grid size (the network does not build)",
+                         path=doc.path, line=region.section.line)
+    stride = max(1, round(network.size[0] / gw))
+    num = region.conf["num"]
+    return CfgHeads(doc.path, network.size, num, (), _cfg_anchors(region.conf, num), (), (), stride)
 
 
 @dataclass(frozen=True)
@@ -89,7 +112,9 @@ class Figures:
 @dataclass(frozen=True)
 class AnchorReport:
     boxes: TrainBoxes
-    size: tuple[int, int]
+    size: tuple[int, int]              # the network input size
+    scale: tuple[float, float]         # what a relative box size is multiplied by: size, or the grid
+    units: str                         # "pixels", or "cells" (a [region] head's grid cells)
     num: int
     seed: int
     search: A.Search
@@ -145,6 +170,11 @@ def compute(data_path: str, *, num: int | None = None, size: tuple[int, int] | N
                          "past its index array here (a segfault); use fewer anchors or more labels",
                          path=data_path)
     width, height = size
+    units = "pixels"
+    if heads is not None and heads.region_stride:   # darknet's how-to: calc_anchors -width 13 -height 13
+        units = "cells"
+        width, height = (v / heads.region_stride for v in size)
+        width, height = (int(v) if v == int(v) else v for v in (width, height))
     px = tb.pixels(width, height)
     rng = np.random.default_rng(seed)
     try:
@@ -170,14 +200,16 @@ def compute(data_path: str, *, num: int | None = None, size: tuple[int, int] | N
                         "[0, 1] (non-positive sizes): darknet leaves them out of the sum, not the divisor")
     fits = A.fit_matrix(px, result.anchors, thr)
     final = Figures(result.avg_iou, A.metrics_from_fits(fits, thr))
-    under3 = int(((px < 3).any(axis=1)).sum())
-    under2 = int(((px < 2).all(axis=1)).sum())
+    inpx = px if units == "pixels" else tb.pixels(*size)    # Ultralytics' small-box counts are in pixels
+    under3 = int(((inpx < 3).any(axis=1)).sum())
+    under2 = int(((inpx < 2).all(axis=1)).sum())
     head_reports: list[HeadReport] = []
     before = None
     if heads is not None:
         if heads.other_heads:
             warnings.append(f"{heads.other_heads[0]} heads are left out (their anchors are in grid cells)")
-        splits = A.split_masks(result.anchors, [(layer, stride) for layer, _, stride, _ in heads.heads])
+        splits = (A.split_masks(result.anchors, [(layer, stride) for layer, _, stride, _ in heads.heads])
+                  if heads.heads else [])
         idx, _ = A.nearest(px, result.anchors)
         per_anchor = np.bincount(idx, minlength=num)
         for (layer, line, stride, header), sp in zip(heads.heads, splits):
@@ -194,7 +226,7 @@ def compute(data_path: str, *, num: int | None = None, size: tuple[int, int] | N
                                 "anchors)")
         if heads.anchors is not None and size == heads.size:
             before = figures(px, heads.anchors, thr)
-    return AnchorReport(tb, size, num, seed, result, final, tuple(head_reports),
+    return AnchorReport(tb, size, (width, height), units, num, seed, result, final, tuple(head_reports),
                         before, (under3, under2), tuple(warnings))
 
 
@@ -205,9 +237,9 @@ def to_json(r: AnchorReport) -> dict:
     out = {
         "data": r.boxes.data_path, "train": r.boxes.train_path, "images": r.boxes.images,
         "label_files_missing": len(r.boxes.missing), "boxes": int(len(r.boxes.wh)),
-        "size": list(r.size), "num": r.num, "seed": r.seed, "thr": r.figures.ratio.thr,
+        "size": list(r.size), "units": r.units, "scale": list(r.scale), "num": r.num, "seed": r.seed, "thr": r.figures.ratio.thr,
         "anchors": [[float(w), float(h)] for w, h in r.anchors],
-        "anchors_text": format_anchors(r.anchors, r.size[0]),
+        "anchors_text": format_anchors(r.anchors, r.scale[0]),
         **fig(r.figures),
         "objective": r.search.objective,
         "search": {"kmeans_starts": r.search.starts, "generations": r.search.generations},
@@ -227,9 +259,10 @@ def to_json(r: AnchorReport) -> dict:
 def to_text(r: AnchorReport) -> str:
     tb = r.boxes
     w, h = r.size
-    lines = [f"{tb.data_path}: {len(tb.wh)} boxes from {tb.images} images (train={tb.train_path}), "
-             f"anchors for {w}x{h}",
-             f"anchors = {format_anchors(r.anchors, w)}",
+    unit = (f"anchors for {w}x{h}" if r.units == "pixels" else
+            f"anchors in [region] grid cells ({r.scale[0]:g}x{r.scale[1]:g} at {w}x{h})")
+    lines = [f"{tb.data_path}: {len(tb.wh)} boxes from {tb.images} images (train={tb.train_path}), {unit}",
+             f"anchors = {format_anchors(r.anchors, r.scale[0])}",
              f"avg IoU = {r.figures.avg_iou.printed} %   (darknet's calc_anchors figure, 1 - IoU distance)",
              f"BPR = {r.figures.ratio.bpr:.4f}, {r.figures.ratio.aat:.2f} anchors/box past thr="
              f"{r.figures.ratio.thr:g}   (Ultralytics autoanchor's figures)"]
