@@ -35,7 +35,7 @@ HELP = {
     "build": "Generate an EfficientNet (B0-B7, Lite0-4) cfg with a classifier or YOLO head.",
     "list": "List the generator's variants with layers, parameters and BFLOPs.",
     "rules": "List the lint rules, or print one rule's documentation.",
-    "adapt": "Rewrite a detector cfg for a new class count, input size, anchors or batch.",
+    "adapt": "Rewrite a detector cfg for a new class count, input size, anchors or batch, or a dataset (--data).",
     "weights": "Inspect, check, extract and initialise Darknet .weights files.",
     "profile": "Estimate per-layer time (roofline), FLOP vs time shares and darknet's memory.",
     "import": "Import a pretrained PyTorch EfficientNet checkpoint into a darknet cfg + weights.",

@@ -272,6 +272,9 @@ def test_cli_errors(tmp_path):
     assert code == 2 and "segfault" in err and "2 boxes" in err and len(err.strip().splitlines()) == 1
     code, _, err = run("anchors", data, "--num", "2")
     assert code == 2 and "--size" in err
+    same = make_dataset(tmp_path, [["0 0.5 0.5 0.2 0.3"] * 4, ["1 0.5 0.5 0.2 0.3"]], train_name="same.txt")
+    code, _, err = run("anchors", same, "--size", "416", "--num", "2")
+    assert code == 2 and "only 1 distinct usable box size for 2 anchors" in err
     empty = make_dataset(tmp_path, [[], []], train_name="empty.txt")
     code, _, err = run("anchors", empty, "--size", "416")
     assert code == 2 and "no boxes" in err

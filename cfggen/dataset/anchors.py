@@ -308,7 +308,8 @@ def search(boxes: np.ndarray, k: int, rng: np.random.Generator, *, width: int = 
     """The best anchors found for ``boxes`` (k of them): see the module docstring."""
     (points, weights), (fine, fine_w) = summaries(boxes, (SEARCH_LIMIT, SUMMARY_LIMIT))
     if len(points) < k:
-        raise ValueError(f"{len(points)} distinct usable box sizes for {k} anchors")
+        n = len(points)
+        raise ValueError(f"only {n} distinct usable box size{'s' * (n != 1)} for {k} anchors")
     floor = min(2.0, float(points.min()))
     pts = _Points(points, weights)
     runs = []
