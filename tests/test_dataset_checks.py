@@ -419,3 +419,22 @@ def test_a_trailing_comment_loses_nothing_and_is_a_warning(tmp_path):
     assert [(d.path, d.line, d.severity) for d in found] == [("data/obj/1.txt", 1, "warning"),
                                                                ("data/obj/2.txt", 2, "")]
     assert "nothing is lost now" in found[0].message
+
+
+def test_a_dying_worker_costs_no_image(tmp_path, monkeypatch):
+    import os
+    import cfggen.dataset.checks as C
+    monkeypatch.setattr(C, "_CHUNK", 2)
+    parent = os.getpid()
+    real = C.work
+
+    def dying(paths, setup):
+        if os.getpid() != parent:
+            os._exit(1)
+        return real(paths, setup)
+
+    monkeypatch.setattr(C, "work", dying)
+    build(tmp_path, {f"{k}": "3 .5 .5 .1 .1\n" for k in range(6)})
+    found = check_dataset("data/obj.data", cfg(tmp_path), jobs=2, progress=False)
+    (d,) = [d for d in found if d.code == "DN448"]
+    assert "6 boxes in 6 label files" in d.message
