@@ -433,6 +433,7 @@ def test_a_dying_worker_costs_no_image(tmp_path, monkeypatch):
             os._exit(1)
         return real(paths, setup)
 
+    dying.__module__, dying.__qualname__ = C.__name__, "work"   # pickled by name: C.work, i.e. dying
     monkeypatch.setattr(C, "work", dying)
     build(tmp_path, {f"{k}": "3 .5 .5 .1 .1\n" for k in range(6)})
     found = check_dataset("data/obj.data", cfg(tmp_path), jobs=2, progress=False)
