@@ -439,3 +439,12 @@ def test_a_dying_worker_costs_no_image(tmp_path, monkeypatch):
     found = check_dataset("data/obj.data", cfg(tmp_path), jobs=2, progress=False)
     (d,) = [d for d in found if d.code == "DN448"]
     assert "6 boxes in 6 label files" in d.message
+
+
+def test_more_boxes_than_max_keep_a_random_subset(tmp_path):
+    crowded = "".join(f"0 .5 .5 .{k % 9 + 1} .1\n" for k in range(201))
+    build(tmp_path, {"1": "0 .5 .5 .1 .1\n", "2": crowded})
+    (d,) = findings(tmp_path, "DN463")
+    assert (d.path, d.line) == ("data/train.txt", 2) and "201 boxes" in d.message and "random 200" in d.message
+    (tmp_path / "y2.cfg").write_text(CFG.format(mosaic=0, act="leaky").replace("classes=2", "classes=2\nmax=300"))
+    assert [d for d in check_dataset("data/obj.data", "y2.cfg", jobs=1, progress=False) if d.code == "DN463"] == []

@@ -41,11 +41,13 @@ def show(path: str) -> str:
 class Setup:
     """What the checks know about the network (from a cfg, or not); inherited by forked workers."""
 
-    __slots__ = ("classes", "classes_from", "net", "clusters", "clusters_from", "cfg_base", "cfg_path")
+    __slots__ = ("classes", "classes_from", "net", "clusters", "clusters_from", "cfg_base", "cfg_path", "max_boxes",
+                 "max_from")
 
     def __init__(self, classes=None, classes_from="", net=None, clusters=9, clusters_from="the how-to's 9",
-                 cfg_base=None, cfg_path=None):
+                 cfg_base=None, cfg_path=None, max_boxes=200, max_from="darknet's default max=200"):
         self.classes, self.classes_from = classes, classes_from
+        self.max_boxes, self.max_from = max_boxes, max_from
         self.net = net                      # (width, height) or None
         self.clusters, self.clusters_from = clusters, clusters_from
         self.cfg_base, self.cfg_path = cfg_base, cfg_path
@@ -68,6 +70,8 @@ def setup_from_cfg(path: str) -> Setup | None:
     if head is not None:
         s.classes = head.conf["classes"]
         s.classes_from = f"classes={s.classes} of the last [{head.type}] in {path} (line {head.section.line})"
+        s.max_boxes = head.conf.get("max", 200)
+        s.max_from = f"max={s.max_boxes} of the last [{head.type}] in {path}"
         nums = [h.conf.get("num") for h in detection_heads(a.network) if h.conf.get("num")]
         if nums:
             s.clusters, s.clusters_from = max(nums), f"num={max(nums)} in {path}"
@@ -532,6 +536,7 @@ class Checker:
             if entries:
                 self._image_facts(list_path, entries, role, results, order)
         self._label_facts(paths, results)
+        self._crowded(lists, order)
         train_boxes = self._train_boxes(lists[0], results, order)
         if lists[0][1] and train_boxes < self.setup.clusters:
             self.add("DN458", f"the train list has {_plural(train_boxes, 'box', 'boxes')}, fewer than the "
@@ -539,6 +544,20 @@ class Checker:
                      f"-num_of_clusters {self.setup.clusters} crashes (segmentation fault)",
                      self.data_path, self.data.line("train") or 1,
                      hint="label more boxes, or keep the default anchors")
+
+    def _crowded(self, lists, order) -> None:
+        """Images with more boxes than the truth buffer holds (``max``)."""
+        top = self.setup.max_boxes
+        for list_path, entries, role in lists[:1]:   # training only: the mAP pass reads every box
+            crowded = [(e.line, f"{show(e.path)}: {self.counts[order[e.path]]} boxes", list_path)
+                       for e in entries or () if e.path and self.counts[order[e.path]] > top]
+            if crowded:
+                line, what, _ = crowded[0]
+                self.add("DN463", f"{_plural(len(crowded), 'image')} of the {role} list {'have' if len(crowded) > 1 else 'has'} "
+                         f"more boxes than {self.setup.max_from} (first: {what}): darknet keeps a random {top} of "
+                         "them each time it draws the image, without a message" + _places(list_path, crowded[1:]),
+                         list_path, line, related=crowded[1:], hint="set max= above the largest count in every "
+                         "detection layer")
 
     def _train_boxes(self, train, results, order) -> int:
         _, entries, _ = train
