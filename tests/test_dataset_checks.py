@@ -448,3 +448,10 @@ def test_more_boxes_than_max_keep_a_random_subset(tmp_path):
     assert (d.path, d.line) == ("data/train.txt", 2) and "201 boxes" in d.message and "random 200" in d.message
     (tmp_path / "y2.cfg").write_text(CFG.format(mosaic=0, act="leaky").replace("classes=2", "classes=2\nmax=300"))
     assert [d for d in check_dataset("data/obj.data", "y2.cfg", jobs=1, progress=False) if d.code == "DN463"] == []
+
+
+def test_names_count_against_the_cfg_says_what_map_does(tmp_path, capsys):
+    build(tmp_path, {"1": "0 .5 .5 .1 .1\n"}, names="a\nb\nc\n")
+    code, out, _ = run("validate", "--concise", "--data", "data/obj.data", cfg(tmp_path))
+    assert code == 1 and ("y.cfg:16:1: error: classes=2 but data/obj.names has 3 names: darknet's train -map exits at "
+                          "its first mAP pass (no _final weights), map exits, test goes on [DN408 names-count]") in out
