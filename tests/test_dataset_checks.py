@@ -455,3 +455,11 @@ def test_names_count_against_the_cfg_says_what_map_does(tmp_path, capsys):
     code, out, _ = run("validate", "--concise", "--data", "data/obj.data", cfg(tmp_path))
     assert code == 1 and ("y.cfg:16:1: error: classes=2 but data/obj.names has 3 names: darknet's train -map exits at "
                           "its first mAP pass (no _final weights), map exits, test goes on [DN408 names-count]") in out
+
+
+def test_huge_class_ids_cost_no_memory(tmp_path):
+    build(tmp_path, {"1": "2147483647 .5 .5 .1 .1\n-2147483648 .5 .5 .1 .1\n"})
+    found = findings(tmp_path, "DN448")
+    assert sorted(d.message.split(":")[0] for d in found) == ["class id -2147483648 is negative",
+                                                              "class id 2147483647 is out of range (classes=2 of the "
+                                                              "last [yolo] in y.cfg (line 12))"]

@@ -155,9 +155,8 @@ def work(paths: list[str], setup: Setup) -> tuple[list, dict]:
             over = np.maximum.reduce([-(x - w / 2), x + w / 2 - 1, -(y - h / 2), y + h / 2 - 1])
             idx = np.nonzero(clipped)[0]
             verdict[idx[over <= _CLIP_SLACK]] = B.KEPT
-        good = ids[ids >= 0]
-        if len(good):
-            per_class = {int(c): int(n) for c, n in enumerate(np.bincount(good)) if n}
+        values, times = np.unique(ids, return_counts=True)   # (not bincount: an id of 2**31-1 is 8 GB of counts)
+        per_class = dict(zip(values.tolist(), times.tolist()))
         bad = np.nonzero(verdict)[0]
         if len(bad):
             owner = np.searchsorted(offsets, bad, side="right") - 1
