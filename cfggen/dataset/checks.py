@@ -432,7 +432,8 @@ class Checker:
         where = f"backup={show(folder)}" if value is not None else "no backup= line: darknet uses /backup/"
         self.add("DN456", f"{where}: {why}; darknet trains, then exits at its first save (iteration 100 by "
                  f"default) with \"Couldn't open file: {show(target)}\"", self.data_path,
-                 data.line("backup") or 1, hint=f"mkdir -p {folder}" if why == "no such folder" else "fix its permissions")
+                 data.line("backup") or 1,
+                 hint=f"mkdir -p {folder}" if why == "no such folder" else "fix its permissions")
 
     # -- lists ----------------------------------------------------------------------------------
     def _list_checks(self, path: str, entries, role: str) -> None:
@@ -552,7 +553,8 @@ class Checker:
                        for e in entries or () if e.path and self.counts[order[e.path]] > top]
             if crowded:
                 line, what, _ = crowded[0]
-                self.add("DN463", f"{_plural(len(crowded), 'image')} of the {role} list {'have' if len(crowded) > 1 else 'has'} "
+                verb = "have" if len(crowded) > 1 else "has"
+                self.add("DN463", f"{_plural(len(crowded), 'image')} of the {role} list {verb} "
                          f"more boxes than {self.setup.max_from} (first: {what}): darknet keeps a random {top} of "
                          "them each time it draws the image, without a message" + _places(list_path, crowded[1:]),
                          list_path, line, related=crowded[1:], hint="set max= above the largest count in every "
