@@ -196,6 +196,9 @@ def test_empty_train_list_is_a_sigfpe(tmp_path):
     build(tmp_path, {}, train="")
     (d,) = findings(tmp_path, "DN444")
     assert d.path == "data/train.txt" and "SIGFPE" in d.message
+    (tmp_path / "data" / "train.txt").write_text("\n\n")
+    (d,) = findings(tmp_path, "DN444")
+    assert "training hangs" in d.message and findings(tmp_path, "DN443") == []
 
 
 def test_duplicate_entries(tmp_path):
@@ -408,3 +411,55 @@ def test_sarif_with_dataset_findings_is_valid_against_the_schema(tmp_path, capsy
     assert {r["ruleId"] for r in log["runs"][0]["results"]} >= {"DN448", "DN452", "DN446", "DN457"}
     errors = list(jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).iter_errors(log))
     assert errors == []
+
+
+def test_a_trailing_comment_loses_nothing_and_is_a_warning(tmp_path):
+    build(tmp_path, {"1": "0 .5 .5 .2 .2 # last box\n# end of file\n", "2": "0 .5 .5 .2 .2\n# x\n1 .1 .1 .1 .1\n"})
+    found = sorted(findings(tmp_path, "DN452"), key=lambda d: d.path)
+    assert [(d.path, d.line, d.severity) for d in found] == [("data/obj/1.txt", 1, "warning"),
+                                                               ("data/obj/2.txt", 2, "")]
+    assert "nothing is lost now" in found[0].message
+
+
+def test_a_dying_worker_costs_no_image(tmp_path, monkeypatch):
+    import os
+    import cfggen.dataset.checks as C
+    monkeypatch.setattr(C, "_CHUNK", 2)
+    parent = os.getpid()
+    real = C.work
+
+    def dying(paths, setup):
+        if os.getpid() != parent:
+            os._exit(1)
+        return real(paths, setup)
+
+    dying.__module__, dying.__qualname__ = C.__name__, "work"   # pickled by name: C.work, i.e. dying
+    monkeypatch.setattr(C, "work", dying)
+    build(tmp_path, {f"{k}": "3 .5 .5 .1 .1\n" for k in range(6)})
+    found = check_dataset("data/obj.data", cfg(tmp_path), jobs=2, progress=False)
+    (d,) = [d for d in found if d.code == "DN448"]
+    assert "6 boxes in 6 label files" in d.message
+
+
+def test_more_boxes_than_max_keep_a_random_subset(tmp_path):
+    crowded = "".join(f"0 .5 .5 .{k % 9 + 1} .1\n" for k in range(201))
+    build(tmp_path, {"1": "0 .5 .5 .1 .1\n", "2": crowded})
+    (d,) = findings(tmp_path, "DN463")
+    assert (d.path, d.line) == ("data/train.txt", 2) and "201 boxes" in d.message and "random 200" in d.message
+    (tmp_path / "y2.cfg").write_text(CFG.format(mosaic=0, act="leaky").replace("classes=2", "classes=2\nmax=300"))
+    assert [d for d in check_dataset("data/obj.data", "y2.cfg", jobs=1, progress=False) if d.code == "DN463"] == []
+
+
+def test_names_count_against_the_cfg_says_what_map_does(tmp_path, capsys):
+    build(tmp_path, {"1": "0 .5 .5 .1 .1\n"}, names="a\nb\nc\n")
+    code, out, _ = run("validate", "--concise", "--data", "data/obj.data", cfg(tmp_path))
+    assert code == 1 and ("y.cfg:16:1: error: classes=2 but data/obj.names has 3 names: darknet's train -map exits at "
+                          "its first mAP pass (no _final weights), map exits, test goes on [DN408 names-count]") in out
+
+
+def test_huge_class_ids_cost_no_memory(tmp_path):
+    build(tmp_path, {"1": "2147483647 .5 .5 .1 .1\n-2147483648 .5 .5 .1 .1\n"})
+    found = findings(tmp_path, "DN448")
+    assert sorted(d.message.split(":")[0] for d in found) == ["class id -2147483648 is negative",
+                                                              "class id 2147483647 is out of range (classes=2 of the "
+                                                              "last [yolo] in y.cfg (line 12))"]

@@ -102,8 +102,8 @@ def _selectors(ctx, param, values) -> tuple[str, ...] | None:
               help="With --sizes: smallest and largest size.")
 @click.option("--concise", is_flag=True, help="One line per finding (no source snippet, no hint).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Check files in N processes (default: one per CPU core when several files are given). "
-                   "The output is the same for every N.")
+              help="Check files (with --data: the dataset's images and labels too) in N processes (default: one "
+                   "per CPU core when several files are given). The output is the same for every N.")
 @click.option("--target", "targets", multiple=True, type=click.Choice(TARGET_CHOICES),
               help="Also say whether this reader loads each file (repeatable; 'all' = every reader): alexeyab, "
                    "hank-ai, pjreddie, opencv. With --fix/--diff and hank-ai: port the file to hank-ai.")

@@ -41,11 +41,13 @@ def show(path: str) -> str:
 class Setup:
     """What the checks know about the network (from a cfg, or not); inherited by forked workers."""
 
-    __slots__ = ("classes", "classes_from", "net", "clusters", "clusters_from", "cfg_base", "cfg_path")
+    __slots__ = ("classes", "classes_from", "net", "clusters", "clusters_from", "cfg_base", "cfg_path", "max_boxes",
+                 "max_from")
 
     def __init__(self, classes=None, classes_from="", net=None, clusters=9, clusters_from="the how-to's 9",
-                 cfg_base=None, cfg_path=None):
+                 cfg_base=None, cfg_path=None, max_boxes=200, max_from="darknet's default max=200"):
         self.classes, self.classes_from = classes, classes_from
+        self.max_boxes, self.max_from = max_boxes, max_from
         self.net = net                      # (width, height) or None
         self.clusters, self.clusters_from = clusters, clusters_from
         self.cfg_base, self.cfg_path = cfg_base, cfg_path
@@ -68,6 +70,8 @@ def setup_from_cfg(path: str) -> Setup | None:
     if head is not None:
         s.classes = head.conf["classes"]
         s.classes_from = f"classes={s.classes} of the last [{head.type}] in {path} (line {head.section.line})"
+        s.max_boxes = head.conf.get("max", 200)
+        s.max_from = f"max={s.max_boxes} of the last [{head.type}] in {path}"
         nums = [h.conf.get("num") for h in detection_heads(a.network) if h.conf.get("num")]
         if nums:
             s.clusters, s.clusters_from = max(nums), f"num={max(nums)} in {path}"
@@ -105,9 +109,7 @@ def _image_problem(path: str) -> str | None:
         return exc.strerror or "cannot open"
     if stat.S_ISDIR(st.st_mode):
         return "is a directory"
-    if not os.access(path, os.R_OK):
-        return "not readable"
-    return None
+    return None   # (permissions are not tested: one more system call per image, for a rare case)
 
 
 def work(paths: list[str], setup: Setup) -> tuple[list, dict]:
@@ -153,9 +155,8 @@ def work(paths: list[str], setup: Setup) -> tuple[list, dict]:
             over = np.maximum.reduce([-(x - w / 2), x + w / 2 - 1, -(y - h / 2), y + h / 2 - 1])
             idx = np.nonzero(clipped)[0]
             verdict[idx[over <= _CLIP_SLACK]] = B.KEPT
-        good = ids[ids >= 0]
-        if len(good):
-            per_class = {int(c): int(n) for c, n in enumerate(np.bincount(good)) if n}
+        values, times = np.unique(ids, return_counts=True)   # (not bincount: an id of 2**31-1 is 8 GB of counts)
+        per_class = dict(zip(values.tolist(), times.tolist()))
         bad = np.nonzero(verdict)[0]
         if len(bad):
             owner = np.searchsorted(offsets, bad, side="right") - 1
@@ -190,16 +191,20 @@ def run_work(paths: list[str], setup: Setup, jobs: int | None, progress=None) ->
     if jobs > 1 and hasattr(os, "fork"):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {pool.submit(work, c, setup): i for i, c in enumerate(chunks)}
-            for fut in as_completed(futures):
-                i = futures[fut]
-                results[i] = fut.result()
-                done += len(chunks[i])
-                if progress:
-                    progress(done, len(paths))
-    else:
-        for i, c in enumerate(chunks):
+        from concurrent.futures.process import BrokenProcessPool
+        try:
+            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                futures = {pool.submit(work, c, setup): i for i, c in enumerate(chunks)}
+                for fut in as_completed(futures):
+                    i = futures[fut]
+                    results[i] = fut.result()
+                    done += len(chunks[i])
+                    if progress:
+                        progress(done, len(paths))
+        except (BrokenProcessPool, OSError):   # a worker died, or no process to be had: the rest here
+            pass
+    for i, c in enumerate(chunks):
+        if results[i] is None:
             results[i] = work(c, setup)
             done += len(c)
             if progress:
@@ -427,7 +432,8 @@ class Checker:
         where = f"backup={show(folder)}" if value is not None else "no backup= line: darknet uses /backup/"
         self.add("DN456", f"{where}: {why}; darknet trains, then exits at its first save (iteration 100 by "
                  f"default) with \"Couldn't open file: {show(target)}\"", self.data_path,
-                 data.line("backup") or 1, hint=f"mkdir -p {folder}" if why == "no such folder" else "fix its permissions")
+                 data.line("backup") or 1,
+                 hint=f"mkdir -p {folder}" if why == "no such folder" else "fix its permissions")
 
     # -- lists ----------------------------------------------------------------------------------
     def _list_checks(self, path: str, entries, role: str) -> None:
@@ -439,11 +445,18 @@ class Checker:
                          "image (SIGFPE, floating point exception)", path, 1, hint="list one image path per line")
             return
         blank = [e.line for e in entries if not e.path]
+        if role == "train" and len(blank) == len(entries):
+            self.add("DN444", f"every line of the train list {show(path)} is blank: darknet redraws a blank entry "
+                     "until it finds a path, so training hangs at the first batch", path, 1,
+                     hint="list one image path per line")
+            return
         if blank:
             rel = [(n, "a blank entry", path) for n in blank[1:]]
+            effect = ("training redraws it with \" Very small path to the image: \"" if role == "train" else
+                      "the mAP pass reads it as an image: \"Label file name is too short\"")
             self.add("DN443", f"{_plural(len(blank), 'blank line')} in the {role} list: darknet keeps "
                      f"{'them as empty entries' if len(blank) > 1 else 'it as an empty entry'} ({len(entries)} "
-                     "images counted; training redraws it with \" Very small path to the image: \")"
+                     f"images counted; {effect})"
                      + _places(path, rel), path, blank[0], related=rel, hint="delete the blank lines")
         seen: dict[str, int] = {}
         dups: list[tuple[int, str, str]] = []
@@ -459,8 +472,9 @@ class Checker:
             first = dups[0]
             self.add("DN454", f"{_plural(len(dups), 'entry', 'entries')} of the {role} list "
                      f"repeat{'s' * (len(dups) == 1)} an earlier one: "
-                     f"darknet draws each entry alike, so a repeated image is trained more often "
-                     f"(line {first[0]}: {first[1]})" + _places(path, dups[1:]), path, first[0],
+                     + ("darknet draws each entry alike, so a repeated image is trained more often "
+                        if role == "train" else "the mAP counts a repeated image more than once ")
+                     + f"(line {first[0]}: {first[1]})" + _places(path, dups[1:]), path, first[0],
                      related=dups[1:], hint="list each image once (unless the oversampling is meant)")
         self._shell(path, entries, role)
 
@@ -522,6 +536,7 @@ class Checker:
             if entries:
                 self._image_facts(list_path, entries, role, results, order)
         self._label_facts(paths, results)
+        self._crowded(lists, order)
         train_boxes = self._train_boxes(lists[0], results, order)
         if lists[0][1] and train_boxes < self.setup.clusters:
             self.add("DN458", f"the train list has {_plural(train_boxes, 'box', 'boxes')}, fewer than the "
@@ -529,6 +544,21 @@ class Checker:
                      f"-num_of_clusters {self.setup.clusters} crashes (segmentation fault)",
                      self.data_path, self.data.line("train") or 1,
                      hint="label more boxes, or keep the default anchors")
+
+    def _crowded(self, lists, order) -> None:
+        """Images with more boxes than the truth buffer holds (``max``)."""
+        top = self.setup.max_boxes
+        for list_path, entries, role in lists[:1]:   # training only: the mAP pass reads every box
+            crowded = [(e.line, f"{show(e.path)}: {self.counts[order[e.path]]} boxes", list_path)
+                       for e in entries or () if e.path and self.counts[order[e.path]] > top]
+            if crowded:
+                line, what, _ = crowded[0]
+                verb = "have" if len(crowded) > 1 else "has"
+                self.add("DN463", f"{_plural(len(crowded), 'image')} of the {role} list {verb} "
+                         f"more boxes than {self.setup.max_from} (first: {what}): darknet keeps a random {top} of "
+                         "them each time it draws the image, without a message" + _places(list_path, crowded[1:]),
+                         list_path, line, related=crowded[1:], hint="set max= above the largest count in every "
+                         "detection layer")
 
     def _train_boxes(self, train, results, order) -> int:
         _, entries, _ = train
@@ -567,9 +597,10 @@ class Checker:
                 empty.append((e.line, show(r.label), list_path))
         if missing:
             line, what, _ = missing[0]
+            effect = "trains the label's boxes on" if role == "train" else "measures the mAP on"
             self.add("DN445", f"{_plural(len(missing), 'image')} of the {role} list cannot be opened (first: {what}): "
-                     "darknet prints \"Cannot load image\", trains the label's boxes on a blank 10x10 image and "
-                     "goes on" + _places(list_path, missing[1:]), list_path, line, related=missing[1:],
+                     f"darknet prints \"Cannot load image\", {effect} a blank 10x10 image and goes on"
+                     + _places(list_path, missing[1:]), list_path, line, related=missing[1:],
                      hint="paths are relative to the folder darknet runs in" + self._elsewhere(entries[line - 1].path))
         if blanks:
             line, what, _ = blanks[0]
@@ -610,24 +641,28 @@ class Checker:
 
     def _label_facts(self, paths: list[str], results) -> None:
         stops: list[tuple[int, int, str, str]] = []
+        tails: list[tuple[int, int, str, str]] = []
         shifts: list[tuple[int, int, str, str]] = []
+        kinds = {"stop": stops, "tail": tails, "shift": shifts}
         by_kind: dict[tuple, list] = defaultdict(list)
         for p, r in zip(paths, results):
             for issue in r.issues:
-                (stops if issue.kind == "stop" else shifts).append((issue.line, issue.col, issue.message, r.label))
+                kinds[issue.kind].append((issue.line, issue.col, issue.message, r.label))
             for row in r.bad:
                 verdict, line, col, end, box_id = row[:5]
                 key = (verdict, box_id if verdict in (B.CLASS_HIGH, B.CLASS_NEGATIVE) else None)
                 by_kind[key].append((line, col, end, r.label, row[5:]))
-        for items, what in ((stops, "stops"), (shifts, "shifts")):
+        for items, what, severity in ((stops, "stops", ""), (tails, "stops", "warning"), (shifts, "shifts", "")):
             if not items:
                 continue
             line, col, message, label = items[0]
             rel = [(ln, msg, lp) for ln, _, msg, lp in items[1:]]
-            self.add("DN452", message + (f" (and {_plural(len(rel), 'more label file')} where darknet {what[:-1]}s: "
-                                         + ", ".join(f"{show(lp)}:{ln}" for ln, _, lp in rel[:SHOWN])
-                                         + (" ..." if len(rel) > SHOWN else "") + ")" if rel else ""),
-                     label, line, col, related=rel,
+            more = (f" (and {_plural(len(rel), 'more label file')} where darknet {what[:-1]}s like this: "
+                    + ", ".join(f"{show(lp)}:{ln}" for ln, _, lp in rel[:SHOWN]) + (" ..." if len(rel) > SHOWN else "")
+                    + ")") if rel else ""
+            if severity:   # a last word darknet does not read: nothing is lost yet
+                message += "; nothing is lost now, but a box written after it would be"
+            self.add("DN452", message + more, label, line, col, related=rel, severity=severity,
                      hint="one box per line: <class> <x> <y> <width> <height>, numbers only, no comments")
         classes = self.setup.classes
         for (verdict, box_id), items in sorted(by_kind.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):

@@ -59,7 +59,8 @@ def _read_bytes(path: str, kind: str) -> bytes:
     except FileNotFoundError:
         raise InputError(f"no such {kind}", path=path) from None
     except IsADirectoryError:
-        raise InputError(f"is a directory, not a {kind}", path=path) from None
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise InputError(f"is a directory, not {article} {kind}", path=path) from None
     except OSError as exc:
         raise InputError(f"cannot read the {kind}: {exc.strerror or exc}", path=path) from None
     return data
@@ -216,8 +217,10 @@ def label_path_message(label: str) -> str | None:
 class LineIssue(NamedTuple):
     """A place where darknet reads a label file differently from its lines.
 
-    ``kind``: ``stop`` (reading ends here; nothing after it is read), ``shift`` (a box is read across
-    a line break or from the middle of a line: this line does not hold exactly 5 numbers)."""
+    ``kind``: ``stop`` (reading ends here and boxes are lost: a number follows, or a box is cut
+    short), ``tail`` (reading ends at text with no digit after it, a trailing comment: nothing is
+    lost), ``shift`` (a box is read
+    across a line break or from the middle of a line: this line does not hold exactly 5 numbers)."""
     line: int
     col: int
     kind: str
@@ -250,7 +253,7 @@ class LabelFile:
 
     @property
     def stop(self) -> LineIssue | None:
-        return next((i for i in self.issues if i.kind == "stop"), None)
+        return next((i for i in self.issues if i.kind in ("stop", "tail")), None)
 
     @property
     def lines(self) -> np.ndarray:
@@ -296,6 +299,7 @@ _FIVE = frozenset((0, 5))
 # the slow path: fscanf's conversions, glibc's way
 _SPACE = re.compile(rb"[ \t\n\v\f\r]*")
 _NEWLINE = re.compile(rb"\n")
+_DIGIT = re.compile(rb"[0-9]")
 _INT = re.compile(rb"[+-]?[0-9]+")
 # %f consumes the longest text that starts a number ("1e+" included: strtod then takes "1")
 _FLOAT = re.compile(rb"[+-]?(?:0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]*)?"
@@ -389,14 +393,16 @@ def _scan(data: bytes):
                 what = (f"darknet stops reading here: '{token}' is not {expected} ({field} of box {len(ids) + 1})"
                         + (f"; this line and the {lost} non-blank line{'s' * (lost != 1)} after it are never read"
                            if lost else "; nothing after it is read"))
-            issues.append(LineIssue(line, col, "stop", what))
+            # nothing lost (a trailing comment): "tail"; a box or more lost: "stop"
+            tail = not group and failed_at < n and not _DIGIT.search(data, failed_at)
+            issues.append(LineIssue(line, col, "tail" if tail else "stop", what))
             break
         first_line, first_col = where(starts[0])
         last_line = where(starts[4])[0]
         line_start = newlines[first_line - 2] + 1 if first_line > 1 else 0
         head_clean = not data[line_start:starts[0]].strip()
-        tail = data[pos:newlines[last_line - 1]] if last_line - 1 < len(newlines) else data[pos:]
-        if first_line != last_line or not head_clean or tail.strip():
+        # (a number after the box on its line starts the next box mid-line: that box is the shifted one)
+        if first_line != last_line or not head_clean:
             shifted += 1
             if shifted_at is None:
                 shifted_at = (first_line, first_col, len(ids) + 1)

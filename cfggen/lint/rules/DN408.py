@@ -39,7 +39,8 @@ def check(ctx: RuleContext):
         line, col = at(h.section, "classes")
         if info.count is not None and classes != info.count:
             yield Diagnostic(CODE, f"classes={classes} but {info.names_path} has {info.count} name"
-                             f"{'s' * (info.count != 1)}{blank}", line=line, col=col, layer=h.index,
+                             f"{'s' * (info.count != 1)}{blank}: darknet's train -map exits at its first mAP "
+                             "pass (no _final weights), map exits, test goes on", line=line, col=col, layer=h.index,
                              hint="one class name per line, no blank lines; classes= must match in every head")
         if info.data_classes is not None and classes != info.data_classes:
             yield Diagnostic(CODE, f"classes={classes} but {info.data_path} says classes={info.data_classes}",

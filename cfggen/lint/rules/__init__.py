@@ -5,7 +5,8 @@ its documentation (*Why*, **FAIL**/**PASS**, *Fix safety*), plus ``check(ctx)`` 
 Diagnostics. Scopes: ``file`` (the text; once), ``network`` (the network at its own size; once),
 ``size`` (every input size checked), ``infer`` (found by shape inference itself; ``check`` is None),
 ``suppress`` (about suppression comments; emitted by the engine), ``dataset`` (about the files a
-``.data`` file names: found by ``cfggen.dataset.checks``; ``check`` is None). A ``size`` rule also has
+``.data`` file names: found by ``cfggen.dataset.checks``; ``check`` is None; one table, ``dataset.py``).
+A ``size`` rule also has
 ``quiet(ctx, size)``: True when it cannot report anything at ``size`` given that every map there is
 positive and every multi-input layer lined up (``cfggen.ir.spatial``), so the engine can skip it.
 A ``network`` rule may have ``LAYER_TYPES``: layer types without one of which its check reports
@@ -22,10 +23,8 @@ from cfggen.lint.rules import (DN101, DN102, DN103, DN104, DN105, DN106, DN107, 
                                DN201, DN202, DN203, DN204, DN205, DN206, DN207, DN208, DN209, DN210, DN211,
                                DN212, DN213, DN214, DN215, DN216, DN217, DN218, DN219,
                                DN301, DN302, DN303, DN304, DN305, DN306, DN307, DN308, DN309, DN310, DN311,
-                               DN401, DN402, DN403, DN404, DN405, DN406, DN407, DN408,
-                               DN441, DN442, DN443, DN444, DN445, DN446, DN447, DN448, DN449, DN450, DN451,
-                               DN452, DN453, DN454, DN455, DN456, DN457, DN458, DN459, DN460, DN461, DN462,
-                               DN501, DN502)
+                               DN401, DN402, DN403, DN404, DN405, DN406, DN407, DN408, DN460, DN461, DN462,
+                               DN501, DN502, dataset)
 
 _MODULES: tuple[ModuleType, ...] = (
     DN101, DN102, DN103, DN104, DN105, DN106, DN107, DN108, DN109, DN110, DN111,
@@ -34,8 +33,8 @@ _MODULES: tuple[ModuleType, ...] = (
     DN212, DN213, DN214, DN215, DN216, DN217, DN218, DN219,
     DN301, DN302, DN303, DN304, DN305, DN306, DN307, DN308, DN309, DN310, DN311,
     DN401, DN402, DN403, DN404, DN405, DN406, DN407, DN408,
-    DN441, DN442, DN443, DN444, DN445, DN446, DN447, DN448, DN449, DN450, DN451,
-    DN452, DN453, DN454, DN455, DN456, DN457, DN458, DN459, DN460, DN461, DN462,
+    *(m for m in dataset.RULES if m.CODE < "DN460"), DN460, DN461, DN462,
+    *(m for m in dataset.RULES if m.CODE > "DN462"),
     DN501, DN502,
 )
 
