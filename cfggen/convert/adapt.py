@@ -262,8 +262,12 @@ def _remap_masks(heads, old_num: int, new_num: int) -> dict[int, list[int]] | No
 
 def adapt(doc: Document, *, classes: int | None = None, size: tuple[int, int] | None = None,
           anchors: str | None = None, batch: int | None = None, subdivisions: int | None = None,
-          max_batches: int | None = None, force: bool = False) -> Adapted:
-    """Apply the requested changes to ``doc`` and return the new text with a list of what changed."""
+          max_batches: int | None = None, force: bool = False,
+          masks: dict[int, Sequence[int]] | None = None) -> Adapted:
+    """Apply the requested changes to ``doc`` and return the new text with a list of what changed.
+
+    ``masks`` (with ``anchors``): the new ``mask=`` of each [yolo]/[Gaussian_yolo] head, by layer index
+    (``adapt --data`` splits them by stride); without it, masks follow the anchor count as before."""
     from cfggen.ir.build import infer, plan
 
     request = {"classes": classes, "size": f"{size[0]}x{size[1]}" if size else None, "anchors": anchors,
@@ -300,7 +304,9 @@ def adapt(doc: Document, *, classes: int | None = None, size: tuple[int, int] | 
         new_num = len(values) // 2
         yolo_heads = [h for h in heads if h.type in ("yolo", "gaussian_yolo")]
         remap = None
-        if yolo_heads:
+        if masks is not None:
+            remap = {h.index: list(masks[h.index]) for h in yolo_heads}
+        elif yolo_heads:
             old_nums = {h.conf["num"] for h in yolo_heads}
             old_num = max(old_nums)
             if new_num != old_num or len(old_nums) > 1:
