@@ -20,10 +20,6 @@ import numpy as np
 from cfggen.export.activations import activate
 from cfggen.export.graph import Graph
 
-# darknet's bit-packed xnor path depends on the global gpu_index: the `darknet` CLI sets -1 in a CPU
-# build (what a user gets, and what is exported); a program linking libdarknet keeps the default 0 and
-# gets inverted weight bits. Only for comparing with such a run (a forward golden made that way).
-XNOR_LIBRARY_GPU_INDEX_0 = False
 EPS = 1e-5      # darknet's BN epsilon (fuse_conv_batchnorm, forward_batchnorm_layer)
 
 
@@ -190,10 +186,6 @@ def _xnor(ctx, w, b, size, pad, stride, in_hw):
         const = b.astype(np.float64) - m * sw.reshape(n, -1).sum(axis=1)
         return None, w, const.astype(np.float32), pad, in_hw
     wb = (sw * m[:, None, None, None]).astype(np.float32)
-    if c % 32 == 0 and XNOR_LIBRARY_GPU_INDEX_0:
-        # bit-packed path with libdarknet's default gpu_index=0: inverted weight bits (reference §12.2)
-        r = 32 if (size * size * c // 32) % 2 else 0
-        wb, b = -wb, (b.astype(np.float64) - 2 * r * m).astype(np.float32)
     # padded cells read as -1: pad the 0/2-valued (sign + 1) with zeros, then subtract 1 (a Pad with a
     # constant value input is an op OpenCV's importer rejects)
     pos = g.mul(g.op("Cast", g.op("Greater", ctx.x, g.const(0.0)), to=g.onnx_dtype), 2.0)
