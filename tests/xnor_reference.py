@@ -52,8 +52,8 @@ def read_conv_weights(path, network):
             b, w = take[0], take[-1].reshape(n, c, k["size"], k["size"])
             bn = take[1:4] if k["batch_normalize"] else (None, None, None)
             out[lay.index] = (b, *bn, w)
-        elif lay.type not in SUPPORTED or (lay.type == "shortcut" and lay.conf.get("weights_type", "none") != "none"):
-            raise Unsupported(f"layer {lay.index} {lay.type}: not in this reference")
+        elif sum(r.count for r in lay.records if not r.sub):
+            raise Unsupported(f"layer {lay.index} {lay.type}: weights not in this reference")
     if at != data.size:
         raise ValueError(f"weights file has {data.size} floats, the network reads {at}")
     return out
@@ -271,10 +271,13 @@ def xnor_inputs(network, outs, x):
             if lay.type == "convolutional" and lay.conf["xnor"]}
 
 
-def xnor_spp_cfg(text: str, width: int, height: int, classes: int = 6) -> str:
+def xnor_spp_cfg(text: str, width: int, height: int, classes: int = 6, layers: int | None = None,
+                 slim: bool = False) -> str:
     """The published xnor yolov3-spp pattern rebuilt from the corpus ``yolov3-spp.cfg``: ``xnor=1`` and
     ``bin_output=1`` on every inner convolution (69 of 76: not the first one, not the three head convs
-    (filters = 3*(5+classes), linear) and not the 3x3 convs that feed them), ``classes``, WxH."""
+    (filters = 3*(5+classes), linear) and not the 3x3 convs that feed them), ``classes``, WxH;
+    ``layers``: keep only the first that many layers; ``slim``: halve every ``filters`` >= 64 (a quarter
+    of the weights; every channel count stays a multiple of 32, so the same xnor paths run)."""
     import re
 
     sections = re.split(r"(?m)^(?=\[)", text)
@@ -292,7 +295,11 @@ def xnor_spp_cfg(text: str, width: int, height: int, classes: int = 6) -> str:
             s = re.sub(r"(?m)^classes\s*=.*$", f"classes={classes}", s)
         elif i in convs and i != convs[0] and i not in feeders:
             s = s.replace("[convolutional]\n", "[convolutional]\nxnor=1\nbin_output=1\n", 1)
+        if slim and i in convs:
+            s = re.sub(r"(?m)^filters\s*=\s*(\d+)\s*$", lambda m: f"filters={int(m[1]) // 2 if int(m[1]) >= 64 else m[1]}", s)
         out.append(s)
+    if layers is not None:
+        out = out[:out.index(next(s for s in out if s.startswith("[net]"))) + 1 + layers]
     return "".join(out)
 
 

@@ -40,7 +40,7 @@ class EmitCtx:
     outputs: list               # Emitted per earlier layer
     layers: tuple               # every Layer of the network
     weights: object             # WeightSource
-    consumers: dict             # layer index -> set of reasons it is read ("route", "shortcut_prev", ...)
+    consumers: dict             # layer index -> set of layer types that read it ("route", "shortcut", ...)
 
     @property
     def conf(self) -> dict:
@@ -129,8 +129,11 @@ def _blur(g: Graph, x: str, c: int, in_hw, out_hw, mode: int, sx: int, sy: int) 
 
 
 def _bin_output_linear(ctx: EmitCtx) -> bool:
-    """``bin_output=1`` forces linear unless the layer is routed or a shortcut reads it (§12.2)."""
-    return bool(ctx.conf["bin_output"]) and not ctx.consumers.get(ctx.layer.index)
+    """``bin_output=1`` on an xnor layer forces linear unless the layer is routed or a shortcut,
+    scale_channels or sam reads it (§12.2); ``calculate_binary_weights`` looks at xnor layers only,
+    so without ``xnor`` the key changes nothing."""
+    k = ctx.conf
+    return bool(k["xnor"] and k["bin_output"]) and not ctx.consumers.get(ctx.layer.index)
 
 
 @emitter("convolutional")
