@@ -163,3 +163,24 @@ def test_bin_output_rules(tmp_path, extra, reader, linear):
     assert (out < 0).any() and not np.allclose(want, other)
     assert np.abs(out - want).max() <= 1e-5 * np.abs(want).max()
     assert (1 in consumers(network)) == bool(reader)
+
+
+@pytest.mark.parametrize("extra,count", [("xnor=1\n", "1"), ("", None)])
+def test_cli_notes_xnor_sign_flips(tmp_path, extra, count):
+    import onnx
+
+    from conftest import run_cli
+    cfg = tmp_path / "t.cfg"
+    cfg.write_text("[net]\nwidth=16\nheight=16\nchannels=3\n\n[convolutional]\nfilters=32\nsize=3\npad=1\n"
+                   "activation=leaky\n\n" + CONV.format(extra=extra))
+    out = tmp_path / "t.onnx"
+    code, stdout, stderr = run_cli("export", cfg, "-o", out)
+    assert code == 0, stderr
+    meta = {p.key: p.value for p in onnx.load(str(out)).metadata_props}
+    assert meta.get("xnor_layers") == count
+    note = [line for line in stderr.splitlines() if "xnor" in line]
+    if count:
+        assert len(note) == 1 and note[0].startswith("note: 1 xnor layer(s) binarise their input")
+        assert "float rounding of 0" in note[0]
+    else:
+        assert not note

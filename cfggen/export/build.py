@@ -245,6 +245,9 @@ def metadata(cfg, weights, network, names) -> dict[str, str]:
         meta["classes"] = str(classes[0])
         meta["anchors"] = json.dumps(anchors)
         meta["strides"] = json.dumps(strides)
+    xnor = sum(1 for layer in network.layers if layer.type == "convolutional" and layer.conf["xnor"])
+    if xnor:
+        meta["xnor_layers"] = str(xnor)
     if names:
         meta["names"] = json.dumps(list(names))
     return meta
