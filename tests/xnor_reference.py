@@ -296,7 +296,8 @@ def xnor_spp_cfg(text: str, width: int, height: int, classes: int = 6, layers: i
         elif i in convs and i != convs[0] and i not in feeders:
             s = s.replace("[convolutional]\n", "[convolutional]\nxnor=1\nbin_output=1\n", 1)
         if slim and i in convs:
-            s = re.sub(r"(?m)^filters\s*=\s*(\d+)\s*$", lambda m: f"filters={int(m[1]) // 2 if int(m[1]) >= 64 else m[1]}", s)
+            s = re.sub(r"(?m)^filters\s*=\s*(\d+)\s*$",
+                       lambda m: f"filters={int(m[1]) // 2 if int(m[1]) >= 64 else m[1]}", s)
         out.append(s)
     if layers is not None:
         out = out[:out.index(next(s for s in out if s.startswith("[net]"))) + 1 + layers]
