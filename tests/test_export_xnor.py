@@ -60,7 +60,7 @@ def pattern(tmp_path, size: int, **kw):
 
 @needs_shared
 @needs_tools
-def test_reference_is_darknet_bit_for_bit():
+def test_reference_is_darknet_bit_for_bit(tmp_path):
     """yolov3-tiny_xnor's forward golden (darknet CLI semantics, gpu_index -1): every sample of every
     layer but the two [yolo] heads is reproduced exactly; the heads (vectorised expf) within 1e-6."""
     import sys
@@ -71,14 +71,11 @@ def test_reference_is_darknet_bit_for_bit():
         sys.path.remove(str(TOOLS))
     golden = json.loads((FORWARD / "yolov3-tiny_xnor.cfg.json").read_text())
     shape = json.loads((SHARED / "golden" / golden["shape_golden"]).read_text())
-    import tempfile
-    with tempfile.TemporaryDirectory() as tmp:
-        weights = f"{tmp}/w.weights"
-        with open(weights, "wb") as fh:
-            fh.write(fw.weights_bytes(shape))
-        w, h = golden["size"]
-        x = fw.input_array(shape, (w, h)).reshape(shape["net"]["c"], h, w)
-        network, outs = xr.forward(CORPUS / golden["cfg"], weights, (w, h), x)
+    weights = tmp_path / "w.weights"
+    weights.write_bytes(fw.weights_bytes(shape))
+    w, h = golden["size"]
+    x = fw.input_array(shape, (w, h)).reshape(shape["net"]["c"], h, w)
+    network, outs = xr.forward(CORPUS / golden["cfg"], weights, (w, h), x)
     assert sum(1 for lay in network.layers if lay.conf.get("xnor")) == 9
     for L, out in zip(golden["layers"], outs):
         flat = out.reshape(-1)
@@ -89,7 +86,7 @@ def test_reference_is_darknet_bit_for_bit():
             assert np.abs(flat[idx] - want).max() <= 1e-6 * M, L["index"]
         else:
             assert (flat[idx] == want).all(), f"layer {L['index']} {L['type']}: not bit-exact"
-            assert flat.astype(np.float64).sum() == L["sum"], L["index"]
+            assert abs(flat.astype(np.float64).sum() - L["sum"]) <= 1e-12 * L["sum_abs"], L["index"]
 
 
 @needs_shared
