@@ -155,11 +155,17 @@ def conv(ctx: EmitCtx) -> Emitted:
                           "should not copy")
     out_hw = (lay.output.h, lay.output.w)
     in_hw = (lay.input.h, lay.input.w)
-    x = ctx.x
+    x, scale = ctx.x, None
     if k["xnor"] and sx == sy:
-        x, w, b, pad, in_hw = _xnor(ctx, w, b, size, pad, sx, in_hw)
+        x, w, scale, b, pad, in_hw = _xnor(ctx, w, b, size, pad, sx, in_hw)
     if x is None:       # the xnor constant case: b' - m*sum(sign w), at every position
         y = _broadcast_const(g, ctx.x, np.broadcast_to(b.reshape(-1, 1, 1), (len(b), *out_hw)))
+    elif scale is not None:
+        # xnor: the +-1 sum S is exact in float32 in any order (|S| <= K < 2**24); then float(S) * m and
+        # + b', two float32 roundings as gemm_nn_custom_bin_mean_transposed and add_bias make them.
+        # (A conv with weights +-m would round its partial sums: values at 0 could change sign.)
+        y = _conv_node(g, x, w, None, in_hw, out_hw, size, cs, pad, 1, 1)
+        y = g.op("Add", g.op("Mul", y, g.const(scale.reshape(1, -1, 1, 1), "m")), g.const(b.reshape(1, -1, 1, 1), "b"))
     else:
         # darknet pads by p*dilation (im2col_cpu_ext): the window of output 0 starts at -p*d
         y = _conv_node(g, x, w, b, in_hw, out_hw, size, cs, pad * dil, dil, groups)
@@ -177,23 +183,24 @@ def _broadcast_const(g: Graph, x: str, value: np.ndarray) -> str:
 
 
 def _xnor(ctx, w, b, size, pad, stride, in_hw):
-    """darknet's binary conv (gpu_index=-1, as the CLI): sign(x) (padding -1) * sign(w') scaled by
-    mean|w'| per filter. With C % 32 != 0 only 3x3/stride 1/pad 1 fills the input bits; any other
-    geometry sees all -1 inputs, a constant (reference §12.2). Returns (input, weights, biases, pad,
-    input size); input None for the constant case, whose biases are then the constant."""
+    """darknet's binary conv (gpu_index=-1, as the CLI): out = float(S) * m + b', S = sum of sign(x)
+    (padding -1) * sign(w'), m = mean|w'| per filter (float32 as darknet's mean_arr, rounded once: the
+    -Ofast build's vectorised sum can be an ulp off in some filters). With C % 32 != 0
+    only 3x3/stride 1/pad 1 fills the input bits; any other geometry sees all -1 inputs, a constant
+    (reference §12.2). Returns (input, +-1 weights, m, biases, pad, input size); input None for the
+    constant case, whose biases are then the constant."""
     g = ctx.g
     n, c = w.shape[0], w.shape[1]
-    m = np.abs(w.reshape(n, -1)).mean(axis=1, dtype=np.float64)
-    sw = np.where(w > 0, 1.0, -1.0)
+    m = np.abs(w.reshape(n, -1)).mean(axis=1, dtype=np.float64).astype(np.float32)
+    sw = np.where(w > 0, np.float32(1), np.float32(-1))
     if c % 32 and not (size == 3 and stride == 1 and pad == 1):
-        const = b.astype(np.float64) - m * sw.reshape(n, -1).sum(axis=1)
-        return None, w, const.astype(np.float32), pad, in_hw
-    wb = (sw * m[:, None, None, None]).astype(np.float32)
+        s = -sw.reshape(n, -1).sum(axis=1, dtype=np.float64).astype(np.float32)
+        return None, w, None, s * m + b, pad, in_hw       # float32 products and sums, as darknet's
     # padded cells read as -1: pad the 0/2-valued (sign + 1) with zeros, then subtract 1 (a Pad with a
     # constant value input is an op OpenCV's importer rejects)
     pos = g.mul(g.op("Cast", g.op("Greater", ctx.x, g.const(0.0)), to=g.onnx_dtype), 2.0)
     padded = g.add(g.op("Pad", pos, g.ints([0, 0, pad, pad, 0, 0, pad, pad])) if pad else pos, -1.0)
-    return padded, wb, b, 0, (in_hw[0] + 2 * pad, in_hw[1] + 2 * pad)
+    return padded, sw, m, b, 0, (in_hw[0] + 2 * pad, in_hw[1] + 2 * pad)
 
 
 # ------------------------------------------------------------------------------------------------
