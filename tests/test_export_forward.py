@@ -9,9 +9,6 @@ Documented differences, compared where darknet is right:
 * efficientnet-lite3: darknet's CPU relu6 outputs 0 (reference §4, golden README). The exporter emits the
   real relu6; the golden is compared against an export whose relu6 is darknet's CPU zero (monkeypatched),
   which checks every other layer, and the real export's relu6 layers are checked to be clip(x, 0, 6) != 0.
-* yolov1/xyolo.test: its golden was made with libdarknet's default gpu_index=0 (the README sets -1 only
-  for the three other xnor nets), whose bit-packed xnor path inverts the weight bits (reference §12.2).
-  The export follows the darknet CLI (gpu_index -1); the comparison switches the emitter's library quirk on.
 * yolo9000: [region] tree= needs darknet's data/9k.tree, not shipped: export refuses it (one line, exit 2).
 The three largest (cspx-p7-mish at 1536², cspx-p7-mish_hp at 896², resnet152_trident at 608²) and four
 with 600-900 MB of weights (SLOW below) run only with CFGGEN_SLOW=1.
@@ -171,9 +168,6 @@ def _check_golden(name, golden, cfg, weights, x, size, monkeypatch):
         for i in relu6:
             assert 0 <= real[f"layer_{i}"].min() and real[f"layer_{i}"].max() <= 6
             assert real[f"layer_{i}"].max() > 0, f"layer {i}: the real relu6 is not darknet's CPU zero"
-    if name == "yolov1__xyolo.test":
-        from cfggen.export import emitters
-        monkeypatch.setattr(emitters, "XNOR_LIBRARY_GPU_INDEX_0", True)
     bad = []
     for out in run_all_layers(cfg, weights, x, size, golden):
         bad += compare(golden, out)

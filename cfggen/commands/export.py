@@ -99,6 +99,11 @@ def export(cfg, weights_path, output, size, batch, opset, fp16, outputs, nms, na
     check_light(model)      # checker full_check + strict shape inference, without a copy of the weights
     nbytes = save(model, output)
     click.echo(f"wrote {output}: opset {opset}, {nodes:,} nodes, {nbytes:,} bytes; input {shape}; outputs {outs}")
+    xnor = next((p.value for p in model.metadata_props if p.key == "xnor_layers"), None)
+    if xnor:
+        click.echo(f"note: {xnor} xnor layer(s) binarise their input (x > 0): a value within float rounding of 0 "
+                   "can take the other sign than in darknet, and each flip spreads through later xnor layers "
+                   "(README, Export)", err=True)
     if weights_path is None:
         click.echo("note: no WEIGHTS given: the model uses 'weights init' values (seed 0), it is not trained",
                    err=True)

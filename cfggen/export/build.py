@@ -120,17 +120,22 @@ def open_weights(weights: str | None, native, stack: contextlib.ExitStack):
     return source
 
 
+# layers whose previous layer and first ``from`` darknet's parser marks as read (use_bin_output = 0)
+READS_PREV_AND_FROM = ("shortcut", "scale_channels", "sam")
+
+
 def consumers(network) -> dict[int, set]:
-    """Layers read by a later [route], or as a [shortcut]'s previous layer / first ``from``."""
+    """Layers read by a later [route], or as a [shortcut]/[scale_channels]/[sam]'s previous layer or
+    first ``from`` (the layers whose ``bin_output`` darknet's parser clears)."""
     out: dict[int, set] = {}
     for layer in network.layers:
         if layer.type == "route":
             for r in layer.refs:
                 out.setdefault(r, set()).add("route")
-        elif layer.type == "shortcut":
-            out.setdefault(layer.index - 1, set()).add("shortcut")
+        elif layer.type in READS_PREV_AND_FROM:
+            out.setdefault(layer.index - 1, set()).add(layer.type)
             if layer.refs:
-                out.setdefault(layer.refs[0], set()).add("shortcut")
+                out.setdefault(layer.refs[0], set()).add(layer.type)
     return out
 
 
@@ -240,6 +245,9 @@ def metadata(cfg, weights, network, names) -> dict[str, str]:
         meta["classes"] = str(classes[0])
         meta["anchors"] = json.dumps(anchors)
         meta["strides"] = json.dumps(strides)
+    xnor = sum(1 for layer in network.layers if layer.type == "convolutional" and layer.conf["xnor"])
+    if xnor:
+        meta["xnor_layers"] = str(xnor)
     if names:
         meta["names"] = json.dumps(list(names))
     return meta

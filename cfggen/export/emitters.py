@@ -20,10 +20,6 @@ import numpy as np
 from cfggen.export.activations import activate
 from cfggen.export.graph import Graph
 
-# darknet's bit-packed xnor path depends on the global gpu_index: the `darknet` CLI sets -1 in a CPU
-# build (what a user gets, and what is exported); a program linking libdarknet keeps the default 0 and
-# gets inverted weight bits. Only for comparing with such a run (a forward golden made that way).
-XNOR_LIBRARY_GPU_INDEX_0 = False
 EPS = 1e-5      # darknet's BN epsilon (fuse_conv_batchnorm, forward_batchnorm_layer)
 
 
@@ -44,7 +40,7 @@ class EmitCtx:
     outputs: list               # Emitted per earlier layer
     layers: tuple               # every Layer of the network
     weights: object             # WeightSource
-    consumers: dict             # layer index -> set of reasons it is read ("route", "shortcut_prev", ...)
+    consumers: dict             # layer index -> set of layer types that read it ("route", "shortcut", ...)
 
     @property
     def conf(self) -> dict:
@@ -133,8 +129,11 @@ def _blur(g: Graph, x: str, c: int, in_hw, out_hw, mode: int, sx: int, sy: int) 
 
 
 def _bin_output_linear(ctx: EmitCtx) -> bool:
-    """``bin_output=1`` forces linear unless the layer is routed or a shortcut reads it (§12.2)."""
-    return bool(ctx.conf["bin_output"]) and not ctx.consumers.get(ctx.layer.index)
+    """``bin_output=1`` on an xnor layer forces linear unless the layer is routed or a shortcut,
+    scale_channels or sam reads it (§12.2); ``calculate_binary_weights`` looks at xnor layers only,
+    so without ``xnor`` the key changes nothing."""
+    k = ctx.conf
+    return bool(k["xnor"] and k["bin_output"]) and not ctx.consumers.get(ctx.layer.index)
 
 
 @emitter("convolutional")
@@ -156,11 +155,17 @@ def conv(ctx: EmitCtx) -> Emitted:
                           "should not copy")
     out_hw = (lay.output.h, lay.output.w)
     in_hw = (lay.input.h, lay.input.w)
-    x = ctx.x
+    x, scale = ctx.x, None
     if k["xnor"] and sx == sy:
-        x, w, b, pad, in_hw = _xnor(ctx, w, b, size, pad, sx, in_hw)
+        x, w, scale, b, pad, in_hw = _xnor(ctx, w, b, size, pad, sx, in_hw)
     if x is None:       # the xnor constant case: b' - m*sum(sign w), at every position
         y = _broadcast_const(g, ctx.x, np.broadcast_to(b.reshape(-1, 1, 1), (len(b), *out_hw)))
+    elif scale is not None:
+        # xnor: the +-1 sum S is exact in float32 in any order (|S| <= K < 2**24); then float(S) * m and
+        # + b', two float32 roundings as gemm_nn_custom_bin_mean_transposed and add_bias make them.
+        # (A conv with weights +-m would round its partial sums: values at 0 could change sign.)
+        y = _conv_node(g, x, w, None, in_hw, out_hw, size, cs, pad, 1, 1)
+        y = g.op("Add", g.op("Mul", y, g.const(scale.reshape(1, -1, 1, 1), "m")), g.const(b.reshape(1, -1, 1, 1), "b"))
     else:
         # darknet pads by p*dilation (im2col_cpu_ext): the window of output 0 starts at -p*d
         y = _conv_node(g, x, w, b, in_hw, out_hw, size, cs, pad * dil, dil, groups)
@@ -178,27 +183,24 @@ def _broadcast_const(g: Graph, x: str, value: np.ndarray) -> str:
 
 
 def _xnor(ctx, w, b, size, pad, stride, in_hw):
-    """darknet's binary conv (gpu_index=-1, as the CLI): sign(x) (padding -1) * sign(w') scaled by
-    mean|w'| per filter. With C % 32 != 0 only 3x3/stride 1/pad 1 fills the input bits; any other
-    geometry sees all -1 inputs, a constant (reference §12.2). Returns (input, weights, biases, pad,
-    input size); input None for the constant case, whose biases are then the constant."""
+    """darknet's binary conv (gpu_index=-1, as the CLI): out = float(S) * m + b', S = sum of sign(x)
+    (padding -1) * sign(w'), m = mean|w'| per filter (float32 as darknet's mean_arr, rounded once: the
+    -Ofast build's vectorised sum can be an ulp off in some filters). With C % 32 != 0
+    only 3x3/stride 1/pad 1 fills the input bits; any other geometry sees all -1 inputs, a constant
+    (reference §12.2). Returns (input, +-1 weights, m, biases, pad, input size); input None for the
+    constant case, whose biases are then the constant."""
     g = ctx.g
     n, c = w.shape[0], w.shape[1]
-    m = np.abs(w.reshape(n, -1)).mean(axis=1, dtype=np.float64)
-    sw = np.where(w > 0, 1.0, -1.0)
+    m = np.abs(w.reshape(n, -1)).mean(axis=1, dtype=np.float64).astype(np.float32)
+    sw = np.where(w > 0, np.float32(1), np.float32(-1))
     if c % 32 and not (size == 3 and stride == 1 and pad == 1):
-        const = b.astype(np.float64) - m * sw.reshape(n, -1).sum(axis=1)
-        return None, w, const.astype(np.float32), pad, in_hw
-    wb = (sw * m[:, None, None, None]).astype(np.float32)
-    if c % 32 == 0 and XNOR_LIBRARY_GPU_INDEX_0:
-        # bit-packed path with libdarknet's default gpu_index=0: inverted weight bits (reference §12.2)
-        r = 32 if (size * size * c // 32) % 2 else 0
-        wb, b = -wb, (b.astype(np.float64) - 2 * r * m).astype(np.float32)
+        s = -sw.reshape(n, -1).sum(axis=1, dtype=np.float64).astype(np.float32)
+        return None, w, None, s * m + b, pad, in_hw       # float32 products and sums, as darknet's
     # padded cells read as -1: pad the 0/2-valued (sign + 1) with zeros, then subtract 1 (a Pad with a
     # constant value input is an op OpenCV's importer rejects)
     pos = g.mul(g.op("Cast", g.op("Greater", ctx.x, g.const(0.0)), to=g.onnx_dtype), 2.0)
     padded = g.add(g.op("Pad", pos, g.ints([0, 0, pad, pad, 0, 0, pad, pad])) if pad else pos, -1.0)
-    return padded, wb, b, 0, (in_hw[0] + 2 * pad, in_hw[1] + 2 * pad)
+    return padded, sw, m, b, 0, (in_hw[0] + 2 * pad, in_hw[1] + 2 * pad)
 
 
 # ------------------------------------------------------------------------------------------------
