@@ -368,7 +368,7 @@ def test_cpu_preset_is_calibrated_once_and_cached(tmp_path, monkeypatch):
 
     def fake(threads=None):
         calls.append(threads)
-        return 50.0, 10.0, 4e-6, 20.0, 0.5
+        return 50.0, 10.0, 4e-6, 20.0, 0.5, 40.0
 
     monkeypatch.setitem(devices.RUNTIMES, "numpy", fake)
     monkeypatch.setattr(devices, "_backend", lambda: ("numpy", "0"))
