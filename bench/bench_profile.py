@@ -210,7 +210,8 @@ def main() -> int:
     # stalls add noise per layer (and darknet's own forward is single-threaded)
     # calibrated afresh in this run (the same machine state as the measurements), then cached
     dev = cpu_device(refresh=True, runtime="onnxruntime" if use_ort else "opencv", threads=args.threads)
-    print(f"latency backend: {backend}; cpu preset: {dev.gflops('fp32'):.1f} GFLOP/s, {dev.gbs():.1f} GB/s, "
+    print(f"latency backend: {backend}; cpu preset: {dev.gflops('fp32'):.1f} GFLOP/s, {dev.gbs():.1f} GB/s "
+          f"({dev.cache_gbs:.1f} GB/s up to {dev.cache_mb:g} MB), "
           f"{dev.launch_us:.1f} µs per layer, depthwise {dev.depthwise('fp32'):.1f} GFLOP/s, "
           f"exp {dev.exp_gops:.3f} G/s ({dev.source})")
     if dev.activation_ns:
