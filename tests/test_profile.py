@@ -467,3 +467,19 @@ def test_exact_hard_swish_costs_its_bytes_not_more():
         assert p.layers[i - 1].bytes_read + p.layers[i - 1].bytes_written == 4 * m
         assert p.layers[i].bytes_read + p.layers[i].bytes_written == 3 * m
         assert p.layers[i + 1].bytes_read + p.layers[i + 1].bytes_written == 3 * m
+
+
+def test_last_level_cache_from_sysfs(tmp_path):
+    """The highest-level data/unified cache of cpu0 (instruction caches skipped; K/M suffixes); 0 without sysfs."""
+    from cfggen.profile.devices import last_level_cache_bytes
+
+    for name, level, kind, size in (("index0", 1, "Data", "32K"), ("index1", 1, "Instruction", "32K"),
+                                    ("index2", 2, "Unified", "1024K"), ("index3", 3, "Unified", "32768K"),
+                                    ("index4", 4, "Instruction", "64M")):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "level").write_text(f"{level}\n")
+        (d / "type").write_text(f"{kind}\n")
+        (d / "size").write_text(f"{size}\n")
+    assert last_level_cache_bytes(str(tmp_path)) == 32 * 1024 * 1024
+    assert last_level_cache_bytes(str(tmp_path / "missing")) == 0

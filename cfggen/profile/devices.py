@@ -123,10 +123,12 @@ def _backend() -> tuple[str, str]:
         return "numpy", numpy.__version__
 
 
-def last_level_cache_bytes() -> int:
-    """The CPU's last-level cache as Linux reports it (sysfs), 0 when it does not."""
+SYSFS_CACHE = "/sys/devices/system/cpu/cpu0/cache"
+
+
+def last_level_cache_bytes(base: str = SYSFS_CACHE) -> int:
+    """The CPU's last-level data (or unified) cache as Linux reports it (sysfs), 0 when it does not."""
     best = (0, 0)
-    base = "/sys/devices/system/cpu/cpu0/cache"
     try:
         entries = os.listdir(base)
     except OSError:
