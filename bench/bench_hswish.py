@@ -2,11 +2,12 @@
 
 For mobilenetv3-large, mobilenetv3-small and ghostnet with each --hswish (exact: hardtan, the default; relu:
 relu and fixed 1x1 convs, import-only; approx: swish + logistic), and mixnet-s, at 224x224, batch 1:
-layers, BFLOPs and parameters (cfggen's validator), bytes moved and estimated time (``cfggen profile``'s
-cpu preset, calibrated in this run with one onnxruntime thread, as the measurement runs), and measured onnxruntime latency (the network ``cfggen export`` builds, one thread,
-the networks' runs interleaved round by round, best and median of ``--runs``, and the median CPU time of
-the calling thread, which runs the whole graph). Ratios are against
-mobilenetv3-large (exact), measured in the same run.
+layers, BFLOPs and parameters (cfggen's validator), estimated time (``cfggen profile``'s cpu preset,
+calibrated in this run with one onnxruntime thread, as the measurement runs), and measured onnxruntime
+latency (the network ``cfggen export`` builds, one thread, the networks' runs interleaved round by round):
+best and median wall time of ``--runs``, and the median CPU time of the calling thread, which runs the
+whole graph (steadier on a shared machine). Ratios are against mobilenetv3-large (exact), measured in
+the same run.
 
     python bench/bench_hswish.py [--runs 30]
 """
