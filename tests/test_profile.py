@@ -309,6 +309,24 @@ def test_measure_onnxruntime_against_export():
     assert rows and rows[-1][3] != "-"         # the measured column of layer 0 holds a time
 
 
+def test_measured_node_times_are_medians_over_the_runs():
+    """onnxruntime's profile of a warm-up + 3 runs: per node the median of its runs (a 900 µs spike in one
+    run and the slow warm-up do not count), summed per darknet layer; a name that occurs twice per run
+    (unnamed nodes) sums its two events of each run; other node names are unattributed."""
+    from cfggen.profile.measure import node_times
+
+    def ev(name, us):
+        return {"cat": "Node", "name": f"{name}_kernel_time", "dur": us}
+
+    events = []
+    for run, (a, b, c) in enumerate([(500, 50, 40), (10, 20, 5), (900, 21, 6), (12, 22, 7)]):
+        events += [ev("L0_convolutional_conv", a), ev("L0_convolutional_relu", b), ev("L3_shortcut_add", c),
+                   ev("", 1 + run), ev("", 2 + run), {"cat": "Session", "name": "x", "dur": 1e6}]
+    per_layer, other = node_times(events, runs=3)
+    assert per_layer == pytest.approx({0: 12e-6 + 21e-6, 3: 6e-6})
+    assert other == pytest.approx((3 + 2 * 2) * 1e-6)     # the runs' sums 5, 7, 9: median 7
+
+
 def test_measure_without_export_is_one_line_error():
     from cfggen.profile.measure import export_available
 
