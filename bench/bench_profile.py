@@ -18,6 +18,7 @@ importable, else from OpenCV's darknet importer (``cv2.dnn.readNetFromDarknet``)
 onnxruntime: also each exp/log/tanh activation's exported subgraph).
 
     python bench/bench_profile.py [--size 256] [--runs 5] [--max-bflops 25] [--only-corpus-time]
+                                  [--no-families] [--json rows.json]
 """
 from __future__ import annotations
 
