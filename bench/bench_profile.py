@@ -7,12 +7,18 @@ measure the latency of a forward pass and compare ranks (Spearman) with
 Target: Spearman(estimate, measured) >= 0.9 and > Spearman(BFLOPs, measured). Also: profiling the
 whole corpus (estimates only, every cfg darknet builds) in one process, target < 1 s.
 
+Besides the first ``--limit`` corpus and generated networks, the set always holds issue 21's families
+(``FAMILIES``: MobileNetV3-Large/Small with the exact hard-swish and ``--hswish approx``, GhostNet,
+ShuffleNetV2 1.0x, PeleeNet, MixNet-S), each at the same size; the Spearman figures are printed for the
+whole set and for the first ``--limit`` alone (the set the README's earlier figures used).
+
 Latency comes from onnxruntime on the network ``cfggen.export.to_onnx`` exports when that module is
 importable, else from OpenCV's darknet importer (``cv2.dnn.readNetFromDarknet``) with weights from
 ``cfggen weights init``. The cpu preset is calibrated in the same run with the same runtime (with
 onnxruntime: also each exp/log/tanh activation's exported subgraph).
 
     python bench/bench_profile.py [--size 256] [--runs 5] [--max-bflops 25] [--only-corpus-time]
+                                  [--no-families] [--json rows.json]
 """
 from __future__ import annotations
 
@@ -32,6 +38,27 @@ GENERATED = os.path.join(HERE, "..", "generated_cfgs")
 # layer types OpenCV's importer and a common input size both handle
 UNSUPPORTED = {"connected", "local", "detection", "rnn", "gru", "lstm", "crnn", "conv_lstm", "history",
                "cost", "contrastive", "implicit", "gaussian_yolo", "crop", "normalization", "blank"}
+
+
+# (generated network, --hswish) always in the set, after the --limit others
+FAMILIES = (("mobilenetv3-large", "exact"), ("mobilenetv3-large", "approx"), ("mobilenetv3-small", "exact"),
+            ("mobilenetv3-small", "approx"), ("ghostnet", "exact"), ("shufflenetv2-x1.0", None),
+            ("peleenet", None), ("mixnet-s", None))
+
+
+def family_cfgs(tmp: str) -> list[str]:
+    """FAMILIES written as cfgs into ``tmp`` (named NAME.cfg, NAME-approx.cfg)."""
+    from cfggen.generate import generate
+    from cfggen.standalone import compose
+
+    out = []
+    for name, hswish in FAMILIES:
+        text = generate(name) if hswish in (None, "exact") else compose(name, hswish=hswish).text
+        path = os.path.join(tmp, f"{name}{'' if hswish in (None, 'exact') else '-' + hswish}.cfg")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        out.append(path)
+    return out
 
 
 def ranks(xs: list[float]) -> list[float]:
@@ -167,6 +194,8 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=32, help="at most this many networks")
     ap.add_argument("--only-corpus-time", action="store_true")
     ap.add_argument("--threads", type=int, default=1, help="runtime threads for calibration and measurement")
+    ap.add_argument("--no-families", action="store_true", help="without issue 21's FAMILIES")
+    ap.add_argument("--json", metavar="FILE", help="also write the per-network rows to FILE")
     args = ap.parse_args()
     corpus_time()
     if args.only_corpus_time:
@@ -182,7 +211,8 @@ def main() -> int:
     # stalls add noise per layer (and darknet's own forward is single-threaded)
     # calibrated afresh in this run (the same machine state as the measurements), then cached
     dev = cpu_device(refresh=True, runtime="onnxruntime" if use_ort else "opencv", threads=args.threads)
-    print(f"latency backend: {backend}; cpu preset: {dev.gflops('fp32'):.1f} GFLOP/s, {dev.gbs():.1f} GB/s, "
+    print(f"latency backend: {backend}; cpu preset: {dev.gflops('fp32'):.1f} GFLOP/s, {dev.gbs():.1f} GB/s "
+          f"({dev.cache_gbs:.1f} GB/s up to {dev.cache_mb:g} MB), "
           f"{dev.launch_us:.1f} µs per layer, depthwise {dev.depthwise('fp32'):.1f} GFLOP/s, "
           f"exp {dev.exp_gops:.3f} G/s ({dev.source})")
     if dev.activation_ns:
@@ -190,24 +220,31 @@ def main() -> int:
               + ", ".join(f"{k} {v:.2f}" for k, v in dev.activation_ns))
     # load every network first, then time them round-robin: a busy spell on the machine then slows
     # one round of every network instead of all the rounds of a few; each network keeps its best round
+    import tempfile
+    tmp = tempfile.TemporaryDirectory(prefix="cfggen-bench-profile-")
+    families = [] if args.no_families else _qualifying(family_cfgs(tmp.name), size, float("inf"))
+    family_names = {f for f, _ in families}
     entries = []
     seen = set()
-    for f, net in candidates(size, args.max_bflops):
-        key = (len(net.layers), round(net.totals.bflops, 3))
-        if key in seen:          # identical networks (e.g. yolov3 vs yolov3-voc at this size) count once
-            continue
-        seen.add(key)
-        try:
-            if use_ort:
-                run = _ort_runner(m, f, size, args.threads)
-            else:
-                run = m.opencv_runner(f, size, threads=args.threads)[0]
-        except Exception as exc:  # noqa: BLE001 - a runtime that rejects a network: report and go on
-            print(f"  skip {os.path.basename(f)}: {type(exc).__name__}: {str(exc).splitlines()[0][:100]}")
-            continue
-        entries.append((os.path.basename(f), net, run))
-        if len(entries) >= args.limit:
-            break
+    limited = 0
+    for group, limit in ((candidates(size, args.max_bflops), args.limit), (families, None)):
+        for f, net in group:
+            if limit is not None and len(entries) >= limit:
+                break
+            key = (len(net.layers), round(net.totals.bflops, 3))
+            if key in seen:          # identical networks (e.g. yolov3 vs yolov3-voc at this size) count once
+                continue
+            seen.add(key)
+            try:
+                if use_ort:
+                    run = _ort_runner(m, f, size, args.threads)
+                else:
+                    run = m.opencv_runner(f, size, threads=args.threads)[0]
+            except Exception as exc:  # noqa: BLE001 - a runtime that rejects a network: report and go on
+                print(f"  skip {os.path.basename(f)}: {type(exc).__name__}: {str(exc).splitlines()[0][:100]}")
+                continue
+            entries.append((os.path.basename(f), net, run))
+            limited += f not in family_names
     best = [float("inf")] * len(entries)
     best_cpu = [float("inf")] * len(entries)
     for _ in range(args.runs):
@@ -224,6 +261,12 @@ def main() -> int:
         print(f"  {name:<40} {net.totals.bflops:>7.2f} BFLOPs  est {p.time_s * 1e3:>8.2f} ms  "
               f"measured {t * 1e3:>8.2f} ms" + (f" (cpu {tc * 1e3:>8.2f} ms)" if have_cpu else "")
               + f" (best of {args.runs} rounds)  ({len(net.layers)} layers)")
+    if args.json:
+        import json
+        with open(args.json, "w") as fh:
+            json.dump([{"name": r[0], "bflops": r[1], "estimate_s": r[2], "wall_s": r[3], "layers": r[4],
+                        "cpu_s": r[5] if have_cpu else None, "family": i >= limited}
+                       for i, r in enumerate(rows)], fh, indent=1)
     bf = [r[1] for r in rows]
     est = [r[2] for r in rows]
     meas = [r[3] for r in rows]
@@ -235,6 +278,14 @@ def main() -> int:
         cpu = [r[5] for r in rows]
         print(f"with the forward pass's CPU time instead of wall time (steadier on a shared machine): "
               f"estimate {spearman(est, cpu):.3f}, BFLOPs {spearman(bf, cpu):.3f}")
+    if limited < len(rows):
+        first = slice(0, limited)
+        line = (f"the first {limited} alone (without the families): estimate {spearman(est[first], meas[first]):.3f}, "
+                f"BFLOPs {spearman(bf[first], meas[first]):.3f}")
+        if have_cpu:
+            line += (f"; CPU time: estimate {spearman(est[first], cpu[first]):.3f}, "
+                     f"BFLOPs {spearman(bf[first], cpu[first]):.3f}")
+        print(line)
     re, rm = ranks(est), ranks(meas)
     worst = sorted(range(len(rows)), key=lambda i: -abs(re[i] - rm[i]))[:5]
     print("worst-ranked networks (estimated rank vs measured wall-time rank, est/measured time):")

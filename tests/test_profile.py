@@ -309,6 +309,24 @@ def test_measure_onnxruntime_against_export():
     assert rows and rows[-1][3] != "-"         # the measured column of layer 0 holds a time
 
 
+def test_measured_node_times_are_medians_over_the_runs():
+    """onnxruntime's profile of a warm-up + 3 runs: per node the median of its runs (a 900 µs spike in one
+    run and the slow warm-up do not count), summed per darknet layer; a name that occurs twice per run
+    (unnamed nodes) sums its two events of each run; other node names are unattributed."""
+    from cfggen.profile.measure import node_times
+
+    def ev(name, us):
+        return {"cat": "Node", "name": f"{name}_kernel_time", "dur": us}
+
+    events = []
+    for run, (a, b, c) in enumerate([(500, 50, 40), (10, 20, 5), (900, 21, 6), (12, 22, 7)]):
+        events += [ev("L0_convolutional_conv", a), ev("L0_convolutional_relu", b), ev("L3_shortcut_add", c),
+                   ev("", 1 + run), ev("", 2 + run), {"cat": "Session", "name": "x", "dur": 1e6}]
+    per_layer, other = node_times(events, runs=3)
+    assert per_layer == pytest.approx({0: 12e-6 + 21e-6, 3: 6e-6})
+    assert other == pytest.approx((3 + 2 * 2) * 1e-6)     # the runs' sums 5, 7, 9: median 7
+
+
 def test_measure_without_export_is_one_line_error():
     from cfggen.profile.measure import export_available
 
@@ -368,7 +386,7 @@ def test_cpu_preset_is_calibrated_once_and_cached(tmp_path, monkeypatch):
 
     def fake(threads=None):
         calls.append(threads)
-        return 50.0, 10.0, 4e-6, 20.0, 0.5
+        return 50.0, 10.0, 4e-6, 20.0, 0.5, 40.0
 
     monkeypatch.setitem(devices.RUNTIMES, "numpy", fake)
     monkeypatch.setattr(devices, "_backend", lambda: ("numpy", "0"))
@@ -417,3 +435,69 @@ def test_a_network_darknet_aborts_on_is_refused():
     golden = json.loads((GOLDEN / "resnet50.cfg.json").read_text())
     assert golden["status"] == "error"
     assert code == 2 and out == "" and "layer 17 [shortcut]" in err and "darknet aborts" in err
+
+
+# ------------------------------------------------------------------------------------------------
+# element-wise layers: distinct buffers, darknet's in-place activation pass, the cache tier
+
+def test_elementwise_bytes_follow_darknets_forward():
+    """hswish.cfg, 8x8x4 maps (256 floats, 1 KiB): a shortcut from=-1 reads the one buffer its input
+    already is; a non-linear activation on [shortcut]/[sam]/[scale_channels] is a second, in-place loop
+    over the output (read + write again); linear skips it (activate_array: `if (a == LINEAR) {}`)."""
+    p = profile(load(str(DATA / "hswish.cfg")), FLAT)
+    m = 8 * 8 * 4 * 4
+    self_add, sam, add, gate = p.layers[1], p.layers[2], p.layers[3], p.layers[6]
+    assert (self_add.bytes_read, self_add.bytes_written) == (m + m, m + m)      # y once; the hardtan pass
+    assert (sam.bytes_read, sam.bytes_written) == (2 * m, m)                   # y and layer 1
+    assert (add.bytes_read, add.bytes_written) == (2 * m, m)                   # layer 2 and y
+    assert (gate.bytes_read, gate.bytes_written) == (m + 4 * 4, m)             # the map and the 1x1x4 gate
+    for lp in (self_add, sam, add, gate):
+        assert lp.time_s == pytest.approx((lp.bytes_read + lp.bytes_written) / 10e9 + 5e-6)
+
+
+def test_cache_tier_applies_to_working_sets_that_fit():
+    """A layer whose distinct bytes fit cache_mb moves them at cache_gbs; the activation pass re-reads
+    the output without adding to the working set. Layer 1 of hswish.cfg: 2 KiB distinct, 4 KiB moved."""
+    net = load(str(DATA / "hswish.cfg"))
+    fits_ = Device("c", 100.0, 100.0, 10.0, 0.0, 1.0, 1.0, cache_mb=2048 / 1e6, cache_gbs=40.0)
+    too_small = Device("c", 100.0, 100.0, 10.0, 0.0, 1.0, 1.0, cache_mb=2047 / 1e6, cache_gbs=40.0)
+    assert profile(net, fits_).layers[1].time_s == pytest.approx(4096 / 40e9)
+    assert profile(net, too_small).layers[1].time_s == pytest.approx(4096 / 10e9)
+    # no tier (the GPU presets): one bandwidth
+    assert profile(net, FLAT).layers[1].time_s == pytest.approx(4096 / 10e9 + 5e-6)
+
+
+def test_exact_hard_swish_costs_its_bytes_not_more():
+    """MobileNetV3-Large's exact hard-swish (71 layers: [shortcut] hardtan, [sam], [shortcut]) against
+    --hswish approx (swish), on a device without cache tier or fixed cost: the estimated difference is
+    the bytes those layers move, counted as darknet's forward moves them (4 + 3 + 3 map passes per
+    hard-swish, the first's input read once)."""
+    from cfggen.api import analyze_text
+    from cfggen.standalone import compose
+
+    exact = analyze_text(compose("mobilenetv3-large").text, sizes="native").network
+    flat = Device("flat", 1e6, 1e6, 10.0, 0.0, 1.0, 1.0)
+    p = profile(exact, flat)
+    trios = [i for i, layer in enumerate(exact.layers) if layer.type == "sam"]
+    assert len(trios) == 21       # hard-swish count; 63 element-wise layers + 8 SE shortcuts = 71
+    for i in trios:
+        m = exact.layers[i].outputs * 4
+        assert p.layers[i - 1].bytes_read + p.layers[i - 1].bytes_written == 4 * m
+        assert p.layers[i].bytes_read + p.layers[i].bytes_written == 3 * m
+        assert p.layers[i + 1].bytes_read + p.layers[i + 1].bytes_written == 3 * m
+
+
+def test_last_level_cache_from_sysfs(tmp_path):
+    """The highest-level data/unified cache of cpu0 (instruction caches skipped; K/M suffixes); 0 without sysfs."""
+    from cfggen.profile.devices import last_level_cache_bytes
+
+    for name, level, kind, size in (("index0", 1, "Data", "32K"), ("index1", 1, "Instruction", "32K"),
+                                    ("index2", 2, "Unified", "1024K"), ("index3", 3, "Unified", "32768K"),
+                                    ("index4", 4, "Instruction", "64M")):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "level").write_text(f"{level}\n")
+        (d / "type").write_text(f"{kind}\n")
+        (d / "size").write_text(f"{size}\n")
+    assert last_level_cache_bytes(str(tmp_path)) == 32 * 1024 * 1024
+    assert last_level_cache_bytes(str(tmp_path / "missing")) == 0

@@ -3,8 +3,10 @@
 time = max(FLOPs / achievable compute, bytes / achievable bandwidth) + the device's per-layer fixed
 cost + exp/log/tanh evaluations / the device's transcendental rate (when it has one: the cpu preset
 measures it; GPUs' special-function units hide it in the memory pass). Depthwise convs get their own
-compute ceiling where the device has one (the cpu preset measures it: no GEMM, far below peak). Layers that do no work (darknet's in-place [dropout]/[empty]) pay no fixed cost: darknet's
-forward returns at once and exporters drop them.
+compute ceiling where the device has one (the cpu preset measures it: no GEMM, far below peak). The
+achievable bandwidth is the cache's for a layer whose working set fits the device's cache tier (the cpu
+preset measures it), else memory's. Layers that do no work (darknet's in-place [dropout]/[empty]) pay no
+fixed cost: darknet's forward returns at once and exporters drop them.
 """
 from __future__ import annotations
 
@@ -83,7 +85,7 @@ def _activation_time(w, device: Device, exp_rate: float) -> float:
 def profile(net: Network, device: Device, name: str = "", batch: int = 1, precision: str = "fp32") -> Profile:
     """Cost every layer of ``net`` (batch ``batch``) on ``device``."""
     nbytes = BYTES[precision]
-    gflops, gbs = device.gflops(precision) * 1e9, device.gbs() * 1e9
+    gflops = device.gflops(precision) * 1e9
     dw_rate = device.depthwise(precision) * 1e9
     exp_rate = device.exp_gops * 1e9
     fixed = device.launch_us * 1e-6
@@ -91,12 +93,13 @@ def profile(net: Network, device: Device, name: str = "", batch: int = 1, precis
     for layer, kind in zip(net.layers, kinds(net)):
         w = work(layer, net)
         flops = w.flops * batch
-        read = (w.read_act * batch + w.param_floats) * nbytes
-        written = w.written * batch * nbytes
+        read = ((w.read_act + w.repass) * batch + w.param_floats) * nbytes
+        written = (w.written + w.repass) * batch * nbytes
         moved = read + written
         if moved == 0 and flops == 0:
             t, bound, intensity = 0.0, "-", 0.0
         else:
+            gbs = device.gbs_for(moved - 2 * w.repass * batch * nbytes) * 1e9    # working set: distinct bytes
             tc, tm = flops / (dw_rate if kind == "depthwise" else gflops), moved / gbs
             t, bound = (tc, "compute") if tc >= tm else (tm, "memory")
             t += fixed + _activation_time(w, device, exp_rate) * batch

@@ -7,9 +7,15 @@ connected, local, recurrent), with ``groups`` counted: a depthwise 3x3 conv does
 not 9·C as OpenCV's ``getFLOPS`` assumes. Other layers count one operation per element they compute
 (a max, an add, a multiply), so pooling and routing are visible but small.
 
-Bytes are the roofline's view, not a cache simulation: a layer reads its input activations and its
-parameters once and writes its output once. Darknet's in-place layers (``[dropout]``, ``[empty]``)
-share their input's buffer and move nothing.
+Bytes are the roofline's view, not a cache simulation: a layer reads each distinct buffer it takes
+(its input activations, every other layer it references, its parameters) once and writes its output
+once; a ``[shortcut] from=-1`` adds the previous layer's buffer to itself and reads it once. Darknet's
+in-place layers (``[dropout]``, ``[empty]``) share their input's buffer and move nothing. Layers whose
+op is an element-wise loop (``[shortcut]``, ``[scale_channels]``, ``[sam]``) apply a non-linear
+activation as a second loop over their own output, in place (``activate_array``; ``linear`` skips
+it): that pass re-reads and re-writes the output (``Work.repass``) without adding to the working set.
+A conv's bias, batch norm and activation run inside the conv as onnxruntime runs it (fused), and in
+the GPU presets' per-layer fixed cost (darknet's extra kernels), so they add no bytes here.
 """
 from __future__ import annotations
 
@@ -35,6 +41,7 @@ class Work(NamedTuple):
     transcendental: float = 0.0   # exp/log/tanh evaluations (swish, mish, logistic, softmax, ...)
     activation: str = ""          # the activation its output goes through (activated layer types)
     activated: float = 0.0        # elements that activation is applied to
+    repass: int = 0               # elements an in-place activation pass re-reads and re-writes
 
 
 def _conv_geometry(layer: Layer) -> tuple[int, int, int]:
@@ -94,9 +101,15 @@ def _route(layer: Layer, net: Network) -> Work:
     return Work(0.0, layer.outputs, layer.outputs, 0)
 
 
+def _other_sources(layer: Layer, net: Network) -> list[Layer]:
+    """The layers a shortcut/scale_channels/sam references besides its input (layer - 1): a reference to
+    the previous layer reads the buffer the input already is, so it is not read twice."""
+    return [net.layers[r] for r in dict.fromkeys(layer.refs) if 0 <= r < len(net.layers) and r != layer.index - 1]
+
+
 def _shortcut(layer: Layer, net: Network) -> Work:
     srcs = [net.layers[r] for r in layer.refs if 0 <= r < len(net.layers)]
-    read = layer.inputs + sum(min(s.outputs, layer.outputs) for s in srcs)
+    read = layer.inputs + sum(min(s.outputs, layer.outputs) for s in _other_sources(layer, net))
     weighted = layer.conf.get("weights_type", "none") != "none"
     flops = float(layer.outputs * len(srcs) * (2 if weighted else 1))
     return Work(flops, read, layer.outputs, layer.params.weights)
@@ -104,7 +117,8 @@ def _shortcut(layer: Layer, net: Network) -> Work:
 
 def _elementwise_from(layer: Layer, net: Network) -> Work:
     """[scale_channels]/[sam]: the `from` map times the previous layer's (vector or map)."""
-    return Work(float(layer.outputs), layer.outputs + layer.inputs, layer.outputs, 0)
+    other = layer.outputs if _other_sources(layer, net) else 0
+    return Work(float(layer.outputs), other + layer.inputs, layer.outputs, 0)
 
 
 def _copy(layer: Layer, net: Network) -> Work:
@@ -202,7 +216,10 @@ def kinds(net: Network) -> list[str]:
 TRANSCENDENTAL = {"logistic": 1, "tanh": 1, "swish": 1, "elu": 1, "selu": 1, "gelu": 1, "loggy": 1,
                   "mish": 3, "normalize_channels_softmax": 1, "normalize_channels_softmax_maxval": 1}
 # layer types whose output goes through their `activation=` key (darknet applies it after the op)
-_ACTIVATED = ("convolutional", "connected", "shortcut", "activation", "local", "crnn", "conv_lstm", "rnn")
+_ACTIVATED = ("convolutional", "connected", "shortcut", "activation", "local", "crnn", "conv_lstm", "rnn",
+              "scale_channels", "sam")
+# layer types whose op is one element-wise loop writing the output, then activate_array over it in place
+_ACTIVATION_PASS = ("shortcut", "scale_channels", "sam")
 # heads that apply logistic/exp themselves: yolo (logistic on x, y, objectness, classes), region, softmax
 _HEAD_EXP = {"yolo": 1, "gaussian_yolo": 1, "region": 1, "softmax": 1}
 
@@ -216,4 +233,6 @@ def work(layer: Layer, net: Network) -> Work:
         w = w._replace(transcendental=float(per * elems))
     if act:
         w = w._replace(activation=act, activated=float(elems))
+        if act != "linear" and layer.type in _ACTIVATION_PASS:
+            w = w._replace(repass=layer.outputs)
     return w

@@ -35,6 +35,11 @@ class Device:
     # measured extra ns per element of each activation as the runtime runs it (the cpu preset calibrated
     # with onnxruntime times the exporter's own activation subgraphs); replaces the exp-rate estimate
     activation_ns: tuple[tuple[str, float], ...] = ()
+    # a second memory tier: a layer whose working set (the distinct bytes it reads and writes) is at most
+    # cache_mb moves them at cache_gbs instead of bandwidth_gbs (its inputs were written a moment ago by
+    # the layers before it and are still in the last-level cache). 0: one tier (the GPU presets)
+    cache_mb: float = 0.0
+    cache_gbs: float = 0.0
 
     def activation_cost(self, name: str) -> float | None:
         """Measured extra ns per element of activation ``name``, None when not measured."""
@@ -52,6 +57,12 @@ class Device:
     def gbs(self) -> float:
         """Achievable bandwidth in GB/s."""
         return self.bandwidth_gbs * self.bandwidth_eff
+
+    def gbs_for(self, working_bytes: float) -> float:
+        """Achievable bandwidth for a layer whose working set is ``working_bytes``."""
+        if self.cache_gbs and working_bytes <= self.cache_mb * 1e6:
+            return self.cache_gbs * self.bandwidth_eff
+        return self.gbs()
 
     def ridge(self, precision: str) -> float:
         """FLOPs per byte above which a layer is compute-bound."""
@@ -75,7 +86,7 @@ PRESETS: dict[str, Device] = {d.name: d for d in (
 ALIASES = {"rtx-2070": "rtx2070", "rtx-3090": "rtx3090", "nano": "jetson-nano", "xavier": "jetson-xavier",
            "agx-xavier": "jetson-xavier"}
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 
 def cache_dir() -> str:
@@ -112,6 +123,42 @@ def _backend() -> tuple[str, str]:
         return "numpy", numpy.__version__
 
 
+SYSFS_CACHE = "/sys/devices/system/cpu/cpu0/cache"
+
+
+def last_level_cache_bytes(base: str = SYSFS_CACHE) -> int:
+    """The CPU's last-level data (or unified) cache as Linux reports it (sysfs), 0 when it does not."""
+    best = (0, 0)
+    try:
+        entries = os.listdir(base)
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            with open(os.path.join(base, entry, "level")) as fh:
+                level = int(fh.read())
+            with open(os.path.join(base, entry, "type")) as fh:
+                if fh.read().strip() == "Instruction":
+                    continue
+            with open(os.path.join(base, entry, "size")) as fh:
+                text = fh.read().strip().upper()
+        except (OSError, ValueError):
+            continue
+        scale = {"K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}.get(text[-1:], 1)
+        try:
+            size = int(text.rstrip("KMG")) * scale
+        except ValueError:
+            continue
+        best = max(best, (level, size))
+    return best[1]
+
+
+def _cache_tensor_floats(llc: int) -> int:
+    """Floats per tensor of the cache-bandwidth benchmark: three tensors fill a quarter of the last-level
+    cache (others share it; the tier applies up to half)."""
+    return max(4096, llc // 4 // 3 // 4)
+
+
 def _best(fn, repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -127,9 +174,9 @@ def _ort_clock(threads: int | None):
     return time.thread_time if threads == 1 else time.perf_counter
 
 
-def _calibrate_ort(threads: int | None = None) -> tuple[float, float, float, float, float]:
-    """(GFLOP/s, GB/s, seconds per node, depthwise GFLOP/s, exp G/s) from tiny ONNX graphs run by
-    onnxruntime on the CPU."""
+def _calibrate_ort(threads: int | None = None) -> tuple[float, float, float, float, float, float]:
+    """(GFLOP/s, GB/s, seconds per node, depthwise GFLOP/s, exp G/s, cache GB/s) from tiny ONNX graphs run
+    by onnxruntime on the CPU."""
     import numpy as np
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper
@@ -168,6 +215,7 @@ def _calibrate_ort(threads: int | None = None) -> tuple[float, float, float, flo
     chain = 64                         # fixed cost: 64 Relu nodes on 1x8x8x8
     dc, dhw = 256, 56                  # depthwise: 3x3, groups = channels = 256 on 56x56
     m = 4 * 1024 * 1024                # exp: a Sigmoid over 4M floats minus a Relu over the same
+    cn, links = _cache_tensor_floats(last_level_cache_bytes()), 8   # cache: a chain of 8 Adds, in cache
     ones = np.ones(n, np.float32)
     big = rng.standard_normal(m).astype(np.float32)
     best = _interleaved({
@@ -180,12 +228,16 @@ def _calibrate_ort(threads: int | None = None) -> tuple[float, float, float, flo
                       {"x": rng.standard_normal((1, dc, dhw, dhw)).astype(np.float32)}, [weight("w", (dc, 1, 3, 3))]),
         "sigmoid": prepare([helper.make_node("Sigmoid", ["a"], ["y"])], {"a": big}),
         "relu": prepare([helper.make_node("Relu", ["a"], ["y"])], {"a": big}),
+        "cached": prepare([helper.make_node("Add", [f"c{i}", "b"], [f"c{i + 1}"]) for i in range(links)],
+                          {"c0": np.ones(cn, np.float32), "b": np.ones(cn, np.float32)}),
     })
-    return (2.0 * c * c * 9 * hw * hw / best["conv"] / 1e9, 3 * 4 * n / best["add"] / 1e9, best["tiny"] / chain,
-            2.0 * dc * 9 * dhw * dhw / best["dw"] / 1e9, _exp_rate(m, best["sigmoid"] - best["relu"]))
+    per_node = best["tiny"] / chain
+    return (2.0 * c * c * 9 * hw * hw / best["conv"] / 1e9, 3 * 4 * n / best["add"] / 1e9, per_node,
+            2.0 * dc * 9 * dhw * dhw / best["dw"] / 1e9, _exp_rate(m, best["sigmoid"] - best["relu"]),
+            _cache_rate(cn, best["cached"] / links - per_node))
 
 
-def _calibrate_numpy(threads: int | None = None) -> tuple[float, float, float, float, float]:
+def _calibrate_numpy(threads: int | None = None) -> tuple[float, float, float, float, float, float]:
     import numpy as np
 
     a = np.ones((1024, 1024), np.float32)
@@ -198,11 +250,15 @@ def _calibrate_numpy(threads: int | None = None) -> tuple[float, float, float, f
     per_node = _best(lambda: [np.maximum(small, 0, out=small) for _ in range(64)], 20) / 64
     e, out = np.ones(4 * 1024 * 1024, np.float32), np.empty(4 * 1024 * 1024, np.float32)
     t_exp = _best(lambda: np.exp(e, out=out), 5) - _best(lambda: np.maximum(e, 0, out=out), 5)
-    return gflops, gbs, per_node, 0.0, _exp_rate(e.size, t_exp)
+    cn = _cache_tensor_floats(last_level_cache_bytes())
+    cx, cy, cz = np.ones(cn, np.float32), np.ones(cn, np.float32), np.empty(cn, np.float32)
+    t_cache = _best(lambda: [np.add(cx, cy, out=cz) for _ in range(8)], 10) / 8
+    return gflops, gbs, per_node, 0.0, _exp_rate(e.size, t_exp), _cache_rate(cn, t_cache - per_node)
 
 
-def _calibrate_opencv(threads: int | None = None) -> tuple[float, float, float, float, float]:
-    """The same measurements through OpenCV's darknet importer (tiny cfgs, initialised weights)."""
+def _calibrate_opencv(threads: int | None = None) -> tuple[float, float, float, float, float, float]:
+    """The same measurements through OpenCV's darknet importer (tiny cfgs, initialised weights); no cache
+    tier (one memory bandwidth)."""
     import tempfile
 
     import cv2
@@ -258,7 +314,7 @@ def _calibrate_opencv(threads: int | None = None) -> tuple[float, float, float, 
     })
     return (2.0 * c * c * 9 * hw * hw / best["conv"] / 1e9, 3 * 4 * w * h * ch / best["add"] / 1e9,
             best["tiny"] / chain, 2.0 * dc * 9 * dhw * dhw / best["dw"] / 1e9,
-            _exp_rate(ew * eh * ec, best["logistic"] - best["relu"]))
+            _exp_rate(ew * eh * ec, best["logistic"] - best["relu"]), 0.0)
 
 
 def _interleaved(runs: dict, rounds: int = 12) -> dict[str, float]:
@@ -275,6 +331,12 @@ def _exp_rate(n: int, extra_s: float) -> float:
     """exp evaluations per ns from the extra time a logistic takes over a relu on ``n`` floats; 0 (no
     separate ceiling) when the difference is lost in the noise."""
     return n / extra_s / 1e9 if extra_s > 1e-5 else 0.0
+
+
+def _cache_rate(n: int, seconds: float) -> float:
+    """GB/s of an add over ``n`` floats (two read, one written) that stay in cache; 0 (no cache tier)
+    when the time is lost in the fixed cost."""
+    return 3 * 4 * n / seconds / 1e9 if seconds > 1e-7 else 0.0
 
 
 def _calibrate_ort_activations(threads: int | None = None) -> tuple[tuple[str, float], ...]:
@@ -343,15 +405,21 @@ def calibrate(runtime: str | None = None, threads: int | None = None) -> Device:
     Default runtime: onnxruntime when installed (what ``--measure`` runs), else numpy.
     """
     runtime = runtime or _backend()[0]
-    gflops, gbs, per_node, dw, exp = (float(v) for v in RUNTIMES[runtime](threads))
+    gflops, gbs, per_node, dw, exp, cache_gbs = (float(v) for v in RUNTIMES[runtime](threads))
+    # the tier applies up to half the last-level cache (the rest: other processes, weights, the next
+    # layer's buffers); no tier when the cache is not faster than memory as measured
+    cache_mb = last_level_cache_bytes() / 2 / 1e6 if cache_gbs > gbs else 0.0
     acts = ACTIVATION_RUNTIMES[runtime](threads) if runtime in ACTIVATION_RUNTIMES else ()
     # the measurements are already achievable rates: efficiencies are 1
     return Device("cpu", round(gflops, 2), round(gflops, 2), round(gbs, 2), round(per_node * 1e6, 2),
                   1.0, 1.0, source=f"measured on this machine with {runtime} {_runtime_version(runtime)} "
                   f"({threads or os.cpu_count()} threads): a 3x3 conv 128->128 on 52x52, a 64 MB streaming op, "
                   "a chain of 64 tiny layers, a 3x3 depthwise conv on 56x56x256, a logistic over 4M floats"
-                  + (", the exported exp/log/tanh activations over 4M floats" if acts else ""),
-                  depthwise_gflops=round(dw, 2), exp_gops=round(exp, 3), activation_ns=acts)
+                  + (", the exported exp/log/tanh activations over 4M floats" if acts else "")
+                  + (f", adds on {_cache_tensor_floats(last_level_cache_bytes()) * 4 / 1e6:.1f} MB tensors "
+                     f"(last-level cache {last_level_cache_bytes() / 2 ** 20:.0f} MiB)" if cache_mb else ""),
+                  depthwise_gflops=round(dw, 2), exp_gops=round(exp, 3), activation_ns=acts,
+                  cache_mb=round(cache_mb, 2), cache_gbs=round(cache_gbs, 2) if cache_mb else 0.0)
 
 
 def cpu_device(refresh: bool = False, runtime: str | None = None, threads: int | None = None) -> Device:

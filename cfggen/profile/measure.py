@@ -53,6 +53,31 @@ def _layer_of(node_name: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def node_times(events: list, runs: int) -> tuple[dict[int, float], float]:
+    """(darknet layer -> seconds, unattributed seconds) per run from onnxruntime's profile ``events`` of
+    ``runs`` + 1 sequential runs."""
+    # runs + 1 sequential runs (the first a warm-up, dropped): per node name its time in each run (a
+    # name that occurs k times per run, e.g. unnamed nodes, sums its k events of that run), and the
+    # median over the runs, so that a run another process interrupted does not count
+    per_node: dict[str, list[float]] = {}
+    for ev in events:
+        if ev.get("cat") != "Node" or not str(ev.get("name", "")).endswith("_kernel_time"):
+            continue
+        per_node.setdefault(ev["name"][: -len("_kernel_time")], []).append(ev.get("dur", 0) * 1e-6)
+    per_layer: dict[int, float] = {}
+    unattributed = 0.0
+    for node, durations in per_node.items():
+        k = max(1, len(durations) // (runs + 1))
+        per_run = [sum(durations[j:j + k]) for j in range(0, len(durations) - k + 1, k)]
+        t = statistics.median(per_run[1:] or per_run)
+        idx = _export_layer_of(node)
+        if idx is None:
+            unattributed += t
+        else:
+            per_layer[idx] = per_layer.get(idx, 0.0) + t
+    return per_layer, unattributed
+
+
 def measure_onnxruntime(cfg_path: str, size: tuple[int, int], batch: int = 1, runs: int = 10,
                         weights_path: str | None = None, threads: int | None = None) -> Measured:
     try:
@@ -94,20 +119,7 @@ def measure_onnxruntime(cfg_path: str, size: tuple[int, int], batch: int = 1, ru
             prof.run(None, {inp.name: x})
         with open(prof.end_profiling()) as fh:
             events = json.load(fh)
-    per_node: dict[int, list[float]] = {}
-    other = 0.0
-    for ev in events:
-        if ev.get("cat") != "Node" or not str(ev.get("name", "")).endswith("_kernel_time"):
-            continue
-        node = ev["name"][: -len("_kernel_time")]
-        idx = _export_layer_of(node)
-        if idx is None:
-            other += ev.get("dur", 0) * 1e-6
-        else:
-            per_node.setdefault(idx, []).append(ev.get("dur", 0) * 1e-6)
-    # the profile holds warm-up + runs; each layer's share per run
-    per_layer = {i: sum(v) / (runs + 1) for i, v in per_node.items()}
-    unattributed = other / (runs + 1)
+    per_layer, unattributed = node_times(events, runs)
     return Measured("onnxruntime", statistics.median(walls), min(walls), per_layer, runs, unattributed,
                     sum(per_layer.values()) + unattributed)
 

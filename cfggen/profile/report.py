@@ -32,7 +32,9 @@ def _time(s: float) -> str:
 
 def device_line(p: Profile) -> str:
     d = p.device
-    return (f"device {d.name}: {d.gflops(p.precision):,.0f} GFLOP/s and {d.gbs():,.1f} GB/s achievable "
+    cache = (f" ({d.cache_gbs * d.bandwidth_eff:,.1f} GB/s for working sets up to {d.cache_mb:g} MB)"
+             if d.cache_gbs else "")
+    return (f"device {d.name}: {d.gflops(p.precision):,.0f} GFLOP/s and {d.gbs():,.1f} GB/s{cache} achievable "
             f"({p.precision}), {d.launch_us:g} µs per layer; ridge {d.ridge(p.precision):.1f} FLOP/byte")
 
 
@@ -124,7 +126,8 @@ def as_record(p: Profile, mem: Memory | None = None, measured: dict | None = Non
         "device": {"name": d.name, "peak_gflops": d.peak_gflops, "peak_gflops_fp16": d.peak_gflops_fp16,
                    "bandwidth_gbs": d.bandwidth_gbs, "launch_us": d.launch_us, "compute_eff": d.compute_eff,
                    "bandwidth_eff": d.bandwidth_eff, "depthwise_gflops": d.depthwise_gflops,
-                   "exp_gops": d.exp_gops, "activation_ns": dict(d.activation_ns), "source": d.source},
+                   "exp_gops": d.exp_gops, "activation_ns": dict(d.activation_ns), "cache_mb": d.cache_mb,
+                   "cache_gbs": d.cache_gbs, "source": d.source},
         "totals": {"flops": p.flops, "bflops": p.bflops, "darknet_bflops": p.darknet_bflops, "params": p.params,
                    "bytes": p.bytes, "time_s": p.time_s, "layers": len(p.layers)},
         "by_kind": [{"kind": k.kind, "layers": k.layers, "flops": k.flops, "time_s": k.time_s, "bytes": k.bytes,
