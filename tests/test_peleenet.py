@@ -15,7 +15,7 @@ import pytest
 
 from cfggen.generate import default_filename, generate
 from cfggen.scale.peleenet import BLOCKS, inter_channels
-from cfggen.scale.standalone import compose
+from cfggen.standalone import compose
 from conftest import needs_shared, run_cli
 
 GENERATED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "generated_cfgs")

@@ -16,7 +16,7 @@ import pytest
 
 from cfggen.generate import default_filename, generate
 from cfggen.scale.shufflenet import REPEATS, WIDTHS, stage_plan
-from cfggen.scale.standalone import compose
+from cfggen.standalone import compose
 from conftest import needs_shared, run_cli
 
 GENERATED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "generated_cfgs")
