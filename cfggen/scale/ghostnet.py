@@ -108,9 +108,9 @@ def write_backbone(w: Writer, width_mult: float, hswish: str, detector: bool):
     for b in infos:
         p = b.name
         x = w.last
-        w.comment(f"{p}: ghost bottleneck k{b.kernel} s{b.stride}, {b.inp} -> {b.mid} -> {b.out}"
-                  + (f", SE {b.se}" if b.se else "") + (", identity shortcut" if b.identity else
-                                                       ", projection shortcut"))
+        w.block(b.stage + 1, int(p.rsplit(".", 1)[1]) + 1,
+                f"{p} ghost bottleneck k{b.kernel} s{b.stride}, {b.inp} -> {b.mid} -> {b.out}"
+                + (f", SE {b.se}" if b.se else "") + (", identity shortcut" if b.identity else ", projection shortcut"))
         _ghost(w, b.mid, True, f"{p}.ghost1")
         if b.stride > 1:
             w.comment(f"depthwise {b.kernel}x{b.kernel} stride {b.stride}, BN, no activation")

@@ -139,12 +139,13 @@ def write_backbone(w: Writer, arch: Arch, width_mult: float, hswish: str, detect
             break
         if b.stage != stage:
             stage = b.stage
-            w.comment(f"==== stage {b.stage}: output stride {b.out_stride}")
+            w.comment(f"==== stage {b.stage + 1} (blocks.{b.stage}): output stride {b.out_stride}")
         p = b.name
         x = w.last
         se = f", SE {b.se}" if b.se else ""
-        w.comment(f"{p}: {b.kind} k{b.kernel} s{b.stride}, {b.inp} -> {b.mid} -> {b.out}{se}, {b.act}"
-                  + (", residual" if b.residual else ""))
+        w.block(b.stage + 1, int(p.rsplit(".", 1)[1]) + 1,
+                f"{p} {b.kind} k{b.kernel} s{b.stride}, {b.inp} -> {b.mid} -> {b.out}{se}, {b.act}"
+                + (", residual" if b.residual else ""))
         if b.kind == "cn":
             w.conv_act(b.out, b.act, hswish, module=f"{p}.conv", bn_module=f"{p}.bn1")
         else:

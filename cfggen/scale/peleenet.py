@@ -73,8 +73,8 @@ def backbone(w: Writer, b):
         for j in range(1, layers + 1):
             m = f"features.denseblock{i}.denselayer{j}"
             inter, g = inter_channels(channels, width), GROWTH // 2
-            w.comment(f"denselayer{j}: branch1 1x1 -> {inter}, 3x3 -> {g}; branch2 1x1 -> {inter}, 3x3 -> {g}, "
-                      f"3x3 -> {g}; concat [input, branch1, branch2]")
+            w.block(i, j, f"{m} two-way dense layer: branch1 1x1 -> {inter}, 3x3 -> {g}; branch2 1x1 -> {inter}, "
+                          f"3x3 -> {g}, 3x3 -> {g}; concat [input, branch1, branch2]")
             if x != w.last:
                 w.route(x)
             conv(f"{m}.branch1a", inter, channels)

@@ -77,6 +77,12 @@ class Writer:
     def comment(self, text: str) -> None:
         self.parts.append(f"# {text}\n")
 
+    def block(self, stage: int, index: int, text: str) -> None:
+        """The heading of a block (unit, dense layer, bottleneck) in the form ``cfggen draw`` folds on, as
+        generated EfficientNets write it: ``# stage 2 block 1: stage2.0 ShuffleV2 unit, ...``. The block
+        runs to the next heading or ``# ====`` comment."""
+        self.comment(f"stage {stage} block {index}: {text}")
+
     def _section(self, kind: str, keys: dict, scale: float | None, channels: int) -> int:
         lines = [f"[{kind}]"] + [f"{k}={v}" for k, v in keys.items()]
         self.parts.append("\n".join(lines) + "\n\n")

@@ -91,7 +91,8 @@ def backbone(w: Writer, b):
 
     name, activation = b.family.extra["width"], b.activation
     stem, *stage_widths, last = WIDTHS[name]
-    w.comment(f"==== stem: conv1 3x3 stride 2, 3 -> {stem}, BN, {activation}; maxpool 3x3 stride 2 pad 1")
+    w.block(1, 1, f"conv1 + maxpool stem (the paper's stage 1; torchvision's stages are stage2..4), conv1 3x3 "
+                  f"stride 2, 3 -> {stem}, BN, {activation}; maxpool 3x3 stride 2 pad 1")
     w.conv(stem, size=3, stride=2, activation=activation, module="conv1.0", bn_module="conv1.1", in_channels=3)
     w.mark("conv1")
     w.pool("maxpool", 3, 2)   # default padding size - 1 = 2: one cell each side (PyTorch's 1)
@@ -146,8 +147,8 @@ def _stage(w: Writer, s: int, plan: StagePlan, in_ch: int, inp: int, cols, act: 
                                            rows=p.channels, cols=src_cols, of=b)
 
     u = f"stage{s}.0"
-    w.comment(f"==== {u}: stride 2, {in_ch} -> {2 * b}; branch1 = dw 3x3 s2 + BN, 1x1 -> {b}; branch2 = 1x1 -> "
-              f"{b}, dw 3x3 s2 + BN, 1x1 -> {b}")
+    w.block(s, 1, f"{u} ShuffleV2 unit, stride 2, {in_ch} -> {2 * b}; branch1 = dw 3x3 s2 + BN, 1x1 -> {b}; "
+                  f"branch2 = 1x1 -> {b}, dw 3x3 s2 + BN, 1x1 -> {b}")
     dw = w.conv(in_ch, size=3, stride=2, groups=in_ch, module=f"{u}.branch1.0", bn_module=f"{u}.branch1.1",
                 rows=cols)
     pieces(0, f"{u}.branch1.2", f"{u}.branch1.3", in_ch, cols, dw)
@@ -159,8 +160,8 @@ def _stage(w: Writer, s: int, plan: StagePlan, in_ch: int, inp: int, cols, act: 
     for n in range(1, plan.units):
         u = f"stage{s}.{n}"
         into = plan.into(n)
-        w.comment(f"==== {u}: stride 1, {2 * b} channels; x2 = the second half after the shuffle "
-                  f"({len(into)} pieces), branch2 = 1x1, dw 3x3 + BN, 1x1")
+        w.block(s, n + 1, f"{u} ShuffleV2 unit, stride 1, {2 * b} channels; x2 = the second half after the shuffle "
+                          f"({len(into)} pieces), branch2 = 1x1, dw 3x3 + BN, 1x1")
         w.route(*(where[p.origin, p.dest] for p in into))
         w.conv(b, activation=act, module=f"{u}.branch2.0", bn_module=f"{u}.branch2.1", cols=plan.x2_cols[n])
         w.conv(b, size=3, stride=1, groups=b, module=f"{u}.branch2.3", bn_module=f"{u}.branch2.4")
