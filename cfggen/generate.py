@@ -22,7 +22,7 @@ from cfggen.scale.bifpn import (EFFICIENTDET, STRIDE as BIFPN_STRIDE, Compound, 
                                 get_compound, layout, parse_levels)
 from cfggen.scale.mixconv import ConvPlan
 from cfggen.scale.rounding import round_filters
-from cfggen.scale.variants import CUSTOM, STANDALONE, Variant
+from cfggen.scale.variants import CUSTOM, Variant
 
 ACTIVATIONS = ("swish", "relu6", "leaky", "mish", "relu")
 DETECTOR_STRIDE = 32          # the deepest yolo output; detector inputs must be multiples of it
@@ -259,33 +259,24 @@ def generate(variant: str | None = "b0", head: str | None = None, classes: int |
              hswish: str | None = None) -> str:
     """Darknet cfg text for a variant: EfficientNet ``b0``..``b7``, ``lite0``..``lite4``, ``mixnet-s``/``-m``/
     ``-l``, ``mobilenetv2``, or an EfficientDet-style detector ``d0``..``d7`` (= ``compound=PHI``);
-    ``mobilenetv3-large``/``-small`` and ``ghostnet`` are built by ``cfggen.standalone`` (``hswish``:
-    ``exact`` or ``approx``).
+    ``mobilenetv3-large``/``-small``, ``ghostnet``, ``shufflenetv2-x0.5``..``-x2.0`` and ``peleenet`` are built
+    layer by layer by ``cfggen.standalone`` (``hswish``: ``exact`` or ``approx``, for the first three).
 
     ``variant=None`` builds a custom network from ``blocks`` (default: the B0 baseline) scaled by
     ``width_mult``/``depth_mult`` at ``resolution``; with a variant, those override its values.
     ``head`` defaults to the classifier (``yolo`` for d0..d7); ``neck="bifpn"`` replaces the yolo
     head's FPN+PAN by EfficientDet's BiFPN (``bifpn_width``, ``bifpn_repeats``, ``levels="3-7"``).
     Bad input raises ``UsageError`` (options) or ``GenerateError`` (blocks that cannot be built).
-    ShuffleNetV2 and PeleeNet (``cfggen.scale.variants.STANDALONE``) have their own generators.
     """
-    from cfggen.scale.standalone import compose as standalone, family
-    if family(variant) is not None:
-        mbconv_only = {"--no-se": not se, "--blocks": blocks, "--width-mult": width_mult, "--depth-mult": depth_mult,
-                       "--resolution": resolution, "--neck": neck, "--bifpn-width": bifpn_width,
-                       "--bifpn-repeats": bifpn_repeats, "--levels": levels, "--compound": compound}
-        return standalone(variant, head=head, classes=classes, size=size, activation=activation, anchors=anchors,
-                          batch=batch, subdivisions=subdivisions, mbconv_only=mbconv_only).text
-    from cfggen.standalone import lookup
+    from cfggen.standalone import compose as standalone, hswish_refused, lookup
     if lookup(variant) is not None:
-        from cfggen.standalone import compose as standalone
-        return standalone(variant, head=head, classes=classes, size=size, width_mult=width_mult,
-                          resolution=resolution, hswish=hswish, anchors=anchors, batch=batch,
-                          subdivisions=subdivisions, activation=activation, se=se, blocks=blocks,
-                          depth_mult=depth_mult, neck=neck, bifpn_width=bifpn_width,
-                          bifpn_repeats=bifpn_repeats, levels=levels, compound=compound).text
+        return standalone(variant, head=head, classes=classes, size=size, activation=activation,
+                          width_mult=width_mult, resolution=resolution, hswish=hswish, anchors=anchors, batch=batch,
+                          subdivisions=subdivisions, se=se, blocks=blocks, depth_mult=depth_mult, neck=neck,
+                          bifpn_width=bifpn_width, bifpn_repeats=bifpn_repeats, levels=levels,
+                          compound=compound).text
     if hswish is not None:
-        raise UsageError("--hswish applies to mobilenetv3-large, mobilenetv3-small and ghostnet")
+        raise hswish_refused()
     return compose(variant, head=head, classes=classes, size=size, activation=activation, se=se,
                    anchors=anchors, batch=batch, subdivisions=subdivisions, blocks=blocks,
                    width_mult=width_mult, depth_mult=depth_mult, resolution=resolution, neck=neck,
@@ -575,13 +566,10 @@ def _quote(value: object) -> str:
 # --- the committed defaults and `cfggen list` ----------------------------------------------------
 
 def default_filename(variant: str, head: str | None = None) -> str:
-    from cfggen.scale.standalone import family
     from cfggen.standalone import lookup
     suffix = "" if head in (None, "classifier") else f"-{head}"
-    if family(variant) is not None:
-        return f"{family(variant).name}{suffix}.cfg"
     if lookup(variant) is not None:
-        return f"{lookup(variant)}{suffix}.cfg"
+        return f"{lookup(variant).name}{suffix}.cfg"
     row = get_compound(variant)
     if row is not None:
         return f"efficientdet-{row.name}.cfg"
@@ -594,8 +582,7 @@ def default_cfgs() -> dict[str, str]:
     (``generated_cfgs/``)."""
     cfgs = {default_filename(v, h): generate(v, head=h) for v in VARIANTS for h in HEADS}
     cfgs.update((default_filename(d), generate(d)) for d in EFFICIENTDET)
-    cfgs.update((default_filename(v, h), generate(v, head=h)) for v in STANDALONE for h in HEADS)
-    from cfggen.standalone import NAMES
+    from cfggen.standalone import NAMES      # the layer-by-layer families
     cfgs.update((default_filename(v, h), generate(v, head=h)) for v in NAMES for h in HEADS)
     return cfgs
 

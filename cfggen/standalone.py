@@ -1,68 +1,119 @@
-"""Networks generated layer by layer rather than from MBConv block strings: MobileNetV3-Large/-Small
-and GhostNet (issue 21). ``generate.generate``/``compose`` hand these names here.
+"""Networks generated layer by layer rather than from MBConv block strings (issue 21): MobileNetV3-Large/
+-Small, GhostNet, ShuffleNetV2 x0.5..x2.0 and PeleeNet. One registry (``FAMILIES``), one ``compose``.
 
-Each family writes its backbone and classifier with ``scale.sequential.Writer``, which keeps, for
-every conv, the checkpoint tensors it holds and the scale factors ``cfggen import`` folds into them;
-the ``[net]`` section and the yolo heads are the shared templates.
+Each family is a generator module (``cfggen/scale/<family>.py``) with
+
+- ``backbone(w, b) -> Backbone``: writes the layers up to the classifier's pool (or up to the stride-32
+  stage end for a detector, ``b.spec.detector``) with ``scale.sequential.Writer``, which records every
+  conv's checkpoint tensors, channel permutations and scale factors (what ``cfggen import`` folds in);
+- ``classifier(w, b, backbone)``: the classifier head (marked ``logits``);
+- ``BATCH`` and ``recipe(batch)``: its own training recipe (``BATCH = None``: cfggen's EfficientNet recipe);
+- optionally ``check_size(width, height)``;
+
+and an importer module (``cfggen/convert/<family>.py``, its ``NAMINGS``) for ``cfggen.convert.sequential``.
+``compose`` here does the rest the same way for all: option checks, the ``[net]`` section, the yolo heads,
+the input normalization of an import, the header and its ``cfggen build`` line.
 """
 from __future__ import annotations
 
-import functools
+import importlib
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Sequence
 
-from cfggen.errors import UsageError
-from cfggen.scale.sequential import HSWISH_MODES, Writer, hswish_note
+from cfggen.errors import GenerateError, UsageError
+from cfggen.scale.sequential import HSWISH_MODES, Writer
+
+COMMON = ("--head", "--classes", "--size")
+TRAILING = ("--anchors", "--batch", "--subdivisions")
 
 
 @dataclass(frozen=True)
 class Family:
-    name: str
-    title: str
-    params: int                   # the reference's parameters (width 1.0, 1000 classes)
-    reference: str                # where the architecture comes from
-    hswish: bool                  # uses hard-swish element-wise (else only the hard-sigmoid SE gate)
-    backbone: Callable            # (writer, width_mult, hswish, detector) -> (ends, blocks)
-    classifier: Callable          # (writer, hswish, classes, dropout) -> None
-    dropout: float = 0.2
+    """One network of the registry: its generator and importer modules and what it takes."""
+
+    name: str                             # as on the command line and in file names
+    module: str                           # generator: cfggen.scale.<family>
+    importer: str                         # cfggen.convert.<family> (its NAMINGS)
+    aliases: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()         # beyond the common ones: "activation", or "width_mult", "resolution", "hswish"
+    activation: str = "relu"              # default --activation (families that take one)
+    head_activation: str | None = None    # the yolo head's activation (None: the network's)
     resolution: int = 224
+    fixed: str = ""                       # why --width-mult is not an option
+    extra: dict = field(default_factory=dict)
+
+    def impl(self):
+        return importlib.import_module(self.module)
 
 
-def _families() -> dict[str, Family]:
-    from cfggen.scale import ghostnet, mobilenetv3 as m3
-
-    def mnv3(name: str) -> Family:
-        arch = m3.ARCHS[name]
-        return Family(name, arch.title, arch.params, "geffnet 1.0.2 mobilenetv3_%s_100 / torchvision mobilenet_v3_%s"
-                      % ((name.rsplit("-", 1)[1],) * 2), True,
-                      lambda w, wm, hs, det: m3.write_backbone(w, arch, wm, hs, det),
-                      lambda w, hs, classes, dropout: m3.write_classifier(w, arch, hs, classes, dropout))
-
-    return {"mobilenetv3-large": mnv3("mobilenetv3-large"), "mobilenetv3-small": mnv3("mobilenetv3-small"),
-            "ghostnet": Family("ghostnet", ghostnet.TITLE, ghostnet.PARAMS,
-                               "huawei-noah Efficient-AI-Backbones ghostnet_pytorch (GhostNet 1.0x)", False,
-                               lambda w, wm, hs, det: ghostnet.write_backbone(w, wm, hs, det),
-                               lambda w, hs, classes, dropout: ghostnet.write_classifier(w, classes, dropout))}
+def _shufflenet(w: str) -> Family:
+    tv = f"shufflenet_v2_{w.replace('.', '_')}"
+    return Family(f"shufflenetv2-{w}", "cfggen.scale.shufflenet", "cfggen.convert.shufflenet",
+                  (tv, f"shufflenetv2_{w}"), ("activation",),
+                  fixed="torchvision's widths are a fixed table per variant: pick shufflenetv2-x0.5, -x1.0, -x1.5 "
+                        "or -x2.0", extra={"width": w})
 
 
-NAMES = ("mobilenetv3-large", "mobilenetv3-small", "ghostnet")
-ALIASES = {"mobilenetv3_large_100": "mobilenetv3-large", "mobilenet_v3_large": "mobilenetv3-large",
-           "mobilenetv3_small_100": "mobilenetv3-small", "mobilenet_v3_small": "mobilenetv3-small",
-           "ghostnet_100": "ghostnet", "ghostnet-1.0": "ghostnet"}
+_EXACT = ("width_mult", "resolution", "hswish")
+FAMILIES: dict[str, Family] = {f.name: f for f in (
+    Family("mobilenetv3-large", "cfggen.scale.mobilenetv3", "cfggen.convert.mobilenetv3",
+           ("mobilenetv3_large_100", "mobilenet_v3_large"), _EXACT, head_activation="leaky"),
+    Family("mobilenetv3-small", "cfggen.scale.mobilenetv3", "cfggen.convert.mobilenetv3",
+           ("mobilenetv3_small_100", "mobilenet_v3_small"), _EXACT, head_activation="leaky"),
+    Family("ghostnet", "cfggen.scale.ghostnet", "cfggen.convert.ghostnet", ("ghostnet_100", "ghostnet-1.0"), _EXACT,
+           head_activation="leaky"),
+    *(_shufflenet(w) for w in ("x0.5", "x1.0", "x1.5", "x2.0")),
+    Family("peleenet", "cfggen.scale.peleenet", "cfggen.convert.peleenet", ("pelee",), ("activation",),
+           fixed="PeleeNet has one width"),
+)}
+NAMES = tuple(FAMILIES)
 
 
-@functools.cache
-def families() -> dict[str, Family]:
-    return _families()
-
-
-def lookup(name: str | None) -> str | None:
-    """The family name for ``name`` (or an alias), None when it is not one of these."""
+def lookup(name: str | None) -> Family | None:
+    """The family of ``name`` (or an alias), None when it is not one of these."""
     if name is None:
         return None
     key = name.strip().lower()
-    key = ALIASES.get(key, key)
-    return key if key in NAMES else None
+    for fam in FAMILIES.values():
+        if key == fam.name or key in fam.aliases:
+            return fam
+    return None
+
+
+def hswish_refused() -> UsageError:
+    """``--hswish`` given to a network that has no hard-swish or hard-sigmoid."""
+    names = [f.name for f in FAMILIES.values() if "hswish" in f.options]
+    return UsageError(f"--hswish applies to {', '.join(names[:-1])} and {names[-1]}")
+
+
+def importers() -> tuple[str, ...]:
+    """The importer modules, in registry order (``cfggen import`` tries their namings in this order)."""
+    return tuple(dict.fromkeys(f.importer for f in FAMILIES.values()))
+
+
+@dataclass(frozen=True)
+class Build:
+    """What a family's ``backbone`` and ``classifier`` are given: the checked options."""
+
+    family: Family
+    head: str
+    spec: object                  # generate.Head
+    classes: int
+    activation: str | None        # families with --activation
+    hswish: str | None            # families with --hswish
+    width_mult: float
+    resolution: int               # the native resolution
+
+
+@dataclass(frozen=True)
+class Backbone:
+    """What a family's ``backbone`` wrote."""
+
+    taps: dict                    # total stride -> generate.Tap (the stage ends)
+    channels: int                 # channels of the last layer
+    title: str                    # header line 1 up to " HEAD head, N classes" ("peleenet: ...:", "GhostNet: width 1.0, ...,")
+    notes: tuple[str, ...] = ()   # header lines after the build command
+    extra: dict = field(default_factory=dict)   # what the family's classifier needs
 
 
 @dataclass(frozen=True)
@@ -76,45 +127,65 @@ class Built:
     classes: int
     size: tuple[int, int]
     width_mult: float
-    hswish: str
+    hswish: str | None
+    activation: str | None
     normalize: bool
     taps: dict = field(default_factory=dict)      # stride -> Tap
     backbone_end: int = 0                          # layers 0..backbone_end-1 are the backbone
 
+    @property
+    def marks(self) -> dict[str, int]:
+        """Reference module (and "logits", ...) -> the layer computing its output (up to scale and
+        channel order)."""
+        return self.writer.marks
+
 
 def compose(name: str, head: str | None = None, classes: int | None = None, size=None,
-            width_mult: float | None = None, resolution: int | None = None, hswish: str | None = None,
-            anchors=None, batch: int | None = None, subdivisions: int | None = None,
+            activation: str | None = None, width_mult: float | None = None, resolution: int | None = None,
+            hswish: str | None = None, anchors=None, batch: int | None = None, subdivisions: int | None = None,
             normalize: tuple | None = None, notes: Sequence[str] = (), fixed_ok: bool = False,
             **unsupported) -> Built:
     """Build family ``name``'s cfg. ``normalize=(mean, std)``: an input-normalization conv as layer 0
-    (``cfggen import``); ``fixed_ok``: allow ``hswish="relu"`` (its fixed layers need import's weights). Options the family has no use for (``unsupported``, when given) are refused."""
-    from cfggen.generate import (HEADS, ClassifierRecipe, DetectorRecipe, Tap, _batching, detector_size,
-                                 format_anchor, parse_anchors, parse_size, scale_anchors)
+    (``cfggen import``); ``fixed_ok``: allow ``hswish="relu"`` (its fixed layers need import's weights).
+    Options the family has no use for (``unsupported``, the MBConv ones, when given) are refused."""
+    from cfggen.generate import (ACTIVATIONS, DETECTOR_STRIDE, HEADS, ClassifierRecipe, DetectorRecipe, _batching,
+                                 count_layers, detector_size, format_anchor, parse_anchors, parse_size, scale_anchors)
     from cfggen.render import render
+    from cfggen.scale.rounding import round_filters
 
-    key = lookup(name)
-    fam = families()[key]
+    fam = lookup(name)
+    if fam is None:
+        raise UsageError(f"unknown variant {name!r}")
+    if hswish is not None and "hswish" not in fam.options:
+        raise hswish_refused()
+    given = {"activation": activation, "width_mult": width_mult, "resolution": resolution, **unsupported}
     # se defaults to True (EfficientNet's --no-se); every other option defaults to None
-    given = [("--no-se" if k == "se" else "--" + k.replace("_", "-")) for k, v in unsupported.items()
-             if (v is False if k == "se" else v is not None)]
-    if given:
-        raise UsageError(f"{', '.join(given)}: not an option of {key} (it is built from its reference's table; "
-                         "its options are --head, --classes, --size, --width-mult, --resolution, --hswish, "
-                         "--anchors, --batch, --subdivisions)")
+    used = [("--no-se" if k == "se" else "--" + k.replace("_", "-")) for k, v in given.items()
+            if k not in fam.options and (v is False if k == "se" else v is not None)]
+    if used:
+        why = fam.fixed if fam.fixed and "--width-mult" in used else "it is built from its reference's table"
+        takes = [*COMMON, *("--" + o.replace("_", "-") for o in fam.options), *TRAILING]
+        raise UsageError(f"{', '.join(used)}: not an option of {fam.name} ({why}; its options are "
+                         f"{', '.join(takes)})")
     head = head or "classifier"
     if head not in HEADS:
         raise UsageError(f"unknown head {head!r}; expected one of {', '.join(HEADS)}")
     spec = HEADS[head]
-    hswish = hswish or "exact"
-    if hswish not in HSWISH_MODES:
-        raise UsageError(f"--hswish {hswish!r}: expected {', '.join(HSWISH_MODES)}")
-    if hswish == "relu" and not fixed_ok:
-        raise UsageError("--hswish relu has fixed layers whose weights only cfggen import writes: use "
-                         "cfggen import --hswish relu (for readers without hardtan, e.g. OpenCV)")
-    width_mult = 1.0 if width_mult is None else float(width_mult)
-    if width_mult <= 0:
-        raise UsageError(f"--width-mult must be positive (got {width_mult})")
+    chosen = None
+    if "activation" in fam.options:
+        chosen = activation or fam.activation
+        if chosen not in ACTIVATIONS:
+            raise UsageError(f"unknown activation {chosen!r}; expected one of {', '.join(ACTIVATIONS)}")
+    if "hswish" in fam.options:
+        hswish = hswish or "exact"
+        if hswish not in HSWISH_MODES:
+            raise UsageError(f"--hswish {hswish!r}: expected {', '.join(HSWISH_MODES)}")
+        if hswish == "relu" and not fixed_ok:
+            raise UsageError("--hswish relu has fixed layers whose weights only cfggen import writes: use "
+                             "cfggen import --hswish relu (for readers without hardtan, e.g. OpenCV)")
+    mult = 1.0 if width_mult is None else float(width_mult)
+    if mult <= 0:
+        raise UsageError(f"--width-mult must be positive (got {mult})")
     classes = spec.classes if classes is None else classes
     if classes < 1:
         raise UsageError(f"--classes must be at least 1 (got {classes})")
@@ -123,87 +194,84 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
     native = fam.resolution if resolution is None else resolution
     size_note = ""
     if size is not None:
-        input_size = parse_size(size)
-        if spec.detector and (input_size[0] % 32 or input_size[1] % 32):
-            near = f"{detector_size(input_size[0])}x{detector_size(input_size[1])}"
-            raise UsageError(f"--size {input_size[0]}x{input_size[1]}: a yolo head needs width and height "
-                             f"that are multiples of 32 (the yolo head's deepest stride), e.g. {near}")
-        if min(input_size) < 32:
-            raise UsageError(f"--size {input_size[0]}x{input_size[1]}: smaller than the network's total stride 32")
-    elif spec.detector and native % 32:
-        side = detector_size(native)
-        input_size, size_note = (side, side), f"input {side}x{side}: {native} rounded to a multiple of 32"
+        width, height = parse_size(size)
+        if spec.detector and (width % DETECTOR_STRIDE or height % DETECTOR_STRIDE):
+            raise UsageError(f"--size {width}x{height}: a yolo head needs width and height that are multiples "
+                             f"of {DETECTOR_STRIDE} (the yolo head's deepest stride), e.g. "
+                             f"{detector_size(width)}x{detector_size(height)}")
+        if min(width, height) < DETECTOR_STRIDE:
+            raise UsageError(f"--size {width}x{height}: smaller than the network's total stride {DETECTOR_STRIDE}")
+    elif spec.detector and native % DETECTOR_STRIDE:
+        width = height = detector_size(native)
+        size_note = f"input {width}x{width}: the native {native} rounded to a multiple of 32"
     else:
-        input_size = (native, native)
+        width = height = native
+    impl = fam.impl()
+    if hasattr(impl, "check_size"):
+        impl.check_size(width, height)
+    own_recipe = impl.BATCH is not None and not spec.detector
+    if batch is None and own_recipe:
+        batch = impl.BATCH
     batch, subdivisions = _batching(spec, batch, subdivisions)
     if anchors is not None and not spec.detector:
         raise UsageError("--anchors only applies to the yolo and yolo-tiny heads")
     anchor_pairs = (parse_anchors(anchors, len(spec.anchors)) if anchors is not None
-                    else scale_anchors(spec.anchors, spec.anchor_size, input_size))
+                    else scale_anchors(spec.anchors, spec.anchor_size, (width, height)))
 
-    w = Writer()
+    first = ""
     if normalize is not None:
         mean, std = normalize
-        w.comment(f"==== input normalization: (x - mean) / std per RGB channel, mean {_fmt(mean)}, std {_fmt(std)}")
-        w.conv(3, groups=3, bn=False, in_channels=3)
-    ends, infos = fam.backbone(w, width_mult, hswish, spec.detector)
-    taps = {stride: Tap(index, f"layer {index}, the end of {b.name}, stride {stride}, {b.out} channels")
-            for stride, (index, b) in ends.items()}
+        first = render("input-normalize.cfg.j2", mean=_fmt(mean), std=_fmt(std))
+    w = Writer.after(count_layers(first))
+    b = Build(fam, head, spec, classes, chosen, hswish, mult, native)
+    bb = impl.backbone(w, b)
+    missing = [s for s in spec.taps if s not in bb.taps]
+    if missing:
+        raise GenerateError(f"{fam.name} has no stage end at stride {missing[0]}")
     backbone_end = w.count
     head_text = ""
     if spec.detector:
-        widths = tuple(round_width(x, width_mult) for x in spec.widths)
-        head_text = render(spec.template, activation="leaky", classes=classes, head=0, dropout=fam.dropout,
-                           in_filters=infos[-1].out, det_filters=3 * (classes + 5), widths=widths, taps=taps,
-                           anchors=[tuple(format_anchor(v) for v in a) for a in anchor_pairs], masks=spec.masks)
+        head_text = render(spec.template, activation=fam.head_activation or chosen, classes=classes,
+                           det_filters=3 * (classes + 5), widths=tuple(round_filters(x, mult) for x in spec.widths),
+                           taps=bb.taps, anchors=[tuple(format_anchor(v) for v in a) for a in anchor_pairs],
+                           masks=spec.masks)
     else:
-        fam.classifier(w, hswish, classes, fam.dropout)
+        impl.classifier(w, b, bb)
 
-    command = _command(key, head, classes, size, width_mult, resolution, hswish, anchors, batch, subdivisions,
-                       spec)
-    header = [f"{fam.title}: width {width_mult}, resolution {native}, {head} head, {classes} classes",
-              f"generated by cfggen: {command}",
-              f"architecture: {fam.reference}, built exactly from darknet's own layers"]
-    header += hswish_note(hswish, fam.hswish)
-    if spec.detector:
-        header.append("yolo head on the stage ends at strides " + ", ".join(
-            f"{s} (layer {t.index})" for s, t in sorted(taps.items()) if s in spec.taps) + "; head activation leaky")
-    if not spec.detector:
+    default_batch = impl.BATCH if own_recipe else spec.batch
+    command = _command(fam, head, classes, size, activation, mult, resolution, hswish, anchors, batch, subdivisions,
+                       default_batch, spec)
+    header = [f"{bb.title} {head} head, {classes} classes", f"generated by cfggen: {command}", *bb.notes]
+    if not spec.detector and not own_recipe:
         header.append("training settings below: cfggen's EfficientNet recipe for every classifier it builds, not "
                       "the paper's own schedule")
     header += list(notes)
-    recipe = DetectorRecipe(classes) if spec.detector else ClassifierRecipe(batch)
-    net = render("net.cfg.j2", header=header, batch=batch, subdivisions=subdivisions, width=input_size[0],
-                 height=input_size[1], size_note=size_note, recipe=recipe, resize_step=None)
-    text = net + w.text() + head_text
-    return Built(text, fam, w, head, classes, input_size, width_mult, hswish, normalize is not None, taps,
-                 backbone_end)
-
-
-def round_width(filters: int, width_mult: float) -> int:
-    from cfggen.scale.rounding import round_filters
-    return round_filters(filters, width_mult)
+    recipe = (DetectorRecipe(classes) if spec.detector else impl.recipe(batch) if own_recipe
+              else ClassifierRecipe(batch))
+    net = render("net.cfg.j2", header=header, batch=batch, subdivisions=subdivisions, width=width, height=height,
+                 size_note=size_note, recipe=recipe, resize_step=None)
+    return Built(net + first + w.text() + head_text, fam, w, head, classes, (width, height), mult, hswish, chosen,
+                 normalize is not None, bb.taps, backbone_end)
 
 
 def _fmt(values) -> str:
     return ",".join(f"{v:g}" for v in values)
 
 
-def _command(name, head, classes, size, width_mult, resolution, hswish, anchors, batch, subdivisions, spec) -> str:
-    from cfggen.generate import default_subdivisions, parse_size
+def _command(fam: Family, head, classes, size, activation, width_mult, resolution, hswish, anchors, batch,
+             subdivisions, default_batch: int, spec) -> str:
+    from cfggen.generate import _quote, default_subdivisions, parse_size
     # --hswish relu exists only through the import (its fixed layers need the import's weights)
-    words = ["cfggen import CHECKPOINT"] if hswish == "relu" else ["cfggen build", name]
-    default_batch = (spec.batch, default_subdivisions(spec.batch, spec.minibatch))
-    for flag, value, given in (
-            ("--head", head, head != "classifier"), ("--classes", classes, classes != spec.classes),
-            ("--size", "%dx%d" % parse_size(size) if size is not None else None, size is not None),
-            ("--width-mult", width_mult, width_mult != 1.0), ("--resolution", resolution, resolution is not None),
-            ("--hswish", hswish, hswish != "exact"),
-            ("--anchors", anchors if isinstance(anchors, str) else ",".join(map(str, anchors or ())),
-             anchors is not None),
-            ("--batch", batch, batch != default_batch[0]),
-            ("--subdivisions", subdivisions, (batch, subdivisions) != default_batch)):
-        if given:
-            text = str(value)
-            words.append(f"{flag} " + (f'"{text}"' if any(c in text for c in " ,") else text))
+    words = ["cfggen import CHECKPOINT"] if hswish == "relu" else ["cfggen build", fam.name]
+    default = (default_batch, default_subdivisions(default_batch, spec.minibatch))
+    options = [("--head", head, head != "classifier"), ("--classes", classes, classes != spec.classes),
+               ("--size", "%dx%d" % parse_size(size) if size is not None else None, size is not None),
+               ("--activation", activation, activation not in (None, fam.activation)),
+               ("--width-mult", width_mult, width_mult != 1.0), ("--resolution", resolution, resolution is not None),
+               ("--hswish", hswish, hswish not in (None, "exact")),
+               ("--anchors", anchors if isinstance(anchors, str) else ",".join(map(str, anchors or ())),
+                anchors is not None),
+               ("--batch", batch, batch != default[0]),
+               ("--subdivisions", subdivisions, (batch, subdivisions) != default)]
+    words += [f"{flag} {_quote(value)}" for flag, value, given in options if given]
     return " ".join(words)

@@ -1,11 +1,14 @@
-"""Helpers for the reference-model goldens (../shared/golden/reference-models, issue 21): rebuild a
-checkpoint with ../shared/tools/ref_weights.py, import it with the real CLI, export the result and run
-it in onnxruntime on the reference input; compare logits and the per-stage sums."""
+"""Helpers for the reference-model goldens (../shared/golden/reference-models, issue 21; the tests of the
+layer-by-layer families: MobileNetV3, GhostNet, ShuffleNetV2, PeleeNet): rebuild a checkpoint with
+../shared/tools/ref_weights.py, import it with the real CLI, export the result (``cfggen export`` or
+``to_onnx``) and run it in onnxruntime or OpenCV on the reference input; compare logits and the per-stage sums."""
 from __future__ import annotations
 
 import functools
 import importlib.util
 import json
+import math
+import os
 
 import numpy as np
 
@@ -32,9 +35,20 @@ def ref_weights():
 def checkpoint(name: str, folder) -> str:
     """The reference checkpoint as a .safetensors in ``folder`` (what the reference model ran with)."""
     rw, g = ref_weights(), golden(name)
-    path = str(folder / f"{name}.safetensors")
+    path = os.path.join(folder, f"{name}.safetensors")
     rw.save_safetensors(rw.make_weights(g["layout"], g["seed"]), path)
     return path
+
+
+def raw_input(name: str):
+    """The reference's raw [0, 1] image (the imported cfg's layer 0 normalizes it)."""
+    return ref_weights().raw_input(golden(name)["seed"])
+
+
+def trainable(g: dict, prefix: str = "") -> int:
+    """Trainable parameters of the golden's layout under ``prefix`` (running stats are buffers)."""
+    return sum(math.prod(shape) for key, shape, _ in g["layout"] if key.startswith(prefix)
+               and not key.endswith(("running_mean", "running_var", "num_batches_tracked")))
 
 
 def reference_params(name: str, group) -> dict[str, int]:
@@ -64,13 +78,33 @@ def cfg_params(text: str, ends: dict[str, int]) -> dict[str, int]:
     return out
 
 
+def cli_import(ckpt: str, prefix: str, *args) -> str:
+    """``cfggen import CKPT -o PREFIX ARGS``, which must succeed; returns what it said on stderr."""
+    code, out, err = run_cli("import", ckpt, "-o", prefix, *args)
+    assert code == 0, err
+    return err
+
+
 def import_and_run(name: str, tmp_path, *options) -> tuple[str, dict]:
     """``cfggen import`` the reference checkpoint; returns (cfg path, weights path)."""
-    path = checkpoint(name, tmp_path)
-    prefix = tmp_path / name
-    code, _, err = run_cli("import", path, "-o", prefix, *options)
+    prefix = str(tmp_path / name)
+    cli_import(checkpoint(name, tmp_path), prefix, *options)
+    return prefix + ".cfg", prefix + ".weights"
+
+
+def cli_export(cfg: str, weights: str, layers, onnx_path: str):
+    """``cfggen export --debug-layers`` into ``onnx_path``, opened in onnxruntime (``run_session`` runs it)."""
+    import onnxruntime as ort
+
+    code, out, err = run_cli("export", cfg, weights, "-o", onnx_path, "--debug-layers",
+                             ",".join(map(str, layers)))
     assert code == 0, err
-    return str(prefix) + ".cfg", str(prefix) + ".weights"
+    return ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+
+
+def run_session(session, x, layers) -> dict[int, np.ndarray]:
+    names = [f"layer_{i}" for i in layers]
+    return dict(zip(layers, session.run(names, {session.get_inputs()[0].name: x})))
 
 
 def run_onnx(cfg: str, weights: str, layers) -> dict[int, np.ndarray]:
@@ -93,11 +127,36 @@ def golden_seed() -> int:
     return 20261206
 
 
+def _off(got, want) -> np.ndarray:
+    """|got - want| per logit, and which are outside the README's |d| <= 5e-5 + 1e-5*|logit|."""
+    want = np.asarray(want, np.float64)
+    d = np.abs(np.asarray(got, np.float64).reshape(-1) - want)
+    return d, d > 5e-5 + 1e-5 * np.abs(want)
+
+
 def logits_error(got: np.ndarray, name: str) -> tuple[float, bool]:
-    """(max |delta|, every logit within the README's |d| <= 5e-5 + 1e-5*|logit|)."""
-    want = np.asarray(golden(name)["logits"], np.float64)
-    d = np.abs(got.reshape(-1).astype(np.float64) - want)
-    return float(d.max()), bool((d <= 5e-5 + 1e-5 * np.abs(want)).all())
+    """(max |delta|, every logit within the README's tolerance)."""
+    d, bad = _off(got, golden(name)["logits"])
+    return float(d.max()), not bad.any()
+
+
+def assert_logits(logits, g: dict) -> None:
+    """The README's tolerance on every logit."""
+    d, bad = _off(logits, g["logits"])
+    assert not bad.any(), f"{bad.sum()} logits off, max |d| {d.max():.3g}"
+
+
+def stage(g: dict, name: str) -> dict:
+    (row,) = [s for s in g["stages"] if s["name"] == name]
+    return row
+
+
+def assert_sum(output, row: dict) -> None:
+    """A stage's sum and sum of |x| (invariant under darknet's channel order) to 1e-5 relative."""
+    out = np.asarray(output, np.float64)
+    assert out.size == math.prod(row["shape"])
+    assert abs(out.sum() - row["sum"]) <= 1e-5 * row["sum_abs"], (out.sum(), row["sum"])
+    assert abs(np.abs(out).sum() - row["sum_abs"]) <= 1e-5 * row["sum_abs"]
 
 
 def stage_mismatches(outputs: dict[int, np.ndarray], name: str, where: dict[str, tuple[int, float]]) -> list[str]:
@@ -125,15 +184,22 @@ def opencv_output(cfg: str, weights: str, layer: int, hardtan_as: str | None = N
     image. OpenCV gets a weights copy with every rolling variance raised by 1e-5 - 1e-6 (so its BN
     computes darknet's). ``hardtan_as``: OpenCV has no hardtan, so the cfg is read with this activation
     instead (same layers, same wiring)."""
-    import cv2
-
-    from cfggen.convert.weights import layout, load_network
-
     if hardtan_as:
         text = open(cfg, encoding="utf-8").read().replace("activation=hardtan", f"activation={hardtan_as}")
         cfg = cfg[:-4] + f"-{hardtan_as}.cfg"
         with open(cfg, "w", encoding="utf-8") as fh:
             fh.write(text)
+    out = opencv_outputs(cfg, weights, ref_weights().raw_input(golden_seed()), [layer])
+    return cfg, out[layer].reshape(-1)
+
+
+def opencv_outputs(cfg: str, weights: str, x, layers) -> dict[int, np.ndarray]:
+    """OpenCV's darknet importer's outputs at ``layers`` on ``x``, from a copy of the weights whose rolling
+    variances make its BN compute darknet's sqrt(var + 1e-5)."""
+    import cv2
+
+    from cfggen.convert.weights import layout, load_network
+
     network, _ = load_network(cfg)
     data = bytearray(open(weights, "rb").read())
     floats = np.frombuffer(data, np.float32, offset=20)
@@ -145,9 +211,9 @@ def opencv_output(cfg: str, weights: str, layer: int, hardtan_as: str | None = N
     with open(copy, "wb") as fh:
         fh.write(data)
     net = cv2.dnn.readNetFromDarknet(cfg, copy)
-    net.setInput(ref_weights().raw_input(golden_seed()))
-    name = [n for n in net.getLayerNames() if n.endswith(f"_{layer}")][-1]
-    return cfg, net.forward(name).reshape(-1)
+    names = [[n for n in net.getLayerNames() if n.endswith(f"_{i}")][-1] for i in layers]
+    net.setInput(x)
+    return dict(zip(layers, net.forward(names)))
 
 
 def opencv_against_export(cfg: str, weights: str, layer: int, hardtan_as: str | None = None) -> float:

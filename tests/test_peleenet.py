@@ -15,7 +15,7 @@ import pytest
 
 from cfggen.generate import default_filename, generate
 from cfggen.scale.peleenet import BLOCKS, inter_channels
-from cfggen.scale.standalone import compose
+from cfggen.standalone import compose
 from conftest import needs_shared, run_cli
 
 GENERATED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "generated_cfgs")
@@ -75,7 +75,7 @@ def test_dense_layer_widths():
 
 @needs_shared
 def test_parameters_equal_the_reference_per_module():
-    from standalone_refs import golden, trainable
+    from reference_models import golden, trainable
 
     from cfggen.api import analyze_text
 
@@ -103,7 +103,7 @@ def test_parameters_equal_the_reference_per_module():
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory):
     pytest.importorskip("safetensors")
-    from standalone_refs import checkpoint, cli_import
+    from reference_models import checkpoint, cli_import
 
     folder = tmp_path_factory.mktemp("peleenet")
     prefix = str(folder / NAME)
@@ -116,7 +116,7 @@ def imported(tmp_path_factory):
 @needs_shared
 def test_logits_and_every_module_via_export(imported, tmp_path):
     pytest.importorskip("onnxruntime")
-    from standalone_refs import assert_logits, assert_sum, cli_export, golden, raw_input, run_session, stage
+    from reference_models import assert_logits, assert_sum, cli_export, golden, raw_input, run_session, stage
 
     cfg, weights, marks, _ = imported
     g = golden(NAME)
@@ -143,7 +143,7 @@ def test_opencv_refuses_local_avgpool_as_loads_in_says(imported):
 @needs_shared
 def test_detector_backbone_file_and_taps(tmp_path):
     pytest.importorskip("onnxruntime")
-    from standalone_refs import assert_sum, checkpoint, cli_export, cli_import, golden, raw_input, run_session, stage
+    from reference_models import assert_sum, checkpoint, cli_export, cli_import, golden, raw_input, run_session, stage
 
     prefix = str(tmp_path / "det")
     cli_import(checkpoint(NAME, tmp_path), prefix, "--head", "yolo-tiny")
@@ -165,7 +165,7 @@ def test_detector_backbone_file_and_taps(tmp_path):
 def test_a_misfit_is_named_and_nothing_written(tmp_path):
     pytest.importorskip("safetensors")
     from safetensors.numpy import save_file
-    from standalone_refs import golden, ref_weights
+    from reference_models import golden, ref_weights
 
     tensors = ref_weights().make_weights(golden(NAME)["layout"], 1)
     del tensors["features.denseblock3.denselayer5.branch2c.norm.running_var"]

@@ -16,7 +16,7 @@ import pytest
 
 from cfggen.generate import default_filename, generate
 from cfggen.scale.shufflenet import REPEATS, WIDTHS, stage_plan
-from cfggen.scale.standalone import compose
+from cfggen.standalone import compose
 from conftest import needs_shared, run_cli
 
 GENERATED = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "generated_cfgs")
@@ -84,7 +84,7 @@ def test_no_route_uses_groups():
 @needs_shared
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_parameters_equal_torchvision_per_stage(width):
-    from standalone_refs import golden, trainable
+    from reference_models import golden, trainable
 
     from cfggen.api import analyze_text
 
@@ -113,7 +113,7 @@ def imported(tmp_path_factory):
 
     def get(width: str):
         if width not in cache:
-            from standalone_refs import checkpoint, cli_import
+            from reference_models import checkpoint, cli_import
             prefix = str(folder / width)
             err = cli_import(checkpoint(MODELS[width], folder), prefix)
             assert f"torchvision ShuffleNetV2 naming (safetensors), shufflenetv2-{width} inferred" in err
@@ -127,7 +127,7 @@ def imported(tmp_path_factory):
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_logits_and_stages_via_export(imported, width, tmp_path):
     pytest.importorskip("onnxruntime")
-    from standalone_refs import assert_logits, assert_sum, cli_export, golden, raw_input, run_session, stage
+    from reference_models import assert_logits, assert_sum, cli_export, golden, raw_input, run_session, stage
 
     cfg, weights, marks = imported(width)
     names = ["conv1", "maxpool", "stage2", "stage3", "stage4", "conv5", "globalpool"]
@@ -144,7 +144,7 @@ def test_logits_and_stages_via_export(imported, width, tmp_path):
 @pytest.mark.parametrize("width", ["x0.5", "x1.0"])
 def test_logits_via_opencv(imported, width):
     pytest.importorskip("cv2")
-    from standalone_refs import assert_logits, assert_sum, golden, opencv_outputs, raw_input, stage
+    from reference_models import assert_logits, assert_sum, golden, opencv_outputs, raw_input, stage
 
     cfg, weights, marks = imported(width)
     g = golden(MODELS[width])
@@ -158,7 +158,7 @@ def test_detector_backbone_file_and_taps(imported, tmp_path):
     """--head yolo writes the backbone up to the stride-32 stage end as .conv.N; its taps are
     torchvision's stage2/3/4 outputs (at 224, a multiple of 32)."""
     pytest.importorskip("onnxruntime")
-    from standalone_refs import assert_sum, checkpoint, cli_export, cli_import, golden, raw_input, run_session, stage
+    from reference_models import assert_sum, checkpoint, cli_export, cli_import, golden, raw_input, run_session, stage
 
     name = MODELS["x1.0"]
     prefix = str(tmp_path / "det")
@@ -185,7 +185,7 @@ def test_detector_backbone_file_and_taps(imported, tmp_path):
 def test_every_tensor_is_checked_before_writing(tmp_path):
     pytest.importorskip("safetensors")
     from safetensors.numpy import save_file
-    from standalone_refs import golden, ref_weights
+    from reference_models import golden, ref_weights
 
     rw = ref_weights()
     tensors = rw.make_weights(golden(MODELS["x0.5"])["layout"], 1)
@@ -263,7 +263,7 @@ def test_a_wrapped_pth_imports_to_the_same_bytes(imported, tmp_path):
     """A .pth (torch.load, weights_only) nested under "state_dict" with DDP's "module." prefix gives the same
     files as the .safetensors."""
     torch = pytest.importorskip("torch")
-    from standalone_refs import cli_import, golden, ref_weights
+    from reference_models import cli_import, golden, ref_weights
 
     rw = ref_weights()
     g = golden(MODELS["x0.5"])

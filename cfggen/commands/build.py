@@ -93,10 +93,8 @@ def list_variants(head):
     from cfggen.standalone import NAMES
 
     # d0..d7 are detectors (EfficientNet + BiFPN + yolo heads): listed with their own head
-    from cfggen.scale.variants import STANDALONE
     rows = [summarize(name, head) for name in VARIANTS] + [summarize(name) for name in EFFICIENTDET]
-    rows += [summarize(name, head) for name in NAMES]            # MobileNetV3, GhostNet
-    rows += [summarize(name, head) for name in STANDALONE]       # ShuffleNetV2, PeleeNet
+    rows += [summarize(name, head) for name in NAMES]            # the layer-by-layer families
     wide = max(11, *(len(r.variant) for r in rows))
     click.echo(f"{'variant':<{wide}} {'input':>9} {'layers':>6} {'params':>12} {'BFLOPs':>8}")
     for r in rows:

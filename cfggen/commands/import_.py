@@ -9,23 +9,6 @@ import click
 from cfggen.errors import UsageError
 from cfggen.generate import HEADS
 
-# families imported by cfggen.convert.sequential, each claiming checkpoints by their keys (``matches``)
-FAMILY_IMPORTERS = ("cfggen.convert.mobilenetv3", "cfggen.convert.ghostnet")
-
-
-def _family(checkpoint: str):
-    """The importer module whose naming the checkpoint's keys follow, or None (EfficientNet's)."""
-    import importlib
-
-    from cfggen.convert.checkpoint import open_checkpoint
-    with open_checkpoint(checkpoint) as ckpt:
-        names = ckpt.names
-    for module in FAMILY_IMPORTERS:
-        family = importlib.import_module(module)
-        if family.matches(names):
-            return family
-    return None
-
 
 @click.command("import")
 @click.argument("checkpoint", type=click.Path(dir_okay=False))
@@ -61,29 +44,20 @@ def import_(checkpoint, variant, head, classes, size, no_normalize, mean, std, t
     ShuffleNetV2, huawei-noah GhostNet and Robert-JunWang PeleeNet state dicts. The cfg is what
     `cfggen build` writes for the same options, plus an input-normalization layer in front.
     """
-    family = _family(checkpoint)
-    if family is not None:
+    from cfggen.convert.sequential import find_naming
+    naming = find_naming(checkpoint, variant)     # MobileNetV3, GhostNet, ShuffleNetV2, PeleeNet
+    if hswish is not None and (naming is None or not _has_hswish(naming)):
+        raise UsageError("--hswish applies to MobileNetV3 and GhostNet checkpoints")
+    if naming is not None:
+        from cfggen.convert.sequential import import_checkpoint as import_layered
         if tf_port:
-            raise UsageError("--tf-port: TF ports of MobileNetV3/GhostNet (TF 'same' padding) are not supported")
-        result = family.import_checkpoint(checkpoint, prefix, variant=variant, head=head, classes=classes,
-                                          size=size, normalize=not no_normalize, mean=mean, std=std, hswish=hswish)
+            raise UsageError(f"--tf-port: TF ports of {naming.name} checkpoints (TF 'same' padding) are not supported")
+        result = import_layered(checkpoint, prefix, naming, variant=variant, head=head, classes=classes, size=size,
+                                normalize=not no_normalize, mean=mean, std=std, hswish=hswish)
         for line in result.info:
             click.echo(line, err=True)
         for line in result.warnings:
             click.echo(f"warning: {line}", err=True)
-        return
-    if hswish is not None:
-        raise UsageError("--hswish applies to MobileNetV3 and GhostNet checkpoints")
-    from cfggen.convert.standalone import find_naming
-    naming = find_naming(checkpoint, variant)      # torchvision ShuffleNetV2, Robert-JunWang PeleeNet
-    if naming is not None:
-        from cfggen.convert.standalone import import_checkpoint as import_standalone
-        if tf_port:
-            raise UsageError(f"--tf-port: {naming.name} checkpoints are PyTorch-trained (no TF port exists)")
-        result = import_standalone(checkpoint, prefix, naming, variant=variant, head=head, classes=classes,
-                                   size=size, normalize=not no_normalize, mean=mean, std=std)
-        for line in result.info:
-            click.echo(line, err=True)
         return
     from cfggen.convert.efficientnet import import_checkpoint
 
@@ -94,3 +68,8 @@ def import_(checkpoint, variant, head, classes, size, no_normalize, mean, std, t
         click.echo(line, err=True)
     for line in result.warnings:
         click.echo(f"warning: {line}", err=True)
+
+
+def _has_hswish(naming) -> bool:
+    from cfggen.standalone import lookup
+    return any("hswish" in lookup(v).options for v in naming.variants)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import functools
 import re
 
-from cfggen.convert.sequential import Naming, import_family
+from cfggen.convert.sequential import Naming
 
 VARIANTS = ("mobilenetv3-large", "mobilenetv3-small")
-HEAD = ("blocks.6", "blocks.5", "conv_head", "classifier")       # not used by a detector backbone
 
 
 def _is_geffnet(names) -> bool:
@@ -64,23 +63,6 @@ def torchvision_name(module: str, built) -> str:
 
 
 NAMINGS = (
-    Naming("geffnet/timm", _is_geffnet, lambda module, built: module, 1e-5, VARIANTS, HEAD),
-    Naming("torchvision", _is_torchvision, torchvision_name, 1e-3, VARIANTS,
-           ("features.16", "features.12", "classifier")),
+    Naming("geffnet/timm", _is_geffnet, VARIANTS, ("classifier",)),
+    Naming("torchvision", _is_torchvision, VARIANTS, ("classifier.3",), torchvision_name, eps=1e-3),
 )
-
-
-def matches(names) -> bool:
-    return any(n.detect(names) for n in NAMINGS)
-
-
-def _classes(names, shape_of):
-    for key in ("classifier.weight", "classifier.3.weight"):
-        shape = shape_of(key)
-        if shape:
-            return shape[0]
-    return None
-
-
-def import_checkpoint(checkpoint, prefix, **options):
-    return import_family(checkpoint, prefix, NAMINGS, classes_of=_classes, **options)

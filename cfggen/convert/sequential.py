@@ -1,15 +1,18 @@
-"""``cfggen import`` for the layer-by-layer families (``cfggen.standalone``: MobileNetV3, GhostNet).
+"""``cfggen import`` for the layer-by-layer families (``cfggen.standalone``: MobileNetV3, GhostNet,
+ShuffleNetV2, PeleeNet).
 
-A family module (``convert/mobilenetv3.py``, ``convert/ghostnet.py``) says which namings it reads
-(``Naming``: detection from the keys, a rename from the generator's canonical module names, the BN
+A family's importer module (``convert/<family>.py``) says which namings it reads (``NAMINGS``: detection
+from the keys, a rename from the generator's canonical module names, the classifier's key, the BN
 epsilon). This module does the rest, the same way for every family: build the cfg
 (``standalone.compose``), list every tensor each darknet conv needs (``Writer.convs``), check all of
-them — names, shapes, nothing left over — before writing, then write the weights with the scale
-factors of the exact constructions folded in (``scale/sequential.py``) and the BN epsilon folded into
-``rolling_variance`` (darknet normalizes with ``sqrt(var + 1e-5)``).
+them — names, full shapes, nothing left over — before writing, then write the weights with the channel
+permutations (``rows``/``cols``), the scale factors of the exact constructions (``scale/sequential.py``)
+and the BN epsilon (darknet normalizes with ``sqrt(var + 1e-5)``: the difference goes into
+``rolling_variance``) folded in; ``.weights`` for a classifier, ``.conv.N`` (the backbone) for a detector.
 """
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -22,14 +25,48 @@ WIDTHS = (1.0, 0.75, 0.5, 0.35, 1.25, 1.5, 2.0)     # width multipliers tried wh
 BN_KEYS = ("weight", "bias", "running_mean", "running_var")
 
 
+def _same(module: str, built) -> str:
+    return module
+
+
 @dataclass(frozen=True)
 class Naming:
-    name: str                                   # "geffnet", "torchvision", ...
+    name: str                                   # "geffnet/timm", "torchvision ShuffleNetV2", ...
     detect: Callable[[Sequence[str]], bool]     # does a checkpoint with these keys use this naming?
-    rename: Callable[[str, object], str]        # (canonical module, built) -> checkpoint module
-    eps: float
-    variants: tuple[str, ...]                   # standalone family names it exists for
-    head_modules: tuple[str, ...] = ()          # canonical modules only the classifier uses
+    variants: tuple[str, ...]                   # the family names it exists for
+    classifier: tuple[str, ...]                 # the final Linear's module (its weight's rows: the classes)
+    rename: Callable[[str, object], str] = _same     # (canonical module, built) -> checkpoint module
+    eps: float = DARKNET_EPS
+
+
+def markers(*keys: str) -> Callable[[Sequence[str]], bool]:
+    """A ``Naming.detect`` that wants every one of ``keys``."""
+    return lambda names: all(k in set(names) for k in keys)
+
+
+def namings() -> list[Naming]:
+    """Every family's namings, in registry order (the order ``cfggen import`` tries them)."""
+    from cfggen.standalone import importers
+    return [n for module in importers() for n in importlib.import_module(module).NAMINGS]
+
+
+def find_naming(checkpoint: str, variant: str | None = None) -> Naming | None:
+    """``cfggen import``'s dispatch: the naming the checkpoint's keys follow or, when none does, the one
+    of ``--variant``'s family (None: leave it to the EfficientNet importer, which also words the errors
+    for unreadable files)."""
+    from cfggen.convert.checkpoint import open_checkpoint
+    from cfggen.errors import CfggenError
+    from cfggen.standalone import lookup
+    try:
+        with open_checkpoint(checkpoint) as ckpt:
+            names = ckpt.names
+    except CfggenError:
+        return None
+    found = next((n for n in namings() if n.detect(names)), None)
+    fam = lookup(variant)
+    if found is None and fam is not None:
+        found = next(n for n in namings() if fam.name in n.variants)
+    return found
 
 
 @dataclass(frozen=True)
@@ -57,8 +94,13 @@ def needs(built, naming: Naming) -> list[tuple[object, dict[str, Need]]]:
     return out
 
 
+def _names(built, naming: Naming) -> set[str]:
+    return {need.name for _, roles in needs(built, naming) for need in roles.values()}
+
+
 def misfit(names: Sequence[str], shape_of, built, naming: Naming, ignored: set[str] = frozenset()) -> str | None:
-    """The first tensor that does not fit ``built`` (missing, wrong shape, or left over), or None."""
+    """The first tensor that does not fit ``built`` (missing, wrong shape, or left over; ``ignored``
+    tensors may be there), or None."""
     from cfggen.convert.efficientnet import fmt_shape
 
     known = set(ignored)
@@ -70,8 +112,7 @@ def misfit(names: Sequence[str], shape_of, built, naming: Naming, ignored: set[s
                         f"found {fmt_shape(have)}")
             known.add(need.name)
     for name in names:
-        if name not in known and not name.endswith(".num_batches_tracked") \
-                and not any(name.startswith(m + ".") for m in ignored):
+        if name not in known and not name.endswith(".num_batches_tracked"):
             return f"unexpected tensor {name} {fmt_shape(shape_of(name))}: the network has no such tensor"
     return None
 
@@ -91,14 +132,14 @@ class ImportResult:
     deviation: None = None
 
 
-def import_family(checkpoint: str, prefix: str, namings: Sequence[Naming], variant: str | None = None,
-                  head: str = "classifier", classes: int | None = None, size=None, normalize: bool = True,
-                  mean=None, std=None, hswish: str | None = None, classes_of: Callable | None = None
-                  ) -> ImportResult:
-    """Convert ``checkpoint`` (one of ``namings``) into ``prefix.cfg`` + ``prefix.weights`` (classifier)
-    or ``prefix.conv.N`` (detector backbone). Nothing is written unless every tensor fits."""
+def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None, variant: str | None = None,
+                      head: str = "classifier", classes: int | None = None, size=None, normalize: bool = True,
+                      mean=None, std=None, hswish: str | None = None) -> ImportResult:
+    """Convert ``checkpoint`` (``naming``, or the one its keys follow) into ``prefix.cfg`` +
+    ``prefix.weights`` (classifier) or ``prefix.conv.N`` (detector backbone). Nothing is written unless
+    every tensor fits."""
     from cfggen.convert.checkpoint import open_checkpoint
-    from cfggen.convert.efficientnet import _parse_triple, _build_network
+    from cfggen.convert.efficientnet import _build_network, _parse_triple, add_notes
     from cfggen.convert.weights import layout, write_arrays
     from cfggen.generate import HEADS, write_atomic
     from cfggen.standalone import compose, lookup
@@ -118,40 +159,49 @@ def import_family(checkpoint: str, prefix: str, namings: Sequence[Naming], varia
 
     with open_checkpoint(checkpoint) as ckpt:
         names, shape_of = ckpt.names, ckpt.shape
-        naming = next(n for n in namings if n.detect(names))
-        if os.path.basename(checkpoint).lower().startswith("tf_"):
-            # timm's tf_mobilenetv3_* ports: TF 'same' padding and BN eps 1e-3, not recorded in the keys
-            raise UsageError(f"{os.path.basename(checkpoint)}: a TF port (tf_*: TF 'same' padding, BN epsilon "
-                             f"1e-3) is not supported for {naming.name} checkpoints; only PyTorch-trained ones")
+        naming = naming or next((n for n in namings() if n.detect(names)), None)
+        if naming is None:
+            raise InputError("no known MobileNetV3, GhostNet, ShuffleNetV2 or PeleeNet layout", path=checkpoint)
+        base = os.path.basename(checkpoint)
+        if base.lower().startswith("tf_"):
+            # timm's tf_* ports: TF 'same' padding and BN eps 1e-3, not recorded in the keys
+            raise UsageError(f"{base}: a TF port (tf_*: TF 'same' padding, BN epsilon 1e-3) is not supported for "
+                             f"{naming.name} checkpoints; only PyTorch-trained ones")
         candidates = naming.variants
         if variant is not None:
-            key = lookup(variant)
-            if key not in naming.variants:
+            fam = lookup(variant)
+            if fam is None or fam.name not in naming.variants:
                 raise UsageError(f"--variant {variant}: {naming.name} checkpoints of this kind exist for "
                                  f"{', '.join(naming.variants)}")
-            candidates = (key,)
-        found_classes = classes_of(names, shape_of) if classes_of else None
+            candidates = (fam.name,)
+        shapes = [shape_of(f"{m}.weight") for m in naming.classifier]
+        found = next((shape[0] for shape in shapes if shape), None)
         if not detector:
-            if found_classes is None:
-                raise InputError("no classifier tensor: a backbone-only checkpoint imports with --head yolo or "
-                                 "yolo-tiny", path=checkpoint)
-            if classes is not None and classes != found_classes:
-                raise UsageError(f"--classes {classes}: the checkpoint's classifier has {found_classes}")
-        out_classes = classes if detector else found_classes
+            if found is None:
+                raise InputError(f"no classifier tensor {naming.classifier[0]}.weight: a backbone-only checkpoint "
+                                 "imports with --head yolo or yolo-tiny", path=checkpoint)
+            if classes is not None and classes != found:
+                raise UsageError(f"--classes {classes}: the checkpoint's classifier has {found} classes")
+        out_classes = classes if detector else found
 
-        def build(name: str, width: float, notes=()):
-            return compose(name, head=head, classes=out_classes, size=size, hswish=hswish, width_mult=width,
-                           normalize=stats if normalize else None, notes=notes, fixed_ok=True)
+        def build(name: str, width: float, notes=(), head=head, classes=out_classes):
+            scaled = "width_mult" in lookup(name).options
+            return compose(name, head=head, classes=classes, size=size, hswish=hswish,
+                           width_mult=width if scaled else None, normalize=stats if normalize else None,
+                           notes=notes, fixed_ok=True)
 
         problems = {}
-        ignored = set(naming.head_modules) if detector else set()
         fitting = None
         for name in candidates:
-            for width in WIDTHS:       # the width is inferred like the variant: the one every tensor fits
+            widths = WIDTHS if "width_mult" in lookup(name).options else (1.0,)
+            for width in widths:       # the width is inferred like the variant: the one every tensor fits
                 built = build(name, width)
+                # a detector's backbone file uses neither the classifier nor what only it reads
+                ignored = _names(build(name, width, head="classifier", classes=found or 1), naming) - \
+                    _names(built, naming) if detector else set()
                 bad = misfit(names, shape_of, built, naming, ignored)
                 if bad is None:
-                    fitting = name, width
+                    fitting = name, width, len(widths) > 1
                     break
                 if width == 1.0:
                     problems[name] = bad
@@ -159,12 +209,14 @@ def import_family(checkpoint: str, prefix: str, namings: Sequence[Naming], varia
                 break
         else:
             detail = "; ".join(f"{k}: {v}" for k, v in problems.items())
-            raise InputError(f"{naming.name} naming, but fits no {' or '.join(candidates)} (at any of the widths "
-                             f"{', '.join(map(str, WIDTHS))}); at width 1.0: {detail}", path=checkpoint)
-        name, width = fitting
+            scaled = any("width_mult" in lookup(k).options for k in candidates)
+            raise InputError(f"{naming.name} naming, but fits no {' or '.join(candidates)}"
+                             + (f" (at any of the widths {', '.join(map(str, WIDTHS))}); at width 1.0: " if scaled
+                                else ": ") + detail, path=checkpoint)
+        name, width, scaled = fitting
+        what = f"{name} width {width}" if scaled else name
         inferred = variant is None
-        base = os.path.basename(checkpoint)
-        notes = [f"imported by cfggen import from {base}: {naming.name} naming, {name} width {width}"
+        notes = [f"imported by cfggen import from {base}: {naming.name} naming, {what}"
                  + (" (inferred from the tensor shapes)" if inferred else "")]
         if normalize:
             notes.append(f"layer 0 normalizes the [0, 1] RGB input as the checkpoint expects: (x - mean) / std, "
@@ -184,13 +236,12 @@ def import_family(checkpoint: str, prefix: str, namings: Sequence[Naming], varia
         upto = built.backbone_end if detector else len(network.layers)
         spans = [s for s in layout(network, 20, "save", upto) if s.arrays]
         sources = {src.index: (src, roles) for src, roles in needs(built, naming)}
-        constants = set(built.writer.constants)
         producers = {}
         for span in spans:
             index = span.index
             if index in sources:
                 table = _producers(ckpt, *sources[index], naming.eps)
-            elif index in constants and normalize and index == 0:
+            elif normalize and index == 0:
                 table = _normalization(stats)
             elif index in built.writer.fixed:
                 table = _fixed(*built.writer.fixed[index], span)
@@ -202,17 +253,20 @@ def import_family(checkpoint: str, prefix: str, namings: Sequence[Naming], varia
                 producers[a.key] = table[a.name]
         weights_path = f"{prefix}.conv.{upto}" if detector else f"{prefix}.weights"
         text = built.text
+        used = {roles[r].name.rsplit(".", 1)[0] for _, roles in sources.values() for r in roles}
+        unused = sorted({n.rsplit(".", 1)[0] for n in names if n.endswith(".weight") and "." in n} - used)
         if detector:
             wname = os.path.basename(weights_path)
-            from cfggen.convert.efficientnet import add_notes
             text = add_notes(text, [f"backbone weights: {wname} holds layers 0-{upto - 1} (darknet detector "
                                     f"train DATA {os.path.basename(prefix)}.cfg {wname})"])
         result = write_arrays(weights_path, network, lambda a: producers[a.key](), upto=upto)
     write_atomic(f"{prefix}.cfg", text)
-    info = [f"{base}: {naming.name} naming ({ckpt.kind}), {name} width {width} "
+    info = [f"{base}: {naming.name} naming ({ckpt.kind}), {what} "
             + ("inferred from the tensor shapes" if inferred else "as given")
             + ("" if detector else f", {out_classes} classes"),
             f"wrote {prefix}.cfg and {weights_path} (layers 0-{upto - 1}, {result.floats:,} floats)"]
+    if detector and unused:
+        info.append(f"not used by the {head} head: {', '.join(unused)}")
     warnings = []
     if built.hswish == "approx":
         warnings.append("--hswish approx: swish/logistic instead of the checkpoint's hard-swish/hard-sigmoid; "
@@ -240,14 +294,20 @@ def _fixed(weight: float, bias: float, span) -> dict:
 
 
 def _producers(ckpt, src, roles: dict, eps: float) -> dict:
-    """darknet array name -> its floats, scale factors and epsilon folded in (float64, then float32)."""
+    """darknet array name -> its floats: the conv's rows (output channels, in darknet order) and cols (input
+    channels), scale factors and epsilon folded in (float64, then float32)."""
     import numpy as np
 
+    rows = list(src.rows) if src.rows is not None else slice(None)
+
     def get(role: str):
-        return ckpt.array(roles[role].name).astype(np.float64)
+        return ckpt.array(roles[role].name).astype(np.float64)[rows]
 
     def weights():
-        w = get("weight").reshape(-1) / src.in_scale
+        w = get("weight")
+        if src.cols is not None:
+            w = w[:, list(src.cols)]
+        w = w.reshape(-1) / src.in_scale
         return (w if src.bn else w * src.out_scale).astype(np.float32)
 
     if src.bn:
@@ -274,4 +334,4 @@ def measure(cfg: str, weights: str, image, layers: Sequence[int]) -> dict[int, "
     return {i: got[f"layer_{i}"] for i in layers}
 
 
-__all__ = ["Naming", "import_family", "measure", "misfit", "needs"]
+__all__ = ["Naming", "find_naming", "import_checkpoint", "measure", "misfit", "needs"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from cfggen.errors import GenerateError
 from cfggen.scale.rounding import round_filters
-from cfggen.scale.sequential import Writer
+from cfggen.scale.sequential import Writer, exact_notes, stage_taps
 
 # (kernel, exp, out, se, stride) per block, one tuple per ``blocks.S`` stage (the reference's cfgs)
 CFGS = (
@@ -32,6 +32,9 @@ CFGS = (
 FEATURES = 1280          # conv_head
 PARAMS = 5_182_508       # reference, width 1.0, 1000 classes
 TITLE = "GhostNet"
+REFERENCE = "huawei-noah Efficient-AI-Backbones ghostnet_pytorch (GhostNet 1.0x)"
+BATCH = None             # cfggen's EfficientNet recipe
+DROPOUT = 0.2
 
 
 def divisible(v: float, divisor: int = 4) -> int:
@@ -83,6 +86,19 @@ def _ghost(w: Writer, oup: int, relu: bool, module: str) -> int:
     return w.route(primary, w.last)
 
 
+def backbone(w: Writer, b):
+    """The network up to blocks.9 (classifier) or the stride-32 stage end, for ``cfggen.standalone.compose``."""
+    from cfggen.standalone import Backbone
+    ends, infos = write_backbone(w, b.width_mult, b.hswish, b.spec.detector)
+    taps = stage_taps(ends)
+    return Backbone(taps, infos[-1].out, f"{TITLE}: width {b.width_mult}, resolution {b.resolution},",
+                    exact_notes(b, taps, REFERENCE, False))
+
+
+def classifier(w: Writer, b, backbone) -> None:
+    write_classifier(w, b.classes, DROPOUT)
+
+
 def write_backbone(w: Writer, width_mult: float, hswish: str, detector: bool):
     stem, infos, last = blocks(width_mult)
     w.comment(f"==== stem: 3x3 conv, stride 2, 3 -> {stem}, relu")
@@ -92,9 +108,9 @@ def write_backbone(w: Writer, width_mult: float, hswish: str, detector: bool):
     for b in infos:
         p = b.name
         x = w.last
-        w.comment(f"{p}: ghost bottleneck k{b.kernel} s{b.stride}, {b.inp} -> {b.mid} -> {b.out}"
-                  + (f", SE {b.se}" if b.se else "") + (", identity shortcut" if b.identity else
-                                                       ", projection shortcut"))
+        w.block(b.stage + 1, int(p.rsplit(".", 1)[1]) + 1,
+                f"{p} ghost bottleneck k{b.kernel} s{b.stride}, {b.inp} -> {b.mid} -> {b.out}"
+                + (f", SE {b.se}" if b.se else "") + (", identity shortcut" if b.identity else ", projection shortcut"))
         _ghost(w, b.mid, True, f"{p}.ghost1")
         if b.stride > 1:
             w.comment(f"depthwise {b.kernel}x{b.kernel} stride {b.stride}, BN, no activation")
@@ -129,7 +145,4 @@ def write_classifier(w: Writer, classes: int, dropout: float = 0.2) -> None:
     w.conv(FEATURES, bn=False, activation="relu", module="conv_head")
     w.mark("conv_head+act2")
     w.dropout(dropout)
-    w.comment("fully connected layer as a 1x1 conv on the pooled 1x1 map: weights plus bias")
-    w.conv(classes, bn=False, module="classifier", linear_2d=True)
-    w.mark("logits")
-    w.softmax()
+    w.fc(classes, "classifier")

@@ -13,7 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cfggen.scale.rounding import round_filters
-from cfggen.scale.sequential import Writer
+from cfggen.scale.sequential import Writer, exact_notes, stage_taps
+
+BATCH = None          # cfggen's EfficientNet recipe
+DROPOUT = 0.2
 
 
 def make_divisible(v: float, divisor: int = 8) -> int:
@@ -105,6 +108,22 @@ def blocks(arch: Arch, width_mult: float = 1.0) -> tuple[int, list[BlockInfo]]:
     return stem, out
 
 
+def backbone(w: Writer, b):
+    """Stem and blocks (the last 1x1 conv only for the classifier), for ``cfggen.standalone.compose``."""
+    from cfggen.standalone import Backbone
+    arch = ARCHS[b.family.name]
+    ends, infos = write_backbone(w, arch, b.width_mult, b.hswish, b.spec.detector)
+    taps = stage_taps(ends)
+    size = b.family.name.rsplit("-", 1)[1]
+    reference = f"geffnet 1.0.2 mobilenetv3_{size}_100 / torchvision mobilenet_v3_{size}"
+    return Backbone(taps, infos[-1].out, f"{arch.title}: width {b.width_mult}, resolution {b.resolution},",
+                    exact_notes(b, taps, reference, True))
+
+
+def classifier(w: Writer, b, backbone) -> None:
+    write_classifier(w, ARCHS[b.family.name], b.hswish, b.classes, DROPOUT)
+
+
 def write_backbone(w: Writer, arch: Arch, width_mult: float, hswish: str, detector: bool
                    ) -> tuple[dict[int, tuple[int, BlockInfo]], list[BlockInfo]]:
     """Stem and blocks (the last 1x1 conv only for the classifier); returns the stage end at each
@@ -120,12 +139,13 @@ def write_backbone(w: Writer, arch: Arch, width_mult: float, hswish: str, detect
             break
         if b.stage != stage:
             stage = b.stage
-            w.comment(f"==== stage {b.stage}: output stride {b.out_stride}")
+            w.comment(f"==== stage {b.stage + 1} (blocks.{b.stage}): output stride {b.out_stride}")
         p = b.name
         x = w.last
         se = f", SE {b.se}" if b.se else ""
-        w.comment(f"{p}: {b.kind} k{b.kernel} s{b.stride}, {b.inp} -> {b.mid} -> {b.out}{se}, {b.act}"
-                  + (", residual" if b.residual else ""))
+        w.block(b.stage + 1, int(p.rsplit(".", 1)[1]) + 1,
+                f"{p} {b.kind} k{b.kernel} s{b.stride}, {b.inp} -> {b.mid} -> {b.out}{se}, {b.act}"
+                + (", residual" if b.residual else ""))
         if b.kind == "cn":
             w.conv_act(b.out, b.act, hswish, module=f"{p}.conv", bn_module=f"{p}.bn1")
         else:
@@ -161,7 +181,4 @@ def write_classifier(w: Writer, arch: Arch, hswish: str, classes: int, dropout: 
         w.mark("conv_head", w.activated)
     w.mark("act2")
     w.dropout(dropout)
-    w.comment("fully connected layer as a 1x1 conv on the pooled 1x1 map: weights plus bias")
-    w.conv(classes, bn=False, module="classifier", linear_2d=True)
-    w.mark("logits")
-    w.softmax()
+    w.fc(classes, "classifier")

@@ -13,7 +13,7 @@ CSPPeleeNet (AlexeyAB's "private" cfg) has no public reference and is not built.
 """
 from __future__ import annotations
 
-from cfggen.scale.standalone import Backbone, Family, Recipe, Source, Writer
+from cfggen.scale.sequential import Recipe, Writer
 
 GROWTH = 32
 BLOCKS = (3, 4, 8, 6)
@@ -44,15 +44,17 @@ def check_size(width: int, height: int) -> None:
                              f"{conv_out(s, 3, 2)}); use a multiple of 4, e.g. {4 * (side // 4) or 4}")
 
 
-def backbone(fam: Family, w: Writer, activation: str, detector: bool = False) -> Backbone:
+def backbone(w: Writer, b):
+    """The stem, dense blocks and transitions, for ``cfggen.standalone.compose``."""
     from cfggen.generate import Tap
+    from cfggen.standalone import Backbone
 
-    act = activation
-    sources: list[Source] = []
+    act = b.activation
+    marks = w.marks
 
     def conv(module: str, filters: int, in_ch: int, size: int = 1, stride: int = 1) -> int:
-        sources.append(Source(f"{module}.conv", f"{module}.norm", (filters, in_ch, size, size)))
-        return w.conv(filters, size=size, stride=stride, activation=act)
+        return w.conv(filters, size=size, stride=stride, activation=act, module=f"{module}.conv",
+                      bn_module=f"{module}.norm", in_channels=in_ch)
 
     s = "features.stemblock"
     w.comment(f"==== stem: stem1 3x3/2 3 -> {STEM}; [maxpool 2x2/2 of stem1, stem2a 1x1 -> {STEM // 2} + stem2b "
@@ -63,8 +65,7 @@ def backbone(fam: Family, w: Writer, activation: str, detector: bool = False) ->
     conv(f"{s}.stem2a", STEM // 2, STEM)
     branch = conv(f"{s}.stem2b", STEM, STEM // 2, 3, 2)
     w.route(pooled, branch)
-    x = conv(f"{s}.stem3", STEM, 2 * STEM)
-    marks = {s: x}
+    x = marks[s] = conv(f"{s}.stem3", STEM, 2 * STEM)
     channels, stride, taps = STEM, 4, {}
     for i, (layers, width) in enumerate(zip(BLOCKS, BOTTLENECK), start=1):
         w.comment(f"==== denseblock{i}: {layers} two-way dense layers, {channels} -> "
@@ -72,8 +73,8 @@ def backbone(fam: Family, w: Writer, activation: str, detector: bool = False) ->
         for j in range(1, layers + 1):
             m = f"features.denseblock{i}.denselayer{j}"
             inter, g = inter_channels(channels, width), GROWTH // 2
-            w.comment(f"denselayer{j}: branch1 1x1 -> {inter}, 3x3 -> {g}; branch2 1x1 -> {inter}, 3x3 -> {g}, "
-                      f"3x3 -> {g}; concat [input, branch1, branch2]")
+            w.block(i, j, f"{m} two-way dense layer: branch1 1x1 -> {inter}, 3x3 -> {g}; branch2 1x1 -> {inter}, "
+                          f"3x3 -> {g}, 3x3 -> {g}; concat [input, branch1, branch2]")
             if x != w.last:
                 w.route(x)
             conv(f"{m}.branch1a", inter, channels)
@@ -97,10 +98,14 @@ def backbone(fam: Family, w: Writer, activation: str, detector: bool = False) ->
              f"bottleneck widths {'/'.join(map(str, BOTTLENECK))}; every conv bias-free + BN (eps 1e-5) + ReLU",
              "2x2 pools with padding=0: PyTorch's MaxPool2d(2, 2) / AvgPool2d(2, 2) (floor size; darknet's default "
              "padding would add a cell on odd sizes)")
-    return Backbone(taps, channels, "peleenet: Robert-JunWang PeleeNet", notes, tuple(sources), marks)
+    return Backbone(taps, channels, "peleenet: Robert-JunWang PeleeNet:", notes)
 
 
-def recipe(fam: Family, batch: int) -> Recipe:
+def classifier(w: Writer, b, backbone) -> None:
+    w.classifier(backbone.channels, b.classes, DROPOUT, "classifier")
+
+
+def recipe(batch: int) -> Recipe:
     """The reference repo's main.py: SGD momentum 0.9, lr 0.1 at batch 256, cosine over 120 epochs,
     weight decay 1e-4 (the paper: batch 512, lr 0.18)."""
     per_epoch = -(-1_281_167 // batch)

@@ -1,5 +1,7 @@
-"""Networks written layer by layer (MobileNetV3, GhostNet): a cfg writer that remembers, for every
-``[convolutional]``, which checkpoint tensors it holds and at what scale.
+"""The cfg writer of the layer-by-layer families (``cfggen.standalone``: MobileNetV3, GhostNet, ShuffleNetV2,
+PeleeNet): darknet sections as text, remembering for every ``[convolutional]`` which checkpoint tensors it
+holds (``ConvSource``: module, BN, full PyTorch shape), which of their output rows and input columns, in
+darknet's channel order (a channel permutation ``cfggen import`` folds in), and at what scale.
 
 Shared constructions for activations darknet lacks (reference §4, §12), exact with darknet's own layers:
 
@@ -22,6 +24,7 @@ positive homogeneity of relu). Residual ``[shortcut]``s and ``[route]``s require
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from cfggen.errors import GenerateError
 
@@ -37,19 +40,18 @@ class ConvSource:
     index: int                       # darknet layer index
     module: str                      # checkpoint module of the weight ("blocks.1.0.conv_pw")
     bn: str | None                   # BN module (gamma, beta, mean, var) or None: ``module.bias``
-    shape: tuple[int, ...]           # PyTorch weight shape (out, in/groups, kh, kw)
+    shape: tuple[int, ...]           # PyTorch weight shape (out, in/groups, kh, kw), the whole tensor
     in_scale: float = 1.0            # the input is the reference tensor times this: weights / in_scale
     out_scale: float = 1.0           # the pre-activation output times this (BN gamma/beta or weights/bias)
     linear_2d: bool = False          # the checkpoint may hold it as a Linear (2-D weight)
-
-    @property
-    def filters(self) -> int:
-        return self.shape[0]
+    rows: tuple[int, ...] | None = None   # the PyTorch output channels this conv computes, in darknet order
+    cols: tuple[int, ...] | None = None   # the PyTorch input channel behind darknet input channel i
 
 
 @dataclass
 class Writer:
-    """Appends cfg sections; ``scales[i]`` is layer i's output scale (see the module docstring)."""
+    """Appends cfg sections; ``scales[i]`` is layer i's output scale (see the module docstring).
+    ``Writer.after(n)``: the cfg already has ``n`` layers (an input normalization) producing the input."""
 
     parts: list[str] = field(default_factory=list)
     scales: list[float | None] = field(default_factory=list)
@@ -59,6 +61,10 @@ class Writer:
     fixed: dict[int, tuple[float, float]] = field(default_factory=dict)   # constant -> (weight, bias), per channel
     marks: dict[str, int] = field(default_factory=dict)    # reference tensor name -> layer index
     activated: int = -1      # the conv of the last conv_act hard-swish (its pre-activation output)
+
+    @classmethod
+    def after(cls, layers: int) -> "Writer":
+        return cls(scales=[1.0] * layers, channels=[3] * layers)
 
     @property
     def count(self) -> int:
@@ -70,6 +76,12 @@ class Writer:
 
     def comment(self, text: str) -> None:
         self.parts.append(f"# {text}\n")
+
+    def block(self, stage: int, index: int, text: str) -> None:
+        """The heading of a block (unit, dense layer, bottleneck) in the form ``cfggen draw`` folds on, as
+        generated EfficientNets write it: ``# stage 2 block 1: stage2.0 ShuffleV2 unit, ...``. The block
+        runs to the next heading or ``# ====`` comment."""
+        self.comment(f"stage {stage} block {index}: {text}")
 
     def _section(self, kind: str, keys: dict, scale: float | None, channels: int) -> int:
         lines = [f"[{kind}]"] + [f"{k}={v}" for k, v in keys.items()]
@@ -85,9 +97,11 @@ class Writer:
     def conv(self, filters: int, size: int = 1, stride: int = 1, groups: int = 1, bn: bool = True,
              activation: str = "linear", module: str | None = None, bn_module: str | None = None,
              out_scale: float = 1.0, scale: float | None | str = "auto", linear_2d: bool = False,
-             in_channels: int | None = None) -> int:
+             in_channels: int | None = None, rows: Sequence[int] | None = None, cols: Sequence[int] | None = None,
+             of: int | None = None) -> int:
         """A conv reading the previous layer. ``scale``: its output's scale ("auto": ``out_scale``
-        through linear and relu, None otherwise)."""
+        through linear and relu, or unscaled; None otherwise). ``rows``/``cols``: see ``ConvSource``; ``of``: the
+        reference conv's output channels when this conv computes only ``rows`` of them (a piece)."""
         inp = self.channels[-1] if self.channels else (in_channels or 3)
         in_scale = self.scales[-1] if self.scales else 1.0
         if in_scale is None:
@@ -97,12 +111,13 @@ class Writer:
         if groups != 1:
             keys["groups"] = groups
         keys.update(filters=filters, size=size, stride=stride, pad=1 if size > 1 else 0, activation=activation)
-        if scale == "auto":
-            scale = out_scale if activation in ("linear", "relu") else None
+        if scale == "auto":     # an unscaled output is the reference tensor whatever its activation
+            scale = out_scale if activation in ("linear", "relu") or out_scale == 1.0 else None
         index = self._section("convolutional", keys, scale, filters)
         if module is not None:
-            shape = (filters, inp // groups, size, size)
-            self.convs.append(ConvSource(index, module, bn_module, shape, in_scale, out_scale, linear_2d))
+            shape = (of or filters, inp // groups, size, size)
+            self.convs.append(ConvSource(index, module, bn_module, shape, in_scale, out_scale, linear_2d,
+                                         None if rows is None else tuple(rows), None if cols is None else tuple(cols)))
         else:
             self.constants.append(index)
         return index
@@ -154,11 +169,34 @@ class Writer:
     def avgpool(self) -> int:
         return self._section("avgpool", {}, self.scales[-1], self.channels[-1])
 
+    def pool(self, kind: str, size: int, stride: int, padding: int | None = None) -> int:
+        """``[maxpool]`` / ``[local_avgpool]`` of the previous layer (``padding``: None leaves darknet's
+        default, size - 1)."""
+        keys = {"size": size, "stride": stride} | ({"padding": padding} if padding is not None else {})
+        return self._section(kind, keys, self.scales[-1], self.channels[-1])
+
     def dropout(self, probability: float) -> int:
         return self._section("dropout", {"probability": probability}, self.scales[-1], self.channels[-1])
 
     def softmax(self) -> int:
         return self._section("softmax", {"groups": 1}, None, self.channels[-1])
+
+    def fc(self, classes: int, module: str, note: str = "") -> int:
+        """The classifier's Linear as a 1x1 conv on the pooled 1x1 map (marked ``logits``), and softmax."""
+        self.comment("fully connected layer as a 1x1 conv on the pooled 1x1 map: weights plus bias" + note)
+        self.conv(classes, bn=False, module=module, linear_2d=True)
+        self.mark("logits")
+        return self.softmax()
+
+    def classifier(self, channels: int, classes: int, dropout: float, module: str) -> int:
+        """Global average pool (marked ``globalpool``), dropout, the Linear ``module``: the plain head."""
+        self.comment(f"==== classifier: global average pool over {channels} channels"
+                     + (f", dropout {dropout}" if dropout else "") + f", fully connected -> {classes}")
+        self.avgpool()
+        self.mark("globalpool")
+        if dropout:
+            self.dropout(dropout)
+        return self.fc(classes, module, ", no batch norm")
 
     def text(self) -> str:
         return "".join(self.parts)
@@ -243,3 +281,30 @@ def hswish_note(hswish: str, elementwise: bool = True) -> list[str]:
     return lines + [
         "the constant factors live in trained BN/conv parameters (cfggen import folds them in); there are no",
         "constant layers, so darknet training updates every conv as usual"]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A family's own classifier training recipe in darknet keys, with where it comes from
+    (``templates/net.cfg.j2``)."""
+
+    source: str
+    keys: tuple[tuple[str, str], ...]
+    kind: str = "recipe"
+
+
+def stage_taps(ends: dict) -> dict:
+    """{total stride: (layer, block)} -> the detector taps (``generate.Tap``) at those stage ends."""
+    from cfggen.generate import Tap
+    return {stride: Tap(index, f"layer {index}, the end of {b.name}, stride {stride}, {b.out} channels")
+            for stride, (index, b) in ends.items()}
+
+
+def exact_notes(b, taps: dict, reference: str, elementwise: bool) -> tuple[str, ...]:
+    """Header lines of a network built exactly with the hard-sigmoid/hard-swish constructions: where the
+    architecture comes from, how the constructions are built, and (detectors) where the yolo head reads."""
+    lines = [f"architecture: {reference}, built exactly from darknet's own layers", *hswish_note(b.hswish, elementwise)]
+    if b.spec.detector:
+        lines.append("yolo head on the stage ends at strides " + ", ".join(
+            f"{s} (layer {t.index})" for s, t in sorted(taps.items()) if s in b.spec.taps) + "; head activation leaky")
+    return tuple(lines)

@@ -15,7 +15,7 @@ selects torchvision's ``x2`` for the first stride-1 unit only: from the second o
 takes a quarter of the older half, which a halving route cannot reach (``tests/test_shufflenet.py``
 shows it on the labels).
 
-The permutations (``Source.rows`` / ``Source.cols``): a piece takes its rows of the conv; a conv reading
+The permutations (``ConvSource.rows`` / ``ConvSource.cols``): a piece takes its rows of the conv; a conv reading
 a route takes the PyTorch input channel ``cols[i]`` at darknet input ``i``; a stride-2 unit's depthwise
 conv (and its BN) reads the stage end in the route's order (``rows``), and its 1x1 conv then too.
 """
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cfggen.scale.standalone import Backbone, Family, Recipe, Source, Writer
+from cfggen.scale.sequential import Recipe, Writer
 
 REPEATS = (4, 8, 4)        # units of stage2, stage3, stage4
 # torchvision _stage_out_channels: stem, stage2, stage3, stage4, conv5
@@ -84,39 +84,38 @@ def stage_plan(units: int, half: int) -> StagePlan:
                      cols(plan.into(units), y))
 
 
-def widths(fam: Family) -> tuple[int, ...]:
-    return WIDTHS[fam.extra["width"]]
-
-
-def backbone(fam: Family, w: Writer, activation: str, detector: bool = False) -> Backbone:
-    """Write the network up to the classifier's pool; ``Backbone.sources`` maps every conv."""
+def backbone(w: Writer, b):
+    """Write the network up to the classifier's pool (or the stage4 end), for ``cfggen.standalone.compose``."""
     from cfggen.generate import Tap
+    from cfggen.standalone import Backbone
 
-    stem, *stage_widths, last = widths(fam)
-    sources: list[Source] = []
-    w.comment(f"==== stem: conv1 3x3 stride 2, 3 -> {stem}, BN, {activation}; maxpool 3x3 stride 2 pad 1")
-    marks = {"conv1": w.conv(stem, size=3, stride=2, activation=activation)}
-    sources.append(Source("conv1.0", "conv1.1", (stem, 3, 3, 3)))
-    marks["maxpool"] = w.pool("maxpool", 3, 2)   # default padding size - 1 = 2: one cell each side (PyTorch's 1)
+    name, activation = b.family.extra["width"], b.activation
+    stem, *stage_widths, last = WIDTHS[name]
+    w.block(1, 1, f"conv1 + maxpool stem (the paper's stage 1; torchvision's stages are stage2..4), conv1 3x3 "
+                  f"stride 2, 3 -> {stem}, BN, {activation}; maxpool 3x3 stride 2 pad 1")
+    w.conv(stem, size=3, stride=2, activation=activation, module="conv1.0", bn_module="conv1.1", in_channels=3)
+    w.mark("conv1")
+    w.pool("maxpool", 3, 2)   # default padding size - 1 = 2: one cell each side (PyTorch's 1)
+    w.mark("maxpool")
     inp, cols, channels = w.last, None, stem
     taps = {}
     stride = 4
     for s, (units, out) in enumerate(zip(REPEATS, stage_widths), start=2):
         plan = stage_plan(units, out // 2)
         stride *= 2
-        idx = marks[f"stage{s}"] = _stage(w, s, plan, channels, inp, cols, activation, sources)
+        idx = _stage(w, s, plan, channels, inp, cols, activation)
+        w.mark(f"stage{s}")
         taps[stride] = Tap(idx, f"layer {idx}, the end of stage{s}, stride {stride}, {out} channels "
                                 f"(shuffled order)")
         inp, cols, channels = idx, plan.end_cols, out
-    if not detector:
+    if not b.spec.detector:
         w.comment(f"==== conv5: 1x1 {channels} -> {last}, BN, {activation} (reads the stage end's channel order)")
-        marks["conv5"] = w.conv(last, activation=activation)
-        sources.append(Source("conv5.0", "conv5.1", (last, channels, 1, 1), cols=cols))
+        w.conv(last, activation=activation, module="conv5.0", bn_module="conv5.1", cols=cols)
+        w.mark("conv5")
         channels = last
-    name = fam.extra["width"]
     notes = (
         f"torchvision ShuffleNetV2 {name}: stages {'/'.join(map(str, REPEATS))} units, widths "
-        f"{'/'.join(map(str, widths(fam)))}; every conv bias-free + BN (eps 1e-5), ReLU after the 1x1 convs",
+        f"{'/'.join(map(str, WIDTHS[name]))}; every conv bias-free + BN (eps 1e-5), ReLU after the 1x1 convs",
         "channel split and shuffle without a shuffle layer: each conv whose output the shuffles scatter is "
         "written as one piece per",
         "destination (the unit whose split-off half reads it, or the stage end); a [route] gathers a "
@@ -124,12 +123,15 @@ def backbone(fam: Family, w: Writer, activation: str, detector: bool = False) ->
         "the channel order differs from torchvision's by a fixed permutation that cfggen import folds into "
         "the convs (exact)",
     )
-    return Backbone(taps, channels, f"shufflenetv2-{name}: torchvision shufflenet_v2_{name.replace('.', '_')}",
-                    notes, tuple(sources), marks)
+    return Backbone(taps, channels, f"shufflenetv2-{name}: torchvision shufflenet_v2_{name.replace('.', '_')}:",
+                    notes)
 
 
-def _stage(w: Writer, s: int, plan: StagePlan, in_ch: int, inp: int, cols, act: str,
-           sources: list[Source]) -> int:
+def classifier(w: Writer, b, backbone) -> None:
+    w.classifier(backbone.channels, b.classes, DROPOUT, "fc")
+
+
+def _stage(w: Writer, s: int, plan: StagePlan, in_ch: int, inp: int, cols, act: str) -> int:
     """One stage; returns the index of its end route. ``cols``: the stage input's channel order."""
     b = plan.half
     where: dict[tuple[int, int], int] = {}      # (origin, dest) -> the piece's layer
@@ -141,33 +143,28 @@ def _stage(w: Writer, s: int, plan: StagePlan, in_ch: int, inp: int, cols, act: 
             what = f"{len(p.channels)} of {b} channels" if len(plan.pieces[origin]) > 1 else f"all {b} channels"
             to = "the stage end" if p.dest == plan.units else f"stage{s}.{p.dest}'s x2"
             w.comment(f"piece: {what}, for {to}")
-            where[origin, p.dest] = w.conv(len(p.channels), activation=act)
-            sources.append(Source(module, bn, (b, width, 1, 1), rows=p.channels, cols=src_cols))
+            where[origin, p.dest] = w.conv(len(p.channels), activation=act, module=module, bn_module=bn,
+                                           rows=p.channels, cols=src_cols, of=b)
 
     u = f"stage{s}.0"
-    w.comment(f"==== {u}: stride 2, {in_ch} -> {2 * b}; branch1 = dw 3x3 s2 + BN, 1x1 -> {b}; branch2 = 1x1 -> "
-              f"{b}, dw 3x3 s2 + BN, 1x1 -> {b}")
-    w.conv(in_ch, size=3, stride=2, groups=in_ch)
-    sources.append(Source(f"{u}.branch1.0", f"{u}.branch1.1", (in_ch, 1, 3, 3), rows=cols, depthwise=True))
-    dw = w.last
+    w.block(s, 1, f"{u} ShuffleV2 unit, stride 2, {in_ch} -> {2 * b}; branch1 = dw 3x3 s2 + BN, 1x1 -> {b}; "
+                  f"branch2 = 1x1 -> {b}, dw 3x3 s2 + BN, 1x1 -> {b}")
+    dw = w.conv(in_ch, size=3, stride=2, groups=in_ch, module=f"{u}.branch1.0", bn_module=f"{u}.branch1.1",
+                rows=cols)
     pieces(0, f"{u}.branch1.2", f"{u}.branch1.3", in_ch, cols, dw)
     w.comment(f"{u} branch2")
     w.route(inp)
-    w.conv(b, activation=act)
-    sources.append(Source(f"{u}.branch2.0", f"{u}.branch2.1", (b, in_ch, 1, 1), cols=cols))
-    w.conv(b, size=3, stride=2, groups=b)
-    sources.append(Source(f"{u}.branch2.3", f"{u}.branch2.4", (b, 1, 3, 3), depthwise=True))
+    w.conv(b, activation=act, module=f"{u}.branch2.0", bn_module=f"{u}.branch2.1", cols=cols)
+    w.conv(b, size=3, stride=2, groups=b, module=f"{u}.branch2.3", bn_module=f"{u}.branch2.4")
     pieces(1, f"{u}.branch2.5", f"{u}.branch2.6", b, None, w.last)
     for n in range(1, plan.units):
         u = f"stage{s}.{n}"
         into = plan.into(n)
-        w.comment(f"==== {u}: stride 1, {2 * b} channels; x2 = the second half after the shuffle "
-                  f"({len(into)} pieces), branch2 = 1x1, dw 3x3 + BN, 1x1")
+        w.block(s, n + 1, f"{u} ShuffleV2 unit, stride 1, {2 * b} channels; x2 = the second half after the shuffle "
+                          f"({len(into)} pieces), branch2 = 1x1, dw 3x3 + BN, 1x1")
         w.route(*(where[p.origin, p.dest] for p in into))
-        w.conv(b, activation=act)
-        sources.append(Source(f"{u}.branch2.0", f"{u}.branch2.1", (b, b, 1, 1), cols=plan.x2_cols[n]))
-        w.conv(b, size=3, stride=1, groups=b)
-        sources.append(Source(f"{u}.branch2.3", f"{u}.branch2.4", (b, 1, 3, 3), depthwise=True))
+        w.conv(b, activation=act, module=f"{u}.branch2.0", bn_module=f"{u}.branch2.1", cols=plan.x2_cols[n])
+        w.conv(b, size=3, stride=1, groups=b, module=f"{u}.branch2.3", bn_module=f"{u}.branch2.4")
         pieces(n + 1, f"{u}.branch2.5", f"{u}.branch2.6", b, None, w.last)
     into = plan.into(plan.units)
     w.comment(f"==== stage{s} end: the {2 * b} channels after the last shuffle ({len(into)} pieces, "
@@ -175,7 +172,7 @@ def _stage(w: Writer, s: int, plan: StagePlan, in_ch: int, inp: int, cols, act: 
     return w.route(*(where[p.origin, p.dest] for p in into))
 
 
-def recipe(fam: Family, batch: int) -> Recipe:
+def recipe(batch: int) -> Recipe:
     """ShuffleNetV2 paper (and ShuffleNet v1's recipe it follows): SGD, batch 1024, lr 0.5 decaying
     linearly to 0 over 300k iterations, weight decay 4e-5."""
     iterations = 300_000 * BATCH // batch

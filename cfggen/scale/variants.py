@@ -149,21 +149,7 @@ def get_variant(name: str) -> Variant:
         key = key.removeprefix(prefix)
     key = ALIASES.get(key, key)
     if key not in VARIANTS:
-        raise UsageError(f"unknown variant {name!r}; expected one of {', '.join([*VARIANTS, *STANDALONE])}")
+        from cfggen.standalone import NAMES      # the layer-by-layer families
+        raise UsageError(f"unknown variant {name!r}; expected one of {', '.join([*VARIANTS, *NAMES])}")
     return VARIANTS[key]
 
-
-# Families outside the MBConv pipeline, each with its own generator module (cfggen/scale/standalone.py)
-def _standalone():
-    from cfggen.scale.standalone import Family
-    rows = [Family(f"shufflenetv2-{w}", "cfggen.scale.shufflenet",
-                   extra={"width": w, "aliases": (f"shufflenet_v2_{w.replace('.', '_')}", f"shufflenetv2_{w}"),
-                          "widths": " (torchvision's widths are a fixed table per variant: pick "
-                                    "shufflenetv2-x0.5, -x1.0, -x1.5 or -x2.0)"})
-            for w in ("x0.5", "x1.0", "x1.5", "x2.0")]
-    rows.append(Family("peleenet", "cfggen.scale.peleenet",
-                       extra={"aliases": ("pelee",), "widths": " (PeleeNet has one width)"}))
-    return {f.name: f for f in rows}
-
-
-STANDALONE = _standalone()

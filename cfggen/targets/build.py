@@ -24,7 +24,8 @@ def choose_activation(variant: str | None, activation: str | None, targets) -> t
     from cfggen.targets import expand
     from cfggen.standalone import lookup
     notes = []
-    if lookup(variant) is not None:      # MobileNetV3/GhostNet have no --activation; refuse() explains
+    family = lookup(variant)
+    if family is not None and "activation" not in family.options:   # MobileNetV3/GhostNet: refuse() explains
         return activation, notes
     for name in expand(targets):
         allowed = reader_activations(name)
@@ -46,8 +47,8 @@ def choose_activation(variant: str | None, activation: str | None, targets) -> t
 
 
 def _own_activation(name: str | None) -> str:
-    from cfggen.scale.standalone import family
-    fam = family(name)                     # ShuffleNetV2, PeleeNet: relu
+    from cfggen.standalone import lookup
+    fam = lookup(name)                     # ShuffleNetV2, PeleeNet: relu
     return fam.activation if fam is not None else _variant(name).rules.activation
 
 
@@ -67,7 +68,8 @@ def refuse(text: str, targets, variant: str | None = None) -> None:
     from cfggen.standalone import lookup
     from cfggen.targets import expand
     family = lookup(variant)
-    if family is not None:
+    if family is not None:          # the layer-by-layer families: what their constructions need
+        family = family.name
         wanted = expand(targets)
         if "pjreddie" in wanted and ("[scale_channels]" in text or "[sam]" in text):
             raise UsageError(f"pjreddie/darknet has no [scale_channels] or [sam] layer: {family}'s squeeze-and-"
