@@ -86,7 +86,12 @@ def _closed(first: int, last: int, layers: Sequence[Layer], reach: list[int]) ->
     source = None
     for v in range(first, last + 1):
         layer = layers[v]
-        for u in (layer.refs if layer.type == "route" else (v - 1, *layer.refs)):
+        refs = layer.refs
+        if not refs:            # reads the previous layer only (or nothing: a broken [route])
+            if v == first and layer.type != "route":
+                source = v - 1
+            continue
+        for u in (refs if layer.type == "route" else (v - 1, *refs)):
             if u < first or u > last:
                 if source is None:
                     source = u
@@ -111,8 +116,11 @@ def _same(layers: Sequence[Layer], x: "Block", y: "Block") -> bool:
     """Blocks of identical layers (and identical nesting)."""
     if x.last - x.first != y.last - y.first or len(x.children) != len(y.children):
         return False
-    d = y.first - x.first
-    return all(_same_layer(layers[i], layers[i + d]) for i in range(x.first, x.last + 1))
+    for a, b in zip(layers[x.first:x.last + 1], layers[y.first:y.last + 1]):
+        # twin sections (the very same lines) share their conf: the same layer unless it references
+        if not (a.conf is b.conf and not a.refs and not b.refs and a.type == b.type) and not _same_layer(a, b):
+            return False
+    return True
 
 
 def _label(layers: Sequence[Layer], first: int, last: int) -> str:
