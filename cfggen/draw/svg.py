@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from cfggen.draw.layout import CHAR_W, LINE_H, MARGIN, PAD_X, PAD_Y, Layout
-from cfggen.draw.view import View
+from cfggen.draw.layout import CHAR_W, LINE_H, MARGIN, PAD_X, PAD_Y, Box, Layout
+from cfggen.draw.view import Unit, View
 
 FONT = 11.5
 # estimated time share -> fill (a stated scale: the legend prints the bins)
@@ -79,6 +79,61 @@ def _legend(view: View, profile_name: str | None, order: Sequence[int]) -> list[
     return rows
 
 
+def node(u: Unit, b: Box, add) -> None:
+    """One box's SVG (its ``<g>`` with tooltip, shadow, box, text, finding badge), piece by piece to ``add``."""
+    cls = f"node {u.category}" + (f" {u.severity}" if u.severity else "")
+    add(f'<g class="{cls}" id="{u.id}" data-first="{u.first}" data-last="{u.last}">'
+        f'<title>{esc(u.detail)}</title>')
+    if u.folded:
+        add(f'<rect class="under" x="{b.x + 4}" y="{b.y + 4}" width="{b.w}" height="{b.h}" rx="4"/>')
+    style = f' style="fill:{time_fill(u.time_share)}"' if u.time_share is not None else ""
+    add(f'<rect class="box" x="{b.x}" y="{b.y}" width="{b.w}" height="{b.h}" rx="4"{style}/>')
+    tx = b.x + PAD_X
+    add(f'<text x="{tx}" y="{b.y + PAD_Y + 11}"><tspan class="t0">'
+        + esc("\n".join(u.lines)).replace("\n", f'</tspan><tspan x="{tx}" dy="{LINE_H}">', ) + "</tspan></text>")
+    if u.marks:
+        codes = list(dict.fromkeys(m.code for m in u.marks))
+        text = codes[0] + (f"+{len(codes) - 1}" if len(codes) > 1 else "")
+        bw = len(text) * 7 + 8
+        bx, by = b.x + b.w - bw + 6, b.y - 8
+        msg = "\n".join(f"{m.severity} {m.code} line {m.line}: {m.message}" for m in u.marks)
+        add(f'<g class="badge {u.severity}"><title>{esc(msg)}</title><rect x="{bx}" y="{by}" width="{bw}" '
+            f'height="15" rx="7"/><text x="{bx + 4}" y="{by + 11}">{esc(text)}</text></g>')
+    add("</g>")
+
+
+def legend(view: View, profile_name: str | None, add) -> tuple[int, int]:
+    """The legend's rows (title, time scale and costliest boxes, findings) as SVG pieces to ``add``, at
+    the origin; returns its width and the y below its last row."""
+    units = view.units
+    timed = [k for k, u in enumerate(units) if u.time_share is not None]
+    timed.sort(key=lambda k: (-units[k].time_share, k))
+    rows = _legend(view, profile_name, timed[:8])
+    y = 12
+    for cls, text, tip in rows:
+        if cls == "scale":
+            for i, (label, fill) in enumerate(zip(text.split("  "), TIME_FILLS)):
+                add(f'<rect x="{i * 64}" y="{y - 10}" width="14" height="12" style="fill:{fill};stroke:#5f6368"/>'
+                    f'<text x="{i * 64 + 18}" y="{y}">{esc(label)}</text>')
+        elif cls.startswith("sw"):
+            add(f'<g><title>{esc(tip)}</title><rect class="{cls}" x="0" y="{y - 10}" width="12" height="12" rx="3"/>'
+                f'<text x="18" y="{y}">{esc(text)}</text></g>')
+        else:
+            tt = f"<title>{esc(tip)}</title>" if tip else ""
+            add(f'<text class="{cls}" x="0" y="{y}">{tt}{esc(text)}</text>')
+        y += LINE_H + 2
+    return max(len(t) for _, t, _ in rows) * CHAR_W + 2 * MARGIN, y
+
+
+def head(width: int, height: int) -> str:
+    """An SVG document's opening: size, styles, the arrow marker, a white background."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}">\n<style>{STYLE}</style>\n'
+            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+            'orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="#5f6368"/></marker></defs>\n'
+            f'<rect width="{width}" height="{height}" fill="#ffffff"/>\n')
+
+
 def render(view: View, placed: Layout, profile_name: str | None = None) -> str:
     """SVG text."""
     out: list[str] = []
@@ -111,56 +166,17 @@ def render(view: View, placed: Layout, profile_name: str | None = None) -> str:
                           f'{e.label.split(" ", 1)[1]}</text>')
     add("</g>")
     add('<g class="nodes">')
-    for k, (u, b) in enumerate(zip(units, boxes)):
-        cls = f"node {u.category}" + (f" {u.severity}" if u.severity else "")
-        add(f'<g class="{cls}" id="{u.id}" data-first="{u.first}" data-last="{u.last}">'
-            f'<title>{esc(u.detail)}</title>')
-        if u.folded:
-            add(f'<rect class="under" x="{b.x + 4}" y="{b.y + 4}" width="{b.w}" height="{b.h}" rx="4"/>')
-        style = f' style="fill:{time_fill(u.time_share)}"' if u.time_share is not None else ""
-        add(f'<rect class="box" x="{b.x}" y="{b.y}" width="{b.w}" height="{b.h}" rx="4"{style}/>')
-        tx = b.x + PAD_X
-        add(f'<text x="{tx}" y="{b.y + PAD_Y + 11}"><tspan class="t0">'
-            + esc("\n".join(u.lines)).replace("\n", f'</tspan><tspan x="{tx}" dy="{LINE_H}">', ) + "</tspan></text>")
-        if u.marks:
-            codes = list(dict.fromkeys(m.code for m in u.marks))
-            text = codes[0] + (f"+{len(codes) - 1}" if len(codes) > 1 else "")
-            bw = len(text) * 7 + 8
-            bx, by = b.x + b.w - bw + 6, b.y - 8
-            msg = "\n".join(f"{m.severity} {m.code} line {m.line}: {m.message}" for m in u.marks)
-            add(f'<g class="badge {u.severity}"><title>{esc(msg)}</title><rect x="{bx}" y="{by}" width="{bw}" '
-                f'height="15" rx="7"/><text x="{bx + 4}" y="{by + 11}">{esc(text)}</text></g>')
-        add("</g>")
+    for u, b in zip(units, boxes):
+        node(u, b, add)
     add("</g>")
     add('<g class="elabels">')
     out.extend(labels)
     add("</g>")
     # the legend, right of the graph
-    timed = [k for k, u in enumerate(units) if u.time_share is not None]
-    timed.sort(key=lambda k: (-units[k].time_share, k))
-    rows = _legend(view, profile_name, timed[:8])
     lx = placed.width + MARGIN
-    lw = max(len(t) for _, t, _ in rows) * CHAR_W + 2 * MARGIN
     add(f'<g class="legend" transform="translate({lx},{MARGIN})">')
-    y = 12
-    for cls, text, tip in rows:
-        if cls == "scale":
-            for i, (label, fill) in enumerate(zip(text.split("  "), TIME_FILLS)):
-                add(f'<rect x="{i * 64}" y="{y - 10}" width="14" height="12" style="fill:{fill};stroke:#5f6368"/>'
-                    f'<text x="{i * 64 + 18}" y="{y}">{esc(label)}</text>')
-        elif cls.startswith("sw"):
-            add(f'<g><title>{esc(tip)}</title><rect class="{cls}" x="0" y="{y - 10}" width="12" height="12" rx="3"/>'
-                f'<text x="18" y="{y}">{esc(text)}</text></g>')
-        else:
-            tt = f"<title>{esc(tip)}</title>" if tip else ""
-            add(f'<text class="{cls}" x="0" y="{y}">{tt}{esc(text)}</text>')
-        y += LINE_H + 2
+    lw, y = legend(view, profile_name, add)
     add("</g>")
     width = lx + lw
     height = max(placed.height, y + 2 * MARGIN)
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}">\n<style>{STYLE}</style>\n'
-            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
-            'orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="#5f6368"/></marker></defs>\n'
-            f'<rect width="{width}" height="{height}" fill="#ffffff"/>\n')
-    return head + "\n".join(out) + "\n</svg>\n"
+    return head(width, height) + "\n".join(out) + "\n</svg>\n"

@@ -265,6 +265,19 @@ def _block_unit(block: Block, layers, marks: dict, marked: list[int], shares) ->
                 t, f, True, block.count)
 
 
+def block_units(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, shares=None) -> dict[str, Unit]:
+    """The folded box of every block, nested ones included (the HTML page opens them one by one)."""
+    marks, _ = marks_by_layer(findings)
+    marked = sorted(marks)
+    out: dict[str, Unit] = {}
+    todo = list(blocks)
+    while todo:
+        b = todo.pop()
+        out[b.id] = _block_unit(b, layers, marks, marked, shares)
+        todo += b.children
+    return out
+
+
 def _shape_of(layers: Sequence[Layer], shapes: list, i: int) -> str:
     text = shapes[i]
     if text is None:
