@@ -94,7 +94,11 @@ def spine(n: int, preds: Sequence[Sequence[int]], ranks: Sequence[int]) -> froze
     v = n - 1 - ranks[::-1].index(top)      # the last deepest node
     path = [v]
     while ranks[v] > 0:
-        v = max(u for u in preds[v] if u < v and ranks[u] == ranks[v] - 1)
+        want, best = ranks[v] - 1, -1
+        for u in preds[v]:          # the last input one rank up
+            if u < v and u > best and ranks[u] == want:
+                best = u
+        v = best
         path.append(v)
     return frozenset(path)
 
