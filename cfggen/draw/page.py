@@ -18,7 +18,11 @@ from cfggen.draw.svg import esc, head, legend, node
 from cfggen.draw.view import _slice, block_units
 
 LAYOUT = r"""
-function bisectRight(a, x) { var lo = 0, hi = a.length; while (lo < hi) { var m = (lo + hi) >> 1; if (x < a[m]) { hi = m; } else { lo = m + 1; } } return lo; }
+function bisectRight(a, x) {
+  var lo = 0, hi = a.length;
+  while (lo < hi) { var m = (lo + hi) >> 1; if (x < a[m]) { hi = m; } else { lo = m + 1; } }
+  return lo;
+}
 function pairLess(a, b) { return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]); }
 function layout(sizes, edges) {   // cfggen/draw/layout.py, pass for pass
   var n = sizes.length, v, u, k, i, preds = [];
@@ -61,7 +65,10 @@ function layout(sizes, edges) {   // cfggen/draw/layout.py, pass for pass
   var colRanks = {};                                           // lanes
   for (v = 0; v < n; v++) { (colRanks[cols[v]] = colRanks[cols[v]] || []).push(ranks[v]); }
   Object.keys(colRanks).forEach(function (c) { colRanks[c].sort(function (a, b) { return a - b; }); });
-  function freeBetween(col, r0, r1) { var rs = colRanks[col] || [], j = bisectRight(rs, r0); return j >= rs.length || rs[j] >= r1; }
+  function freeBetween(col, r0, r1) {
+    var rs = colRanks[col] || [], j = bisectRight(rs, r0);
+    return j >= rs.length || rs[j] >= r1;
+  }
   var need = [];
   edges.forEach(function (e, k) {
     var u = e[0], v = e[1], ru = ranks[u], rv = ranks[v];
@@ -86,12 +93,15 @@ function layout(sizes, edges) {   // cfggen/draw/layout.py, pass for pass
   var nlanes = used.length, ncols = cols.reduce(function (a, b) { return Math.max(a, b); }, 0) + 1,
       nranks = ranks.reduce(function (a, b) { return Math.max(a, b); }, 0) + 1;
   var colW = new Array(ncols).fill(0), rankH = new Array(nranks).fill(0);
-  sizes.forEach(function (s, v) { colW[cols[v]] = Math.max(colW[cols[v]], s[0]); rankH[ranks[v]] = Math.max(rankH[ranks[v]], s[1]); });
+  sizes.forEach(function (s, v) {
+    colW[cols[v]] = Math.max(colW[cols[v]], s[0]); rankH[ranks[v]] = Math.max(rankH[ranks[v]], s[1]);
+  });
   var left = MARGIN + nlanes * LANESEP + (nlanes ? 12 : 0), colX = [], x = left, rankY = [], y = MARGIN;
   colW.forEach(function (w) { colX.push(x); x += w + NODESEP; });
   rankH.forEach(function (h) { rankY.push(y); y += h + RANKSEP; });
   var boxes = sizes.map(function (s, v) {
-    return {x: colX[cols[v]] + ((colW[cols[v]] - s[0]) >> 1), y: rankY[ranks[v]], w: s[0], h: s[1], rank: ranks[v], col: cols[v]};
+    return {x: colX[cols[v]] + ((colW[cols[v]] - s[0]) >> 1), y: rankY[ranks[v]], w: s[0], h: s[1],
+            rank: ranks[v], col: cols[v]};
   });
   var routes = edges.map(function (e, k) {
     var u = e[0], v = e[1], a = boxes[u], b = boxes[v], lane = k in laneOf ? laneOf[k] : -1;
@@ -143,7 +153,9 @@ SCRIPT = r"""
       var l = LAYERS[v], dst = owner[v], src, key;
       if (!l[0]) {
         src = v ? owner[v - 1] : 'input'; key = src + ' ' + dst;
-        if (src !== dst && !edges.has(key)) { edges.set(key, {src: src, dst: dst, ref: false, label: v ? LAYERS[v - 1][2] : DATA.input}); }
+        if (src !== dst && !edges.has(key)) {
+          edges.set(key, {src: src, dst: dst, ref: false, label: v ? LAYERS[v - 1][2] : DATA.input});
+        }
       }
       l[1].forEach(function (r) {
         src = owner[r]; key = src + ' ' + dst;
@@ -236,13 +248,10 @@ body{margin:0;font:13px 'DejaVu Sans Mono',Menlo,Consolas,monospace;background:#
 .node.block,.frame-g{cursor:pointer}
 """
 
-_ORIGIN = (0, 0)
-
-
 def _fragment(u) -> str:
     w, h = measure(u.lines)
     out: list[str] = []
-    node(u, Box(*_ORIGIN, w, h, 0, 0), out.append)
+    node(u, Box(0, 0, w, h, 0, 0), out.append)
     return "\n".join(out)
 
 
@@ -270,7 +279,8 @@ def page(pic, collapse: str = "auto") -> str:
     w, h, c = pic.shape
     legend_out: list[str] = []
     lw, ly = legend(folded, pic.device, legend_out.append)
-    legend_svg = (head(lw, ly + 2 * MARGIN) + f'<g class="legend" transform="translate(0,{MARGIN})">' + "\n".join(legend_out) + "</g>\n</svg>\n")
+    legend_svg = (head(lw, ly + 2 * MARGIN, arrow=False) + f'<g class="legend" transform="translate(0,{MARGIN})">'
+                  + "\n".join(legend_out) + "</g>\n</svg>\n")
     data = {"units": data_units, "layers": data_layers, "tree": _tree(blocks), "input": f"{w}x{h}x{c}"}
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     consts = {"MARGIN": MARGIN, "LANESEP": LANESEP, "NODESEP": NODESEP, "RANKSEP": RANKSEP}

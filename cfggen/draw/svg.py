@@ -125,12 +125,13 @@ def legend(view: View, profile_name: str | None, add) -> tuple[int, int]:
     return max(len(t) for _, t, _ in rows) * CHAR_W + 2 * MARGIN, y
 
 
-def head(width: int, height: int) -> str:
-    """An SVG document's opening: size, styles, the arrow marker, a white background."""
+def head(width, height, arrow: bool = True) -> str:
+    """An SVG document's opening: size, styles, the edges' arrow marker (``arrow``), a white background."""
+    marker = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+              'orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="#5f6368"/></marker></defs>\n'
+              if arrow else "")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}">\n<style>{STYLE}</style>\n'
-            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
-            'orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="#5f6368"/></marker></defs>\n'
+            f'viewBox="0 0 {width} {height}">\n<style>{STYLE}</style>\n{marker}'
             f'<rect width="{width}" height="{height}" fill="#ffffff"/>\n')
 
 
