@@ -29,6 +29,7 @@ MIN_SPAN = 3
 # (the generator's drop-connect stand-in grows along the network; identity at inference)
 _UNSIGNED = frozenset({"layers", "from", "probability"})
 
+_new = tuple.__new__    # a record's C constructor (a namedtuple's own __new__ is Python code): all fields given
 _HINT = re.compile(r"#\s*stage\s+\d+\s+block\s+\d+\s*:")
 _HINT_END = re.compile(r"#\s*====")
 _HINT_TEXT = re.compile(r"^[ \t]*#\s*stage\s+\d+\s+block\s+\d+\s*:", re.M)
@@ -214,7 +215,7 @@ def _nest(spans: list[tuple[int, int, str]], i: int, end: int) -> tuple[tuple[Bl
         while j < end and spans[j][0] <= last:
             j += 1
         kids, _ = _nest(spans, i + 1, j)
-        out.append(Block(first, last, label, kids))
+        out.append(_new(Block, (first, last, label, kids, 1)))
         i = j
     return tuple(out), i
 
@@ -237,4 +238,6 @@ def _runs(blocks: tuple[Block, ...], layers) -> tuple[Block, ...]:
 
 
 def _with_runs(block: Block, layers) -> Block:
-    return block._replace(children=_runs(block.children, layers)) if block.children else block
+    if not block.children:
+        return block
+    return _new(Block, (block.first, block.last, block.label, _runs(block.children, layers), block.count))
