@@ -1,8 +1,10 @@
 """The HTML page of ``cfggen draw`` in a real browser: headless Chromium (Debian's ``chromium``), driven
 over the DevTools protocol on a pipe (``--remote-debugging-pipe``: standard library only, no driver,
 no websocket package). The network is off (offline emulation plus a host resolver that resolves
-nothing); the page must load with no console error and no request beyond its own file, a click on a
-folded block must expand it, hovering a box must show its details, and a screenshot is written.
+nothing); the page must load with no console error and no request beyond its own file, its script
+must draw the folded picture exactly as the SVG does (every box's place, every edge's route), clicks
+must open two blocks at once and a nested one inside the first, folding one must keep the other,
+hovering a box must show its details, and a screenshot is written.
 
 Without chromium the test skips, except in CI (``CI`` set), where it fails: .ci/run installs it.
 """
@@ -193,6 +195,12 @@ def _svg_drawn(svg: str) -> dict:
     return {"nodes": nodes, "edges": edges}
 
 
+def _inside(js, first: int, last: int) -> int:
+    """How many boxes show layers first..last."""
+    return js("Array.from(document.querySelectorAll('#view .node')).filter(function (n) {"
+              f"var f = +n.getAttribute('data-first'); return f >= {first} && f <= {last}; }}).length")
+
+
 def _open(js) -> list[str]:
     return (js("document.getElementById('view').getAttribute('data-expanded')") or "").split()
 
@@ -213,24 +221,24 @@ def test_html_in_chromium(browser, cfg, tmp_path):
     count = js("document.querySelectorAll('#view .node').length")
     blocks = js("Array.from(document.querySelectorAll('#view .node.block')).map(function (b) {"
                 "return [b.id, +b.getAttribute('data-first'), +b.getAttribute('data-last')]; })")
-    assert blocks, "a folded block to click"
+    assert len(blocks) >= 2, "two folded blocks to click"
     (bid, first, last), (bid2, first2, last2) = blocks[0], blocks[-1]
     assert js(f"document.getElementById('L{first}')") is None      # folded: its first layer is not drawn
     _click(browser, session, js, f"#view [id='{bid}'] rect.box")
     assert _open(js) == [bid]
-    inside = js("Array.from(document.querySelectorAll('#view .node')).filter(function (n) {"
-                f"var f = +n.getAttribute('data-first'); return f >= {first} && f <= {last}; }}).length")
+    inside = _inside(js, first, last)
     assert inside >= 2 and js("document.querySelectorAll('#view .node').length") == count - 1 + inside
     # a second block opens beside the first: both stay open
-    if bid2 != bid:
-        _click(browser, session, js, f"#view [id='{bid2}'] rect.box")
-        assert sorted(_open(js)) == sorted([bid, bid2])
-        assert js(f"document.getElementById('{bid2}')") is None and js(f"document.getElementById('{bid}')") is None
-        assert js(f"document.querySelector('#view .frame-g[data-block=\"{bid}\"]') !== null")
+    _click(browser, session, js, f"#view [id='{bid2}'] rect.box")
+    assert sorted(_open(js)) == sorted([bid, bid2])
+    assert js(f"document.getElementById('{bid2}')") is None and js(f"document.getElementById('{bid}')") is None
+    assert _inside(js, first2, last2) >= 2 and _inside(js, first, last) == inside     # both drawn open
+    assert js("document.querySelectorAll('#view .frame-g').length") == 2
     # a nested block shows folded inside its open parent, and opens in turn
     nested = js("(function(){var b = Array.from(document.querySelectorAll('#view .node.block')).filter(function (n) {"
                 f"var f = +n.getAttribute('data-first'); return f >= {first} && f <= {last}; }})[0];"
                 "return b ? b.id : null;})()")
+    assert bool(nested) == js("DATA.tree[0][0] === " + json.dumps(bid) + " && DATA.tree[0][3].length > 0")
     if nested:
         _click(browser, session, js, f"#view [id='{nested}'] rect.box")
         assert nested in _open(js) and js(f"document.getElementById('{nested}')") is None
@@ -253,9 +261,8 @@ def test_html_in_chromium(browser, cfg, tmp_path):
     _click(browser, session, js, f"#view .frame-g[data-block='{bid}'] text")
     assert bid not in _open(js) and js(f"document.getElementById('{bid}') !== null")
     kept = [nested] if nested else []       # a nested block keeps its state inside its folded parent
-    if bid2 != bid:
-        assert sorted(_open(js)) == sorted([bid2, *kept]) and js(f"document.getElementById('{bid2}')") is None
-        _click(browser, session, js, f"#view .frame-g[data-block='{bid2}'] text")
+    assert sorted(_open(js)) == sorted([bid2, *kept]) and js(f"document.getElementById('{bid2}')") is None
+    _click(browser, session, js, f"#view .frame-g[data-block='{bid2}'] text")
     assert _open(js) == kept
     assert js("document.querySelectorAll('#view .node').length") == count
     problems = _problems(browser.events, url)
