@@ -8,6 +8,7 @@ the README picture's drift test, the CLI's exit paths and the folding rules.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -253,7 +254,33 @@ def test_html_is_self_contained():
     assert "https://" not in page and "@import" not in page
     assert not re.search(r"(?<![-\w])(src|href)=", page)                # nothing loaded from anywhere
     assert set(re.findall(r"url\(([^)]*)\)", page)) == {"#arrow"}      # the one reference: a local marker
-    assert '"B6-11":' in page and '"B2-4":' in page     # one expanded view per folded block
+
+
+def test_html_holds_every_box_and_the_block_tree():
+    """The page's data (its script lays out any set of open blocks): a box for every layer and every
+    block, nested ones included, each a <g class="node"> of its own size at the origin; the block tree."""
+    a = analyze_file(str(DATA / "small.cfg"))
+    page = draw(a, "html")
+    data = json.loads(re.search(r"var DATA = (.*);\n", page).group(1))
+    pic = Picture(a)
+    want = {"input", *(f"L{i}" for i in range(len(a.network.layers)))}
+
+    def walk(blocks, tree):
+        assert [t[:3] for t in tree] == [[b.id, b.first, b.last] for b in blocks]
+        for b, t in zip(blocks, tree):
+            want.add(b.id)
+            walk(b.children, t[3])
+    walk(pic.blocks, data["tree"])
+    assert any(t[3] for t in data["tree"]), "small.cfg has a nested block"
+    assert set(data["units"]) == want
+    for uid, (first, last, w, h, folded, svg) in data["units"].items():
+        g = ET.fromstring(f'<svg xmlns="http://www.w3.org/2000/svg">{svg}</svg>')[0]
+        box = next(r for r in g.iter(NS + "rect") if r.get("class") == "box")
+        assert (g.get("id"), int(g.get("data-first")), int(g.get("data-last"))) == (uid, first, last)
+        assert [box.get(k) for k in ("x", "y", "width", "height")] == ["0", "0", str(w), str(h)]
+        assert folded == uid.startswith("B") == ("block" in g.get("class").split())
+    layers = a.network.layers
+    assert [row[:2] for row in data["layers"]] == [[layer.type == "route", list(layer.refs)] for layer in layers]
 
 
 @needs_shared

@@ -1,8 +1,10 @@
 """The HTML page of ``cfggen draw`` in a real browser: headless Chromium (Debian's ``chromium``), driven
 over the DevTools protocol on a pipe (``--remote-debugging-pipe``: standard library only, no driver,
 no websocket package). The network is off (offline emulation plus a host resolver that resolves
-nothing); the page must load with no console error and no request beyond its own file, a click on a
-folded block must expand it, hovering a box must show its details, and a screenshot is written.
+nothing); the page must load with no console error and no request beyond its own file, its script
+must draw the folded picture exactly as the SVG does (every box's place, every edge's route), clicks
+must open two blocks at once and a nested one inside the first, folding one must keep the other,
+hovering a box must show its details, and a screenshot is written.
 
 Without chromium the test skips, except in CI (``CI`` set), where it fails: .ci/run installs it.
 """
@@ -15,12 +17,14 @@ import shutil
 import subprocess
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import CORPUS, REPO, run_cli
 
+NS = "{http://www.w3.org/2000/svg}"
 CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser")) if p), None)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -166,49 +170,100 @@ def _click(browser: Browser, session: str, js, selector: str) -> None:
 CFGS = [REPO / "tests" / "data" / "draw" / "small.cfg", CORPUS / "yolov4-tiny.cfg", CORPUS / "enet-coco.cfg",
         REPO / "generated_cfgs" / "efficientnet-b0-yolo.cfg"]
 
+# every box's place and every edge's route as the page's script drew them
+_DRAWN = """(function(){var v = document.getElementById('view'), out = {nodes: {}, edges: []};
+v.querySelectorAll('.node').forEach(function (n) {
+  var t = n.parentNode.getAttribute('transform').match(/-?\\d+/g).map(Number);
+  var r = n.querySelector('rect.box');
+  out.nodes[n.id] = [t[0], t[1], +r.getAttribute('width'), +r.getAttribute('height')]; });
+v.querySelectorAll('path.edge').forEach(function (p) {
+  out.edges.push([p.getAttribute('data-src'), p.getAttribute('data-dst'), p.getAttribute('d'), p.getAttribute('class')]); });
+return out;})()"""
 
-@pytest.mark.parametrize("cfg, budget", [(c, None) for c in CFGS] + [(CFGS[0], 0)],
-                         ids=[c.stem for c in CFGS] + ["small-one-expanded-view"])
-def test_html_in_chromium(browser, cfg, budget, tmp_path, monkeypatch):
-    """``budget`` 0: the page of a network too large for one view per block (one expanded view)."""
+
+def _svg_drawn(svg: str) -> dict:
+    """The same, read from the SVG ``cfggen draw`` writes."""
+    root = ET.fromstring(svg)
+    nodes, edges = {}, []
+    for g in root.iter(NS + "g"):
+        if "node" in g.get("class", "").split():
+            r = next(r for r in g.findall(NS + "rect") if r.get("class") == "box")
+            nodes[g.get("id")] = [int(r.get(k)) for k in ("x", "y", "width", "height")]
+    for p in root.iter(NS + "path"):
+        if "edge" in p.get("class", "").split():
+            edges.append([p.get("data-src"), p.get("data-dst"), p.get("d"), p.get("class")])
+    return {"nodes": nodes, "edges": edges}
+
+
+def _inside(js, first: int, last: int) -> int:
+    """How many boxes show layers first..last."""
+    return js("Array.from(document.querySelectorAll('#view .node')).filter(function (n) {"
+              f"var f = +n.getAttribute('data-first'); return f >= {first} && f <= {last}; }}).length")
+
+
+def _open(js) -> list[str]:
+    return (js("document.getElementById('view').getAttribute('data-expanded')") or "").split()
+
+
+@pytest.mark.parametrize("cfg", CFGS, ids=[c.stem for c in CFGS])
+def test_html_in_chromium(browser, cfg, tmp_path):
     if not cfg.exists():
         pytest.skip(f"{cfg} is not here (../shared)")
-    if budget is not None:
-        monkeypatch.setattr("cfggen.draw.page.BUDGET", budget)
-    page = tmp_path / f"{cfg.stem}.html"
-    code, _, err = run_cli("draw", cfg, "-o", page)
-    assert code == 0, err
-    assert ('"*":' in page.read_text()) == (budget == 0)
+    page, svg = tmp_path / f"{cfg.stem}.html", tmp_path / f"{cfg.stem}.svg"
+    for out in (page, svg):
+        code, _, err = run_cli("draw", cfg, "-o", out)
+        assert code == 0, err
     url = page.as_uri()
     session, js = _page(browser, url)
-    assert js("document.getElementById('view').getAttribute('data-expanded')") == ""
+    assert _open(js) == []
+    # the script's layout is layout.py's: the folded picture is the SVG's, box for box and route for route
+    assert js(_DRAWN) == _svg_drawn(svg.read_text())
     count = js("document.querySelectorAll('#view .node').length")
-    assert count > 5
-    block = js("(function(){var b = document.querySelector('#view .node.block'); return b && "
-               "[b.id, b.getAttribute('data-first')];})()")
-    assert block, "a folded block to click"
-    bid, first = block
+    blocks = js("Array.from(document.querySelectorAll('#view .node.block')).map(function (b) {"
+                "return [b.id, +b.getAttribute('data-first'), +b.getAttribute('data-last')]; })")
+    assert len(blocks) >= 2, "two folded blocks to click"
+    (bid, first, last), (bid2, first2, last2) = blocks[0], blocks[-1]
     assert js(f"document.getElementById('L{first}')") is None      # folded: its first layer is not drawn
+    _click(browser, session, js, f"#view [id='{bid}'] rect.box")
+    assert _open(js) == [bid]
+    inside = _inside(js, first, last)
+    assert inside >= 2 and js("document.querySelectorAll('#view .node').length") == count - 1 + inside
+    # a second block opens beside the first: both stay open
+    _click(browser, session, js, f"#view [id='{bid2}'] rect.box")
+    assert sorted(_open(js)) == sorted([bid, bid2])
+    assert js(f"document.getElementById('{bid2}')") is None and js(f"document.getElementById('{bid}')") is None
+    assert _inside(js, first2, last2) >= 2 and _inside(js, first, last) == inside     # both drawn open
+    assert js("document.querySelectorAll('#view .frame-g').length") == 2
+    # a nested block shows folded inside its open parent, and opens in turn
+    nested = js("(function(){var b = Array.from(document.querySelectorAll('#view .node.block')).filter(function (n) {"
+                f"var f = +n.getAttribute('data-first'); return f >= {first} && f <= {last}; }})[0];"
+                "return b ? b.id : null;})()")
+    assert bool(nested) == js("DATA.tree[0][0] === " + json.dumps(bid) + " && DATA.tree[0][3].length > 0")
+    if nested:
+        _click(browser, session, js, f"#view [id='{nested}'] rect.box")
+        assert nested in _open(js) and js(f"document.getElementById('{nested}')") is None
     # hover: the details panel shows the box's text
-    _click_target = f"#view [id='{bid}'] rect.box"
-    _click(browser, session, js, _click_target)
-    assert js("document.getElementById('view').getAttribute('data-expanded')") == bid
-    assert js(f"document.getElementById('L{first}') !== null")      # expanded: every layer of the block
-    assert js("document.querySelectorAll('#view .node').length") > count
+    layer = js(f"(function(){{var n = Array.from(document.querySelectorAll('#view .node')).filter(function (n) {{"
+               f"return n.id[0] === 'L' && +n.getAttribute('data-first') >= {first}; }})[0]; return n.id;}})()")
     browser.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": 5, "y": 5}, session=session)
-    js(f"document.getElementById('L{first}').scrollIntoView({{block: 'center'}})")
-    x, y = js(f"(function(){{var r = document.getElementById('L{first}').getBoundingClientRect();"
+    js(f"document.getElementById('{layer}').scrollIntoView({{block: 'center'}})")
+    x, y = js(f"(function(){{var r = document.getElementById('{layer}').querySelector('rect.box').getBoundingClientRect();"
               "return [r.left + 10, r.top + 10];})()")
     browser.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y}, session=session)
     detail = js("(function(){var d = document.getElementById('detail'); return [d.style.display, d.textContent];})()")
-    assert detail[0] == "block" and detail[1].startswith(f"layer {first} [")
+    assert detail[0] == "block" and detail[1].startswith(f"layer {layer[1:]} [")
     shot = browser.send("Page.captureScreenshot", {"format": "png"}, session=session)["data"]
     png = Path(tempfile.gettempdir()) / "cfggen-draw-screenshots" / f"{cfg.stem}-expanded.png"
     png.parent.mkdir(exist_ok=True)
     png.write_bytes(base64.b64decode(shot))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    # the frame folds it again
-    _click(browser, session, js, "#view .frame-g text")
-    assert js("document.getElementById('view').getAttribute('data-expanded')") == ""
+    # folding the first block (its frame) keeps the second open
+    _click(browser, session, js, f"#view .frame-g[data-block='{bid}'] text")
+    assert bid not in _open(js) and js(f"document.getElementById('{bid}') !== null")
+    kept = [nested] if nested else []       # a nested block keeps its state inside its folded parent
+    assert sorted(_open(js)) == sorted([bid2, *kept]) and js(f"document.getElementById('{bid2}')") is None
+    _click(browser, session, js, f"#view .frame-g[data-block='{bid2}'] text")
+    assert _open(js) == kept
+    assert js("document.querySelectorAll('#view .node').length") == count
     problems = _problems(browser.events, url)
     assert not problems, problems

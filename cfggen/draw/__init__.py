@@ -3,7 +3,8 @@
 Drawn only from what ``validate`` knows (one ``analyze`` run: the ``Network`` at the cfg's size, its
 findings) and, with a device, the profiler's estimate; no second shape inference, no Graphviz, no
 browser. ``blocks`` finds what may fold, ``view`` cuts the picture from the block tree, ``layout``
-places it (pure passes), ``svg`` writes it and ``page`` wraps the views in one HTML file.
+places it (pure passes), ``svg`` writes it and ``page`` writes one HTML file holding every box and
+the wiring, whose script lays out the view of any set of open blocks (a port of ``layout``).
 """
 from __future__ import annotations
 

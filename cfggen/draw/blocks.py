@@ -29,6 +29,7 @@ MIN_SPAN = 3
 # (the generator's drop-connect stand-in grows along the network; identity at inference)
 _UNSIGNED = frozenset({"layers", "from", "probability"})
 
+_new = tuple.__new__    # a record's C constructor (a namedtuple's own __new__ is Python code): all fields given
 _HINT = re.compile(r"#\s*stage\s+\d+\s+block\s+\d+\s*:")
 _HINT_END = re.compile(r"#\s*====")
 _HINT_TEXT = re.compile(r"^[ \t]*#\s*stage\s+\d+\s+block\s+\d+\s*:", re.M)
@@ -86,7 +87,12 @@ def _closed(first: int, last: int, layers: Sequence[Layer], reach: list[int]) ->
     source = None
     for v in range(first, last + 1):
         layer = layers[v]
-        for u in (layer.refs if layer.type == "route" else (v - 1, *layer.refs)):
+        refs = layer.refs
+        if not refs:            # reads the previous layer only (or nothing: a broken [route])
+            if v == first and layer.type != "route":
+                source = v - 1
+            continue
+        for u in (refs if layer.type == "route" else (v - 1, *refs)):
             if u < first or u > last:
                 if source is None:
                     source = u
@@ -111,8 +117,11 @@ def _same(layers: Sequence[Layer], x: "Block", y: "Block") -> bool:
     """Blocks of identical layers (and identical nesting)."""
     if x.last - x.first != y.last - y.first or len(x.children) != len(y.children):
         return False
-    d = y.first - x.first
-    return all(_same_layer(layers[i], layers[i + d]) for i in range(x.first, x.last + 1))
+    for a, b in zip(layers[x.first:x.last + 1], layers[y.first:y.last + 1]):
+        # twin sections (the very same lines) share their conf: the same layer unless it references
+        if not (a.conf is b.conf and not a.refs and not b.refs and a.type == b.type) and not _same_layer(a, b):
+            return False
+    return True
 
 
 def _label(layers: Sequence[Layer], first: int, last: int) -> str:
@@ -206,7 +215,7 @@ def _nest(spans: list[tuple[int, int, str]], i: int, end: int) -> tuple[tuple[Bl
         while j < end and spans[j][0] <= last:
             j += 1
         kids, _ = _nest(spans, i + 1, j)
-        out.append(Block(first, last, label, kids))
+        out.append(_new(Block, (first, last, label, kids, 1)))
         i = j
     return tuple(out), i
 
@@ -229,4 +238,6 @@ def _runs(blocks: tuple[Block, ...], layers) -> tuple[Block, ...]:
 
 
 def _with_runs(block: Block, layers) -> Block:
-    return block._replace(children=_runs(block.children, layers)) if block.children else block
+    if not block.children:
+        return block
+    return _new(Block, (block.first, block.last, block.label, _runs(block.children, layers), block.count))

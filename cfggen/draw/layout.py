@@ -91,10 +91,14 @@ def spine(n: int, preds: Sequence[Sequence[int]], ranks: Sequence[int]) -> froze
     if not n:
         return frozenset()
     top = max(ranks)
-    v = max(i for i in range(n) if ranks[i] == top)
+    v = n - 1 - ranks[::-1].index(top)      # the last deepest node
     path = [v]
     while ranks[v] > 0:
-        v = max(u for u in preds[v] if u < v and ranks[u] == ranks[v] - 1)
+        want, best = ranks[v] - 1, -1
+        for u in preds[v]:          # the last input one rank up
+            if u < v and u > best and ranks[u] == want:
+                best = u
+        v = best
         path.append(v)
     return frozenset(path)
 
@@ -109,9 +113,15 @@ def order(n: int, preds: Sequence[Sequence[int]], ranks: Sequence[int], main: fr
         first = next((u for u in preds[v] if u < v), None)
         want = 1 if first is None or first in main else cols[first]
         c = want
-        while ranks[v] in taken.setdefault(c, set()):
+        r = ranks[v]
+        while True:
+            ranks_in = taken.get(c)
+            if ranks_in is None:
+                ranks_in = taken[c] = set()
+            if r not in ranks_in:
+                break
             c += 1
-        taken[c].add(ranks[v])
+        ranks_in.add(r)
         cols[v] = c
     return tuple(cols)
 
@@ -167,9 +177,11 @@ def layout(sizes: Sequence[tuple[int, int]], edges: Sequence[tuple[int, int]]) -
     nranks = max(ranks, default=0) + 1
     col_w = [0] * ncols
     rank_h = [0] * nranks
-    for v, (w, h) in enumerate(sizes):
-        col_w[cols[v]] = max(col_w[cols[v]], w)
-        rank_h[ranks[v]] = max(rank_h[ranks[v]], h)
+    for (w, h), c, r in zip(sizes, cols, ranks):
+        if w > col_w[c]:
+            col_w[c] = w
+        if h > rank_h[r]:
+            rank_h[r] = h
     left = MARGIN + nlanes * LANESEP + (12 if nlanes else 0)
     col_x = []
     x = left

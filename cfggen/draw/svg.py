@@ -6,11 +6,10 @@ data-dst>``; each finding is a badge with its code on its box and a row in the l
 """
 from __future__ import annotations
 
-import re
 from typing import Sequence
 
-from cfggen.draw.layout import CHAR_W, LINE_H, MARGIN, PAD_X, PAD_Y, Layout
-from cfggen.draw.view import View
+from cfggen.draw.layout import CHAR_W, LINE_H, MARGIN, PAD_X, PAD_Y, Box, Layout
+from cfggen.draw.view import Unit, View
 
 FONT = 11.5
 # estimated time share -> fill (a stated scale: the legend prints the bins)
@@ -37,11 +36,8 @@ text{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:11.5px;fi
 """
 
 
-_PLAIN = re.compile(r'[^&<>"]*').fullmatch
-
-
 def esc(text: str) -> str:
-    if _PLAIN(text):
+    if "&" not in text and "<" not in text and ">" not in text and '"' not in text:   # four C scans
         return text
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
@@ -83,69 +79,36 @@ def _legend(view: View, profile_name: str | None, order: Sequence[int]) -> list[
     return rows
 
 
-def render(view: View, placed: Layout, profile_name: str | None = None) -> str:
-    """SVG text."""
-    out: list[str] = []
-    add = out.append
+def node(u: Unit, b: Box, add) -> None:
+    """One box's SVG (its ``<g>`` with tooltip, shadow, box, text, finding badge), as one piece to ``add``."""
+    uid, first, last, lines, category, detail, marks, severity, time_share, _, folded, _ = u
+    x, y, w, h, _, _ = b
+    cls = f"{category} {severity}" if severity else category
+    under = f'<rect class="under" x="{x + 4}" y="{y + 4}" width="{w}" height="{h}" rx="4"/>\n' if folded else ""
+    style = f' style="fill:{time_fill(time_share)}"' if time_share is not None else ""
+    tx = x + PAD_X
+    text = esc("\n".join(lines)).replace("\n", f'</tspan><tspan x="{tx}" dy="{LINE_H}">')
+    svg = (f'<g class="node {cls}" id="{uid}" data-first="{first}" data-last="{last}"><title>{esc(detail)}</title>\n'
+           f'{under}<rect class="box" x="{x}" y="{y}" width="{w}" height="{h}" rx="4"{style}/>\n'
+           f'<text x="{tx}" y="{y + PAD_Y + 11}"><tspan class="t0">{text}</tspan></text>\n')
+    if marks:
+        codes = list(dict.fromkeys(m.code for m in marks))
+        badge = codes[0] + (f"+{len(codes) - 1}" if len(codes) > 1 else "")
+        bw = len(badge) * 7 + 8
+        bx, by = x + w - bw + 6, y - 8
+        msg = "\n".join(f"{m.severity} {m.code} line {m.line}: {m.message}" for m in marks)
+        svg += (f'<g class="badge {severity}"><title>{esc(msg)}</title><rect x="{bx}" y="{by}" width="{bw}" '
+                f'height="15" rx="7"/><text x="{bx + 4}" y="{by + 11}">{esc(badge)}</text></g>\n')
+    add(svg + "</g>")
+
+
+def legend(view: View, profile_name: str | None, add) -> tuple[int, int]:
+    """The legend's rows (title, time scale and costliest boxes, findings) as SVG pieces to ``add``, at
+    the origin; returns its width and the y below its last row."""
     units = view.units
-    boxes = placed.boxes
-    # edges first, under the boxes; their labels after the boxes (a folded box's shadow would hide them)
-    add('<g class="edges">')
-    labels: list[str] = []
-    labelled = set()
-    for e, r in zip(view.edges, placed.routes):
-        pts = r.points
-        d = ("M%d %d L%d %d" % (*pts[0], *pts[1]) if len(pts) == 2
-             else "M" + " L".join("%d %d" % p for p in pts))
-        cls = "edge ref" if e.ref else "edge"
-        if r.back:
-            cls += " back"
-        # ids and labels are made of layer numbers and shapes: nothing to escape
-        add(f'<path class="{cls}" d="{d}" data-src="{e.src}" data-dst="{e.dst}" marker-end="url(#arrow)">'
-            f'<title>{e.src} → {e.dst}: {e.label}</title></path>')
-        if r.src not in labelled:
-            labelled.add(r.src)
-            b = boxes[r.src]
-            shadow = 5 if units[r.src].folded else 0
-            labels.append(f'<text class="elabel" x="{b.x + b.w // 2 + 4 + shadow}" y="{b.y + b.h + 11 + shadow}">'
-                          f'{e.label.split(" ")[0]}</text>')
-        if e.ref and " ch " in e.label:
-            b = boxes[r.dst]
-            labels.append(f'<text class="elabel" x="{b.x + b.w // 2 + 4}" y="{b.y - 4}">'
-                          f'{e.label.split(" ", 1)[1]}</text>')
-    add("</g>")
-    add('<g class="nodes">')
-    for k, (u, b) in enumerate(zip(units, boxes)):
-        cls = f"node {u.category}" + (f" {u.severity}" if u.severity else "")
-        add(f'<g class="{cls}" id="{u.id}" data-first="{u.first}" data-last="{u.last}">'
-            f'<title>{esc(u.detail)}</title>')
-        if u.folded:
-            add(f'<rect class="under" x="{b.x + 4}" y="{b.y + 4}" width="{b.w}" height="{b.h}" rx="4"/>')
-        style = f' style="fill:{time_fill(u.time_share)}"' if u.time_share is not None else ""
-        add(f'<rect class="box" x="{b.x}" y="{b.y}" width="{b.w}" height="{b.h}" rx="4"{style}/>')
-        tx = b.x + PAD_X
-        add(f'<text x="{tx}" y="{b.y + PAD_Y + 11}"><tspan class="t0">'
-            + esc("\n".join(u.lines)).replace("\n", f'</tspan><tspan x="{tx}" dy="{LINE_H}">', ) + "</tspan></text>")
-        if u.marks:
-            codes = list(dict.fromkeys(m.code for m in u.marks))
-            text = codes[0] + (f"+{len(codes) - 1}" if len(codes) > 1 else "")
-            bw = len(text) * 7 + 8
-            bx, by = b.x + b.w - bw + 6, b.y - 8
-            msg = "\n".join(f"{m.severity} {m.code} line {m.line}: {m.message}" for m in u.marks)
-            add(f'<g class="badge {u.severity}"><title>{esc(msg)}</title><rect x="{bx}" y="{by}" width="{bw}" '
-                f'height="15" rx="7"/><text x="{bx + 4}" y="{by + 11}">{esc(text)}</text></g>')
-        add("</g>")
-    add("</g>")
-    add('<g class="elabels">')
-    out.extend(labels)
-    add("</g>")
-    # the legend, right of the graph
     timed = [k for k, u in enumerate(units) if u.time_share is not None]
     timed.sort(key=lambda k: (-units[k].time_share, k))
     rows = _legend(view, profile_name, timed[:8])
-    lx = placed.width + MARGIN
-    lw = max(len(t) for _, t, _ in rows) * CHAR_W + 2 * MARGIN
-    add(f'<g class="legend" transform="translate({lx},{MARGIN})">')
     y = 12
     for cls, text, tip in rows:
         if cls == "scale":
@@ -159,12 +122,58 @@ def render(view: View, placed: Layout, profile_name: str | None = None) -> str:
             tt = f"<title>{esc(tip)}</title>" if tip else ""
             add(f'<text class="{cls}" x="0" y="{y}">{tt}{esc(text)}</text>')
         y += LINE_H + 2
+    return max(len(t) for _, t, _ in rows) * CHAR_W + 2 * MARGIN, y
+
+
+def head(width, height, arrow: bool = True) -> str:
+    """An SVG document's opening: size, styles, the edges' arrow marker (``arrow``), a white background."""
+    marker = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+              'orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="#5f6368"/></marker></defs>\n'
+              if arrow else "")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}">\n<style>{STYLE}</style>\n{marker}'
+            f'<rect width="{width}" height="{height}" fill="#ffffff"/>\n')
+
+
+def render(view: View, placed: Layout, profile_name: str | None = None) -> str:
+    """SVG text."""
+    out: list[str] = []
+    add = out.append
+    units = view.units
+    boxes = placed.boxes
+    # edges first, under the boxes; their labels after the boxes (a folded box's shadow would hide them)
+    add('<g class="edges">')
+    labels: list[str] = []
+    labelled = set()
+    for (src, dst, ref, label, _, _), (u, v, pts, _, back) in zip(view.edges, placed.routes):
+        d = ("M%d %d L%d %d" % (*pts[0], *pts[1]) if len(pts) == 2
+             else "M" + " L".join("%d %d" % p for p in pts))
+        cls = ("edge ref" if ref else "edge") + (" back" if back else "")
+        # ids and labels are made of layer numbers and shapes: nothing to escape
+        add(f'<path class="{cls}" d="{d}" data-src="{src}" data-dst="{dst}" marker-end="url(#arrow)">'
+            f'<title>{src} → {dst}: {label}</title></path>')
+        if u not in labelled:
+            labelled.add(u)
+            x, y, w, h, _, _ = boxes[u]
+            shadow = 5 if units[u].folded else 0
+            labels.append(f'<text class="elabel" x="{x + w // 2 + 4 + shadow}" y="{y + h + 11 + shadow}">'
+                          f'{label.split(" ")[0]}</text>')
+        if ref and " ch " in label:
+            x, y, w, _, _, _ = boxes[v]
+            labels.append(f'<text class="elabel" x="{x + w // 2 + 4}" y="{y - 4}">{label.split(" ", 1)[1]}</text>')
+    add("</g>")
+    add('<g class="nodes">')
+    for u, b in zip(units, boxes):
+        node(u, b, add)
+    add("</g>")
+    add('<g class="elabels">')
+    out.extend(labels)
+    add("</g>")
+    # the legend, right of the graph
+    lx = placed.width + MARGIN
+    add(f'<g class="legend" transform="translate({lx},{MARGIN})">')
+    lw, y = legend(view, profile_name, add)
     add("</g>")
     width = lx + lw
     height = max(placed.height, y + 2 * MARGIN)
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}">\n<style>{STYLE}</style>\n'
-            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
-            'orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="#5f6368"/></marker></defs>\n'
-            f'<rect width="{width}" height="{height}" fill="#ffffff"/>\n')
-    return head + "\n".join(out) + "\n</svg>\n"
+    return head(width, height) + "\n".join(out) + "\n</svg>\n"

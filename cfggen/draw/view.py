@@ -8,8 +8,10 @@ Boxes show the keys that differ from darknet's default (``LAYERS``), and always 
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from itertools import compress, repeat
-from operator import ne
+from operator import attrgetter, ne
 from typing import NamedTuple, Sequence
 
 from cfggen.draw.blocks import HEAD_TYPES, Block
@@ -35,6 +37,7 @@ SHORT = {"batch_normalize": "bn", "activation": "act"}
 SHORT_TYPE = {"convolutional": "conv", "scale_channels": "scale", "local_avgpool": "lavgpool",
               "gaussian_yolo": "gyolo", "normalization": "lrn", "connected": "fc"}
 EDGE_KEYS = frozenset({"layers", "from"})   # drawn as edges
+_TYPE, _BFLOPS, _PARAMS = attrgetter("type"), attrgetter("bflops"), attrgetter("params")
 _new = tuple.__new__    # a record's C constructor (a namedtuple's own __new__ is Python code): all fields given
 
 
@@ -115,8 +118,9 @@ def keys(layer: Layer) -> list[str]:
     differ = list(map(ne, values, shown.defaults))          # C-level: a flag per key
     if shown.activation >= 0:
         differ[shown.activation] = values[shown.activation] is not _MISSING
-    return [f"{label}={_text(v)}" for label, v in compress(zip(shown.labels, values), differ)
-            if v is not None and v is not _MISSING]
+    # an int or a str prints as itself (the common case, no call); floats and lists through _text
+    return [f"{label}={v}" if v.__class__ is int or v.__class__ is str else f"{label}={_text(v)}"
+            for label, v in compress(zip(shown.labels, values), differ) if v is not None and v is not _MISSING]
 
 
 def _wrap(items: list[str], width: int, lines: int) -> list[str]:
@@ -186,24 +190,31 @@ def marks_by_layer(findings) -> tuple[dict[int, list[Mark]], tuple[Mark, ...]]:
     return by, tuple(every)
 
 
-def _layer_unit(layer: Layer, layers, marks: dict, shares, memo: dict, shapes: dict[int, str]) -> Unit:
-    # twin sections (the very same lines) share one conf dict: their keys are worked out once
+def _conf_text(layer: Layer) -> tuple:
+    """What a layer's box takes from its conf (and type): the wrapped key lines, the keys for the
+    tooltip (a line of their own, or ""), the type's head text and CSS class."""
+    ks = keys(layer)
+    kind = layer.type
+    return tuple(_wrap(ks, KEY_LINE, KEY_LINES)), "\n" + " ".join(ks) if ks else "", " " + kind, \
+        CATEGORY.get(kind, "other")
+
+
+def _layer_unit(layer: Layer, layers, marks: dict, shares, memo: dict, shape: str) -> Unit:
+    # twin sections (the very same lines) share one conf dict: what comes from it is worked out once
     found = memo.get(id(layer.conf))
     if found is None:
-        ks = keys(layer)
-        found = memo[id(layer.conf)] = (tuple(_wrap(ks, KEY_LINE, KEY_LINES)), " ".join(ks))
-    wrapped, joined = found
+        found = memo[id(layer.conf)] = _conf_text(layer)
+    wrapped, joined, kind, category = found
     i = layer.index
-    shape = shapes[i]
-    lines = (f"{i} {layer.type}", *wrapped, "→ " + shape)
+    lines = (f"{i}{kind}", *wrapped, "→ " + shape)
     detail = f"layer {i} [{layer.type}] line {layer.section.line}\ninput {'%dx%dx%d' % layer.input} → output {shape}"
     if layer.refs:
         detail += "\nreads layers " + ", ".join(map(str, layer.refs)) + _slice(layer, layers)
-    if joined:
-        detail += "\n" + joined
     floats = sum(layer.params)
     if floats:
-        detail += f"\nparams {floats:,}  BFLOPs {layer.bflops:.3f}"
+        detail = f"{detail}{joined}\nparams {floats:,}  BFLOPs {layer.bflops:.3f}"
+    elif joined:
+        detail += joined
     t = f = None
     if shares is not None:
         t, f = shares[i]
@@ -213,17 +224,16 @@ def _layer_unit(layer: Layer, layers, marks: dict, shares, memo: dict, shapes: d
     if mine:
         mine = tuple(mine)
         detail += "".join(f"\n{m.severity} {m.code}: {m.message}" for m in mine)
-        return _new(Unit, (f"L{i}", i, i, lines, CATEGORY.get(layer.type, "other"), detail, mine, _worst(mine), t, f,
-                           False, 1))
-    return _new(Unit, (f"L{i}", i, i, lines, CATEGORY.get(layer.type, "other"), detail, (), None, t, f, False, 1))
+        return _new(Unit, (f"L{i}", i, i, lines, category, detail, mine, _worst(mine), t, f, False, 1))
+    return _new(Unit, (f"L{i}", i, i, lines, category, detail, (), None, t, f, False, 1))
 
 
-def _block_unit(block: Block, layers, marks: dict, shares) -> Unit:
+def _block_unit(block: Block, layers, marks: dict, marked: list[int], shares) -> Unit:
+    """``marked``: the layers with marks, sorted."""
     members = layers[block.first:block.last + 1]
-    mine = tuple(m for i in range(block.first, block.last + 1) for m in marks.get(i, ()))
-    kinds: dict[str, int] = {}
-    for layer in members:
-        kinds[layer.type] = kinds.get(layer.type, 0) + 1
+    inside = marked[bisect_left(marked, block.first):bisect_right(marked, block.last)]
+    mine = tuple(m for i in inside for m in marks[i])
+    kinds = Counter(map(_TYPE, members))     # first seen first
     head = f"{block.first}-{block.last}"
     name, _, more = block.label.partition(": ")
     times = f" x{block.count}" if block.count > 1 else ""
@@ -240,8 +250,8 @@ def _block_unit(block: Block, layers, marks: dict, shares) -> Unit:
         t = sum(shares[i][0] for i in range(block.first, block.last + 1))
         f = sum(shares[i][1] for i in range(block.first, block.last + 1))
         lines.append(f"time {_share(t)} · FLOPs {_share(f)}")
-    bflops = sum(layer.bflops for layer in members)
-    params = sum(layer.params.file_floats for layer in members)
+    bflops = sum(map(_BFLOPS, members))
+    params = sum(map(sum, map(_PARAMS, members)))       # a layer's params sum to its file floats
     detail = [f"layers {head} ({block.label}{', ' + str(block.count) + ' identical units' if block.count > 1 else ''})",
               f"lines {members[0].line}-{members[-1].line}",
               f"input {first_in} → output {_shape(members[-1])}",
@@ -255,19 +265,25 @@ def _block_unit(block: Block, layers, marks: dict, shares) -> Unit:
                 t, f, True, block.count)
 
 
-class _Shapes(dict):
-    """Layer index -> its output shape as text, made when first asked for."""
+def block_units(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, shares=None) -> dict[str, Unit]:
+    """The folded box of every block, nested ones included (the HTML page opens them one by one)."""
+    marks, _ = marks_by_layer(findings)
+    marked = sorted(marks)
+    out: dict[str, Unit] = {}
+    todo = list(blocks)
+    while todo:
+        b = todo.pop()
+        out[b.id] = _block_unit(b, layers, marks, marked, shares)
+        todo += b.children
+    return out
 
-    __slots__ = ("layers",)
 
-    def __init__(self, layers):
-        super().__init__()
-        self.layers = layers
-
-    def __missing__(self, i: int) -> str:
-        layer = self.layers[i]
-        text = self[i] = "?" if layer.broken else "%dx%dx%d" % layer.output
-        return text
+def _shape_of(layers: Sequence[Layer], shapes: list, i: int) -> str:
+    text = shapes[i]
+    if text is None:
+        layer = layers[i]
+        text = shapes[i] = "?" if layer.broken else "%dx%dx%d" % layer.output
+    return text
 
 
 def view(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, net_shape, title: str,
@@ -275,6 +291,7 @@ def view(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, net_shape
     """The units and edges of one picture. ``collapse``: top-level blocks folded unless ``expanded``
     names them; ``shares``: per layer (time share, FLOP share) or None."""
     marks, every = marks_by_layer(findings)
+    marked = sorted(marks)
     owner: list[str] = [""] * len(layers)
     units: list[Unit] = []
     w, h, c = net_shape
@@ -286,18 +303,21 @@ def view(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, net_shape
         for b in blocks:
             if b.id not in expanded:
                 folded[b.first] = b
-    shapes = _Shapes(layers)
+    # output shapes as text, made when a box or an edge label first needs one
+    shapes: list[str | None] = [None] * len(layers)
     i = 0
     n = len(layers)
     while i < n:
         b = folded.get(i)
         if b is not None:
-            u = _block_unit(b, layers, marks, shares)
+            u = _block_unit(b, layers, marks, marked, shares)
             units.append(u)
             owner[b.first:b.last + 1] = [u.id] * (b.last + 1 - b.first)
             i = b.last + 1
             continue
-        u = _layer_unit(layers[i], layers, marks, shares, memo, shapes)
+        layer = layers[i]
+        shape = shapes[i] = "?" if layer.broken else "%dx%dx%d" % layer.output
+        u = _layer_unit(layer, layers, marks, shares, memo, shape)
         units.append(u)
         owner[i] = u.id
         i += 1
@@ -311,7 +331,8 @@ def view(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, net_shape
         if layer.type != "route":       # the implicit previous-layer edge
             src = owner[v - 1] if v else "input"
             if src != dst and (src, dst) not in edges:
-                edges[(src, dst)] = _new(Edge, (src, dst, False, shapes[v - 1] if v else source, v - 1, v))
+                edges[(src, dst)] = _new(Edge, (src, dst, False, _shape_of(layers, shapes, v - 1) if v else source,
+                                                v - 1, v))
         for r in layer.refs:
             if not 0 <= r < n:          # outside the network (a finding says so): nothing to draw from
                 continue
@@ -321,5 +342,5 @@ def view(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, net_shape
             old = edges.get((src, dst))
             if old is not None and old.ref:
                 continue
-            edges[(src, dst)] = _new(Edge, (src, dst, True, shapes[r] + _slice(layer, layers), r, v))
+            edges[(src, dst)] = _new(Edge, (src, dst, True, _shape_of(layers, shapes, r) + _slice(layer, layers), r, v))
     return View(tuple(units), tuple(edges.values()), every, title)
