@@ -680,37 +680,33 @@ class Checker:
                    for ln, _, _, lp, v in items[1:]]
             count = f"{_plural(len(items), 'box', 'boxes')} in {_plural(files, 'label file')}"
             said = B.message(verdict, box_id, classes)
+            box = _box((x, y, w, h))
+            dropped = f"darknet prints \" {said}, file: {show(label)} \" and drops the box"
             if verdict == B.CLASS_HIGH:
-                code = "DN448"
-                text = (f"class id {box_id} is out of range ({self.setup.classes_from}): {count}; darknet prints "
-                        f"\" {said}, file: {show(label)} \" and drops the box")
+                code, fact, outcome = "DN448", f"class id {box_id} is out of range ({self.setup.classes_from})", dropped
                 hint = "fix the class ids, or the number of classes in the cfg and names file"
             elif verdict == B.CLASS_NEGATIVE:
-                code = "DN448"
-                text = (f"class id {box_id} is negative: {count}; the loader keeps the box, then every [yolo] layer "
-                        f"prints \" {said} \" for every cell and anchor and never trains it")
+                code, fact = "DN448", f"class id {box_id} is negative"
+                outcome = (f"the loader keeps the box, then every [yolo] layer prints \" {said} \" for every cell "
+                           "and anchor and never trains it")
                 hint = "class ids run from 0 to classes-1"
             elif verdict == B.INVALID:
-                code = "DN449"
-                text = (f"box {_box((x, y, w, h))} is at x=y=0 or entirely outside the image: {count}; darknet "
-                        f"prints \" {said}, file: {show(label)} \" and drops the box")
+                code, fact, outcome = "DN449", f"box {box} is at x=y=0 or entirely outside the image", dropped
                 hint = "x and y are the box centre, relative to the image: in (0, 1]"
             elif verdict == B.NAN:
-                code = "DN449"
-                text = (f"box {_box((x, y, w, h))} has a NaN coordinate: {count}; it passes darknet's checks "
-                        "without a message and trains nothing")
+                code, fact = "DN449", f"box {box} has a NaN coordinate"
+                outcome = "it passes darknet's checks without a message and trains nothing"
                 hint = "write numbers"
             elif verdict == B.TINY:
-                code = "DN450"
                 nw, nh = self.setup.net
-                text = (f"box {_box((x, y, w, h))} is under one network pixel at {nw}x{nh}: {count}; darknet drops "
-                        "such boxes without a message")
+                code, fact = "DN450", f"box {box} is under one network pixel at {nw}x{nh}"
+                outcome = "darknet drops such boxes without a message"
                 hint = "drop these labels, or train at a larger width/height"
             else:
-                code = "DN451"
-                text = (f"box {_box((x, y, w, h))} reaches outside the image: {count}; darknet silently clips it to "
-                        "the image and trains the clipped box")
+                code, fact = "DN451", f"box {box} reaches outside the image"
+                outcome = "darknet silently clips it to the image and trains the clipped box"
                 hint = "x, y are the centre and w, h the size, relative to the image"
+            text = f"{fact}: {count}; {outcome}"
             self.add(code, text + _places(label, rel), label, line, col, end_col=end, hint=hint, related=rel)
 
 
