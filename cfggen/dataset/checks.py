@@ -184,7 +184,8 @@ def run_work(paths: list[str], setup: Setup, jobs: int | None, progress=None) ->
     Returns per path its Entry (``CLEAN`` when there is nothing to say) and the box count, and the totals."""
     chunks = [paths[i:i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
     if jobs is None:
-        jobs = _cores() if len(chunks) > 1 else 1
+        from cfggen.cores import usable_cores
+        jobs = usable_cores() if len(chunks) > 1 else 1
     jobs = max(1, min(jobs, len(chunks)))
     results: list = [None] * len(chunks)
     done = 0
@@ -218,13 +219,6 @@ def run_work(paths: list[str], setup: Setup, jobs: int | None, progress=None) ->
         totals["boxes"] += t["boxes"]
         totals["per_class"].update(t["per_class"])
     return entries, counts, totals
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 class Progress:
