@@ -268,6 +268,14 @@ def test_alexeyab_crashes_when_a_mismatched_share_writes_past_the_shared_weights
     assert check(parse(text, "t.cfg"), ["alexeyab"])["alexeyab"].status == "crash"
 
 
+def test_a_share_of_a_sharing_layer_compares_with_its_own_kernel():
+    """darknet compares with the shared layer's own size/nweights/c/n, also when that layer shares in turn
+    (it has no parameters of its own in the weights file, but its nweights is its kernel's)."""
+    text = NET + conv() + conv() + conv(extra="share_index=1") + conv(extra="share_index=2")
+    assert [d.code for d in findings(text) if d.code in ("DN211", "DN220")] == []
+    assert check(parse(text, "t.cfg"), ["alexeyab"])["alexeyab"].status == "ok"
+
+
 def test_reader_findings_are_grouped_and_json_lists_the_places(tmp_path):
     """The same OpenCV difference in three layers is one finding, its places in 'related'."""
     block = "[shortcut]\nfrom=-2\nweights_type=per_feature\nweights_normalization=relu\nactivation=linear\n\n"
