@@ -537,7 +537,7 @@ class Checker:
         for list_path, entries, role in lists:
             if entries:
                 self._image_facts(list_path, entries, role, results, order)
-        self._label_facts(paths, results)
+        self._label_facts(results)
         self._crowded(lists, order)
         train_boxes = self._train_boxes(lists[0], results, order)
         if lists[0][1] and train_boxes < self.setup.clusters:
@@ -641,25 +641,24 @@ class Checker:
                      f"empty: {len(empty)} of {images} images train as background (negative) sample"
                      f"{'s' * many} (first: {what})", list_path, line, related=empty[1:])
 
-    def _label_facts(self, paths: list[str], results) -> None:
-        stops: list[tuple[int, int, str, str]] = []
-        tails: list[tuple[int, int, str, str]] = []
-        shifts: list[tuple[int, int, str, str]] = []
-        kinds = {"stop": stops, "tail": tails, "shift": shifts}
+    def _label_facts(self, results) -> None:
+        # a label file's LineIssue kind -> (line, col, message, label path) of every file with one
+        kinds: dict[str, list[tuple[int, int, str, str]]] = {"stop": [], "tail": [], "shift": []}
         by_kind: dict[tuple, list] = defaultdict(list)
-        for p, r in zip(paths, results):
+        for r in results:
             for issue in r.issues:
                 kinds[issue.kind].append((issue.line, issue.col, issue.message, r.label))
             for row in r.bad:
                 verdict, line, col, end, box_id = row[:5]
                 key = (verdict, box_id if verdict in (B.CLASS_HIGH, B.CLASS_NEGATIVE) else None)
                 by_kind[key].append((line, col, end, r.label, row[5:]))
-        for items, what, severity in ((stops, "stops", ""), (tails, "stops", "warning"), (shifts, "shifts", "")):
+        for kind, what, severity in (("stop", "stops", ""), ("tail", "stops", "warning"), ("shift", "shifts", "")):
+            items = kinds[kind]
             if not items:
                 continue
             line, col, message, label = items[0]
             rel = [(ln, msg, lp) for ln, _, msg, lp in items[1:]]
-            more = (f" (and {_plural(len(rel), 'more label file')} where darknet {what[:-1]}s like this: "
+            more = (f" (and {_plural(len(rel), 'more label file')} where darknet {what} like this: "
                     + ", ".join(f"{show(lp)}:{ln}" for ln, _, lp in rel[:SHOWN]) + (" ..." if len(rel) > SHOWN else "")
                     + ")") if rel else ""
             if severity:   # a last word darknet does not read: nothing is lost yet
