@@ -244,6 +244,27 @@ def test_cli_json_schema(tmp_path):
     assert "cfg_anchors" in r and set(r["cfg_anchors"]) == {"avg_iou", "avg_iou_printed", "bpr", "aat"}
 
 
+def test_cli_json_boxes_per_head(tmp_path):
+    """Each head's boxes: those whose nearest printed anchor (darknet's 1 - IoU, first on a tie) is its own."""
+    rel = synthetic_rel(200, 1)
+    data = dataset_from_rel(tmp_path, rel)
+    cfg = tmp_path / "tiny.cfg"
+    cfg.write_text(TINY)
+    code, out, err = run("anchors", data, "--cfg", cfg, "--size", "416x416", "--format", "json")
+    assert code == 0, err
+    r = json.loads(out)
+    anchors = np.array(r["anchors"], np.float32)
+
+    def nearest(w, h):
+        inter = np.minimum(w, anchors[:, 0]) * np.minimum(h, anchors[:, 1])
+        return int(np.argmin(np.float32(1) - inter / ((w * h + anchors[:, 0] * anchors[:, 1]) - inter)))
+
+    near = [nearest(w, h) for w, h in boxes_from_relative(rel, 416, 416).astype(np.float32)]
+    counts = [m["boxes"] for m in r["masks"]]
+    assert all(m["mask"] for m in r["masks"]) and min(counts) > 0   # both heads have anchors and boxes
+    assert counts == [sum(1 for k in near if k in m["mask"]) for m in r["masks"]]
+
+
 def test_cli_text_and_head_without_anchors(tmp_path):
     # every box is big: at 64x64 nothing is smaller than 60x60 (3.75 x stride 16) -> the fine head gets none
     rel = np.tile([[0.96, 0.95]], (60, 1))

@@ -244,6 +244,38 @@ def test_hank_ai_stops_on_a_share_index_mismatch_through_its_error_path():
     assert check(parse(ok, "t.cfg"), ["hank-ai"])["hank-ai"].status == "ok"
 
 
+def test_alexeyab_goes_on_after_a_share_index_mismatch_within_the_shared_kernel():
+    """make_convolutional_layer prints the share_layer message, waits on getchar() and builds the network:
+    an error (the layer computes with another kernel's weights), not an exit; hank-ai still stops."""
+    text = NET + conv() + conv(filters=2, extra="share_index=-1")   # 8 -> 2 channels: 144 of layer 0's 216 weights
+    found = [d for d in findings(text) if d.code in ("DN211", "DN220")]
+    assert [(d.code, d.severity, d.line) for d in found] == [("DN220", "error", line_of(text, "share_index=-1"))]
+    assert "waits for Enter and goes on" in found[0].message and "exit" not in found[0].message
+    verdicts = check(parse(text, "t.cfg"), ["alexeyab", "hank-ai"])
+    assert verdicts["alexeyab"].status == "ok"
+    assert (verdicts["hank-ai"].status, verdicts["hank-ai"].reason.code) == ("error", "HK201")
+
+
+@pytest.mark.parametrize("between, filters, words", [
+    ("", 16, "heap overflow"),                                  # 8 -> 16 channels: 1152 weights into 216
+    ("[maxpool]\nsize=2\nstride=2\n\n", 8, "not a convolutional layer"),
+])
+def test_alexeyab_crashes_when_a_mismatched_share_writes_past_the_shared_weights(between, filters, words):
+    text = NET + conv() + between + conv(filters=filters, extra="share_index=-1")
+    found = [d for d in findings(text) if d.code in ("DN211", "DN220")]
+    assert [(d.code, d.line) for d in found] == [("DN211", line_of(text, "share_index=-1"))]
+    assert words in found[0].message and "waits for Enter" in found[0].message
+    assert check(parse(text, "t.cfg"), ["alexeyab"])["alexeyab"].status == "crash"
+
+
+def test_a_share_of_a_sharing_layer_compares_with_its_own_kernel():
+    """darknet compares with the shared layer's own size/nweights/c/n, also when that layer shares in turn
+    (it has no parameters of its own in the weights file, but its nweights is its kernel's)."""
+    text = NET + conv() + conv() + conv(extra="share_index=1") + conv(extra="share_index=2")
+    assert [d.code for d in findings(text) if d.code in ("DN211", "DN220")] == []
+    assert check(parse(text, "t.cfg"), ["alexeyab"])["alexeyab"].status == "ok"
+
+
 def test_reader_findings_are_grouped_and_json_lists_the_places(tmp_path):
     """The same OpenCV difference in three layers is one finding, its places in 'related'."""
     block = "[shortcut]\nfrom=-2\nweights_type=per_feature\nweights_normalization=relu\nactivation=linear\n\n"

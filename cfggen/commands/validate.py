@@ -274,7 +274,8 @@ def run_job(job: Job, paths: list[str], jobs: int | None) -> list[Outcome]:
         # walk those objects again (and forked children then share their pages instead of copying them)
         gc.freeze()
     if jobs is None:
-        jobs = _cores() if len(paths) > 1 else 1
+        from cfggen.cores import usable_cores
+        jobs = usable_cores() if len(paths) > 1 else 1
     jobs = min(jobs, len(paths))
     if jobs > 1 and hasattr(os, "fork"):   # no fork (Windows): spawning would re-import everything
         return _forked(job, paths, jobs)
@@ -489,13 +490,6 @@ def _size(path: str) -> int:
         return os.path.getsize(path)
     except OSError:
         return 0
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 class Settings:

@@ -85,10 +85,14 @@ class AvgIou:
 
 def darknet_avg_iou(boxes: np.ndarray, anchors: np.ndarray) -> AvgIou:
     """darknet's ``avg IoU`` for ``anchors`` over ``boxes`` (reference §13.7 step 5), bit for bit."""
-    n = len(boxes)
+    return _avg_iou(nearest(boxes, anchors)[1])
+
+
+def _avg_iou(best: np.ndarray) -> AvgIou:
+    """darknet's figure from each box's IoU with its nearest anchor (``nearest``)."""
+    n = len(best)
     if n == 0:
         raise ValueError("no boxes")
-    _, best = nearest(boxes, anchors)
     ok = (best <= 1) & (best >= 0)
     # float32, one box at a time: cumsum adds in order (numpy's sum would pair up, unlike darknet's loop)
     total = np.cumsum(np.where(ok, best, F32(0)), dtype=F32)[-1]
@@ -293,6 +297,7 @@ class Search:
     starts: int
     generations: int
     objective: str = "darknet average IoU"
+    nearest: np.ndarray | None = None   # each box's anchor (index into ``anchors``), as darknet assigns it
 
 
 def round_anchors(anchors: np.ndarray, width: int) -> np.ndarray:
@@ -327,9 +332,10 @@ def search(boxes: np.ndarray, k: int, rng: np.random.Generator, *, width: int = 
     scored = []
     for c in candidates:
         a = sort_anchors(round_anchors(c, width))
-        scored.append((darknet_avg_iou(boxes, a), a))
-    figure, anchors = max(scored, key=lambda t: t[0].percent)     # a tie keeps the earlier candidate
-    return Search(anchors, figure, starts, generations)
+        idx, best = nearest(boxes, a)
+        scored.append((_avg_iou(best), idx, a))
+    figure, idx, anchors = max(scored, key=lambda t: t[0].percent)     # a tie keeps the earlier candidate
+    return Search(anchors, figure, starts, generations, nearest=idx)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -210,8 +210,7 @@ def compute(data_path: str, *, num: int | None = None, size: tuple[int, int] | N
             warnings.append(f"{heads.other_heads[0]} heads are left out (their anchors are in grid cells)")
         splits = (A.split_masks(result.anchors, [(layer, stride) for layer, _, stride, _ in heads.heads])
                   if heads.heads else [])
-        idx, _ = A.nearest(px, result.anchors)
-        per_anchor = np.bincount(idx, minlength=num)
+        per_anchor = np.bincount(result.nearest, minlength=num)
         for (layer, line, stride, header), sp in zip(heads.heads, splits):
             m = list(sp.mask)
             head_reports.append(HeadReport(layer, line, header, stride, sp.limit, sp.mask,

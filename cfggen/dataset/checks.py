@@ -184,7 +184,8 @@ def run_work(paths: list[str], setup: Setup, jobs: int | None, progress=None) ->
     Returns per path its Entry (``CLEAN`` when there is nothing to say) and the box count, and the totals."""
     chunks = [paths[i:i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
     if jobs is None:
-        jobs = _cores() if len(chunks) > 1 else 1
+        from cfggen.cores import usable_cores
+        jobs = usable_cores() if len(chunks) > 1 else 1
     jobs = max(1, min(jobs, len(chunks)))
     results: list = [None] * len(chunks)
     done = 0
@@ -218,13 +219,6 @@ def run_work(paths: list[str], setup: Setup, jobs: int | None, progress=None) ->
         totals["boxes"] += t["boxes"]
         totals["per_class"].update(t["per_class"])
     return entries, counts, totals
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 class Progress:
@@ -543,7 +537,7 @@ class Checker:
         for list_path, entries, role in lists:
             if entries:
                 self._image_facts(list_path, entries, role, results, order)
-        self._label_facts(paths, results)
+        self._label_facts(results)
         self._crowded(lists, order)
         train_boxes = self._train_boxes(lists[0], results, order)
         if lists[0][1] and train_boxes < self.setup.clusters:
@@ -647,25 +641,24 @@ class Checker:
                      f"empty: {len(empty)} of {images} images train as background (negative) sample"
                      f"{'s' * many} (first: {what})", list_path, line, related=empty[1:])
 
-    def _label_facts(self, paths: list[str], results) -> None:
-        stops: list[tuple[int, int, str, str]] = []
-        tails: list[tuple[int, int, str, str]] = []
-        shifts: list[tuple[int, int, str, str]] = []
-        kinds = {"stop": stops, "tail": tails, "shift": shifts}
+    def _label_facts(self, results) -> None:
+        # a label file's LineIssue kind -> (line, col, message, label path) of every file with one
+        kinds: dict[str, list[tuple[int, int, str, str]]] = {"stop": [], "tail": [], "shift": []}
         by_kind: dict[tuple, list] = defaultdict(list)
-        for p, r in zip(paths, results):
+        for r in results:
             for issue in r.issues:
                 kinds[issue.kind].append((issue.line, issue.col, issue.message, r.label))
             for row in r.bad:
                 verdict, line, col, end, box_id = row[:5]
                 key = (verdict, box_id if verdict in (B.CLASS_HIGH, B.CLASS_NEGATIVE) else None)
                 by_kind[key].append((line, col, end, r.label, row[5:]))
-        for items, what, severity in ((stops, "stops", ""), (tails, "stops", "warning"), (shifts, "shifts", "")):
+        for kind, what, severity in (("stop", "stops", ""), ("tail", "stops", "warning"), ("shift", "shifts", "")):
+            items = kinds[kind]
             if not items:
                 continue
             line, col, message, label = items[0]
             rel = [(ln, msg, lp) for ln, _, msg, lp in items[1:]]
-            more = (f" (and {_plural(len(rel), 'more label file')} where darknet {what[:-1]}s like this: "
+            more = (f" (and {_plural(len(rel), 'more label file')} where darknet {what} like this: "
                     + ", ".join(f"{show(lp)}:{ln}" for ln, _, lp in rel[:SHOWN]) + (" ..." if len(rel) > SHOWN else "")
                     + ")") if rel else ""
             if severity:   # a last word darknet does not read: nothing is lost yet
@@ -680,37 +673,33 @@ class Checker:
                    for ln, _, _, lp, v in items[1:]]
             count = f"{_plural(len(items), 'box', 'boxes')} in {_plural(files, 'label file')}"
             said = B.message(verdict, box_id, classes)
+            box = _box((x, y, w, h))
+            dropped = f"darknet prints \" {said}, file: {show(label)} \" and drops the box"
             if verdict == B.CLASS_HIGH:
-                code = "DN448"
-                text = (f"class id {box_id} is out of range ({self.setup.classes_from}): {count}; darknet prints "
-                        f"\" {said}, file: {show(label)} \" and drops the box")
+                code, fact, outcome = "DN448", f"class id {box_id} is out of range ({self.setup.classes_from})", dropped
                 hint = "fix the class ids, or the number of classes in the cfg and names file"
             elif verdict == B.CLASS_NEGATIVE:
-                code = "DN448"
-                text = (f"class id {box_id} is negative: {count}; the loader keeps the box, then every [yolo] layer "
-                        f"prints \" {said} \" for every cell and anchor and never trains it")
+                code, fact = "DN448", f"class id {box_id} is negative"
+                outcome = (f"the loader keeps the box, then every [yolo] layer prints \" {said} \" for every cell "
+                           "and anchor and never trains it")
                 hint = "class ids run from 0 to classes-1"
             elif verdict == B.INVALID:
-                code = "DN449"
-                text = (f"box {_box((x, y, w, h))} is at x=y=0 or entirely outside the image: {count}; darknet "
-                        f"prints \" {said}, file: {show(label)} \" and drops the box")
+                code, fact, outcome = "DN449", f"box {box} is at x=y=0 or entirely outside the image", dropped
                 hint = "x and y are the box centre, relative to the image: in (0, 1]"
             elif verdict == B.NAN:
-                code = "DN449"
-                text = (f"box {_box((x, y, w, h))} has a NaN coordinate: {count}; it passes darknet's checks "
-                        "without a message and trains nothing")
+                code, fact = "DN449", f"box {box} has a NaN coordinate"
+                outcome = "it passes darknet's checks without a message and trains nothing"
                 hint = "write numbers"
             elif verdict == B.TINY:
-                code = "DN450"
                 nw, nh = self.setup.net
-                text = (f"box {_box((x, y, w, h))} is under one network pixel at {nw}x{nh}: {count}; darknet drops "
-                        "such boxes without a message")
+                code, fact = "DN450", f"box {box} is under one network pixel at {nw}x{nh}"
+                outcome = "darknet drops such boxes without a message"
                 hint = "drop these labels, or train at a larger width/height"
             else:
-                code = "DN451"
-                text = (f"box {_box((x, y, w, h))} reaches outside the image: {count}; darknet silently clips it to "
-                        "the image and trains the clipped box")
+                code, fact = "DN451", f"box {box} reaches outside the image"
+                outcome = "darknet silently clips it to the image and trains the clipped box"
                 hint = "x, y are the centre and w, h the size, relative to the image"
+            text = f"{fact}: {count}; {outcome}"
             self.add(code, text + _places(label, rel), label, line, col, end_col=end, hint=hint, related=rel)
 
 

@@ -299,8 +299,8 @@ def _general(p: Plan, item: PlanItem, index: int, cur: Shape, cur_outputs: int, 
                         out.outputs, nxt, nxt_outputs, out.params, out.records, out.bflops, broken))
 
 
-# faults darknet's parser survives (a message and a zeroed layer): not where it stops
-_SURVIVED = frozenset({"DN203"})
+# faults darknet's parser survives (a message, then a zeroed layer or a mis-shared kernel): not where it stops
+_SURVIVED = frozenset({"DN203", "DN220"})
 
 
 def _sources(layers: list[Layer], refs, spec: LayerSpec | None):

@@ -257,19 +257,54 @@ def _convolutional(ctx: Ctx, k: dict) -> Out:
     flops = _conv_flops(params.weights, ow, oh)
     if k["xnor"]:
         flops = f32(flops / 32)
+    mismatch = None
     if k["share_index"] != -1000000000:
-        owner = ctx.ref(k["share_index"], "share_index")
-        if owner.type != "convolutional" or owner.conf.get("size") != size or owner.input.c != c \
-                or owner.output.c != n or owner.params.weights != params.weights:
-            raise Fault("DN211", f"share_index points to layer {owner.index} ({owner.type}), whose kernel "
-                        "does not match this layer's size/filters/input channels; darknet exits",
-                        key="share_index")
+        mismatch = _share_mismatch(ctx.ref(k["share_index"], "share_index"), size, c, n, params.weights)
         params, records = NO_PARAMS, ()
     out = _new(Shape, (ow, oh, n))   # NamedTuple constructors are Python functions: this is the hot layer
     if aa:
         nxt = _blur(out, aa, sx, sy)
-        return Out(out, ow * oh * n, params, records, flops, nxt, nxt.w * nxt.h * nxt.c)
-    return _new(Out, (out, ow * oh * n, params, records, flops, None, None))
+        res = Out(out, ow * oh * n, params, records, flops, nxt, nxt.w * nxt.h * nxt.c)
+    else:
+        res = _new(Out, (out, ow * oh * n, params, records, flops, None, None))
+    if mismatch is not None:
+        raise Fault("DN220", mismatch, key="share_index", output=res, fatal=False,
+                    hint="share_index must name a [convolutional] with the same size, filters and input channels")
+    return res
+
+
+_SHARE_MESSAGE = '"Layer size, nweights, channels or filters don\'t match for the share_layer"'
+
+
+def _share_mismatch(owner, size: int, c: int, n: int, nweights: int) -> str | None:
+    """What AlexeyAB does when this conv's kernel differs from its ``share_index`` layer's (None: they match).
+
+    ``make_convolutional_layer`` compares size, nweights, input channels and filters, prints a message,
+    waits on ``getchar()`` and goes on: it takes the owner's weight and bias arrays and writes this layer's
+    ``nweights`` initial weights into them. Past the owner's array that is a heap overflow (a stop, DN211);
+    within it, a network whose shared layer computes with weights laid out for another kernel (DN220)."""
+    said = f"darknet prints {_SHARE_MESSAGE}, waits for Enter"
+    if owner.type != "convolutional":
+        raise Fault("DN211", f"share_index points to layer {owner.index} ({owner.type}), not a convolutional "
+                    f"layer: {said}, then writes this layer's initial weights through that layer's weight "
+                    "pointer (a crash: segmentation fault, or memory corruption where it has weights)",
+                    key="share_index")
+    conf = owner.conf
+    osize, oc, on = conf["size"], owner.input.c, owner.output.c
+    ogroups = 1 if conf["xnor"] or conf["groups"] < 1 else conf["groups"]
+    onweights = _conv_records(oc, on, osize, ogroups, False)[0].weights
+    if (osize, onweights, oc, on) == (size, nweights, c, n):
+        return None
+    kernels = (f"layer {owner.index}'s kernel is {osize}x{osize}, {oc} -> {on} channels ({onweights} weights), "
+               f"this layer's {size}x{size}, {c} -> {n} ({nweights} weights)")
+    if nweights > onweights:
+        raise Fault("DN211", f"share_index: {kernels}; {said}, then writes this layer's {nweights} initial "
+                    f"weights into layer {owner.index}'s {onweights} (a heap overflow: a crash or corrupt memory)",
+                    key="share_index")
+    past = (f", and its biases (and batch-norm values) past the {on} of layer {owner.index} are read from "
+            "beyond that layer's arrays") if n > on else ""
+    return (f"share_index: {kernels}; {said} and goes on: this layer computes with the first {nweights} of "
+            f"layer {owner.index}'s weights, laid out for the other kernel{past}")
 
 
 @layer("connected", ("[connected]", "[conn]"), "output:i=1 activation:s=logistic batch_normalize:i=0",

@@ -146,13 +146,19 @@ def _folded_fix(members: list[Diagnostic], removes_note: bool) -> Fix | None:
     fixes = [d.fix for d in members if d.fix is not None]
     if not fixes:
         return None
-    edits = tuple(e for f in fixes for e in f.edits)
-    if len({e.line for e in edits}) != len(edits):
+    edits = _joined(fixes)
+    if edits is None:
         return None
     safe = removes_note and len(fixes) == len(members) and all(f.safe for f in fixes)
     what = "; ".join(dict.fromkeys(f.description for f in fixes))
     n = len(fixes)
     return Fix(f"{what} ({n} place{'s' * (n != 1)})" if n > 1 else what, edits, safe)
+
+
+def _joined(fixes: list[Fix]) -> tuple | None:
+    """The edits of several fixes as one fix's, None when two of them edit the same line."""
+    edits = tuple(e for f in fixes for e in f.edits)
+    return edits if len({e.line for e in edits}) == len(edits) else None
 
 
 def _fact(d: Diagnostic, facts: dict) -> tuple:
@@ -192,8 +198,8 @@ def _one(members: list[Diagnostic]) -> Diagnostic:
                  for d in others)
     fix = first.fix
     if fix is not None and fix.safe:
-        edits = tuple(e for d in members for e in d.fix.edits)
-        if len({e.line for e in edits}) == len(edits):
+        edits = _joined([d.fix for d in members])
+        if edits is not None:
             fix = Fix(fix.description, edits, True)
     extra = dict(first.extra)
     extra["own_related"] = len(first.related)

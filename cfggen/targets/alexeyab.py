@@ -14,10 +14,10 @@ CRASH_CODES = frozenset({"DN211", "DN206", "DN109", "DN218", "DN404"})
 CRASH_WORDS = ("segmentation fault", "SIGFPE", "sigsegv", "crash")
 # every code the build (plan + infer) and the crash rules report
 BUILD_CODES = frozenset({"DN109", "DN112", "DN113", "DN114", "DN115", "DN201", "DN202", "DN203", "DN204",
-                         "DN205", "DN206", "DN207", "DN208", "DN209", "DN211", "DN212", "DN218", "DN301",
+                         "DN205", "DN206", "DN207", "DN208", "DN209", "DN211", "DN212", "DN218", "DN220", "DN301",
                          "DN404"})
-# findings of darknet's build that it survives (a message, a silently zeroed layer)
-NOT_FATAL = frozenset({"DN202", "DN203"})
+# findings of darknet's build that it survives (a message, a silently zeroed layer, a mis-shared kernel)
+NOT_FATAL = frozenset({"DN202", "DN203", "DN220"})
 
 
 def verdict(doc, base) -> Verdict:

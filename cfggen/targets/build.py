@@ -31,7 +31,8 @@ def choose_activation(variant: str | None, activation: str | None, targets) -> t
         allowed = reader_activations(name)
         if allowed is None:
             continue
-        wanted = activation or _own_activation(variant)
+        # the variant's own: a layer-by-layer family's (ShuffleNetV2, PeleeNet: relu), else the generator's
+        wanted = activation or (family.activation if family is not None else _variant(variant).rules.activation)
         if wanted in allowed:
             continue
         if activation is not None:
@@ -44,12 +45,6 @@ def choose_activation(variant: str | None, activation: str | None, targets) -> t
         notes.append(f"note: {name} has no {wanted}; building with activation={sub} instead (--target {name}). "
                      f"{sub} is not bounded at 6 like {wanted}: weights trained with {wanted} differ slightly")
     return activation, notes
-
-
-def _own_activation(name: str | None) -> str:
-    from cfggen.standalone import lookup
-    fam = lookup(name)                     # ShuffleNetV2, PeleeNet: relu
-    return fam.activation if fam is not None else _variant(name).rules.activation
 
 
 def _variant(name: str | None):

@@ -133,8 +133,10 @@ class Reuse:
         self.layers = net.layers if net is not None else ()
         # layers where AlexeyAB's formula may have reported something: each reader decides for itself
         # there. A formula that stops darknet marks the layer broken; the types listed can also report a
-        # problem darknet survives (an assert an NDEBUG build skips, a message).
-        self.faulted = frozenset(L.index for L in self.layers if L.broken or L.type in CHECKED_TYPES)
+        # problem darknet survives (an assert an NDEBUG build skips, a message), and so can a convolution
+        # that shares another's kernel (its only reference: share_index, DN220).
+        self.faulted = frozenset(L.index for L in self.layers if L.broken or L.type in CHECKED_TYPES
+                                 or L.refs and L.type == "convolutional")
         self.same = same
         p = base.plan.net
         self.input = (net.width, net.height, net.channels, p.get("inputs")) if net is not None else None

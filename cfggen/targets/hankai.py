@@ -389,7 +389,7 @@ class _Reader:
     def fault(self, index: int, sec: RSection, f: Fault) -> Out:
         line, col = located(sec, f.key)
         code = f.code
-        if code == "DN211" and f.key == "share_index":
+        if code in ("DN211", "DN220") and f.key == "share_index":
             # make_convolutional_layer: hank-ai stops through darknet_fatal_error (AlexeyAB prints and goes on)
             raise Stop("error", CODES["layer"], "Layer size, nweights, channels or filters don't match for the "
                        "share_layer", line, col, layer=index, hint=f.message.split(";")[0])

@@ -73,9 +73,8 @@ def check(ctx: RuleContext):
 def _numbers(section, opt, raw: str):
     """A line of numbers: a stray note (warning, one fact per file), or a value continued (error)."""
     shown = _cut(raw.strip())
-    above = max((o for o in section.options if o.line < opt.line and o.form == "ok"), key=lambda o: o.line,
-                default=None)
-    if above is not None and above.value and above.value.endswith(",") and above.line == opt.line - 1:
+    above = next((o for o in section.options if o.line == opt.line - 1 and o.form == "ok"), None)
+    if above is not None and above.value and above.value.endswith(","):
         return at_option(CODE, f"'{shown}' has no '=': darknet does not continue {above.key}= of line {above.line} "
                          f"on the next line; {above.key}= ends at its trailing comma and this line is a key nothing "
                          "reads", opt, hint=f"write the whole value on the {above.key}= line")

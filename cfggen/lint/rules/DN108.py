@@ -31,12 +31,11 @@ from cfggen.lint.rules._base import RuleContext, at_option, facts, suggest, valu
 CODE, NAME, SEVERITY, SCOPE = "DN108", "unknown-activation", "error", "file"
 SUMMARY = "activation name darknet does not know (it uses ReLU)"
 
-ALIASES = {"silu": "swish", "sigmoid": "logistic", "identity": "linear", "none": "linear", "leakyrelu": "leaky",
-           "leaky_relu": "leaky", "lrelu": "leaky", "hardtanh": "hardtan", "hard_tanh": "hardtan",
-           "relu_6": "relu6", "hardmish": "hard_mish", "hard-mish": "hard_mish"}
-# the names that mean exactly darknet's function (the rename is a safe fix); ALIASES' others are guesses
+# the names that mean exactly darknet's function (the rename is a safe fix)
 EXACT = {"silu": "swish", "sigmoid": "logistic", "identity": "linear", "none": "linear", "hardtanh": "hardtan",
          "hard_tanh": "hardtan", "hardmish": "hard_mish", "hard-mish": "hard_mish"}
+# and the likely meanings of others, only named in the hint (PyTorch's leaky slope is 0.01, darknet's 0.1)
+ALIASES = {**EXACT, "leakyrelu": "leaky", "leaky_relu": "leaky", "lrelu": "leaky", "relu_6": "relu6"}
 _KEYS = ("activation", "lstm_activation")
 
 
