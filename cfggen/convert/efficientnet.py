@@ -417,6 +417,25 @@ def _parse_triple(text: str | Sequence[float] | None, what: str) -> tuple[float,
     return values  # type: ignore[return-value]
 
 
+def check_options(prefix: str, head: str, normalize: bool, mean, std
+                  ) -> tuple[bool, tuple[float, float, float] | None, tuple[float, float, float] | None]:
+    """What every ``cfggen import`` checks before opening the checkpoint: the head, ``--mean``/``--std``
+    and the output prefix. Returns (a detector head?, the parsed --mean, the parsed --std)."""
+    from cfggen.generate import HEADS
+
+    if head not in HEADS:
+        raise UsageError(f"unknown head {head!r}; expected one of {', '.join(HEADS)}")
+    mean_given, std_given = _parse_triple(mean, "mean"), _parse_triple(std, "std")
+    if not normalize and (mean_given or std_given):
+        raise UsageError("--mean/--std describe the input normalization that --no-normalize leaves out")
+    folder = os.path.dirname(os.path.abspath(prefix))
+    if not os.path.isdir(folder):
+        raise InputError("the output folder does not exist", path=prefix)
+    if os.path.isdir(f"{prefix}.cfg"):        # checked up front: the cfg is written after the weights
+        raise InputError("is a directory", path=f"{prefix}.cfg")
+    return HEADS[head].detector, mean_given, std_given
+
+
 def _build_network(text: str):
     from cfggen.cfg.parse import parse
     from cfggen.ir.build import infer, plan
@@ -492,21 +511,10 @@ def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, 
     ``prefix.conv.N`` (detector backbone). Checks every tensor before writing anything."""
     from cfggen.convert.checkpoint import open_checkpoint
     from cfggen.convert.weights import layout, write_arrays
-    from cfggen.generate import HEADS, compose, write_atomic
+    from cfggen.generate import compose, write_atomic
     from cfggen.render import render
 
-    if head not in HEADS:
-        raise UsageError(f"unknown head {head!r}; expected one of {', '.join(HEADS)}")
-    detector = HEADS[head].detector
-    mean_given, std_given = _parse_triple(mean, "mean"), _parse_triple(std, "std")
-    if not normalize and (mean_given or std_given):
-        raise UsageError("--mean/--std describe the input normalization that --no-normalize leaves out")
-    folder = os.path.dirname(os.path.abspath(prefix))
-    if not os.path.isdir(folder):
-        raise InputError("the output folder does not exist", path=prefix)
-    if os.path.isdir(f"{prefix}.cfg"):        # checked up front: the cfg is written after the weights
-        raise InputError("is a directory", path=f"{prefix}.cfg")
-
+    detector, mean_given, std_given = check_options(prefix, head, normalize, mean, std)
     with open_checkpoint(checkpoint) as ckpt:
         origin = resolve(ckpt, checkpoint, variant, detector, classes, tf_port, mean_given, std_given)
         fit = origin.fit

@@ -139,22 +139,12 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
     ``prefix.weights`` (classifier) or ``prefix.conv.N`` (detector backbone). Nothing is written unless
     every tensor fits."""
     from cfggen.convert.checkpoint import open_checkpoint
-    from cfggen.convert.efficientnet import _build_network, _parse_triple, add_notes
+    from cfggen.convert.efficientnet import _build_network, add_notes, check_options
     from cfggen.convert.weights import layout, write_arrays
-    from cfggen.generate import HEADS, write_atomic
+    from cfggen.generate import write_atomic
     from cfggen.standalone import compose, lookup
 
-    if head not in HEADS:
-        raise UsageError(f"unknown head {head!r}; expected one of {', '.join(HEADS)}")
-    detector = HEADS[head].detector
-    mean_given, std_given = _parse_triple(mean, "mean"), _parse_triple(std, "std")
-    if not normalize and (mean_given or std_given):
-        raise UsageError("--mean/--std describe the input normalization that --no-normalize leaves out")
-    folder = os.path.dirname(os.path.abspath(prefix))
-    if not os.path.isdir(folder):
-        raise InputError("the output folder does not exist", path=prefix)
-    if os.path.isdir(f"{prefix}.cfg"):
-        raise InputError("is a directory", path=f"{prefix}.cfg")
+    detector, mean_given, std_given = check_options(prefix, head, normalize, mean, std)
     stats = (mean_given or IMAGENET[0], std_given or IMAGENET[1])
 
     with open_checkpoint(checkpoint) as ckpt:
