@@ -17,10 +17,9 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from cfggen.convert.efficientnet import DARKNET_EPS, IMAGENET, _fmt
 from cfggen.errors import InputError, UsageError
 
-DARKNET_EPS = 1e-5
-IMAGENET = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
 WIDTHS = (1.0, 0.75, 0.5, 0.35, 1.25, 1.5, 2.0)     # width multipliers tried when inferring one
 BN_KEYS = ("weight", "bias", "running_mean", "running_var")
 
@@ -263,10 +262,6 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
                         "outputs deviate (see README for the measured deviation)")
     return ImportResult(f"{prefix}.cfg", weights_path, naming.name, name, inferred, out_classes, upto,
                         result.floats, tuple(info), tuple(warnings))
-
-
-def _fmt(values) -> str:
-    return ",".join(f"{v:g}" for v in values)
 
 
 def _normalization(stats) -> dict:
