@@ -148,8 +148,8 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
     """Build family ``name``'s cfg. ``normalize=(mean, std)``: an input-normalization conv as layer 0
     (``cfggen import``); ``fixed_ok``: allow ``hswish="relu"`` (its fixed layers need import's weights).
     Options the family has no use for (``unsupported``, the MBConv ones, when given) are refused."""
-    from cfggen.generate import (ACTIVATIONS, DETECTOR_STRIDE, HEADS, ClassifierRecipe, DetectorRecipe, _batching,
-                                 count_layers, detector_size, format_anchor, parse_anchors, parse_size, scale_anchors)
+    from cfggen.generate import (DETECTOR_STRIDE, ClassifierRecipe, DetectorRecipe, _batching, check_common_options,
+                                 count_layers, detector_size, format_anchor, given_size, parse_anchors, scale_anchors)
     from cfggen.render import render
     from cfggen.scale.rounding import round_filters
 
@@ -168,14 +168,8 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
         raise UsageError(f"{', '.join(used)}: not an option of {fam.name} ({why}; its options are "
                          f"{', '.join(takes)})")
     head = head or "classifier"
-    if head not in HEADS:
-        raise UsageError(f"unknown head {head!r}; expected one of {', '.join(HEADS)}")
-    spec = HEADS[head]
-    chosen = None
-    if "activation" in fam.options:
-        chosen = activation or fam.activation
-        if chosen not in ACTIVATIONS:
-            raise UsageError(f"unknown activation {chosen!r}; expected one of {', '.join(ACTIVATIONS)}")
+    chosen = (activation or fam.activation) if "activation" in fam.options else None
+    spec, classes = check_common_options(head, chosen, classes, resolution)
     if "hswish" in fam.options:
         hswish = hswish or "exact"
         if hswish not in HSWISH_MODES:
@@ -186,21 +180,10 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
     mult = 1.0 if width_mult is None else float(width_mult)
     if mult <= 0:
         raise UsageError(f"--width-mult must be positive (got {mult})")
-    classes = spec.classes if classes is None else classes
-    if classes < 1:
-        raise UsageError(f"--classes must be at least 1 (got {classes})")
-    if resolution is not None and resolution < 1:
-        raise UsageError(f"--resolution must be positive (got {resolution})")
     native = fam.resolution if resolution is None else resolution
     size_note = ""
     if size is not None:
-        width, height = parse_size(size)
-        if spec.detector and (width % DETECTOR_STRIDE or height % DETECTOR_STRIDE):
-            raise UsageError(f"--size {width}x{height}: a yolo head needs width and height that are multiples "
-                             f"of {DETECTOR_STRIDE} (the yolo head's deepest stride), e.g. "
-                             f"{detector_size(width)}x{detector_size(height)}")
-        if min(width, height) < DETECTOR_STRIDE:
-            raise UsageError(f"--size {width}x{height}: smaller than the network's total stride {DETECTOR_STRIDE}")
+        width, height = given_size(size, spec.detector)
     elif spec.detector and native % DETECTOR_STRIDE:
         width = height = detector_size(native)
         size_note = f"input {width}x{width}: the native {native} rounded to a multiple of 32"
