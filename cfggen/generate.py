@@ -583,12 +583,12 @@ def _quote(value: object) -> str:
 def default_filename(variant: str, head: str | None = None) -> str:
     from cfggen.standalone import lookup
     suffix = "" if head in (None, "classifier") else f"-{head}"
-    if lookup(variant) is not None:
-        return f"{lookup(variant).name}{suffix}.cfg"
+    fam = lookup(variant)
+    if fam is not None:
+        return f"{fam.name}{suffix}.cfg"
     row = get_compound(variant)
     if row is not None:
         return f"efficientdet-{row.name}.cfg"
-    suffix = "" if head in (None, "classifier") else f"-{head}"
     return f"{get_variant(variant).full_name}{suffix}.cfg"
 
 
