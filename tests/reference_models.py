@@ -107,6 +107,21 @@ def run_session(session, x, layers) -> dict[int, np.ndarray]:
     return dict(zip(layers, session.run(names, {session.get_inputs()[0].name: x})))
 
 
+def run_backbone(name: str, prefix: str, folder, taps: dict[int, int]) -> dict[int, np.ndarray]:
+    """A detector import's backbone alone (``PREFIX.cfg`` cut after layer ``taps[32]``, with its
+    ``PREFIX.conv.N``), exported and run on reference ``name``'s input: {tap layer: output}."""
+    import re
+
+    (conv,) = [f for f in os.listdir(folder) if f.startswith(os.path.basename(prefix) + ".conv.")]
+    sections = re.split(r"\n(?=\[)", open(prefix + ".cfg", encoding="utf-8").read())
+    backbone = os.path.join(folder, "backbone.cfg")
+    with open(backbone, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(sections[:taps[32] + 3]) + "\n")      # header, [net], layers 0..N-1
+    layers = list(taps.values())
+    session = cli_export(backbone, os.path.join(folder, conv), layers, os.path.join(folder, "b.onnx"))
+    return run_session(session, raw_input(name), layers)
+
+
 def run_onnx(cfg: str, weights: str, layers) -> dict[int, np.ndarray]:
     """The exported model on the reference's raw [0, 1] image (the cfg's layer 0 normalizes it)."""
     import onnxruntime as ort
