@@ -138,6 +138,13 @@ def run_onnx(cfg: str, weights: str, layers) -> dict[int, np.ndarray]:
     return {i: outs[f"layer_{i}"] for i in layers}
 
 
+def last_conv(text: str) -> int:
+    """The layer index of a cfg text's last ``[convolutional]`` (the logits of these classifiers)."""
+    import re
+
+    return max(i for i, t in enumerate(re.findall(r"^\[(\w+)\]", text, re.M)[1:]) if t == "convolutional")
+
+
 def golden_seed() -> int:
     return 20261206
 

@@ -115,12 +115,12 @@ def test_epsilon_is_what_separates_the_namings(tmp_path):
     """torchvision's 1e-3 is folded into rolling_variance: imported as geffnet's 1e-5 instead, the
     logits move by the README's ~3e-4 and leave the tolerance."""
     pytest.importorskip("onnxruntime")
-    from reference_models import import_and_run, logits_error, run_onnx
+    from reference_models import import_and_run, last_conv, logits_error, run_onnx
 
     cfg, weights = import_and_run("tv_mobilenet_v3_small", tmp_path)
     text = open(cfg, encoding="utf-8").read()
     assert "checkpoint BN epsilon 0.001 folded into rolling_variance" in text
-    last = max(i for i, line in enumerate(re.findall(r"^\[(\w+)\]", text, re.M)[1:]) if line == "convolutional")
+    last = last_conv(text)
     ours = run_onnx(cfg, weights, [last])[last]
     assert logits_error(ours, "tv_mobilenet_v3_small")[1]
     assert not logits_error(ours, "mobilenetv3_small_100")[1]       # same weights, eps 1e-5
@@ -130,12 +130,12 @@ def test_epsilon_is_what_separates_the_namings(tmp_path):
 def test_hswish_approx_is_another_network(tmp_path):
     """--hswish approx (swish + logistic): labelled in the cfg and outside the tolerance."""
     pytest.importorskip("onnxruntime")
-    from reference_models import import_and_run, logits_error, run_onnx
+    from reference_models import import_and_run, last_conv, logits_error, run_onnx
 
     cfg, weights = import_and_run("mobilenetv3_small_100", tmp_path, "--hswish", "approx")
     text = open(cfg, encoding="utf-8").read()
     assert "--hswish approx" in text and "NOT the" in text and "activation=hardtan" not in text
-    last = max(i for i, line in enumerate(re.findall(r"^\[(\w+)\]", text, re.M)[1:]) if line == "convolutional")
+    last = last_conv(text)
     error, ok = logits_error(run_onnx(cfg, weights, [last])[last], "mobilenetv3_small_100")
     assert not ok and 1e-3 < error < 1.0
 
