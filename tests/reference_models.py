@@ -124,11 +124,16 @@ def run_backbone(name: str, prefix: str, folder, taps: dict[int, int]) -> dict[i
 
 def run_onnx(cfg: str, weights: str, layers) -> dict[int, np.ndarray]:
     """The exported model on the reference's raw [0, 1] image (the cfg's layer 0 normalizes it)."""
+    return run_layers(cfg, weights, ref_weights().raw_input(golden_seed()), layers)
+
+
+def run_layers(cfg: str, weights: str, x, layers) -> dict[int, np.ndarray]:
+    """``to_onnx`` with ``layers`` as debug outputs, run in onnxruntime (one thread) on ``x`` (1,3,H,W
+    float32): {layer: output}."""
     import onnxruntime as ort
 
     from cfggen.export import to_onnx
 
-    x = ref_weights().raw_input(golden_seed())
     model = to_onnx(cfg, weights, debug_layers=sorted(set(layers)))
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1

@@ -304,19 +304,4 @@ def _producers(ckpt, src, roles: dict, eps: float) -> dict:
     return {"weights": weights, "biases": lambda: (get("bias") * src.out_scale).astype(np.float32)}
 
 
-def measure(cfg: str, weights: str, image, layers: Sequence[int]) -> dict[int, "object"]:
-    """Run the exported ONNX model in onnxruntime on ``image`` (1,3,H,W float32): {layer: output}."""
-    import onnxruntime as ort
-
-    from cfggen.export import to_onnx
-
-    model = to_onnx(cfg, weights, debug_layers=list(layers))
-    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    (feed,) = session.get_inputs()
-    names = [o.name for o in session.get_outputs()]
-    outs = session.run(None, {feed.name: image})
-    got = dict(zip(names, outs))
-    return {i: got[f"layer_{i}"] for i in layers}
-
-
-__all__ = ["Naming", "find_naming", "import_checkpoint", "measure", "misfit", "needs"]
+__all__ = ["Naming", "find_naming", "import_checkpoint", "misfit", "needs"]
