@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from cfggen.convert.efficientnet import DARKNET_EPS, IMAGENET, _fmt
+from cfggen.convert.efficientnet import DARKNET_EPS, IMAGENET, _fmt, fmt_shape
 from cfggen.errors import InputError, UsageError
 
 WIDTHS = (1.0, 0.75, 0.5, 0.35, 1.25, 1.5, 2.0)     # width multipliers tried when inferring one
@@ -40,7 +40,8 @@ class Naming:
 
 def markers(*keys: str) -> Callable[[Sequence[str]], bool]:
     """A ``Naming.detect`` that wants every one of ``keys``."""
-    return lambda names: all(k in set(names) for k in keys)
+    wanted = frozenset(keys)
+    return lambda names: wanted <= set(names)
 
 
 def namings() -> list[Naming]:
@@ -100,8 +101,6 @@ def _names(built, naming: Naming) -> set[str]:
 def misfit(names: Sequence[str], shape_of, built, naming: Naming, ignored: set[str] = frozenset()) -> str | None:
     """The first tensor that does not fit ``built`` (missing, wrong shape, or left over; ``ignored``
     tensors may be there), or None."""
-    from cfggen.convert.efficientnet import fmt_shape
-
     known = set(ignored)
     for _, roles in needs(built, naming):
         for need in roles.values():
