@@ -58,10 +58,14 @@ class Device:
         """Achievable bandwidth in GB/s."""
         return self.bandwidth_gbs * self.bandwidth_eff
 
+    def cache_gbs_achievable(self) -> float:
+        """Achievable bandwidth in GB/s for working sets within the cache tier (0: no tier)."""
+        return self.cache_gbs * self.bandwidth_eff
+
     def gbs_for(self, working_bytes: float) -> float:
         """Achievable bandwidth for a layer whose working set is ``working_bytes``."""
         if self.cache_gbs and working_bytes <= self.cache_mb * 1e6:
-            return self.cache_gbs * self.bandwidth_eff
+            return self.cache_gbs_achievable()
         return self.gbs()
 
     def ridge(self, precision: str) -> float:
