@@ -192,6 +192,17 @@ def count_layers(text: str) -> int:
     return sum(1 for line in text.splitlines() if line.startswith("[") and line != "[net]")
 
 
+def format_values(values) -> str:
+    """``0.485,0.456,0.406``: per-channel numbers as a cfg comment or ``cfggen import`` note writes them."""
+    return ",".join(f"{v:g}" for v in values)
+
+
+def input_normalize(mean, std) -> str:
+    """The input-normalization layer ``cfggen import`` puts in front of the stem: (x - mean) / std."""
+    from cfggen.render import render
+    return render("input-normalize.cfg.j2", mean=format_values(mean), std=format_values(std))
+
+
 # --- generate ------------------------------------------------------------------------------------
 
 NECKS = ("pan", "bifpn")   # pan: the yolo head's own FPN+PAN; bifpn: EfficientDet's (scale/bifpn.py)

@@ -149,7 +149,8 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
     (``cfggen import``); ``fixed_ok``: allow ``hswish="relu"`` (its fixed layers need import's weights).
     Options the family has no use for (``unsupported``, the MBConv ones, when given) are refused."""
     from cfggen.generate import (DETECTOR_STRIDE, ClassifierRecipe, DetectorRecipe, _batching, check_common_options,
-                                 count_layers, detector_size, format_anchor, given_size, parse_anchors, scale_anchors)
+                                 count_layers, detector_size, format_anchor, given_size, input_normalize, parse_anchors,
+                                 scale_anchors)
     from cfggen.render import render
     from cfggen.scale.rounding import round_filters
 
@@ -201,10 +202,7 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
     anchor_pairs = (parse_anchors(anchors, len(spec.anchors)) if anchors is not None
                     else scale_anchors(spec.anchors, spec.anchor_size, (width, height)))
 
-    first = ""
-    if normalize is not None:
-        mean, std = normalize
-        first = render("input-normalize.cfg.j2", mean=_fmt(mean), std=_fmt(std))
+    first = input_normalize(*normalize) if normalize is not None else ""
     w = Writer.after(count_layers(first))
     b = Build(fam, head, spec, classes, chosen, hswish, mult, native)
     bb = impl.backbone(w, b)
@@ -235,10 +233,6 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
                  size_note=size_note, recipe=recipe, resize_step=None)
     return Built(net + first + w.text() + head_text, fam, w, head, classes, (width, height), mult, hswish, chosen,
                  normalize is not None, bb.taps, backbone_end)
-
-
-def _fmt(values) -> str:
-    return ",".join(f"{v:g}" for v in values)
 
 
 def _command(fam: Family, head, classes, size, activation, width_mult, resolution, hswish, anchors, batch,

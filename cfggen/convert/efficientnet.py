@@ -444,10 +444,6 @@ def _build_network(text: str):
     return network
 
 
-def _fmt(values) -> str:
-    return ",".join(f"{v:g}" for v in values)
-
-
 @dataclass(frozen=True)
 class Origin:
     """What a checkpoint is, from its keys and shapes, its file name and the options."""
@@ -484,6 +480,8 @@ def resolve(ckpt, path: str, variant: str | None, detector: bool, classes: int |
 def describe(o: Origin, base: str, kind: str, detector: bool, tf_port: bool | None, normalize: bool
              ) -> tuple[list[str], list[str]]:
     """(messages for the user, header comments for the cfg) about where the weights come from."""
+    from cfggen.generate import format_values
+
     inferred = " (inferred from the tensor shapes)" if o.fit.inferred else ""
     info = [f"{base}: {o.naming.name} naming ({kind}), {_full(o.fit.variant)} "
             + ("inferred from the tensor shapes" if o.fit.inferred else "as given")
@@ -496,7 +494,8 @@ def describe(o: Origin, base: str, kind: str, detector: bool, tf_port: bool | No
     notes = [f"imported by cfggen import from {base}: {o.naming.name} naming, {_full(o.fit.variant)}{inferred}"]
     if normalize:
         notes.append(f"layer 0 normalizes the [0, 1] RGB input as the checkpoint expects: (x - mean) / std, "
-                     f"mean {_fmt(o.mean)}, std {_fmt(o.std)}; so every later layer index is cfggen build's + 1")
+                     f"mean {format_values(o.mean)}, std {format_values(o.std)}; so every later layer index is "
+                     "cfggen build's + 1")
     if o.eps != DARKNET_EPS:
         notes.append(f"checkpoint BN epsilon {o.eps:g} folded into rolling_variance (+{o.eps - DARKNET_EPS:g}): "
                      "darknet normalizes with sqrt(var + 1e-5)")
@@ -511,8 +510,7 @@ def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, 
     ``prefix.conv.N`` (detector backbone). Checks every tensor before writing anything."""
     from cfggen.convert.checkpoint import open_checkpoint
     from cfggen.convert.weights import layout, write_arrays
-    from cfggen.generate import compose, write_atomic
-    from cfggen.render import render
+    from cfggen.generate import compose, input_normalize, write_atomic
 
     detector, mean_given, std_given = check_options(prefix, head, normalize, mean, std)
     with open_checkpoint(checkpoint) as ckpt:
@@ -520,8 +518,7 @@ def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, 
         fit = origin.fit
         info, notes = describe(origin, os.path.basename(checkpoint), ckpt.kind, detector, tf_port, normalize)
         warnings: list[str] = []
-        input_layers = render("input-normalize.cfg.j2", mean=_fmt(origin.mean), std=_fmt(origin.std)) \
-            if normalize else ""
+        input_layers = input_normalize(origin.mean, origin.std) if normalize else ""
         options = dict(head=head, classes=classes if detector else fit.classes, size=size,
                        input_layers=input_layers)
         draft = compose(fit.variant, **options, notes=notes)

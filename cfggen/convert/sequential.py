@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from cfggen.convert.efficientnet import DARKNET_EPS, IMAGENET, _fmt, fmt_shape
+from cfggen.convert.efficientnet import DARKNET_EPS, IMAGENET, fmt_shape
 from cfggen.errors import InputError, UsageError
 
 WIDTHS = (1.0, 0.75, 0.5, 0.35, 1.25, 1.5, 2.0)     # width multipliers tried when inferring one
@@ -139,7 +139,7 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
     from cfggen.convert.checkpoint import open_checkpoint
     from cfggen.convert.efficientnet import _build_network, add_notes, check_options
     from cfggen.convert.weights import layout, write_arrays
-    from cfggen.generate import write_atomic
+    from cfggen.generate import format_values, write_atomic
     from cfggen.standalone import compose, lookup
 
     detector, mean_given, std_given = check_options(prefix, head, normalize, mean, std)
@@ -208,8 +208,8 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
                  + (" (inferred from the tensor shapes)" if inferred else "")]
         if normalize:
             notes.append(f"layer 0 normalizes the [0, 1] RGB input as the checkpoint expects: (x - mean) / std, "
-                         f"mean {_fmt(stats[0])}, std {_fmt(stats[1])}; so every later layer index is cfggen "
-                         "build's + 1")
+                         f"mean {format_values(stats[0])}, std {format_values(stats[1])}; so every later layer "
+                         "index is cfggen build's + 1")
         if naming.eps != DARKNET_EPS:
             notes.append(f"checkpoint BN epsilon {naming.eps:g} folded into rolling_variance "
                          f"(+{naming.eps - DARKNET_EPS:g}): darknet normalizes with sqrt(var + 1e-5)")
