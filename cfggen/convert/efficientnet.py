@@ -480,8 +480,6 @@ def resolve(ckpt, path: str, variant: str | None, detector: bool, classes: int |
 def describe(o: Origin, base: str, kind: str, detector: bool, tf_port: bool | None, normalize: bool
              ) -> tuple[list[str], list[str]]:
     """(messages for the user, header comments for the cfg) about where the weights come from."""
-    from cfggen.generate import format_values
-
     inferred = " (inferred from the tensor shapes)" if o.fit.inferred else ""
     info = [f"{base}: {o.naming.name} naming ({kind}), {_full(o.fit.variant)} "
             + ("inferred from the tensor shapes" if o.fit.inferred else "as given")
@@ -493,13 +491,31 @@ def describe(o: Origin, base: str, kind: str, detector: bool, tf_port: bool | No
                        "a tf_* port needs --tf-port"))
     notes = [f"imported by cfggen import from {base}: {o.naming.name} naming, {_full(o.fit.variant)}{inferred}"]
     if normalize:
-        notes.append(f"layer 0 normalizes the [0, 1] RGB input as the checkpoint expects: (x - mean) / std, "
-                     f"mean {format_values(o.mean)}, std {format_values(o.std)}; so every later layer index is "
-                     "cfggen build's + 1")
+        notes.append(normalize_note(o.mean, o.std))
     if o.eps != DARKNET_EPS:
-        notes.append(f"checkpoint BN epsilon {o.eps:g} folded into rolling_variance (+{o.eps - DARKNET_EPS:g}): "
-                     "darknet normalizes with sqrt(var + 1e-5)")
+        notes.append(epsilon_note(o.eps))
     return info, notes
+
+
+def normalize_note(mean, std) -> str:
+    """An import's header line for its input-normalization layer."""
+    from cfggen.generate import format_values
+
+    return (f"layer 0 normalizes the [0, 1] RGB input as the checkpoint expects: (x - mean) / std, "
+            f"mean {format_values(mean)}, std {format_values(std)}; so every later layer index is cfggen build's + 1")
+
+
+def backbone_note(prefix: str, weights_path: str, upto: int) -> str:
+    """A detector import's header line: what its backbone weights file holds and how darknet trains on it."""
+    name = os.path.basename(weights_path)
+    return (f"backbone weights: {name} holds layers 0-{upto - 1} (darknet detector train DATA "
+            f"{os.path.basename(prefix)}.cfg {name})")
+
+
+def epsilon_note(eps: float) -> str:
+    """An import's header line for a checkpoint BN epsilon other than darknet's."""
+    return (f"checkpoint BN epsilon {eps:g} folded into rolling_variance (+{eps - DARKNET_EPS:g}): "
+            "darknet normalizes with sqrt(var + 1e-5)")
 
 
 def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, head: str = "classifier",
@@ -544,9 +560,7 @@ def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, 
             warnings.append(warning)
             more.append(f"warning: {warning}")
         if detector:
-            name = os.path.basename(weights_path)
-            more.append(f"backbone weights: {name} holds layers 0-{upto - 1} (darknet detector train DATA "
-                        f"{os.path.basename(prefix)}.cfg {name})")
+            more.append(backbone_note(prefix, weights_path, upto))
         text = add_notes(draft.text, more)   # comments move no layer: the draft's network stays valid
         result = write_arrays(weights_path, network, lambda a: producers[a.key](), upto=upto)
         unused = [m for c in head_convs for m in (c.weight.rsplit(".", 1)[0], c.bn)

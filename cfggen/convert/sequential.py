@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from cfggen.convert.efficientnet import DARKNET_EPS, IMAGENET, fmt_shape
+from cfggen.convert.efficientnet import DARKNET_EPS, IMAGENET, epsilon_note, fmt_shape, normalize_note
 from cfggen.errors import InputError, UsageError
 
 WIDTHS = (1.0, 0.75, 0.5, 0.35, 1.25, 1.5, 2.0)     # width multipliers tried when inferring one
@@ -137,9 +137,9 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
     ``prefix.weights`` (classifier) or ``prefix.conv.N`` (detector backbone). Nothing is written unless
     every tensor fits."""
     from cfggen.convert.checkpoint import open_checkpoint
-    from cfggen.convert.efficientnet import _build_network, add_notes, check_options
+    from cfggen.convert.efficientnet import _build_network, add_notes, backbone_note, check_options
     from cfggen.convert.weights import layout, write_arrays
-    from cfggen.generate import format_values, write_atomic
+    from cfggen.generate import write_atomic
     from cfggen.standalone import compose, lookup
 
     detector, mean_given, std_given = check_options(prefix, head, normalize, mean, std)
@@ -207,12 +207,9 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
         notes = [f"imported by cfggen import from {base}: {naming.name} naming, {what}"
                  + (" (inferred from the tensor shapes)" if inferred else "")]
         if normalize:
-            notes.append(f"layer 0 normalizes the [0, 1] RGB input as the checkpoint expects: (x - mean) / std, "
-                         f"mean {format_values(stats[0])}, std {format_values(stats[1])}; so every later layer "
-                         "index is cfggen build's + 1")
+            notes.append(normalize_note(*stats))
         if naming.eps != DARKNET_EPS:
-            notes.append(f"checkpoint BN epsilon {naming.eps:g} folded into rolling_variance "
-                         f"(+{naming.eps - DARKNET_EPS:g}): darknet normalizes with sqrt(var + 1e-5)")
+            notes.append(epsilon_note(naming.eps))
         if built.hswish == "relu":
             notes.append("--hswish relu: the fixed 1x1 convs of the hard-sigmoid are written by this import; keep "
                          "them (learning_rate=0) when training")
@@ -244,9 +241,7 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
         used = {roles[r].name.rsplit(".", 1)[0] for _, roles in sources.values() for r in roles}
         unused = sorted({n.rsplit(".", 1)[0] for n in names if n.endswith(".weight") and "." in n} - used)
         if detector:
-            wname = os.path.basename(weights_path)
-            text = add_notes(text, [f"backbone weights: {wname} holds layers 0-{upto - 1} (darknet detector "
-                                    f"train DATA {os.path.basename(prefix)}.cfg {wname})"])
+            text = add_notes(text, [backbone_note(prefix, weights_path, upto)])
         result = write_arrays(weights_path, network, lambda a: producers[a.key](), upto=upto)
     write_atomic(f"{prefix}.cfg", text)
     info = [f"{base}: {naming.name} naming ({ckpt.kind}), {what} "
