@@ -17,7 +17,8 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from cfggen.convert.efficientnet import DARKNET_EPS, IMAGENET, epsilon_note, fmt_shape, normalize_note
+from cfggen.convert.efficientnet import (DARKNET_EPS, IMAGENET, ImportResult, epsilon_note, fmt_shape,
+                                         normalize_note)
 from cfggen.errors import InputError, UsageError
 
 WIDTHS = (1.0, 0.75, 0.5, 0.35, 1.25, 1.5, 2.0)     # width multipliers tried when inferring one
@@ -113,21 +114,6 @@ def misfit(names: Sequence[str], shape_of, built, naming: Naming, ignored: set[s
         if name not in known and not name.endswith(".num_batches_tracked"):
             return f"unexpected tensor {name} {fmt_shape(shape_of(name))}: the network has no such tensor"
     return None
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    cfg_path: str
-    weights_path: str
-    naming: str
-    variant: str
-    inferred: bool
-    classes: int
-    layers: int
-    floats: int
-    info: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-    deviation: None = None
 
 
 def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None, variant: str | None = None,
