@@ -16,7 +16,6 @@ median of the per-round ratios printed beside it. Prints:
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,15 +28,7 @@ from cfggen.draw import Picture, draw  # noqa: E402
 from cfggen.lint.engine import analyze  # noqa: E402
 from cfggen.report import Report, format_text  # noqa: E402
 
-
-def pair(fa, fb, repeat: int) -> tuple[float, float, float]:
-    ta, tb = [], []
-    for _ in range(repeat):
-        for fn, ts in ((fa, ta), (fb, tb)):
-            t = time.perf_counter()
-            fn()
-            ts.append(time.perf_counter() - t)
-    return min(ta), min(tb), statistics.median(a / b for a, b in zip(ta, tb))
+from bench_validate import pair  # noqa: E402  (this folder: the alternating A/B timing)
 
 
 def chain(n: int) -> str:

@@ -49,11 +49,10 @@ FAMILIES = (("mobilenetv3-large", "exact"), ("mobilenetv3-large", "approx"), ("m
 def family_cfgs(tmp: str) -> list[str]:
     """FAMILIES written as cfgs into ``tmp`` (named NAME.cfg, NAME-approx.cfg)."""
     from cfggen.generate import generate
-    from cfggen.standalone import compose
 
     out = []
     for name, hswish in FAMILIES:
-        text = generate(name) if hswish in (None, "exact") else compose(name, hswish=hswish).text
+        text = generate(name, hswish=hswish)
         path = os.path.join(tmp, f"{name}{'' if hswish in (None, 'exact') else '-' + hswish}.cfg")
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(text)

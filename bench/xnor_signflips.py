@@ -39,34 +39,14 @@ def main() -> None:
     ap.add_argument("--all-layers", action="store_true", help="print every layer, not only the differing ones")
     args = ap.parse_args()
 
-    import onnxruntime as ort
-
-    from cfggen.export import to_onnx
-    from cfggen.export.build import load
-
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = os.path.join(tmp, f"yolov3-spp-xnor-{args.size}.cfg")
-        with open(os.path.join(SHARED, "corpus", "darknet", "yolov3-spp.cfg")) as fh:
-            text = xr.xnor_spp_cfg(fh.read(), args.size, args.size)
-        with open(cfg, "w") as fh:
-            fh.write(text)
-        native, network = load(cfg, None)
-        weights = os.path.join(tmp, "w.weights")
-        xr.recipe_weights(native, weights, os.path.join(SHARED, "tools"))
-        x = xr.recipe_input(network)
+        cfg, weights, network, native, x = xr.xnor_spp(tmp, os.path.join(SHARED, "corpus", "darknet", "yolov3-spp.cfg"),
+                                                       args.size, os.path.join(SHARED, "tools"))
         t0 = time.perf_counter()
         network, ref = xr.forward(cfg, weights, None, x)
         t1 = time.perf_counter()
-        model = to_onnx(cfg, weights, debug_layers="all")
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_DISABLE_ALL if args.opt == "disable"
-                                         else ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
-        sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
-        del model
-        names = [o.name for o in sess.get_outputs()]
-        res = dict(zip(names, sess.run(None, {"input": x[None]})))
+        out = xr.run_export(cfg, weights, x, optimise=args.opt == "all")
         t2 = time.perf_counter()
-        out = [res[f"layer_{i}"][0] for i in range(len(network.layers))]
         rows = xr.layer_diffs(network, ref, out, x)
         xnor = sum(1 for lay in network.layers if lay.type == "convolutional" and lay.conf["xnor"])
         print(f"xnor yolov3-spp pattern at {args.size}x{args.size}: {len(network.layers)} layers, {xnor} xnor convs; "

@@ -192,6 +192,17 @@ def count_layers(text: str) -> int:
     return sum(1 for line in text.splitlines() if line.startswith("[") and line != "[net]")
 
 
+def format_values(values) -> str:
+    """``0.485,0.456,0.406``: per-channel numbers as a cfg comment or ``cfggen import`` note writes them."""
+    return ",".join(f"{v:g}" for v in values)
+
+
+def input_normalize(mean, std) -> str:
+    """The input-normalization layer ``cfggen import`` puts in front of the stem: (x - mean) / std."""
+    from cfggen.render import render
+    return render("input-normalize.cfg.j2", mean=format_values(mean), std=format_values(std))
+
+
 # --- generate ------------------------------------------------------------------------------------
 
 NECKS = ("pan", "bifpn")   # pan: the yolo head's own FPN+PAN; bifpn: EfficientDet's (scale/bifpn.py)
@@ -314,18 +325,9 @@ def compose(variant: str | None = "b0", head: str | None = None, classes: int | 
     named = variant
     variant, head, bifpn = _neck(variant, head, neck, bifpn_width, bifpn_repeats, levels, compound)
     base = get_variant(variant) if variant is not None else CUSTOM
-    if head not in HEADS:
-        raise UsageError(f"unknown head {head!r}; expected one of {', '.join(HEADS)}")
-    spec = HEADS[head]
     explicit_activation = activation is not None     # replaces the blocks' own (MixNet's swish) too
     activation = activation or base.rules.activation
-    if activation not in ACTIVATIONS:
-        raise UsageError(f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}")
-    classes = spec.classes if classes is None else classes
-    if classes < 1:
-        raise UsageError(f"--classes must be at least 1 (got {classes})")
-    if resolution is not None and resolution < 1:
-        raise UsageError(f"--resolution must be positive (got {resolution})")
+    spec, classes = check_common_options(head, activation, classes, resolution)
 
     stages = decode_list(blocks) if blocks is not None else base.rules.stages
     width_mult = base.width_mult if width_mult is None else width_mult
@@ -379,6 +381,38 @@ def compose(variant: str | None = "b0", head: str | None = None, classes: int | 
     return Composed("".join(pieces), net, taps, input_size, base, spec, classes, activation, first_layer)
 
 
+def check_common_options(head: str, activation: str | None, classes: int | None, resolution: int | None
+                         ) -> tuple[Head, int]:
+    """The checks of the options every generator takes (``activation`` None: the network has no choice of
+    one); returns the head and the class count (the head's default when not given)."""
+    if head not in HEADS:
+        raise UsageError(f"unknown head {head!r}; expected one of {', '.join(HEADS)}")
+    spec = HEADS[head]
+    if activation is not None and activation not in ACTIVATIONS:
+        raise UsageError(f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}")
+    classes = spec.classes if classes is None else classes
+    if classes < 1:
+        raise UsageError(f"--classes must be at least 1 (got {classes})")
+    if resolution is not None and resolution < 1:
+        raise UsageError(f"--resolution must be positive (got {resolution})")
+    return spec, classes
+
+
+def given_size(size, detector: bool, stride: int = DETECTOR_STRIDE, total_stride: int = DETECTOR_STRIDE,
+               what: str = "a yolo head", why: str = "the yolo head's deepest stride") -> tuple[int, int]:
+    """``--size`` as (width, height), checked: a detector's sides are multiples of ``stride`` (``why``),
+    and no side is below the network's total stride."""
+    width, height = parse_size(size)
+    if detector and (width % stride or height % stride):
+        near = f"{detector_size(width, stride)}x{detector_size(height, stride)}"
+        raise UsageError(f"--size {width}x{height}: {what} needs width and height that are "
+                         f"multiples of {stride} ({why}), e.g. {near}")
+    if min(width, height) < total_stride:
+        raise UsageError(f"--size {width}x{height}: smaller than the network's total stride "
+                         f"{total_stride}")
+    return width, height
+
+
 def _input_size(spec: Head, base: Variant, resolution: int, size, net: Network, neck: Neck
                 ) -> tuple[tuple[int, int], str]:
     total_stride = net.blocks[-1].out_stride
@@ -392,16 +426,8 @@ def _input_size(spec: Head, base: Variant, resolution: int, size, net: Network, 
                                 f"end stages at strides {', '.join(map(str, reached))}")
     why = "the BiFPN's P7 stride" if neck.kind == "bifpn" else "the yolo head's deepest stride"
     if size is not None:
-        width, height = parse_size(size)
-        if spec.detector and (width % stride or height % stride):
-            near = f"{detector_size(width, stride)}x{detector_size(height, stride)}"
-            what = "a BiFPN detector" if neck.kind == "bifpn" else "a yolo head"
-            raise UsageError(f"--size {width}x{height}: {what} needs width and height that are "
-                             f"multiples of {stride} ({why}), e.g. {near}")
-        if min(width, height) < total_stride:
-            raise UsageError(f"--size {width}x{height}: smaller than the network's total stride "
-                             f"{total_stride}")
-        return (width, height), ""
+        what = "a BiFPN detector" if neck.kind == "bifpn" else "a yolo head"
+        return given_size(size, spec.detector, stride, total_stride, what, why), ""
     if spec.detector and resolution % stride:
         side = detector_size(resolution, stride)
         return (side, side), (f"input {side}x{side}: {_describe(base)}'s native {resolution} rounded to a "
@@ -568,12 +594,12 @@ def _quote(value: object) -> str:
 def default_filename(variant: str, head: str | None = None) -> str:
     from cfggen.standalone import lookup
     suffix = "" if head in (None, "classifier") else f"-{head}"
-    if lookup(variant) is not None:
-        return f"{lookup(variant).name}{suffix}.cfg"
+    fam = lookup(variant)
+    if fam is not None:
+        return f"{fam.name}{suffix}.cfg"
     row = get_compound(variant)
     if row is not None:
         return f"efficientdet-{row.name}.cfg"
-    suffix = "" if head in (None, "classifier") else f"-{head}"
     return f"{get_variant(variant).full_name}{suffix}.cfg"
 
 

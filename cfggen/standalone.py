@@ -148,8 +148,9 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
     """Build family ``name``'s cfg. ``normalize=(mean, std)``: an input-normalization conv as layer 0
     (``cfggen import``); ``fixed_ok``: allow ``hswish="relu"`` (its fixed layers need import's weights).
     Options the family has no use for (``unsupported``, the MBConv ones, when given) are refused."""
-    from cfggen.generate import (ACTIVATIONS, DETECTOR_STRIDE, HEADS, ClassifierRecipe, DetectorRecipe, _batching,
-                                 count_layers, detector_size, format_anchor, parse_anchors, parse_size, scale_anchors)
+    from cfggen.generate import (DETECTOR_STRIDE, ClassifierRecipe, DetectorRecipe, _batching, check_common_options,
+                                 count_layers, detector_size, format_anchor, given_size, input_normalize, parse_anchors,
+                                 scale_anchors)
     from cfggen.render import render
     from cfggen.scale.rounding import round_filters
 
@@ -168,14 +169,8 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
         raise UsageError(f"{', '.join(used)}: not an option of {fam.name} ({why}; its options are "
                          f"{', '.join(takes)})")
     head = head or "classifier"
-    if head not in HEADS:
-        raise UsageError(f"unknown head {head!r}; expected one of {', '.join(HEADS)}")
-    spec = HEADS[head]
-    chosen = None
-    if "activation" in fam.options:
-        chosen = activation or fam.activation
-        if chosen not in ACTIVATIONS:
-            raise UsageError(f"unknown activation {chosen!r}; expected one of {', '.join(ACTIVATIONS)}")
+    chosen = (activation or fam.activation) if "activation" in fam.options else None
+    spec, classes = check_common_options(head, chosen, classes, resolution)
     if "hswish" in fam.options:
         hswish = hswish or "exact"
         if hswish not in HSWISH_MODES:
@@ -186,21 +181,10 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
     mult = 1.0 if width_mult is None else float(width_mult)
     if mult <= 0:
         raise UsageError(f"--width-mult must be positive (got {mult})")
-    classes = spec.classes if classes is None else classes
-    if classes < 1:
-        raise UsageError(f"--classes must be at least 1 (got {classes})")
-    if resolution is not None and resolution < 1:
-        raise UsageError(f"--resolution must be positive (got {resolution})")
     native = fam.resolution if resolution is None else resolution
     size_note = ""
     if size is not None:
-        width, height = parse_size(size)
-        if spec.detector and (width % DETECTOR_STRIDE or height % DETECTOR_STRIDE):
-            raise UsageError(f"--size {width}x{height}: a yolo head needs width and height that are multiples "
-                             f"of {DETECTOR_STRIDE} (the yolo head's deepest stride), e.g. "
-                             f"{detector_size(width)}x{detector_size(height)}")
-        if min(width, height) < DETECTOR_STRIDE:
-            raise UsageError(f"--size {width}x{height}: smaller than the network's total stride {DETECTOR_STRIDE}")
+        width, height = given_size(size, spec.detector)
     elif spec.detector and native % DETECTOR_STRIDE:
         width = height = detector_size(native)
         size_note = f"input {width}x{width}: the native {native} rounded to a multiple of 32"
@@ -218,10 +202,7 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
     anchor_pairs = (parse_anchors(anchors, len(spec.anchors)) if anchors is not None
                     else scale_anchors(spec.anchors, spec.anchor_size, (width, height)))
 
-    first = ""
-    if normalize is not None:
-        mean, std = normalize
-        first = render("input-normalize.cfg.j2", mean=_fmt(mean), std=_fmt(std))
+    first = input_normalize(*normalize) if normalize is not None else ""
     w = Writer.after(count_layers(first))
     b = Build(fam, head, spec, classes, chosen, hswish, mult, native)
     bb = impl.backbone(w, b)
@@ -252,10 +233,6 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
                  size_note=size_note, recipe=recipe, resize_step=None)
     return Built(net + first + w.text() + head_text, fam, w, head, classes, (width, height), mult, hswish, chosen,
                  normalize is not None, bb.taps, backbone_end)
-
-
-def _fmt(values) -> str:
-    return ",".join(f"{v:g}" for v in values)
 
 
 def _command(fam: Family, head, classes, size, activation, width_mult, resolution, hswish, anchors, batch,

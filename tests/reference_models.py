@@ -107,13 +107,33 @@ def run_session(session, x, layers) -> dict[int, np.ndarray]:
     return dict(zip(layers, session.run(names, {session.get_inputs()[0].name: x})))
 
 
+def run_backbone(name: str, prefix: str, folder, taps: dict[int, int]) -> dict[int, np.ndarray]:
+    """A detector import's backbone alone (``PREFIX.cfg`` cut after layer ``taps[32]``, with its
+    ``PREFIX.conv.N``), exported and run on reference ``name``'s input: {tap layer: output}."""
+    import re
+
+    (conv,) = [f for f in os.listdir(folder) if f.startswith(os.path.basename(prefix) + ".conv.")]
+    sections = re.split(r"\n(?=\[)", open(prefix + ".cfg", encoding="utf-8").read())
+    backbone = os.path.join(folder, "backbone.cfg")
+    with open(backbone, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(sections[:taps[32] + 3]) + "\n")      # header, [net], layers 0..N-1
+    layers = list(taps.values())
+    session = cli_export(backbone, os.path.join(folder, conv), layers, os.path.join(folder, "b.onnx"))
+    return run_session(session, raw_input(name), layers)
+
+
 def run_onnx(cfg: str, weights: str, layers) -> dict[int, np.ndarray]:
     """The exported model on the reference's raw [0, 1] image (the cfg's layer 0 normalizes it)."""
+    return run_layers(cfg, weights, ref_weights().raw_input(golden_seed()), layers)
+
+
+def run_layers(cfg: str, weights: str, x, layers) -> dict[int, np.ndarray]:
+    """``to_onnx`` with ``layers`` as debug outputs, run in onnxruntime (one thread) on ``x`` (1,3,H,W
+    float32): {layer: output}."""
     import onnxruntime as ort
 
     from cfggen.export import to_onnx
 
-    x = ref_weights().raw_input(golden_seed())
     model = to_onnx(cfg, weights, debug_layers=sorted(set(layers)))
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
@@ -121,6 +141,13 @@ def run_onnx(cfg: str, weights: str, layers) -> dict[int, np.ndarray]:
     (feed,) = session.get_inputs()
     outs = dict(zip([o.name for o in session.get_outputs()], session.run(None, {feed.name: x})))
     return {i: outs[f"layer_{i}"] for i in layers}
+
+
+def last_conv(text: str) -> int:
+    """The layer index of a cfg text's last ``[convolutional]`` (the logits of these classifiers)."""
+    import re
+
+    return max(i for i, t in enumerate(re.findall(r"^\[(\w+)\]", text, re.M)[1:]) if t == "convolutional")
 
 
 def golden_seed() -> int:

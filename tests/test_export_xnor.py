@@ -34,30 +34,12 @@ FORWARD = SHARED / "golden" / "darknet-forward"
 needs_tools = pytest.mark.skipif(not (TOOLS / "fwd_weights.py").is_file(), reason=f"fwd_weights.py not here ({TOOLS})")
 
 
-def run_export(cfg, weights, x, optimise: bool = False) -> list:
-    """Every layer's output from the exported model, batch axis dropped: onnxruntime with its graph
-    optimisations off (as in the forward-golden tests) or, ``optimise``, at its default (all)."""
-    from cfggen.export import to_onnx
-
-    opts = ort.SessionOptions()
-    opts.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimise
-                                     else ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
-    sess = ort.InferenceSession(to_onnx(cfg, weights, debug_layers="all").SerializeToString(), opts,
-                                providers=["CPUExecutionProvider"])
-    res = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {"input": x[None]})))
-    return [res[f"layer_{i}"][0] for i in range(len(res) - sum(not k.startswith("layer_") for k in res))]
-
-
 def pattern(tmp_path, size: int, **kw):
     """(cfg, weights, network, native, input) for the xnor yolov3-spp pattern at size x size."""
-    from cfggen.export.build import load
+    return xr.xnor_spp(tmp_path, CORPUS / "yolov3-spp.cfg", size, TOOLS, **kw)
 
-    cfg = tmp_path / f"xnor-spp-{size}.cfg"
-    cfg.write_text(xr.xnor_spp_cfg((CORPUS / "yolov3-spp.cfg").read_text(), size, size, **kw))
-    native, network = load(str(cfg), None)
-    weights = tmp_path / "xnor-spp.weights"
-    xr.recipe_weights(native, weights, TOOLS)
-    return cfg, weights, network, native, xr.recipe_input(network)
+
+run_export = xr.run_export
 
 
 @needs_shared

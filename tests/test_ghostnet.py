@@ -77,7 +77,7 @@ def test_imported_reference_reproduces_logits_and_stages(tmp_path):
 @needs_shared
 def test_hswish_approx_changes_only_the_se_gates(tmp_path):
     pytest.importorskip("onnxruntime")
-    from reference_models import import_and_run, logits_error, run_onnx
+    from reference_models import import_and_run, last_conv, logits_error, run_onnx
 
     exact, approx = generate("ghostnet"), generate("ghostnet", hswish="approx")
     def count(text, activation):
@@ -86,7 +86,7 @@ def test_hswish_approx_changes_only_the_se_gates(tmp_path):
     assert count(exact, "hardtan") == count(approx, "logistic") == 7     # one per SE
     cfg, weights = import_and_run(REFERENCE, tmp_path, "--hswish", "approx")
     text = open(cfg, encoding="utf-8").read()
-    last = max(i for i, t in enumerate(re.findall(r"^\[(\w+)\]", text, re.M)[1:]) if t == "convolutional")
+    last = last_conv(text)
     error, ok = logits_error(run_onnx(cfg, weights, [last])[last], REFERENCE)
     assert not ok and error > 1e-2
 

@@ -115,12 +115,12 @@ def test_epsilon_is_what_separates_the_namings(tmp_path):
     """torchvision's 1e-3 is folded into rolling_variance: imported as geffnet's 1e-5 instead, the
     logits move by the README's ~3e-4 and leave the tolerance."""
     pytest.importorskip("onnxruntime")
-    from reference_models import import_and_run, logits_error, run_onnx
+    from reference_models import import_and_run, last_conv, logits_error, run_onnx
 
     cfg, weights = import_and_run("tv_mobilenet_v3_small", tmp_path)
     text = open(cfg, encoding="utf-8").read()
     assert "checkpoint BN epsilon 0.001 folded into rolling_variance" in text
-    last = max(i for i, line in enumerate(re.findall(r"^\[(\w+)\]", text, re.M)[1:]) if line == "convolutional")
+    last = last_conv(text)
     ours = run_onnx(cfg, weights, [last])[last]
     assert logits_error(ours, "tv_mobilenet_v3_small")[1]
     assert not logits_error(ours, "mobilenetv3_small_100")[1]       # same weights, eps 1e-5
@@ -130,12 +130,12 @@ def test_epsilon_is_what_separates_the_namings(tmp_path):
 def test_hswish_approx_is_another_network(tmp_path):
     """--hswish approx (swish + logistic): labelled in the cfg and outside the tolerance."""
     pytest.importorskip("onnxruntime")
-    from reference_models import import_and_run, logits_error, run_onnx
+    from reference_models import import_and_run, last_conv, logits_error, run_onnx
 
     cfg, weights = import_and_run("mobilenetv3_small_100", tmp_path, "--hswish", "approx")
     text = open(cfg, encoding="utf-8").read()
     assert "--hswish approx" in text and "NOT the" in text and "activation=hardtan" not in text
-    last = max(i for i, line in enumerate(re.findall(r"^\[(\w+)\]", text, re.M)[1:]) if line == "convolutional")
+    last = last_conv(text)
     error, ok = logits_error(run_onnx(cfg, weights, [last])[last], "mobilenetv3_small_100")
     assert not ok and 1e-3 < error < 1.0
 
@@ -147,7 +147,7 @@ def test_geffnet_width_multiplier_imports_exactly(tmp_path):
     pytest.importorskip("onnxruntime")
     from safetensors.torch import save_file
 
-    from cfggen.convert.sequential import measure
+    from reference_models import run_layers
 
     torch.manual_seed(0)
     model = geffnet.mobilenetv3_large_075(pretrained=False).eval()
@@ -168,7 +168,7 @@ def test_geffnet_width_multiplier_imports_exactly(tmp_path):
     cfg = str(tmp_path / "m.cfg")
     net = analyze_text(open(cfg, encoding="utf-8").read(), sizes="native").network
     last = max(la.index for la in net.layers if la.type == "convolutional")
-    got = measure(cfg, str(tmp_path / "m.weights"), x, [last])[last].reshape(-1)
+    got = run_layers(cfg, str(tmp_path / "m.weights"), x, [last])[last].reshape(-1)
     assert np.abs(got - want).max() <= 5e-5 + 1e-5 * np.abs(want).max()
 
 
@@ -267,7 +267,7 @@ def test_hswish_construction_is_exact_in_the_exported_graph(tmp_path):
     (conv hardtan -> [scale_channels] -> [shortcut]) is 2*x*hsig(g), as the export computes darknet."""
     pytest.importorskip("onnxruntime")
     from cfggen.convert import weights as wt
-    from cfggen.convert.sequential import measure
+    from reference_models import run_layers
     from cfggen.scale.sequential import Writer
 
     w = Writer()
@@ -279,7 +279,7 @@ def test_hswish_construction_is_exact_in_the_exported_graph(tmp_path):
     wt.init(network, str(tmp_path / "t.weights"), seed=3)
     x = np.random.default_rng(0).normal(0, 3, (1, 3, 10, 12)).astype(np.float32)
     conv, gate = 0, y + 3          # the conv computing y/6 and the SE's hardtan conv computing g/3
-    out = measure(str(cfg), str(tmp_path / "t.weights"), x, [conv, y, gate, w.last])
+    out = run_layers(str(cfg), str(tmp_path / "t.weights"), x, [conv, y, gate, w.last])
     yy = 6 * out[conv].astype(np.float64)
     np.testing.assert_allclose(out[y], yy * np.clip(yy + 3, 0, 6) / 6 / 3, atol=1e-5)
     assert (yy > 3).any() and (yy < -3).any() and (np.abs(yy) < 3).any()        # every branch of relu6

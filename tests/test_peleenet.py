@@ -143,20 +143,14 @@ def test_opencv_refuses_local_avgpool_as_loads_in_says(imported):
 @needs_shared
 def test_detector_backbone_file_and_taps(tmp_path):
     pytest.importorskip("onnxruntime")
-    from reference_models import assert_sum, checkpoint, cli_export, cli_import, golden, raw_input, run_session, stage
+    from reference_models import assert_sum, checkpoint, cli_import, golden, run_backbone, stage
 
     prefix = str(tmp_path / "det")
     cli_import(checkpoint(NAME, tmp_path), prefix, "--head", "yolo-tiny")
     taps = {s: t.index + 1 for s, t in compose(NAME, head="yolo").taps.items()}
     (conv,) = [f for f in os.listdir(tmp_path) if f.startswith("det.conv.")]
     assert int(conv.rsplit(".", 1)[1]) == taps[32] + 1
-    text = open(prefix + ".cfg", encoding="utf-8").read()
-    sections = re.split(r"\n(?=\[)", text)
-    backbone = str(tmp_path / "backbone.cfg")
-    with open(backbone, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(sections[:taps[32] + 3]) + "\n")      # header, [net], layers 0..N-1
-    session = cli_export(backbone, str(tmp_path / conv), list(taps.values()), str(tmp_path / "b.onnx"))
-    out = run_session(session, raw_input(NAME), list(taps.values()))
+    out = run_backbone(NAME, prefix, tmp_path, taps)
     for stride, module in ((8, "features.transition2"), (16, "features.transition3"), (32, "features.transition4")):
         assert_sum(out[taps[stride]], stage(golden(NAME), module))
 

@@ -158,7 +158,7 @@ def test_detector_backbone_file_and_taps(imported, tmp_path):
     """--head yolo writes the backbone up to the stride-32 stage end as .conv.N; its taps are
     torchvision's stage2/3/4 outputs (at 224, a multiple of 32)."""
     pytest.importorskip("onnxruntime")
-    from reference_models import assert_sum, checkpoint, cli_export, cli_import, golden, raw_input, run_session, stage
+    from reference_models import assert_sum, checkpoint, cli_import, golden, run_backbone, stage
 
     name = MODELS["x1.0"]
     prefix = str(tmp_path / "det")
@@ -169,13 +169,7 @@ def test_detector_backbone_file_and_taps(imported, tmp_path):
     assert int(conv.rsplit(".", 1)[1]) == taps[32] + 1
     text = open(prefix + ".cfg", encoding="utf-8").read()
     assert "classes=3" in text and f"holds layers 0-{taps[32]}" in text
-    # the backbone alone: the first N layers, with the .conv.N file
-    sections = re.split(r"\n(?=\[)", text)
-    backbone = str(tmp_path / "backbone.cfg")
-    with open(backbone, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(sections[:taps[32] + 3]) + "\n")      # header, [net], layers 0..N-1
-    session = cli_export(backbone, str(tmp_path / conv), list(taps.values()), str(tmp_path / "b.onnx"))
-    out = run_session(session, raw_input(name), list(taps.values()))
+    out = run_backbone(name, prefix, tmp_path, taps)      # the backbone alone, with the .conv.N file
     g = golden(name)
     for stride, st in ((8, "stage2"), (16, "stage3"), (32, "stage4")):
         assert_sum(out[taps[stride]], stage(g, st))

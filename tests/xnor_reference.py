@@ -338,6 +338,37 @@ def recipe_input(network) -> np.ndarray:
     return np.random.default_rng([20261128, 999999]).random(c * h * w, dtype=F32).reshape(c, h, w)
 
 
+def xnor_spp(folder, corpus_cfg, size: int, tools, **kw):
+    """The xnor yolov3-spp pattern at size x size (``xnor_spp_cfg(**kw)`` of the corpus file ``corpus_cfg``)
+    written into ``folder`` with ``recipe_weights``: (cfg, weights, network, native, input)."""
+    from pathlib import Path
+
+    from cfggen.export.build import load
+
+    cfg = Path(folder) / f"xnor-spp-{size}.cfg"
+    cfg.write_text(xnor_spp_cfg(Path(corpus_cfg).read_text(), size, size, **kw))
+    native, network = load(str(cfg), None)
+    weights = Path(folder) / "xnor-spp.weights"
+    recipe_weights(native, weights, tools)
+    return cfg, weights, network, native, recipe_input(network)
+
+
+def run_export(cfg, weights, x, optimise: bool = False) -> list:
+    """The other side: every layer's output from cfggen's exported model, batch axis dropped; onnxruntime
+    with its graph optimisations off (as in the forward-golden tests) or, ``optimise``, at its default (all)."""
+    import onnxruntime as ort
+
+    from cfggen.export import to_onnx
+
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimise
+                                     else ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
+    sess = ort.InferenceSession(to_onnx(cfg, weights, debug_layers="all").SerializeToString(), opts,
+                                providers=["CPUExecutionProvider"])
+    res = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, {"input": x[None]})))
+    return [res[f"layer_{i}"][0] for i in range(len(res) - sum(not k.startswith("layer_") for k in res))]
+
+
 class LayerDiff(NamedTuple):
     index: int
     type: str

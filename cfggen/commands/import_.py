@@ -54,16 +54,12 @@ def import_(checkpoint, variant, head, classes, size, no_normalize, mean, std, t
             raise UsageError(f"--tf-port: TF ports of {naming.name} checkpoints (TF 'same' padding) are not supported")
         result = import_layered(checkpoint, prefix, naming, variant=variant, head=head, classes=classes, size=size,
                                 normalize=not no_normalize, mean=mean, std=std, hswish=hswish)
-        for line in result.info:
-            click.echo(line, err=True)
-        for line in result.warnings:
-            click.echo(f"warning: {line}", err=True)
-        return
-    from cfggen.convert.efficientnet import import_checkpoint
+    else:
+        from cfggen.convert.efficientnet import import_checkpoint
 
-    result = import_checkpoint(checkpoint, prefix, variant=variant, head=head, classes=classes, size=size,
-                               normalize=not no_normalize, mean=mean, std=std, tf_port=tf_port,
-                               measure=not no_measure)
+        result = import_checkpoint(checkpoint, prefix, variant=variant, head=head, classes=classes, size=size,
+                                   normalize=not no_normalize, mean=mean, std=std, tf_port=tf_port,
+                                   measure=not no_measure)
     for line in result.info:
         click.echo(line, err=True)
     for line in result.warnings:

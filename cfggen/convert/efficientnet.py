@@ -417,16 +417,31 @@ def _parse_triple(text: str | Sequence[float] | None, what: str) -> tuple[float,
     return values  # type: ignore[return-value]
 
 
+def check_options(prefix: str, head: str, normalize: bool, mean, std
+                  ) -> tuple[bool, tuple[float, float, float] | None, tuple[float, float, float] | None]:
+    """What every ``cfggen import`` checks before opening the checkpoint: the head, ``--mean``/``--std``
+    and the output prefix. Returns (a detector head?, the parsed --mean, the parsed --std)."""
+    from cfggen.generate import HEADS
+
+    if head not in HEADS:
+        raise UsageError(f"unknown head {head!r}; expected one of {', '.join(HEADS)}")
+    mean_given, std_given = _parse_triple(mean, "mean"), _parse_triple(std, "std")
+    if not normalize and (mean_given or std_given):
+        raise UsageError("--mean/--std describe the input normalization that --no-normalize leaves out")
+    folder = os.path.dirname(os.path.abspath(prefix))
+    if not os.path.isdir(folder):
+        raise InputError("the output folder does not exist", path=prefix)
+    if os.path.isdir(f"{prefix}.cfg"):        # checked up front: the cfg is written after the weights
+        raise InputError("is a directory", path=f"{prefix}.cfg")
+    return HEADS[head].detector, mean_given, std_given
+
+
 def _build_network(text: str):
     from cfggen.cfg.parse import parse
     from cfggen.ir.build import infer, plan
 
     network, _ = infer(plan(parse(text)))
     return network
-
-
-def _fmt(values) -> str:
-    return ",".join(f"{v:g}" for v in values)
 
 
 @dataclass(frozen=True)
@@ -476,12 +491,31 @@ def describe(o: Origin, base: str, kind: str, detector: bool, tf_port: bool | No
                        "a tf_* port needs --tf-port"))
     notes = [f"imported by cfggen import from {base}: {o.naming.name} naming, {_full(o.fit.variant)}{inferred}"]
     if normalize:
-        notes.append(f"layer 0 normalizes the [0, 1] RGB input as the checkpoint expects: (x - mean) / std, "
-                     f"mean {_fmt(o.mean)}, std {_fmt(o.std)}; so every later layer index is cfggen build's + 1")
+        notes.append(normalize_note(o.mean, o.std))
     if o.eps != DARKNET_EPS:
-        notes.append(f"checkpoint BN epsilon {o.eps:g} folded into rolling_variance (+{o.eps - DARKNET_EPS:g}): "
-                     "darknet normalizes with sqrt(var + 1e-5)")
+        notes.append(epsilon_note(o.eps))
     return info, notes
+
+
+def normalize_note(mean, std) -> str:
+    """An import's header line for its input-normalization layer."""
+    from cfggen.generate import format_values
+
+    return (f"layer 0 normalizes the [0, 1] RGB input as the checkpoint expects: (x - mean) / std, "
+            f"mean {format_values(mean)}, std {format_values(std)}; so every later layer index is cfggen build's + 1")
+
+
+def backbone_note(prefix: str, weights_path: str, upto: int) -> str:
+    """A detector import's header line: what its backbone weights file holds and how darknet trains on it."""
+    name = os.path.basename(weights_path)
+    return (f"backbone weights: {name} holds layers 0-{upto - 1} (darknet detector train DATA "
+            f"{os.path.basename(prefix)}.cfg {name})")
+
+
+def epsilon_note(eps: float) -> str:
+    """An import's header line for a checkpoint BN epsilon other than darknet's."""
+    return (f"checkpoint BN epsilon {eps:g} folded into rolling_variance (+{eps - DARKNET_EPS:g}): "
+            "darknet normalizes with sqrt(var + 1e-5)")
 
 
 def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, head: str = "classifier",
@@ -492,28 +526,15 @@ def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, 
     ``prefix.conv.N`` (detector backbone). Checks every tensor before writing anything."""
     from cfggen.convert.checkpoint import open_checkpoint
     from cfggen.convert.weights import layout, write_arrays
-    from cfggen.generate import HEADS, compose, write_atomic
-    from cfggen.render import render
+    from cfggen.generate import compose, input_normalize, write_atomic
 
-    if head not in HEADS:
-        raise UsageError(f"unknown head {head!r}; expected one of {', '.join(HEADS)}")
-    detector = HEADS[head].detector
-    mean_given, std_given = _parse_triple(mean, "mean"), _parse_triple(std, "std")
-    if not normalize and (mean_given or std_given):
-        raise UsageError("--mean/--std describe the input normalization that --no-normalize leaves out")
-    folder = os.path.dirname(os.path.abspath(prefix))
-    if not os.path.isdir(folder):
-        raise InputError("the output folder does not exist", path=prefix)
-    if os.path.isdir(f"{prefix}.cfg"):        # checked up front: the cfg is written after the weights
-        raise InputError("is a directory", path=f"{prefix}.cfg")
-
+    detector, mean_given, std_given = check_options(prefix, head, normalize, mean, std)
     with open_checkpoint(checkpoint) as ckpt:
         origin = resolve(ckpt, checkpoint, variant, detector, classes, tf_port, mean_given, std_given)
         fit = origin.fit
         info, notes = describe(origin, os.path.basename(checkpoint), ckpt.kind, detector, tf_port, normalize)
         warnings: list[str] = []
-        input_layers = render("input-normalize.cfg.j2", mean=_fmt(origin.mean), std=_fmt(origin.std)) \
-            if normalize else ""
+        input_layers = input_normalize(origin.mean, origin.std) if normalize else ""
         options = dict(head=head, classes=classes if detector else fit.classes, size=size,
                        input_layers=input_layers)
         draft = compose(fit.variant, **options, notes=notes)
@@ -539,9 +560,7 @@ def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, 
             warnings.append(warning)
             more.append(f"warning: {warning}")
         if detector:
-            name = os.path.basename(weights_path)
-            more.append(f"backbone weights: {name} holds layers 0-{upto - 1} (darknet detector train DATA "
-                        f"{os.path.basename(prefix)}.cfg {name})")
+            more.append(backbone_note(prefix, weights_path, upto))
         text = add_notes(draft.text, more)   # comments move no layer: the draft's network stays valid
         result = write_arrays(weights_path, network, lambda a: producers[a.key](), upto=upto)
         unused = [m for c in head_convs for m in (c.weight.rsplit(".", 1)[0], c.bn)

@@ -17,10 +17,10 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from cfggen.convert.efficientnet import (DARKNET_EPS, IMAGENET, ImportResult, epsilon_note, fmt_shape,
+                                         normalize_note)
 from cfggen.errors import InputError, UsageError
 
-DARKNET_EPS = 1e-5
-IMAGENET = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
 WIDTHS = (1.0, 0.75, 0.5, 0.35, 1.25, 1.5, 2.0)     # width multipliers tried when inferring one
 BN_KEYS = ("weight", "bias", "running_mean", "running_var")
 
@@ -41,7 +41,8 @@ class Naming:
 
 def markers(*keys: str) -> Callable[[Sequence[str]], bool]:
     """A ``Naming.detect`` that wants every one of ``keys``."""
-    return lambda names: all(k in set(names) for k in keys)
+    wanted = frozenset(keys)
+    return lambda names: wanted <= set(names)
 
 
 def namings() -> list[Naming]:
@@ -101,8 +102,6 @@ def _names(built, naming: Naming) -> set[str]:
 def misfit(names: Sequence[str], shape_of, built, naming: Naming, ignored: set[str] = frozenset()) -> str | None:
     """The first tensor that does not fit ``built`` (missing, wrong shape, or left over; ``ignored``
     tensors may be there), or None."""
-    from cfggen.convert.efficientnet import fmt_shape
-
     known = set(ignored)
     for _, roles in needs(built, naming):
         for need in roles.values():
@@ -117,21 +116,6 @@ def misfit(names: Sequence[str], shape_of, built, naming: Naming, ignored: set[s
     return None
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    cfg_path: str
-    weights_path: str
-    naming: str
-    variant: str
-    inferred: bool
-    classes: int
-    layers: int
-    floats: int
-    info: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-    deviation: None = None
-
-
 def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None, variant: str | None = None,
                       head: str = "classifier", classes: int | None = None, size=None, normalize: bool = True,
                       mean=None, std=None, hswish: str | None = None) -> ImportResult:
@@ -139,22 +123,12 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
     ``prefix.weights`` (classifier) or ``prefix.conv.N`` (detector backbone). Nothing is written unless
     every tensor fits."""
     from cfggen.convert.checkpoint import open_checkpoint
-    from cfggen.convert.efficientnet import _build_network, _parse_triple, add_notes
+    from cfggen.convert.efficientnet import _build_network, add_notes, backbone_note, check_options
     from cfggen.convert.weights import layout, write_arrays
-    from cfggen.generate import HEADS, write_atomic
+    from cfggen.generate import write_atomic
     from cfggen.standalone import compose, lookup
 
-    if head not in HEADS:
-        raise UsageError(f"unknown head {head!r}; expected one of {', '.join(HEADS)}")
-    detector = HEADS[head].detector
-    mean_given, std_given = _parse_triple(mean, "mean"), _parse_triple(std, "std")
-    if not normalize and (mean_given or std_given):
-        raise UsageError("--mean/--std describe the input normalization that --no-normalize leaves out")
-    folder = os.path.dirname(os.path.abspath(prefix))
-    if not os.path.isdir(folder):
-        raise InputError("the output folder does not exist", path=prefix)
-    if os.path.isdir(f"{prefix}.cfg"):
-        raise InputError("is a directory", path=f"{prefix}.cfg")
+    detector, mean_given, std_given = check_options(prefix, head, normalize, mean, std)
     stats = (mean_given or IMAGENET[0], std_given or IMAGENET[1])
 
     with open_checkpoint(checkpoint) as ckpt:
@@ -219,12 +193,9 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
         notes = [f"imported by cfggen import from {base}: {naming.name} naming, {what}"
                  + (" (inferred from the tensor shapes)" if inferred else "")]
         if normalize:
-            notes.append(f"layer 0 normalizes the [0, 1] RGB input as the checkpoint expects: (x - mean) / std, "
-                         f"mean {_fmt(stats[0])}, std {_fmt(stats[1])}; so every later layer index is cfggen "
-                         "build's + 1")
+            notes.append(normalize_note(*stats))
         if naming.eps != DARKNET_EPS:
-            notes.append(f"checkpoint BN epsilon {naming.eps:g} folded into rolling_variance "
-                         f"(+{naming.eps - DARKNET_EPS:g}): darknet normalizes with sqrt(var + 1e-5)")
+            notes.append(epsilon_note(naming.eps))
         if built.hswish == "relu":
             notes.append("--hswish relu: the fixed 1x1 convs of the hard-sigmoid are written by this import; keep "
                          "them (learning_rate=0) when training")
@@ -256,9 +227,7 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
         used = {roles[r].name.rsplit(".", 1)[0] for _, roles in sources.values() for r in roles}
         unused = sorted({n.rsplit(".", 1)[0] for n in names if n.endswith(".weight") and "." in n} - used)
         if detector:
-            wname = os.path.basename(weights_path)
-            text = add_notes(text, [f"backbone weights: {wname} holds layers 0-{upto - 1} (darknet detector "
-                                    f"train DATA {os.path.basename(prefix)}.cfg {wname})"])
+            text = add_notes(text, [backbone_note(prefix, weights_path, upto)])
         result = write_arrays(weights_path, network, lambda a: producers[a.key](), upto=upto)
     write_atomic(f"{prefix}.cfg", text)
     info = [f"{base}: {naming.name} naming ({ckpt.kind}), {what} "
@@ -273,10 +242,6 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
                         "outputs deviate (see README for the measured deviation)")
     return ImportResult(f"{prefix}.cfg", weights_path, naming.name, name, inferred, out_classes, upto,
                         result.floats, tuple(info), tuple(warnings))
-
-
-def _fmt(values) -> str:
-    return ",".join(f"{v:g}" for v in values)
 
 
 def _normalization(stats) -> dict:
@@ -319,19 +284,4 @@ def _producers(ckpt, src, roles: dict, eps: float) -> dict:
     return {"weights": weights, "biases": lambda: (get("bias") * src.out_scale).astype(np.float32)}
 
 
-def measure(cfg: str, weights: str, image, layers: Sequence[int]) -> dict[int, "object"]:
-    """Run the exported ONNX model in onnxruntime on ``image`` (1,3,H,W float32): {layer: output}."""
-    import onnxruntime as ort
-
-    from cfggen.export import to_onnx
-
-    model = to_onnx(cfg, weights, debug_layers=list(layers))
-    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    (feed,) = session.get_inputs()
-    names = [o.name for o in session.get_outputs()]
-    outs = session.run(None, {feed.name: image})
-    got = dict(zip(names, outs))
-    return {i: got[f"layer_{i}"] for i in layers}
-
-
-__all__ = ["Naming", "find_naming", "import_checkpoint", "measure", "misfit", "needs"]
+__all__ = ["Naming", "find_naming", "import_checkpoint", "misfit", "needs"]

@@ -58,10 +58,14 @@ class Device:
         """Achievable bandwidth in GB/s."""
         return self.bandwidth_gbs * self.bandwidth_eff
 
+    def cache_gbs_achievable(self) -> float:
+        """Achievable bandwidth in GB/s for working sets within the cache tier (0: no tier)."""
+        return self.cache_gbs * self.bandwidth_eff
+
     def gbs_for(self, working_bytes: float) -> float:
         """Achievable bandwidth for a layer whose working set is ``working_bytes``."""
         if self.cache_gbs and working_bytes <= self.cache_mb * 1e6:
-            return self.cache_gbs * self.bandwidth_eff
+            return self.cache_gbs_achievable()
         return self.gbs()
 
     def ridge(self, precision: str) -> float:
@@ -408,7 +412,8 @@ def calibrate(runtime: str | None = None, threads: int | None = None) -> Device:
     gflops, gbs, per_node, dw, exp, cache_gbs = (float(v) for v in RUNTIMES[runtime](threads))
     # the tier applies up to half the last-level cache (the rest: other processes, weights, the next
     # layer's buffers); no tier when the cache is not faster than memory as measured
-    cache_mb = last_level_cache_bytes() / 2 / 1e6 if cache_gbs > gbs else 0.0
+    llc = last_level_cache_bytes()
+    cache_mb = llc / 2 / 1e6 if cache_gbs > gbs else 0.0
     acts = ACTIVATION_RUNTIMES[runtime](threads) if runtime in ACTIVATION_RUNTIMES else ()
     # the measurements are already achievable rates: efficiencies are 1
     return Device("cpu", round(gflops, 2), round(gflops, 2), round(gbs, 2), round(per_node * 1e6, 2),
@@ -416,8 +421,8 @@ def calibrate(runtime: str | None = None, threads: int | None = None) -> Device:
                   f"({threads or os.cpu_count()} threads): a 3x3 conv 128->128 on 52x52, a 64 MB streaming op, "
                   "a chain of 64 tiny layers, a 3x3 depthwise conv on 56x56x256, a logistic over 4M floats"
                   + (", the exported exp/log/tanh activations over 4M floats" if acts else "")
-                  + (f", adds on {_cache_tensor_floats(last_level_cache_bytes()) * 4 / 1e6:.1f} MB tensors "
-                     f"(last-level cache {last_level_cache_bytes() / 2 ** 20:.0f} MiB)" if cache_mb else ""),
+                  + (f", adds on {_cache_tensor_floats(llc) * 4 / 1e6:.1f} MB tensors "
+                     f"(last-level cache {llc / 2 ** 20:.0f} MiB)" if cache_mb else ""),
                   depthwise_gflops=round(dw, 2), exp_gops=round(exp, 3), activation_ns=acts,
                   cache_mb=round(cache_mb, 2), cache_gbs=round(cache_gbs, 2) if cache_mb else 0.0)
 

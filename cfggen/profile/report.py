@@ -32,7 +32,7 @@ def _time(s: float) -> str:
 
 def device_line(p: Profile) -> str:
     d = p.device
-    cache = (f" ({d.cache_gbs * d.bandwidth_eff:,.1f} GB/s for working sets up to {d.cache_mb:g} MB)"
+    cache = (f" ({d.cache_gbs_achievable():,.1f} GB/s for working sets up to {d.cache_mb:g} MB)"
              if d.cache_gbs else "")
     return (f"device {d.name}: {d.gflops(p.precision):,.0f} GFLOP/s and {d.gbs():,.1f} GB/s{cache} achievable "
             f"({p.precision}), {d.launch_us:g} µs per layer; ridge {d.ridge(p.precision):.1f} FLOP/byte")

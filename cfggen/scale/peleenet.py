@@ -108,7 +108,8 @@ def classifier(w: Writer, b, backbone) -> None:
 def recipe(batch: int) -> Recipe:
     """The reference repo's main.py: SGD momentum 0.9, lr 0.1 at batch 256, cosine over 120 epochs,
     weight decay 1e-4 (the paper: batch 512, lr 0.18)."""
-    per_epoch = -(-1_281_167 // batch)
+    from cfggen.generate import ClassifierRecipe
+    per_epoch = ClassifierRecipe(batch).iterations_per_epoch       # an ImageNet epoch at this batch
     return Recipe("PeleeNet recipe (Robert-JunWang main.py): SGD momentum 0.9, lr 0.1 per 256 images, one cosine "
                   "cycle over 120 epochs (policy=sgdr), weight decay 1e-4",
                   (("learning_rate", f"{0.1 * batch / BATCH:.6g}"), ("momentum", "0.9"), ("decay", "0.0001"),

@@ -208,23 +208,23 @@ class Writer:
                  out_scale: float = 1.0, linear_2d: bool = False, in_channels: int | None = None) -> int:
         """A conv followed by its activation: ``relu`` (as a conv key) or ``hard_swish`` (exact:
         3 more layers, output at scale ``out_scale/3``; approx: ``swish``)."""
+        def conv(act: str, pre_scale: float, **kw) -> int:     # the conv itself, in every case
+            return self.conv(filters, size, stride, groups, bn, act, module, bn_module, pre_scale,
+                             linear_2d=linear_2d, in_channels=in_channels, **kw)
+
         if activation == "relu":
-            return self.conv(filters, size, stride, groups, bn, "relu", module, bn_module, out_scale,
-                             linear_2d=linear_2d, in_channels=in_channels)
+            return conv("relu", out_scale)
         if activation != "hard_swish":
             raise ValueError(activation)
         if hswish == "approx":
-            return self.conv(filters, size, stride, groups, bn, "swish", module, bn_module, out_scale,
-                             scale=out_scale, linear_2d=linear_2d, in_channels=in_channels)
+            return conv("swish", out_scale, scale=out_scale)
         self.activated = self.count      # the conv computing the pre-activation (at out_scale, or /6)
         if hswish == "relu":
-            y = self.conv(filters, size, stride, groups, bn, "linear", module, bn_module, out_scale,
-                          linear_2d=linear_2d, in_channels=in_channels)
+            y = conv("linear", out_scale)
             self.comment("hard-swish of the conv above: hsig from fixed 1x1 convs and relu, times the conv")
             self.hsig_relu(out_scale)
             return self.sam(y, scale=out_scale)
-        w = self.conv(filters, size, stride, groups, bn, "linear", module, bn_module, out_scale / 6,
-                      linear_2d=linear_2d, in_channels=in_channels)
+        w = conv("linear", out_scale / 6)
         self.comment("hard-swish of the conv above (y/6): hardtan(y/3), times y/6, plus y/6 = hswish(y)/3")
         self.add(self.last, "hardtan", scale=None)          # hardtan(2w) = hardtan(y/3)
         self.sam(w, scale=None)                              # w * hardtan(y/3)

@@ -152,4 +152,3 @@ def get_variant(name: str) -> Variant:
         from cfggen.standalone import NAMES      # the layer-by-layer families
         raise UsageError(f"unknown variant {name!r}; expected one of {', '.join([*VARIANTS, *NAMES])}")
     return VARIANTS[key]
-
