@@ -57,8 +57,8 @@ def build(variant, head, classes, size, activation, no_se, anchors, batch, subdi
 
     custom = (blocks, width_mult, depth_mult, resolution, compound)
     if variant is None and all(v is None for v in custom):
-        raise UsageError("give a variant (b0..b7, lite0..lite4, mixnet-s/m/l, mobilenetv2, shufflenetv2-x0.5..x2.0, "
-                         "peleenet, d0..d7) or a "
+        raise UsageError("give a variant (b0..b7, lite0..lite4, mixnet-s/m/l, mobilenetv2, mobilenetv3-large/small, "
+                         "ghostnet, shufflenetv2-x0.5..x2.0, peleenet, d0..d7) or a "
                          "custom network (--blocks, --width-mult, --depth-mult, --resolution, --compound)")
     from cfggen.report.verdicts import loads_in_text
     from cfggen.targets.build import choose_activation, refuse
