@@ -47,6 +47,23 @@ def test_list_keeps_blank_and_untrimmed_entries_with_line_numbers(tmp_path):
     assert read_names(str(n)) == ["a", "", "b"]
 
 
+def test_names_reader_counts_as_darknet_and_refuses_a_nul_byte(tmp_path):
+    """The one names reader (the dataset checks and DN408): darknet's get_labels over fgetl."""
+    from cfggen.lint.rules.DN408 import count_names
+    n = tmp_path / "crlf.names"
+    n.write_bytes(b"a \r\n\r\n\nb\r\nc\r")          # a CR ending the last line without LF stays
+    assert read_names(str(n)) == ["a ", "", "", "b", "c\r"]
+    assert count_names(str(n)) == (5, 2)                 # two blank names
+    # darknet's fgetl joins "x" and the next line after a NUL (strlen stops there, no LF seen): a count
+    # of lines would be wrong, so the file is unreadable input at the NUL's line
+    nul = tmp_path / "nul.names"
+    nul.write_bytes(b"a\nb\0x\nc\n")
+    for reader in (read_names, count_names):
+        with pytest.raises(CfggenError) as e:
+            reader(str(nul))
+        assert str(e.value) == f"{nul}:2: error: binary data (a NUL byte) in the names file: not a text file"
+
+
 @pytest.mark.parametrize("image, label", [
     ("data/obj/a.jpg", "data/obj/a.txt"),
     ("data/images/h.jpg", "data/images/h.txt"),               # no general /images/ rule

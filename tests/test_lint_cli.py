@@ -290,6 +290,29 @@ def test_data_file_resolves_names_next_to_it_and_compares_classes(tmp_path, caps
     assert "classes=3 but " in out and "obj.names has 2 names" in out and "obj.data says classes=2" in out
 
 
+def test_names_count_is_darknets_fgetl_count_blank_and_crlf_lines_included(tmp_path, capsys):
+    # get_labels = get_paths over fgetl (reference 13.5): CR-LF endings stripped, a blank (or CR-only)
+    # line is a name, a final LF adds nothing; DN408 and the dataset checks share this one reader
+    p = write(tmp_path, "a.cfg", HEAD)
+    crlf = tmp_path / "crlf.names"
+    crlf.write_bytes(b"cat\r\n\r\ndog\r\nbird\r\n")
+    code, out, _ = run("validate", "--concise", "--names", str(crlf), p)
+    assert code == 1 and f"classes=3 but {crlf} has 4 names, 1 of them empty" in out
+
+
+def test_names_file_with_a_nul_byte_is_unreadable_input_at_its_line(tmp_path, capsys):
+    # darknet's fgetl ends the line's string at the NUL (strlen) and, seeing no LF there, appends the next
+    # fgets read: the rest of that line is lost and the next line joins it ("a\0x\nb\n" -> the one name
+    # "ab"). Counting lines (2 here) would be a count darknet never sees: the file is refused, exit 2,
+    # as `validate --data` refuses it.
+    p = write(tmp_path, "a.cfg", HEAD)
+    nul = tmp_path / "nul.names"
+    nul.write_bytes(b"cat\ndo\0g\nbird\nfish\n")
+    code, out, err = run("validate", "--concise", "--names", str(nul), p)
+    assert code == 2 and "classes=" not in out
+    assert err.strip() == f"{nul}:2: error: binary data (a NUL byte) in the names file: not a text file"
+
+
 @pytest.mark.parametrize("args, fragment", [
     (("--data", "nope.data"), "nope.data: error: no such .data file"),
     (("--names", "nope.names"), "nope.names: error: no such names file"),

@@ -72,17 +72,11 @@ def read_data_file(path: str) -> dict[str, str]:
 
 
 def count_names(path: str) -> tuple[int, int]:
-    """(names, empty ones): one name per line as darknet's get_labels reads them (fgetl per line)."""
-    from cfggen.errors import UsageError
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise UsageError(f"cannot read the names file: {exc.strerror or exc}", path=path) from None
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    return len(lines), sum(1 for line in lines if not line.strip())
+    """(names, blank ones) as darknet's get_labels reads them: ``cfggen.dataset.files.read_names``, the
+    one names reader (a NUL byte is unreadable input, exit 2, at its line)."""
+    from cfggen.dataset.files import read_names
+    names = read_names(path)
+    return len(names), sum(1 for name in names if not name.strip())
 
 
 def load_names(data: str | None, names: str | None, missing_ok: bool = False) -> NamesInfo | None:
