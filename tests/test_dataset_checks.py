@@ -366,6 +366,46 @@ def test_jobs_give_the_same_report(tmp_path, capsys, monkeypatch):
     assert outs[0] == outs[1] and "DN448" in outs[0] and "DN446" in outs[0]
 
 
+def test_cli_reads_the_data_and_names_files_once_and_analyses_the_cfg_once(tmp_path, capsys, monkeypatch):
+    """DN408 and the dataset checks share what was read; the dataset checks use validate's Analysis."""
+    from collections import Counter
+
+    import cfggen.dataset.files as F
+    import cfggen.lint.engine as E
+    reads, analysed = Counter(), Counter()
+    read_bytes, analyze = F._read_bytes, E.analyze
+
+    def counting_read(path, kind):
+        reads[path] += 1
+        return read_bytes(path, kind)
+
+    def counting_analyze(doc, *args, **kw):
+        analysed[doc.path] += 1
+        return analyze(doc, *args, **kw)
+
+    monkeypatch.setattr(F, "_read_bytes", counting_read)
+    monkeypatch.setattr(E, "analyze", counting_analyze)
+    build(tmp_path, {"1": "3 .5 .5 .1 .1\n", "2": "0 .5 .5 .1 .1\n"}, names="a\nb\n\n")
+    c = cfg(tmp_path)
+    code, out, _ = run("validate", "--concise", "--data", "data/obj.data", c)
+    assert code == 1
+    assert "classes=2 but data/obj.names has 3 names, 1 of them empty" in out           # DN408
+    assert "data/obj.names:3:1: warning: 1 blank line in the names file" in out          # DN457
+    assert "data/obj/1.txt:1:1: error: class id 3 is out of range" in out                # classes=2 from the cfg
+    assert reads["data/obj.data"] == 1 and reads["data/obj.names"] == 1 and reads["data/train.txt"] == 1
+    assert analysed[c] == 1
+
+
+def test_cfg_facts_without_the_analysis_at_hand(tmp_path, capsys, monkeypatch):
+    """In a --jobs run over several cfgs the workers send back reports, not networks: the first cfg is
+    analysed again, with the same facts (classes=2 from the cfg, not the 3 names)."""
+    build(tmp_path, {"1": "2 .5 .5 .1 .1\n", "2": "0 .5 .5 .1 .1\n"}, names="a\nb\nc\n")
+    c = cfg(tmp_path)
+    (tmp_path / "z.cfg").write_text(CFG.format(mosaic=0, act="leaky"))
+    outs = [run("validate", "--concise", "-j", str(j), "--data", "data/obj.data", c, "z.cfg")[1] for j in (1, 2)]
+    assert outs[0] == outs[1] and "data/obj/1.txt:1:1: error: class id 2 is out of range" in outs[0]
+
+
 def test_progress_bar_only_on_a_terminal():
     class Stream:
         def __init__(self, tty):

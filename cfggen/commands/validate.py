@@ -149,7 +149,7 @@ def validate(paths, fmt, select, ignore, strict, exit_zero, fix, diff, data_file
         chunks.extend(file_chunks)
         diffs.extend(file_diffs)
     if data_file is not None and not diff:
-        _dataset(report, data_file, files, settings, fmt, concise, jobs)
+        _dataset(report, data_file, names, settings, fmt, concise, jobs, reuse=size is None and not port)
     if diff:
         text = "".join(diffs)
     else:
@@ -533,12 +533,20 @@ def _names(data_file, names_file):
     return load_names(data_file, names_file, missing_ok=data_file is not None and names_file is None)
 
 
-def _dataset(report, data_file, files, settings, fmt, concise, jobs) -> None:
-    """The dataset checks of ``--data``, judged against the first cfg checked, added to the report."""
+def _dataset(report, data_file, names, settings, fmt, concise, jobs, reuse: bool) -> None:
+    """The dataset checks of ``--data``, judged against the first cfg checked, added to the report.
+
+    The .data and names files DN408 read (``names``) are not read again; nor is the cfg analysed again
+    when its Analysis is at hand at the cfg's own size (``reuse``: no --size, no port; not in a --jobs
+    run, whose workers send back the report alone)."""
     from cfggen.dataset.checks import check_dataset
     from cfggen.dataset.report import file_results, stamped
-    cfg = next((a.path for a in report.analyses), None)
-    found = check_dataset(data_file, cfg, jobs, progress=True)
+    from cfggen.lint.engine import Analysis
+    first = next(iter(report.analyses), None)
+    cfg = first.path if first is not None else None
+    analysis = first if reuse and isinstance(first, Analysis) else None
+    found = check_dataset(data_file, cfg, jobs, progress=True, analysis=analysis, data=names.data,
+                          names=(names.names_path, names.names) if names.names is not None else None)
     enabled, severity = settings.for_file(data_file)
     report.analyses.extend(file_results(stamped(found, enabled, severity), fmt, concise))
 

@@ -53,15 +53,18 @@ class Setup:
         self.cfg_base, self.cfg_path = cfg_base, cfg_path
 
 
-def setup_from_cfg(path: str) -> Setup | None:
-    """The facts of a cfg the dataset checks use; None when darknet cannot build it."""
-    from cfggen.cfg.parse import read_file
-    from cfggen.lint.engine import analyze
+def setup_from_cfg(path: str, analysis=None) -> Setup | None:
+    """The facts of a cfg the dataset checks use; None when darknet cannot build it. ``analysis``: the
+    cfg's ``Analysis`` at its own size when the caller has it (else the cfg is read and analysed)."""
     from cfggen.lint.training import detection_heads, training_head
-    try:
-        a = analyze(read_file(path), "native", frozenset())
-    except CfggenError:
-        return None
+    a = analysis
+    if a is None:
+        from cfggen.cfg.parse import read_file
+        from cfggen.lint.engine import analyze
+        try:
+            a = analyze(read_file(path), "native", frozenset())
+        except CfggenError:
+            return None
     if a.network is None:
         return None
     head = training_head(a.network)
@@ -278,8 +281,10 @@ def _finding(code: str, message: str, path: str, line: int, col: int = 1, end_co
 class Checker:
     """The dataset checks of one ``.data`` file."""
 
-    def __init__(self, data_path: str, setup: Setup | None = None, jobs: int | None = None, progress=None):
+    def __init__(self, data_path: str, setup: Setup | None = None, jobs: int | None = None, progress=None,
+                 data: DataFile | None = None, names: tuple[str, list[str]] | None = None):
         self.data_path = data_path
+        self.read = (data, names)     # the .data file and (path, names) when the caller has read them
         self.setup = setup or Setup()
         self.jobs = jobs
         self.progress = progress
@@ -291,7 +296,7 @@ class Checker:
 
     # -- the .data file -------------------------------------------------------------------------
     def run(self) -> list[Diagnostic]:
-        data = read_data(self.data_path)   # unreadable: an InputError (exit 2)
+        data = self.read[0] or read_data(self.data_path)   # unreadable: an InputError (exit 2)
         self.data = data
         self._data_lines(data)
         train_path, train_line = self._list_path(data, "train", "data/train.txt")
@@ -395,7 +400,8 @@ class Checker:
                      hint="paths are relative to the folder darknet runs in" + self._elsewhere(path))
             return
         try:
-            names = read_names(path)
+            given = self.read[1]
+            names = given[1] if given is not None and given[0] == path else read_names(path)
         except CfggenError as exc:
             if exc.line is not None:
                 raise
@@ -711,13 +717,16 @@ def _box(v) -> str:
 # entry point
 
 def check_dataset(data_path: str, cfg_path: str | None = None, jobs: int | None = None,
-                  progress: bool = True) -> list[Diagnostic]:
+                  progress: bool = True, *, analysis=None, data: DataFile | None = None,
+                  names: tuple[str, list[str]] | None = None) -> list[Diagnostic]:
     """Every finding about the dataset of ``data_path`` (paths relative to the current folder, as darknet
-    opens them), judged against ``cfg_path`` when given."""
-    setup = setup_from_cfg(cfg_path) if cfg_path else None
+    opens them), judged against ``cfg_path`` when given. What the caller has already read is not read
+    again: ``analysis`` (``cfg_path``'s Analysis at its own size), ``data`` (the ``DataFile`` of
+    ``data_path``), ``names`` ((path, names) of a names file)."""
+    setup = setup_from_cfg(cfg_path, analysis) if cfg_path else None
     bar = Progress() if progress else None
     try:
-        return Checker(data_path, setup, jobs, bar).run()
+        return Checker(data_path, setup, jobs, bar, data, names).run()
     finally:
         if bar is not None:
             bar.close()

@@ -51,24 +51,40 @@ def check(ctx: RuleContext):
 # reading the dataset files (darknet's read_data_cfg and get_labels rules)
 
 class NamesInfo:
-    """What --data/--names say about the classes: the names count and the .data's classes=."""
+    """What --data/--names say about the classes: the names count and the .data's classes=.
 
-    __slots__ = ("count", "empty", "names_path", "data_path", "data_classes")
+    ``data`` (the ``DataFile``) and ``names`` (the names as read) are kept for ``validate --data``'s
+    dataset checks, which then read neither file again."""
 
-    def __init__(self, count=None, empty=0, names_path="", data_path="", data_classes=None):
+    __slots__ = ("count", "empty", "names_path", "data_path", "data_classes", "data", "names")
+
+    def __init__(self, count=None, empty=0, names_path="", data_path="", data_classes=None, data=None, names=None):
         self.count, self.empty, self.names_path = count, empty, names_path
         self.data_path, self.data_classes = data_path, data_classes
+        self.data, self.names = data, names
+
+
+def _read_data(path: str):
+    """The ``DataFile`` of ``path`` (``cfggen.dataset``); unreadable is a UsageError (exit 2)."""
+    from cfggen.dataset.files import read_data
+    from cfggen.errors import UsageError
+    try:
+        return read_data(path)
+    except CfggenError as exc:
+        raise UsageError(exc.message, path=path, line=exc.line) from None
 
 
 def read_data_file(path: str) -> dict[str, str]:
     """A darknet .data file as ``option_find`` sees it: key -> the first entry's value (``cfggen.dataset``)."""
-    from cfggen.dataset.files import read_data
-    from cfggen.errors import UsageError
-    try:
-        data = read_data(path)
-    except CfggenError as exc:
-        raise UsageError(exc.message, path=path, line=exc.line) from None
+    return _values(_read_data(path))
+
+
+def _values(data) -> dict[str, str]:
     return {key: opt.value for key, opt in data.first.items() if opt.value is not None}
+
+
+def _blank(names: list[str]) -> int:
+    return sum(1 for name in names if not name.strip())
 
 
 def count_names(path: str) -> tuple[int, int]:
@@ -76,7 +92,7 @@ def count_names(path: str) -> tuple[int, int]:
     one names reader (a NUL byte is unreadable input, exit 2, at its line)."""
     from cfggen.dataset.files import read_names
     names = read_names(path)
-    return len(names), sum(1 for name in names if not name.strip())
+    return len(names), _blank(names)
 
 
 def load_names(data: str | None, names: str | None, missing_ok: bool = False) -> NamesInfo | None:
@@ -91,7 +107,8 @@ def load_names(data: str | None, names: str | None, missing_ok: bool = False) ->
     if data is not None:
         if not os.path.isfile(data):
             raise UsageError("no such .data file", path=data)
-        conf = read_data_file(data)
+        info.data = _read_data(data)
+        conf = _values(info.data)
         info.data_path = data
         if "classes" in conf:
             from cfggen.ir.cnum import atoi
@@ -115,6 +132,8 @@ def load_names(data: str | None, names: str | None, missing_ok: bool = False) ->
     if names is not None:
         if not os.path.isfile(names):
             raise UsageError("no such names file", path=names)
-        info.count, info.empty = count_names(names)
+        from cfggen.dataset.files import read_names
+        info.names = read_names(names)
+        info.count, info.empty = len(info.names), _blank(info.names)
         info.names_path = names
     return info
