@@ -346,6 +346,37 @@ def test_adapt_data_whole_howto(tmp_path):
     assert "# the fine head" in new
 
 
+def test_adapt_data_reads_the_data_file_and_builds_the_cfg_once(tmp_path, monkeypatch):
+    """The anchors (cfg_heads) and the edit (adapt) share one plan of the cfg; the .data file is read
+    once for the names and the train list."""
+    from collections import Counter
+
+    import cfggen.dataset.files as F
+    import cfggen.ir.build as IB
+    planned, reads, docs = Counter(), Counter(), []
+    plan, read_bytes = IB.plan, F._read_bytes
+
+    def counting_plan(doc):
+        docs.append(doc)           # kept alive: ids stay unique
+        planned[id(doc)] += 1
+        return plan(doc)
+
+    def counting_read(path, kind):
+        reads[str(path)] += 1
+        return read_bytes(path, kind)
+
+    monkeypatch.setattr(IB, "plan", counting_plan)
+    monkeypatch.setattr(F, "_read_bytes", counting_read)
+    data = dataset_from_rel(tmp_path, synthetic_rel(60, 5), names=("a", "b", "c"))
+    cfg = tmp_path / "tiny.cfg"
+    cfg.write_text(TINY)
+    code, out, err = run("adapt", cfg, "--data", data, "--diff")
+    assert code == 0, err
+    assert "+classes=3" in out and "note: anchors from 60 boxes" in err     # cfg_heads and compute ran
+    assert planned and set(planned.values()) == {1}
+    assert reads[str(data)] == 1
+
+
 def test_adapt_data_anchors_keep_and_names_errors(tmp_path):
     data = dataset_from_rel(tmp_path, synthetic_rel(40, 6), names=("a", "b"))
     cfg = tmp_path / "tiny.cfg"

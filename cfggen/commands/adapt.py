@@ -26,7 +26,8 @@ def unified_diff(result) -> str:
 
 
 def _from_data(doc, data_file, classes, anchors, size, seed):
-    """(classes, anchors text or None, masks or None, notes) for ``adapt --data``."""
+    """(classes, anchors text or None, masks or None, notes, (plan, network) of ``doc`` or None) for
+    ``adapt --data``: the .data file is read and the cfg built once, for the anchors and the edit."""
     from cfggen.dataset.files import read_data, read_names
     notes: list[str] = []
     data = read_data(data_file)
@@ -48,14 +49,15 @@ def _from_data(doc, data_file, classes, anchors, size, seed):
     classes = len(names)
     notes.append(f"classes={classes}: the {classes} lines of {names_path}")
     if anchors == "keep":
-        return classes, None, None, notes
+        return classes, None, None, notes, None
     if anchors is not None:
-        return classes, anchors, None, notes
+        return classes, anchors, None, notes, None
     if not any(s.header in ("[yolo]", "[Gaussian_yolo]", "[region]") for s in doc.sections):
         notes.append("anchors left alone: no head with anchors")
-        return classes, None, None, notes
-    from cfggen.dataset.autoanchor import compute, format_anchors
-    report = compute(data_file, cfg=doc, size=size, seed=seed)
+        return classes, None, None, notes, None
+    from cfggen.dataset.autoanchor import built, compute, format_anchors
+    build = built(doc)
+    report = compute(data_file, cfg=doc, size=size, seed=seed, data=data, build=build)
     fig = report.figures
     before = (f" (the cfg's anchors: {report.before.avg_iou.printed} %, BPR {report.before.ratio.bpr:.4f})"
               if report.before is not None else "")
@@ -65,9 +67,9 @@ def _from_data(doc, data_file, classes, anchors, size, seed):
     if report.heads and not report.masks_ok:
         notes.append("anchors and masks left alone: a head would get no anchor (the how-to: keep the default "
                      "anchors then); `cfggen anchors --cfg` shows the split")
-        return classes, None, None, notes
+        return classes, None, None, notes, build
     masks = {h.layer: h.mask for h in report.heads} if report.heads else None   # [region]: no masks
-    return classes, format_anchors(report.anchors, report.scale[0]), masks, notes
+    return classes, format_anchors(report.anchors, report.scale[0]), masks, notes, build
 
 
 @click.command()
@@ -113,7 +115,7 @@ def adapt(cfg, classes, size, anchors, data_file, seed, batch, subdivisions, max
     if in_place and cfg == "-":
         raise UsageError("--in-place needs a file, not standard input")
     doc = _read(cfg)
-    masks = None
+    masks = build = None
     data_notes: list[str] = []
     if anchors is not None and anchors.strip().lower() == "keep":
         if data_file is None:
@@ -121,9 +123,10 @@ def adapt(cfg, classes, size, anchors, data_file, seed, batch, subdivisions, max
                              "them from the labels)")
         anchors = "keep"
     if data_file is not None:
-        classes, anchors, masks, data_notes = _from_data(doc, data_file, classes, anchors, size, seed)
+        classes, anchors, masks, data_notes, build = _from_data(doc, data_file, classes, anchors, size, seed)
     result = adapt_checked(doc, classes=classes, size=size, anchors=anchors, batch=batch,
-                           subdivisions=subdivisions, max_batches=max_batches, force=force, masks=masks)
+                           subdivisions=subdivisions, max_batches=max_batches, force=force, masks=masks,
+                           build=build)
     summary = result.summary() + "".join(f"note: {n}\n" for n in data_notes)
     from cfggen.report.verdicts import loads_in_text
     summary += loads_in_text(result.text, result.path) + "\n"

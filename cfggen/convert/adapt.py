@@ -263,11 +263,12 @@ def _remap_masks(heads, old_num: int, new_num: int) -> dict[int, list[int]] | No
 def adapt(doc: Document, *, classes: int | None = None, size: tuple[int, int] | None = None,
           anchors: str | None = None, batch: int | None = None, subdivisions: int | None = None,
           max_batches: int | None = None, force: bool = False,
-          masks: dict[int, Sequence[int]] | None = None) -> Adapted:
+          masks: dict[int, Sequence[int]] | None = None, build=None) -> Adapted:
     """Apply the requested changes to ``doc`` and return the new text with a list of what changed.
 
     ``masks`` (with ``anchors``): the new ``mask=`` of each [yolo]/[Gaussian_yolo] head, by layer index
-    (``adapt --data`` splits them by stride); without it, masks follow the anchor count as before."""
+    (``adapt --data`` splits them by stride); without it, masks follow the anchor count as before.
+    ``build``: (plan, network) of ``doc`` when the caller has built it (``dataset.autoanchor.built``)."""
     from cfggen.ir.build import infer, plan
 
     request = {"classes": classes, "size": f"{size[0]}x{size[1]}" if size else None, "anchors": anchors,
@@ -282,11 +283,12 @@ def adapt(doc: Document, *, classes: int | None = None, size: tuple[int, int] | 
     net_section = doc.net
     if net_section is None:
         raise InputError("no [net] section at the top: not a darknet network cfg", path=doc.path, line=1)
-    p = plan(doc)
+    p, network = build if build is not None else (plan(doc), None)
     if not p.usable:
         raise InputError("[net] gives no input size; darknet cannot build this network", path=doc.path,
                          line=net_section.line)
-    network, _ = infer(p)
+    if network is None:
+        network, _ = infer(p)
     layers = network.layers
     heads = [layer for layer in layers if layer.type in HEAD_TYPES]
     ed = Editor(doc)

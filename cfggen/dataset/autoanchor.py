@@ -34,16 +34,24 @@ class CfgHeads:
     region_stride: int = 0             # a [region] (YOLOv2) cfg: its anchors are in grid cells of this stride
 
 
-def cfg_heads(doc) -> CfgHeads:
-    """The [yolo]/[Gaussian_yolo] heads of a parsed cfg with their strides (input width / grid width);
-    for a cfg whose heads are [region] (YOLOv2), the last one's anchor table and grid stride."""
+def built(doc):
+    """(plan, network at the cfg's own size) of a parsed cfg; the network is None when darknet has no
+    input size to build it at. ``cfg_heads`` and ``convert.adapt.adapt`` take it, so that ``adapt
+    --data`` builds the cfg once."""
     from cfggen.ir.build import infer, plan
-    from cfggen.ir.cnum import int_list
     p = plan(doc)
-    if doc.net is None or not p.usable:
+    return p, (infer(p)[0] if doc.net is not None and p.usable else None)
+
+
+def cfg_heads(doc, build=None) -> CfgHeads:
+    """The [yolo]/[Gaussian_yolo] heads of a parsed cfg with their strides (input width / grid width);
+    for a cfg whose heads are [region] (YOLOv2), the last one's anchor table and grid stride.
+    ``build``: ``built(doc)`` when the caller has it."""
+    from cfggen.ir.cnum import int_list
+    p, network = build if build is not None else built(doc)
+    if network is None:
         raise InputError("not a darknet network cfg with an input size ([net] width/height)", path=doc.path,
                          line=1)
-    network, _ = infer(p)
     yolo = [layer for layer in network.layers if layer.type in YOLO_HEADS]
     other = tuple(layer.section.header for layer in network.layers if layer.type in ("region", "detection"))
     if not yolo:
@@ -145,10 +153,11 @@ def format_anchors(anchors: np.ndarray, width: int) -> str:
 
 def compute(data_path: str, *, num: int | None = None, size: tuple[int, int] | None = None, cfg=None,
             seed: int = 0, thr: float = 4.0, starts: int = 24, generations: int = 1000,
-            train: TrainBoxes | None = None) -> AnchorReport:
+            train: TrainBoxes | None = None, data=None, build=None) -> AnchorReport:
     """Anchors for the training boxes of ``data_path``; ``cfg`` (a parsed Document) gives the count,
-    the size and the heads to split masks over."""
-    heads = cfg_heads(cfg) if cfg is not None else None
+    the size and the heads to split masks over. ``data`` (the ``DataFile`` of ``data_path``) and
+    ``build`` (``built(cfg)``) are what the caller has already read or built."""
+    heads = cfg_heads(cfg, build) if cfg is not None else None
     if size is None:
         if heads is None:
             raise UsageError("give --size WxH (the network input size the anchors are for) or --cfg")
@@ -159,7 +168,7 @@ def compute(data_path: str, *, num: int | None = None, size: tuple[int, int] | N
         raise UsageError(f"--num must be at least 1, not {num}")
     if thr <= 1:
         raise UsageError(f"--thr must be above 1, not {thr:g}")
-    tb = train if train is not None else read_train_boxes(data_path)
+    tb = train if train is not None else read_train_boxes(data_path, data)
     n = len(tb.wh)
     if n == 0:
         miss = f", {len(tb.missing)} label files missing" if tb.missing else ""

@@ -37,9 +37,10 @@ class TrainBoxes:
         return np.stack([self.wh[:, 0] * np.float32(width), self.wh[:, 1] * np.float32(height)], axis=1)
 
 
-def read_train_boxes(data_path: str) -> TrainBoxes:
-    """Every box ``calc_anchors`` would read for ``data_path``."""
-    data = read_data(data_path)
+def read_train_boxes(data_path: str, data=None) -> TrainBoxes:
+    """Every box ``calc_anchors`` would read for ``data_path`` (``data``: its ``DataFile`` when already read)."""
+    if data is None:
+        data = read_data(data_path)
     train = data.get("train", CALC_ANCHORS_TRAIN)
     if not os.path.exists(train):
         where = data.line("train")
