@@ -1,13 +1,36 @@
-"""Atomic writes: a temp file in the same folder, then os.replace. Never a half-written output."""
+"""Reading inputs with one-line errors; atomic writes (a temp file in the same folder, then os.replace:
+never a half-written output)."""
 from __future__ import annotations
 
 import os
-import tempfile
 
 from cfggen.errors import InputError
 
 
+def read_bytes(path: str, n: int = -1, *, missing: str = "no such file", directory: str = "is a directory",
+               unreadable: str = "cannot read") -> tuple[bytes, int]:
+    """(the first ``n`` bytes of ``path``, all of them when ``n`` < 0; the file's size). A missing path,
+    a directory or a failed read is an ``InputError``: ``missing``, ``directory``, or ``unreadable``
+    followed by the system's reason (each caller words them for its kind of file).
+
+    A directory is known by the failure, not by a stat before every open (Windows says PermissionError)."""
+    try:
+        if n < 0:
+            with open(path, "rb", buffering=0) as fh:    # one read of the whole file: no buffer object needed
+                data = fh.read()
+            return data, len(data)
+        with open(path, "rb") as fh:
+            return fh.read(n), os.fstat(fh.fileno()).st_size
+    except FileNotFoundError:
+        raise InputError(missing, path=path) from None
+    except OSError as exc:
+        if os.path.isdir(path):
+            raise InputError(directory, path=path) from None
+        raise InputError(f"{unreadable}: {exc.strerror or exc}", path=path) from None
+
+
 def write_atomic(path: str, data: str | bytes, encoding: str = "utf-8") -> None:
+    import tempfile
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise InputError("the output folder does not exist", path=path)
@@ -36,16 +59,7 @@ def write_atomic(path: str, data: str | bytes, encoding: str = "utf-8") -> None:
 def read_head(path: str, n: int, kind: str) -> tuple[bytes, int]:
     """The first ``n`` bytes of a binary input (a weights file, a checkpoint) and its size; a path that
     is missing, a directory or unreadable is a one-line input error naming ``kind``."""
-    if os.path.isdir(path):
-        raise InputError(f"is a directory, not a {kind}", path=path)
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as fh:
-            return fh.read(n), size
-    except FileNotFoundError:
-        raise InputError("no such file", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    return read_bytes(path, n, directory=f"is a directory, not a {kind}")
 
 
 def write_output(path: str, data: str | bytes) -> None:

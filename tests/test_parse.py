@@ -219,3 +219,38 @@ def test_a_lazy_section_behaves_as_the_named_tuple_it_replaced():
     assert pickle.loads(pickle.dumps(parse("[net]\nwidth=8\n").sections[0])) == parse("[net]\nwidth=8\n").sections[0]
     assert lazy._replace(index=7) == Section(header, line, col, options, 7)
     assert lazy._asdict()["options"] == options
+
+
+def test_file_readers_share_one_reading_and_keep_their_messages(tmp_path):
+    """cfg/parse.read_file, fileio.read_head and the dataset readers read through fileio.read_bytes;
+    each names its own kind of file in the errors."""
+    import os
+
+    from cfggen.cfg.parse import read_file
+    from cfggen.dataset.files import read_list, read_names
+    from cfggen.errors import InputError
+    from cfggen.fileio import read_bytes, read_head
+    folder, missing = str(tmp_path), str(tmp_path / "none")
+    cases = [
+        (read_file, (), "no such file", "is a directory, not a cfg file"),
+        (read_head, (8, "weights file"), "no such file", "is a directory, not a weights file"),
+        (read_names, (), "no such names file", "is a directory, not a names file"),
+        (read_list, (), "no such image list", "is a directory, not an image list"),
+    ]
+    for reader, args, gone, folder_msg in cases:
+        for path, message in ((missing, gone), (folder, folder_msg)):
+            with pytest.raises(InputError) as e:
+                reader(path, *args)
+            assert str(e.value) == f"{path}: error: {message}", reader.__name__
+    f = tmp_path / "w.bin"
+    f.write_bytes(bytes(range(100)))
+    assert read_head(str(f), 8, "weights file") == (bytes(range(8)), 100)
+    assert read_bytes(str(f)) == (bytes(range(100)), 100)
+    if hasattr(os, "geteuid") and os.geteuid() != 0:     # root reads a mode-000 file anyway
+        f.chmod(0)
+        with pytest.raises(InputError) as e:
+            read_names(str(f))
+        assert str(e.value) == f"{f}: error: cannot read the names file: Permission denied"
+        with pytest.raises(InputError) as e:
+            read_file(str(f))
+        assert str(e.value) == f"{f}: error: cannot read: Permission denied"

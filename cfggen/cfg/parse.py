@@ -8,13 +8,11 @@ its type), nothing / ``#`` / ``;`` is ignored, anything else is ``key=value`` sp
 """
 from __future__ import annotations
 
-import os
 import re
 from itertools import repeat
 from operator import itemgetter
 
 from cfggen.cfg.model import Comment, Cut, Document, Option, ParsedSection, Section
-from cfggen.errors import InputError
 from cfggen.nogc import nogc
 
 _STRIP = str.maketrans("", "", " \t\r\n")
@@ -27,17 +25,8 @@ def darknet_strip(text: str) -> str:
 
 def read_file(path: str) -> Document:
     """Read and parse a file; unreadable input raises ``InputError``/``CfgSyntaxError``."""
-    try:
-        with open(path, "rb", buffering=0) as fh:    # one read of the whole file: no buffer object needed
-            data = fh.read()
-    except FileNotFoundError:
-        raise InputError("no such file", path=path) from None
-    except OSError as exc:
-        # a directory is known by the failure, not by a stat before every open (Windows says PermissionError)
-        if os.path.isdir(path):
-            raise InputError("is a directory, not a cfg file", path=path) from None
-        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from None
-    return parse_bytes(data, path)
+    from cfggen.fileio import read_bytes
+    return parse_bytes(read_bytes(path, directory="is a directory, not a cfg file")[0], path)
 
 
 def _strip_blanks(text: str) -> str:

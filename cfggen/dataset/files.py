@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cfggen.errors import CfgSyntaxError, InputError
+from cfggen.errors import CfgSyntaxError
 
 # ------------------------------------------------------------------------------------------------
 # line reading (utils.c: fgetl)
@@ -53,17 +53,10 @@ def fgetl_lines(data: bytes) -> list[bytes]:
 
 
 def _read_bytes(path: str, kind: str) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        raise InputError(f"no such {kind}", path=path) from None
-    except IsADirectoryError:
-        article = "an" if kind[0] in "aeiou" else "a"
-        raise InputError(f"is a directory, not {article} {kind}", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the {kind}: {exc.strerror or exc}", path=path) from None
-    return data
+    from cfggen.fileio import read_bytes
+    article = "an" if kind[0] in "aeiou" else "a"
+    return read_bytes(path, missing=f"no such {kind}", directory=f"is a directory, not {article} {kind}",
+                      unreadable=f"cannot read the {kind}")[0]
 
 
 def _no_nul(data: bytes, path: str, kind: str) -> None:
