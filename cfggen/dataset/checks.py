@@ -296,7 +296,7 @@ class Checker:
 
     # -- the .data file -------------------------------------------------------------------------
     def run(self) -> list[Diagnostic]:
-        data = self.read[0] or read_data(self.data_path)   # unreadable: an InputError (exit 2)
+        data = self.read[0] if self.read[0] is not None else read_data(self.data_path)   # unreadable: exit 2
         self.data = data
         self._data_lines(data)
         train_path, train_line = self._list_path(data, "train", "data/train.txt")
