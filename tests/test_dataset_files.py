@@ -61,7 +61,13 @@ def test_names_reader_counts_as_darknet_and_refuses_a_nul_byte(tmp_path):
     for reader in (read_names, count_names):
         with pytest.raises(CfggenError) as e:
             reader(str(nul))
-        assert str(e.value) == f"{nul}:2: error: binary data (a NUL byte) in the names file: not a text file"
+        assert str(e.value) == (f"{nul}:2: error: binary data (a NUL byte) in the names file: not a text file "
+                                "(hint: darknet's fgetl ends the name at the NUL and glues the next line on: it "
+                                "reads 2 names, not 3)")
+    nul.write_bytes(b"a\nb\0x")                                 # the last line: nothing to glue on
+    with pytest.raises(CfggenError) as e:
+        read_names(str(nul))
+    assert e.value.line == 2 and e.value.hint == "darknet's fgetl ends the name at the NUL"
 
 
 @pytest.mark.parametrize("image, label", [

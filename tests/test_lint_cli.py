@@ -310,7 +310,9 @@ def test_names_file_with_a_nul_byte_is_unreadable_input_at_its_line(tmp_path, ca
     nul.write_bytes(b"cat\ndo\0g\nbird\nfish\n")
     code, out, err = run("validate", "--concise", "--names", str(nul), p)
     assert code == 2 and "classes=" not in out
-    assert err.strip() == f"{nul}:2: error: binary data (a NUL byte) in the names file: not a text file"
+    assert err.strip() == (f"{nul}:2: error: binary data (a NUL byte) in the names file: not a text file (hint: "
+                           "darknet's fgetl ends the name at the NUL and glues the next line on: it reads 3 names, "
+                           "not 4)")
 
 
 @pytest.mark.parametrize("args, fragment", [

@@ -59,13 +59,25 @@ def _read_bytes(path: str, kind: str) -> bytes:
                       unreadable=f"cannot read the {kind}")[0]
 
 
-def _no_nul(data: bytes, path: str, kind: str) -> None:
+def _no_nul(data: bytes, path: str, kind: str, hint=None) -> None:
     """A NUL byte ends a C string: darknet would read such a file as something else. Binary junk is
-    unreadable input (exit 2), reported at its line."""
+    unreadable input (exit 2), reported at its line; ``hint(data)`` may say what darknet reads."""
     at = data.find(b"\0")
     if at >= 0:
         line = data.count(b"\n", 0, at) + 1
-        raise CfgSyntaxError(f"binary data (a NUL byte) in the {kind}: not a text file", path=path, line=line)
+        raise CfgSyntaxError(f"binary data (a NUL byte) in the {kind}: not a text file", path=path, line=line,
+                             hint=hint(data) if hint is not None else None)
+
+
+def _names_with_nul(data: bytes) -> str:
+    """What darknet's get_labels makes of names holding a NUL: ``cfg.parse.fgetl_lines`` is fgetl byte
+    for byte (the rest of the fgets chunk from the NUL on is lost, the next one glued on)."""
+    from cfggen.cfg.parse import fgetl_lines as darknet_lines
+    darknet, lines = len(darknet_lines(data)), len(fgetl_lines(data))
+    if darknet == lines:
+        return "darknet's fgetl ends the name at the NUL"
+    return (f"darknet's fgetl ends the name at the NUL and glues the next line on: it reads {darknet} "
+            f"name{'s' * (darknet != 1)}, not {lines}")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -157,7 +169,7 @@ def read_list(path: str) -> list[ListEntry]:
 def read_names(path: str) -> list[str]:
     """A names file (``get_labels_custom``): one name per line, blank lines are names, nothing trimmed."""
     data = _read_bytes(path, "names file")
-    _no_nul(data, path, "names file")
+    _no_nul(data, path, "names file", _names_with_nul)
     return read_list_bytes(data)
 
 
