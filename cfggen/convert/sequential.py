@@ -51,18 +51,10 @@ def namings() -> list[Naming]:
     return [n for module in importers() for n in importlib.import_module(module).NAMINGS]
 
 
-def find_naming(checkpoint: str, variant: str | None = None) -> Naming | None:
-    """``cfggen import``'s dispatch: the naming the checkpoint's keys follow or, when none does, the one
-    of ``--variant``'s family (None: leave it to the EfficientNet importer, which also words the errors
-    for unreadable files)."""
-    from cfggen.convert.checkpoint import open_checkpoint
-    from cfggen.errors import CfggenError
+def naming_for(names: Sequence[str], variant: str | None = None) -> Naming | None:
+    """``cfggen import``'s dispatch: the naming a checkpoint's tensor ``names`` follow or, when none does,
+    the one of ``--variant``'s family (None: leave it to the EfficientNet importer)."""
     from cfggen.standalone import lookup
-    try:
-        with open_checkpoint(checkpoint) as ckpt:
-            names = ckpt.names
-    except CfggenError:
-        return None
     found = next((n for n in namings() if n.detect(names)), None)
     fam = lookup(variant)
     if found is None and fam is not None:
@@ -118,10 +110,13 @@ def misfit(names: Sequence[str], shape_of, built, naming: Naming, ignored: set[s
 
 def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None, variant: str | None = None,
                       head: str = "classifier", classes: int | None = None, size=None, normalize: bool = True,
-                      mean=None, std=None, hswish: str | None = None) -> ImportResult:
+                      mean=None, std=None, hswish: str | None = None, ckpt=None) -> ImportResult:
     """Convert ``checkpoint`` (``naming``, or the one its keys follow) into ``prefix.cfg`` +
     ``prefix.weights`` (classifier) or ``prefix.conv.N`` (detector backbone). Nothing is written unless
-    every tensor fits."""
+    every tensor fits. ``ckpt``: the checkpoint already open (the caller closes it), else it is opened
+    after the option checks."""
+    from contextlib import nullcontext
+
     from cfggen.convert.checkpoint import open_checkpoint
     from cfggen.convert.efficientnet import _build_network, add_notes, backbone_note, check_options
     from cfggen.convert.weights import layout, write_arrays
@@ -131,7 +126,7 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
     detector, mean_given, std_given = check_options(prefix, head, normalize, mean, std)
     stats = (mean_given or IMAGENET[0], std_given or IMAGENET[1])
 
-    with open_checkpoint(checkpoint) as ckpt:
+    with nullcontext(ckpt) if ckpt is not None else open_checkpoint(checkpoint) as ckpt:
         names, shape_of = ckpt.names, ckpt.shape
         naming = naming or next((n for n in namings() if n.detect(names)), None)
         if naming is None:
@@ -284,4 +279,4 @@ def _producers(ckpt, src, roles: dict, eps: float) -> dict:
     return {"weights": weights, "biases": lambda: (get("bias") * src.out_scale).astype(np.float32)}
 
 
-__all__ = ["Naming", "find_naming", "import_checkpoint", "misfit", "needs"]
+__all__ = ["Naming", "import_checkpoint", "misfit", "naming_for", "needs"]
