@@ -91,10 +91,12 @@ def _names(built, naming: Naming) -> set[str]:
     return {need.name for _, roles in needs(built, naming) for need in roles.values()}
 
 
-def misfit(names: Sequence[str], shape_of, built, naming: Naming, ignored: set[str] = frozenset()) -> str | None:
+def misfit(names: Sequence[str], shape_of, built, naming: Naming,
+           ignored: set[str] | Callable[[], set[str]] = frozenset()) -> str | None:
     """The first tensor that does not fit ``built`` (missing, wrong shape, or left over; ``ignored``
-    tensors may be there), or None."""
-    known = set(ignored)
+    tensors may be there: the set, or a function giving it, called only once a tensor is left over), or
+    None."""
+    known = set()
     for _, roles in needs(built, naming):
         for need in roles.values():
             have = shape_of(need.name)
@@ -102,9 +104,13 @@ def misfit(names: Sequence[str], shape_of, built, naming: Naming, ignored: set[s
                 return (f"tensor {need.name}: expected {' or '.join(map(fmt_shape, need.shapes))}, "
                         f"found {fmt_shape(have)}")
             known.add(need.name)
+    allowed = None
     for name in names:
         if name not in known and not name.endswith(".num_batches_tracked"):
-            return f"unexpected tensor {name} {fmt_shape(shape_of(name))}: the network has no such tensor"
+            if allowed is None:
+                allowed = ignored() if callable(ignored) else ignored
+            if name not in allowed:
+                return f"unexpected tensor {name} {fmt_shape(shape_of(name))}: the network has no such tensor"
     return None
 
 
@@ -153,11 +159,11 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
                 raise UsageError(f"--classes {classes}: the checkpoint's classifier has {found} classes")
         out_classes = classes if detector else found
 
-        def build(name: str, width: float, notes=(), head=head, classes=out_classes):
+        def build(name: str, width: float, head=head, classes=out_classes):
             scaled = "width_mult" in lookup(name).options
             return compose(name, head=head, classes=classes, size=size, hswish=hswish,
                            width_mult=width if scaled else None, normalize=stats if normalize else None,
-                           notes=notes, fixed_ok=True)
+                           fixed_ok=True)
 
         problems = {}
         fitting = None
@@ -165,10 +171,14 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
             widths = WIDTHS if "width_mult" in lookup(name).options else (1.0,)
             for width in widths:       # the width is inferred like the variant: the one every tensor fits
                 built = build(name, width)
-                # a detector's backbone file uses neither the classifier nor what only it reads
-                ignored = _names(build(name, width, head="classifier", classes=found or 1), naming) - \
-                    _names(built, naming) if detector else set()
-                bad = misfit(names, shape_of, built, naming, ignored)
+
+                def classifier_only(name=name, width=width, built=built) -> set[str]:
+                    return _names(build(name, width, head="classifier", classes=found or 1), naming) - \
+                        _names(built, naming)
+
+                # a detector's backbone file uses neither the classifier nor what only it reads (built only
+                # when the checkpoint has tensors the detector does not read)
+                bad = misfit(names, shape_of, built, naming, classifier_only if detector else frozenset())
                 if bad is None:
                     fitting = name, width, len(widths) > 1
                     break
@@ -197,8 +207,8 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
         if built.hswish == "approx":
             notes.append("--hswish approx: these weights were trained with hard-swish/hard-sigmoid; this cfg "
                          "computes swish/logistic instead, so its outputs deviate from the checkpoint's")
-        built = build(name, width, notes)
-        network = _build_network(built.text)
+        text = add_notes(built.text, notes)         # comments move no layer: ``built`` stays valid
+        network = _build_network(text)
         upto = built.backbone_end if detector else len(network.layers)
         spans = [s for s in layout(network, 20, "save", upto) if s.arrays]
         sources = {src.index: (src, roles) for src, roles in needs(built, naming)}
@@ -218,7 +228,6 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
                     raise RuntimeError(f"layer {index}: no source for {a.name}")
                 producers[a.key] = table[a.name]
         weights_path = f"{prefix}.conv.{upto}" if detector else f"{prefix}.weights"
-        text = built.text
         used = {roles[r].name.rsplit(".", 1)[0] for _, roles in sources.values() for r in roles}
         unused = sorted({n.rsplit(".", 1)[0] for n in names if n.endswith(".weight") and "." in n} - used)
         if detector:
