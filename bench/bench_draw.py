@@ -22,6 +22,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "tests"))    # synthetic_cfgs: the chain tests/test_draw.py checks
 
 from cfggen.cfg import parse, parse_bytes, read_file  # noqa: E402
 from cfggen.draw import Picture, draw  # noqa: E402
@@ -29,16 +30,7 @@ from cfggen.lint.engine import analyze  # noqa: E402
 from cfggen.report import Report, format_text  # noqa: E402
 
 from bench_validate import pair  # noqa: E402  (this folder: the alternating A/B timing)
-
-
-def chain(n: int) -> str:
-    body = ["[net]", "width=32", "height=32", "channels=3", ""]
-    for i in range(n):
-        if i % 10 == 9:
-            body += ["[shortcut]", "from=-3", "activation=linear", ""]
-        else:
-            body += ["[convolutional]", "filters=8", "size=3", "pad=1", "activation=leaky", ""]
-    return "\n".join(body)
+from synthetic_cfgs import chain  # noqa: E402  (tests/)
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from cfggen.draw.view import keys
 from cfggen.findings import SEVERITY_RANK
 from cfggen.ir.layers import BY_TYPE
 from tests.conftest import CORPUS, REPO, corpus_files, needs_shared, run_cli
+from tests.synthetic_cfgs import chain
 
 NS = "{http://www.w3.org/2000/svg}"
 DATA = REPO / "tests" / "data" / "draw"
@@ -133,16 +134,6 @@ def test_generated(path):
         holder = next(n for n in folded.values() if n["first"] <= first <= n["last"])
         assert "block" in holder["class"] and holder["last"] >= last, (label, holder)
         assert label in holder["title"] or " x" in holder["title"].split("\n")[0] or "identical" in holder["title"]
-
-
-def chain(n: int) -> str:
-    body = ["[net]", "width=32", "height=32", "channels=3", ""]
-    for i in range(n):
-        if i % 10 == 9:
-            body += ["[shortcut]", "from=-3", "activation=linear", ""]
-        else:
-            body += ["[convolutional]", "filters=8", "size=3", "pad=1", "activation=leaky", ""]
-    return "\n".join(body)
 
 
 def test_10k_chain():

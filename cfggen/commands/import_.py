@@ -4,6 +4,8 @@ numpy, safetensors and torch are imported only when the command runs (``cfggen.c
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import click
 
 from cfggen.errors import UsageError
@@ -44,26 +46,45 @@ def import_(checkpoint, variant, head, classes, size, no_normalize, mean, std, t
     ShuffleNetV2, huawei-noah GhostNet and Robert-JunWang PeleeNet state dicts. The cfg is what
     `cfggen build` writes for the same options, plus an input-normalization layer in front.
     """
-    from cfggen.convert.sequential import find_naming
-    naming = find_naming(checkpoint, variant)     # MobileNetV3, GhostNet, ShuffleNetV2, PeleeNet
+    from cfggen.convert.checkpoint import open_checkpoint
+    from cfggen.errors import CfggenError
+
+    try:                                          # opened once: the naming and the import read the same one
+        ckpt, unreadable = open_checkpoint(checkpoint), None
+    except CfggenError as exc:
+        ckpt, unreadable = None, exc
+    with ckpt if ckpt is not None else nullcontext():
+        result = _import(checkpoint, ckpt, unreadable, variant, head, classes, size, no_normalize, mean, std,
+                         tf_port, no_measure, hswish, prefix)
+    for line in result.info:
+        click.echo(line, err=True)
+    for line in result.warnings:
+        click.echo(f"warning: {line}", err=True)
+
+
+def _import(checkpoint, ckpt, unreadable, variant, head, classes, size, no_normalize, mean, std, tf_port,
+            no_measure, hswish, prefix):
+    """The import by the importer of ``ckpt``'s naming (None: the EfficientNet one). The errors come in the
+    order the options and the file are checked: --hswish and --tf-port against the naming, then the
+    importer's option checks, then an ``unreadable`` checkpoint, then the tensors."""
+    from cfggen.convert.sequential import naming_for
+
+    naming = naming_for(ckpt.names, variant) if ckpt is not None else None   # MobileNetV3, GhostNet, ...
     if hswish is not None and (naming is None or not _has_hswish(naming)):
         raise UsageError("--hswish applies to MobileNetV3 and GhostNet checkpoints")
     if naming is not None:
         from cfggen.convert.sequential import import_checkpoint as import_layered
         if tf_port:
             raise UsageError(f"--tf-port: TF ports of {naming.name} checkpoints (TF 'same' padding) are not supported")
-        result = import_layered(checkpoint, prefix, naming, variant=variant, head=head, classes=classes, size=size,
-                                normalize=not no_normalize, mean=mean, std=std, hswish=hswish)
-    else:
-        from cfggen.convert.efficientnet import import_checkpoint
-
-        result = import_checkpoint(checkpoint, prefix, variant=variant, head=head, classes=classes, size=size,
-                                   normalize=not no_normalize, mean=mean, std=std, tf_port=tf_port,
-                                   measure=not no_measure)
-    for line in result.info:
-        click.echo(line, err=True)
-    for line in result.warnings:
-        click.echo(f"warning: {line}", err=True)
+        return import_layered(checkpoint, prefix, naming, variant=variant, head=head, classes=classes, size=size,
+                              normalize=not no_normalize, mean=mean, std=std, hswish=hswish, ckpt=ckpt)
+    from cfggen.convert.efficientnet import check_options, import_checkpoint
+    if unreadable is not None:
+        check_options(prefix, head, not no_normalize, mean, std)
+        raise unreadable
+    return import_checkpoint(checkpoint, prefix, variant=variant, head=head, classes=classes, size=size,
+                             normalize=not no_normalize, mean=mean, std=std, tf_port=tf_port,
+                             measure=not no_measure, ckpt=ckpt)
 
 
 def _has_hswish(naming) -> bool:

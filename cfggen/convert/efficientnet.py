@@ -521,15 +521,18 @@ def epsilon_note(eps: float) -> str:
 def import_checkpoint(checkpoint: str, prefix: str, variant: str | None = None, head: str = "classifier",
                       classes: int | None = None, size=None, normalize: bool = True,
                       mean=None, std=None, tf_port: bool | None = None, measure: bool = True,
-                      ) -> ImportResult:
+                      ckpt=None) -> ImportResult:
     """Convert ``checkpoint`` into ``prefix.cfg`` and ``prefix.weights`` (classifier) or
-    ``prefix.conv.N`` (detector backbone). Checks every tensor before writing anything."""
+    ``prefix.conv.N`` (detector backbone). Checks every tensor before writing anything. ``ckpt``: the
+    checkpoint already open (the caller closes it), else it is opened after the option checks."""
+    from contextlib import nullcontext
+
     from cfggen.convert.checkpoint import open_checkpoint
     from cfggen.convert.weights import layout, write_arrays
     from cfggen.generate import compose, input_normalize, write_atomic
 
     detector, mean_given, std_given = check_options(prefix, head, normalize, mean, std)
-    with open_checkpoint(checkpoint) as ckpt:
+    with nullcontext(ckpt) if ckpt is not None else open_checkpoint(checkpoint) as ckpt:
         origin = resolve(ckpt, checkpoint, variant, detector, classes, tf_port, mean_given, std_given)
         fit = origin.fit
         info, notes = describe(origin, os.path.basename(checkpoint), ckpt.kind, detector, tf_port, normalize)

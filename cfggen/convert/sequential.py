@@ -51,18 +51,10 @@ def namings() -> list[Naming]:
     return [n for module in importers() for n in importlib.import_module(module).NAMINGS]
 
 
-def find_naming(checkpoint: str, variant: str | None = None) -> Naming | None:
-    """``cfggen import``'s dispatch: the naming the checkpoint's keys follow or, when none does, the one
-    of ``--variant``'s family (None: leave it to the EfficientNet importer, which also words the errors
-    for unreadable files)."""
-    from cfggen.convert.checkpoint import open_checkpoint
-    from cfggen.errors import CfggenError
+def naming_for(names: Sequence[str], variant: str | None = None) -> Naming | None:
+    """``cfggen import``'s dispatch: the naming a checkpoint's tensor ``names`` follow or, when none does,
+    the one of ``--variant``'s family (None: leave it to the EfficientNet importer)."""
     from cfggen.standalone import lookup
-    try:
-        with open_checkpoint(checkpoint) as ckpt:
-            names = ckpt.names
-    except CfggenError:
-        return None
     found = next((n for n in namings() if n.detect(names)), None)
     fam = lookup(variant)
     if found is None and fam is not None:
@@ -99,10 +91,12 @@ def _names(built, naming: Naming) -> set[str]:
     return {need.name for _, roles in needs(built, naming) for need in roles.values()}
 
 
-def misfit(names: Sequence[str], shape_of, built, naming: Naming, ignored: set[str] = frozenset()) -> str | None:
+def misfit(names: Sequence[str], shape_of, built, naming: Naming,
+           ignored: set[str] | Callable[[], set[str]] = frozenset()) -> str | None:
     """The first tensor that does not fit ``built`` (missing, wrong shape, or left over; ``ignored``
-    tensors may be there), or None."""
-    known = set(ignored)
+    tensors may be there: the set, or a function giving it, called only once a tensor is left over), or
+    None."""
+    known = set()
     for _, roles in needs(built, naming):
         for need in roles.values():
             have = shape_of(need.name)
@@ -110,18 +104,25 @@ def misfit(names: Sequence[str], shape_of, built, naming: Naming, ignored: set[s
                 return (f"tensor {need.name}: expected {' or '.join(map(fmt_shape, need.shapes))}, "
                         f"found {fmt_shape(have)}")
             known.add(need.name)
+    allowed = None
     for name in names:
         if name not in known and not name.endswith(".num_batches_tracked"):
-            return f"unexpected tensor {name} {fmt_shape(shape_of(name))}: the network has no such tensor"
+            if allowed is None:
+                allowed = ignored() if callable(ignored) else ignored
+            if name not in allowed:
+                return f"unexpected tensor {name} {fmt_shape(shape_of(name))}: the network has no such tensor"
     return None
 
 
 def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None, variant: str | None = None,
                       head: str = "classifier", classes: int | None = None, size=None, normalize: bool = True,
-                      mean=None, std=None, hswish: str | None = None) -> ImportResult:
+                      mean=None, std=None, hswish: str | None = None, ckpt=None) -> ImportResult:
     """Convert ``checkpoint`` (``naming``, or the one its keys follow) into ``prefix.cfg`` +
     ``prefix.weights`` (classifier) or ``prefix.conv.N`` (detector backbone). Nothing is written unless
-    every tensor fits."""
+    every tensor fits. ``ckpt``: the checkpoint already open (the caller closes it), else it is opened
+    after the option checks."""
+    from contextlib import nullcontext
+
     from cfggen.convert.checkpoint import open_checkpoint
     from cfggen.convert.efficientnet import _build_network, add_notes, backbone_note, check_options
     from cfggen.convert.weights import layout, write_arrays
@@ -131,7 +132,7 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
     detector, mean_given, std_given = check_options(prefix, head, normalize, mean, std)
     stats = (mean_given or IMAGENET[0], std_given or IMAGENET[1])
 
-    with open_checkpoint(checkpoint) as ckpt:
+    with nullcontext(ckpt) if ckpt is not None else open_checkpoint(checkpoint) as ckpt:
         names, shape_of = ckpt.names, ckpt.shape
         naming = naming or next((n for n in namings() if n.detect(names)), None)
         if naming is None:
@@ -158,11 +159,11 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
                 raise UsageError(f"--classes {classes}: the checkpoint's classifier has {found} classes")
         out_classes = classes if detector else found
 
-        def build(name: str, width: float, notes=(), head=head, classes=out_classes):
+        def build(name: str, width: float, head=head, classes=out_classes):
             scaled = "width_mult" in lookup(name).options
             return compose(name, head=head, classes=classes, size=size, hswish=hswish,
                            width_mult=width if scaled else None, normalize=stats if normalize else None,
-                           notes=notes, fixed_ok=True)
+                           fixed_ok=True)
 
         problems = {}
         fitting = None
@@ -170,10 +171,14 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
             widths = WIDTHS if "width_mult" in lookup(name).options else (1.0,)
             for width in widths:       # the width is inferred like the variant: the one every tensor fits
                 built = build(name, width)
-                # a detector's backbone file uses neither the classifier nor what only it reads
-                ignored = _names(build(name, width, head="classifier", classes=found or 1), naming) - \
-                    _names(built, naming) if detector else set()
-                bad = misfit(names, shape_of, built, naming, ignored)
+
+                def classifier_only(name=name, width=width, built=built) -> set[str]:
+                    return _names(build(name, width, head="classifier", classes=found or 1), naming) - \
+                        _names(built, naming)
+
+                # a detector's backbone file uses neither the classifier nor what only it reads (built only
+                # when the checkpoint has tensors the detector does not read)
+                bad = misfit(names, shape_of, built, naming, classifier_only if detector else frozenset())
                 if bad is None:
                     fitting = name, width, len(widths) > 1
                     break
@@ -202,8 +207,8 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
         if built.hswish == "approx":
             notes.append("--hswish approx: these weights were trained with hard-swish/hard-sigmoid; this cfg "
                          "computes swish/logistic instead, so its outputs deviate from the checkpoint's")
-        built = build(name, width, notes)
-        network = _build_network(built.text)
+        text = add_notes(built.text, notes)         # comments move no layer: ``built`` stays valid
+        network = _build_network(text)
         upto = built.backbone_end if detector else len(network.layers)
         spans = [s for s in layout(network, 20, "save", upto) if s.arrays]
         sources = {src.index: (src, roles) for src, roles in needs(built, naming)}
@@ -223,7 +228,6 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
                     raise RuntimeError(f"layer {index}: no source for {a.name}")
                 producers[a.key] = table[a.name]
         weights_path = f"{prefix}.conv.{upto}" if detector else f"{prefix}.weights"
-        text = built.text
         used = {roles[r].name.rsplit(".", 1)[0] for _, roles in sources.values() for r in roles}
         unused = sorted({n.rsplit(".", 1)[0] for n in names if n.endswith(".weight") and "." in n} - used)
         if detector:
@@ -284,4 +288,4 @@ def _producers(ckpt, src, roles: dict, eps: float) -> dict:
     return {"weights": weights, "biases": lambda: (get("bias") * src.out_scale).astype(np.float32)}
 
 
-__all__ = ["Naming", "find_naming", "import_checkpoint", "misfit", "needs"]
+__all__ = ["Naming", "import_checkpoint", "misfit", "naming_for", "needs"]

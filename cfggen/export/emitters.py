@@ -19,6 +19,7 @@ import numpy as np
 
 from cfggen.export.activations import activate
 from cfggen.export.graph import Graph
+from cfggen.ir.layers import conv_groups
 
 EPS = 1e-5      # darknet's BN epsilon (fuse_conv_batchnorm, forward_batchnorm_layer)
 
@@ -144,7 +145,7 @@ def conv(ctx: EmitCtx) -> Emitted:
     sy = k["stride_y"] if k["stride_y"] >= 1 else k["stride"]
     pad = size // 2 if k["pad"] else k["padding"]
     dil = max(1, k["dilation"])
-    groups = 1 if k["xnor"] or k["groups"] < 1 else k["groups"]
+    groups = conv_groups(k)
     aa = k["antialiasing"]
     cs = (1, 1) if aa else (sy, sx)
     owner = lay.refs[0] if k["share_index"] != -1000000000 and lay.refs else lay.index

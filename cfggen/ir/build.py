@@ -407,7 +407,7 @@ def _conv_facts(k: dict) -> tuple | None:
     if sx <= 0 or sy <= 0:
         return None
     padding = size // 2 if pad else padding
-    groups = 1 if xnor or groups < 1 else groups
+    groups = 1 if xnor or groups < 1 else groups     # layers.conv_groups, on the keys unpacked above
     return 2 * padding - size, sx, sy, filters, size, groups, bool(bn or cbn), bool(xnor), {}, {}
 
 

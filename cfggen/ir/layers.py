@@ -180,6 +180,13 @@ def _blur(shape: Shape, mode: int, sx: int, sy: int) -> Shape:
     return Shape(cdiv(shape.w + 2 * p - k, sx) + 1, cdiv(shape.h + 2 * p - k, sy) + 1, shape.c)
 
 
+def conv_groups(conf) -> int:
+    """The groups a darknet conv computes with (``make_convolutional_layer``): forced to 1 by ``xnor``,
+    values below 1 become 1. ``conf``: the layer's keys (missing ones at their defaults)."""
+    groups = conf.get("groups", 1)
+    return 1 if conf.get("xnor") or groups < 1 else groups
+
+
 @functools.lru_cache(maxsize=4096)  # the same few kernels recur across layers, files and training sizes
 def _conv_records(c_in: int, n: int, size: int, groups: int, bn: bool, sub: str = "") -> tuple[Params, tuple[Record, ...]]:
     nweights = cdiv(c_in, groups) * n * size * size
@@ -245,7 +252,7 @@ def _convolutional(ctx: Ctx, k: dict) -> Out:
     sx = k["stride_x"] if k["stride_x"] >= 1 else k["stride"]
     sy = k["stride_y"] if k["stride_y"] >= 1 else k["stride"]
     padding = size // 2 if k["pad"] else k["padding"]
-    groups = 1 if k["xnor"] or k["groups"] < 1 else k["groups"]
+    groups = conv_groups(k)
     if k["sway"] or k["rotate"] or k["stretch"] or k["stretch_sway"]:
         if sum(1 for key in ("sway", "rotate", "stretch", "stretch_sway") if k[key]) > 1:
             raise Fault("DN211", "more than one of sway/rotate/stretch/stretch_sway is set; darknet exits")
@@ -291,7 +298,7 @@ def _share_mismatch(owner, size: int, c: int, n: int, nweights: int) -> str | No
                     key="share_index")
     conf = owner.conf
     osize, oc, on = conf["size"], owner.input.c, owner.output.c
-    ogroups = 1 if conf["xnor"] or conf["groups"] < 1 else conf["groups"]
+    ogroups = conv_groups(conf)
     onweights = _conv_records(oc, on, osize, ogroups, False)[0].weights
     if (osize, onweights, oc, on) == (size, nweights, c, n):
         return None

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
+from cfggen.ir.layers import conv_groups
 from cfggen.ir.model import Layer, Network
 
 # Kinds, in the order reports list them. "se" is squeeze-and-excitation: the global pool, the 1x1
@@ -45,10 +46,9 @@ class Work(NamedTuple):
 
 
 def _conv_geometry(layer: Layer) -> tuple[int, int, int]:
-    """(kernel size, groups, dilation) as darknet uses them (groups forced to 1 by xnor, <1 -> 1)."""
+    """(kernel size, groups, dilation) as darknet uses them (groups: ``conv_groups``)."""
     k = layer.conf
-    groups = 1 if k.get("xnor") or k.get("groups", 1) < 1 else k.get("groups", 1)
-    return k.get("size", 1), groups, k.get("dilation", 1)
+    return k.get("size", 1), conv_groups(k), k.get("dilation", 1)
 
 
 def _conv(layer: Layer, net: Network) -> Work:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
+from cfggen.ir.layers import conv_groups
 from cfggen.ir.model import Layer, Network
 
 FLOAT = 4
@@ -53,10 +54,9 @@ def _im2col_floats(layer: Layer) -> int:
         dilation = 1 if size == 1 else k.get("dilation", 1)
         if size == 1 and sx == 1 and dilation == 1 and not k.get("antialiasing"):
             return 0
-        groups = 1 if k.get("xnor") or k.get("groups", 1) < 1 else k.get("groups", 1)
         if k.get("xnor"):
             return 0     # the xnor forward packs bits into its own buffers instead
-        return layer.output.w * layer.output.h * size * size * (layer.input.c // groups)
+        return layer.output.w * layer.output.h * size * size * (layer.input.c // conv_groups(k))
     if layer.type == "local":
         return layer.output.w * layer.output.h * k.get("size", 1) ** 2 * layer.input.c
     return 0

@@ -18,6 +18,7 @@ exits.
 
 Checked on the network at its own size ([softmax] groups: while inferring shapes).
 """
+from cfggen.ir.layers import conv_groups
 from cfggen.lint.rules._base import RuleContext, diag, layer_index
 
 CODE, NAME, SEVERITY, SCOPE = "DN212", "groups-not-dividing", "error", "network"
@@ -35,7 +36,7 @@ def check(ctx: RuleContext):
             continue
         k = layer.conf
         if layer.type == "convolutional":
-            g = 1 if k["xnor"] or k["groups"] < 1 else k["groups"]
+            g = conv_groups(k)
             c, n = layer.input.c, k["filters"]
             if g > 1 and (c % g or n % g):
                 bad = " and ".join(f"{what} {v}" for what, v in (("input channels", c), ("filters", n)) if v % g)
