@@ -220,13 +220,14 @@ def _sub_convs(ctx: Ctx, k: dict, plan: list[tuple[str, int, int]]) -> tuple[Par
     """Recurrent conv layers: ``plan`` = [(name, in_channels, filters)], all on the input W x H."""
     size, stride = k["size"], k["stride"]
     padding = size // 2 if k["pad"] else k["padding"]
-    groups = max(1, k["groups"])
+    groups = conv_groups(k)       # each sub-layer is a make_convolutional_layer given the layer's xnor
     bn = bool(k["batch_normalize"])
     ow, oh = _conv_out(ctx.inp.w, ctx.inp.h, size, stride, stride, padding)
     total, recs, flops = NO_PARAMS, [], 0.0
     for name, c_in, n in plan:
         p, r = _conv_records(c_in, n, size, groups, bn, name)
-        total, flops = total.plus(p), f32(flops + _conv_flops(p.weights, ow, oh))
+        sub = _conv_flops(p.weights, ow, oh)
+        total, flops = total.plus(p), f32(flops + (f32(sub / 32) if k["xnor"] else sub))
         recs.extend(r)
     return total, tuple(recs), flops, ow, oh
 
