@@ -37,7 +37,7 @@ SHORT = {"batch_normalize": "bn", "activation": "act"}
 SHORT_TYPE = {"convolutional": "conv", "scale_channels": "scale", "local_avgpool": "lavgpool",
               "gaussian_yolo": "gyolo", "normalization": "lrn", "connected": "fc"}
 EDGE_KEYS = frozenset({"layers", "from"})   # drawn as edges
-_TYPE, _BFLOPS, _PARAMS, _REFS = attrgetter("type"), attrgetter("bflops"), attrgetter("params"), attrgetter("refs")
+_TYPE, _BFLOPS, _PARAMS = attrgetter("type"), attrgetter("bflops"), attrgetter("params")
 _new = tuple.__new__    # a record's C constructor (a namedtuple's own __new__ is Python code): all fields given
 
 
@@ -114,11 +114,7 @@ def keys(layer: Layer) -> list[str]:
     """``key=value`` for every key whose value differs from darknet's default, in ``LAYERS`` order;
     the activation always."""
     shown = _shown(layer.type)
-    return _keys(shown, tuple(map(layer.conf.get, shown.keys, repeat(_MISSING))))
-
-
-def _keys(shown: _Shown, values: tuple) -> list[str]:
-    """``keys`` from a layer's values of ``shown.keys`` (``_MISSING`` where its conf has none)."""
+    values = list(map(layer.conf.get, shown.keys, repeat(_MISSING)))
     differ = list(map(ne, values, shown.defaults))          # C-level: a flag per key
     if shown.activation >= 0:
         differ[shown.activation] = values[shown.activation] is not _MISSING
@@ -194,10 +190,11 @@ def marks_by_layer(findings) -> tuple[dict[int, list[Mark]], tuple[Mark, ...]]:
     return by, tuple(every)
 
 
-def _conf_text(kind: str, shown: _Shown, values: tuple) -> tuple:
-    """What a layer's box takes from its type and conf values: the wrapped key lines, the keys for
-    the tooltip (a line of their own, or ""), the type's head text and CSS class."""
-    ks = _keys(shown, values)
+def _conf_text(layer: Layer) -> tuple:
+    """What a layer's box takes from its conf (and type): the wrapped key lines, the keys for the
+    tooltip (a line of their own, or ""), the type's head text and CSS class."""
+    ks = keys(layer)
+    kind = layer.type
     return tuple(_wrap(ks, KEY_LINE, KEY_LINES)), "\n" + " ".join(ks) if ks else "", " " + kind, \
         CATEGORY.get(kind, "other")
 
@@ -210,8 +207,7 @@ def _layer_unit(layer: Layer, layers, marks: dict, shares, memo: dict, shape: st
     # twin sections (the very same lines) share one conf dict: what comes from it is worked out once
     found = memo.get(id(conf))
     if found is None:
-        shown = _SHOWN.get(kind) or _shown(kind)
-        found = memo[id(conf)] = _conf_text(kind, shown, tuple(map(conf.get, shown.keys, repeat(_MISSING))))
+        found = memo[id(conf)] = _conf_text(layer)
     wrapped, joined, head, category = found
     lines = (f"{i}{head}", *wrapped, "→ " + shape)
     detail = _DETAIL % (i, kind, section.line, iw, ih, ic, shape)
@@ -304,29 +300,34 @@ def view(layers: Sequence[Layer], blocks: tuple[Block, ...], findings, net_shape
     w, h, c = net_shape
     units.append(Unit("input", -1, -1, ("input", f"→ {w}x{h}x{c}"), "data", f"network input {w}x{h}x{c}",
                       (), None, None, None))
-    memo: dict[int, tuple] = {}     # id(conf) -> box text; the layers hold their confs for the whole call
-    folded = [b for b in blocks if b.id not in expanded] if collapse else []
+    folded: dict[int, Block] = {}
+    memo: dict[int, tuple] = {}     # id(conf) -> keys; the layers hold their confs for the whole call
+    if collapse:
+        for b in blocks:
+            if b.id not in expanded:
+                folded[b.first] = b
     # output shapes as text, made when a box or an edge label first needs one
     shapes: list[str | None] = [None] * len(layers)
-    n = len(layers)
     i = 0
-    for b in (*folded, None):
-        # the layers before the next folded block, each a box of its own; then the block
-        for layer in layers[i:b.first if b is not None else n]:
-            k = layer.index
-            shape = shapes[k] = "?" if layer.broken else "%dx%dx%d" % layer.output
-            u = _layer_unit(layer, layers, marks, shares, memo, shape)
-            units.append(u)
-            owner[k] = u.id
+    n = len(layers)
+    while i < n:
+        b = folded.get(i)
         if b is not None:
             u = _block_unit(b, layers, marks, marked, shares)
             units.append(u)
             owner[b.first:b.last + 1] = [u.id] * (b.last + 1 - b.first)
             i = b.last + 1
+            continue
+        layer = layers[i]
+        shape = shapes[i] = "?" if layer.broken else "%dx%dx%d" % layer.output
+        u = _layer_unit(layer, layers, marks, shares, memo, shape)
+        units.append(u)
+        owner[i] = u.id
+        i += 1
     edges: dict[tuple[str, str], Edge] = {}
     source = f"{w}x{h}x{c}"
     # only the first layer of a box and the layers with references can start an edge between boxes
-    entries = sorted({u.first for u in units if u.first >= 0}.union(compress(range(n), map(_REFS, layers))))
+    entries = sorted({u.first for u in units if u.first >= 0}.union(i for i, layer in enumerate(layers) if layer.refs))
     for v in entries:
         layer = layers[v]
         dst = owner[v]
