@@ -79,23 +79,18 @@ def _legend(view: View, profile_name: str | None, order: Sequence[int]) -> list[
     return rows
 
 
-_NODE = ('<g class="node %s" id="%s" data-first="%s" data-last="%s"><title>%s</title>\n'
-         '%s<rect class="box" x="%s" y="%s" width="%s" height="%s" rx="4"%s/>\n'
-         '<text x="%s" y="%s"><tspan class="t0">%s</tspan></text>\n')
-_UNDER = '<rect class="under" x="%s" y="%s" width="%s" height="%s" rx="4"/>\n'
-_TSPAN = '</tspan><tspan x="%%s" dy="%s">' % LINE_H
-
-
 def node(u: Unit, b: Box, add) -> None:
     """One box's SVG (its ``<g>`` with tooltip, shadow, box, text, finding badge), as one piece to ``add``."""
     uid, first, last, lines, category, detail, marks, severity, time_share, _, folded, _ = u
     x, y, w, h, _, _ = b
     cls = f"{category} {severity}" if severity else category
-    under = _UNDER % (x + 4, y + 4, w, h) if folded else ""
+    under = f'<rect class="under" x="{x + 4}" y="{y + 4}" width="{w}" height="{h}" rx="4"/>\n' if folded else ""
     style = f' style="fill:{time_fill(time_share)}"' if time_share is not None else ""
     tx = x + PAD_X
-    text = esc("\n".join(lines)).replace("\n", _TSPAN % tx)
-    svg = _NODE % (cls, uid, first, last, esc(detail), under, x, y, w, h, style, tx, y + PAD_Y + 11, text)
+    text = esc("\n".join(lines)).replace("\n", f'</tspan><tspan x="{tx}" dy="{LINE_H}">')
+    svg = (f'<g class="node {cls}" id="{uid}" data-first="{first}" data-last="{last}"><title>{esc(detail)}</title>\n'
+           f'{under}<rect class="box" x="{x}" y="{y}" width="{w}" height="{h}" rx="4"{style}/>\n'
+           f'<text x="{tx}" y="{y + PAD_Y + 11}"><tspan class="t0">{text}</tspan></text>\n')
     if marks:
         codes = list(dict.fromkeys(m.code for m in marks))
         badge = codes[0] + (f"+{len(codes) - 1}" if len(codes) > 1 else "")
@@ -140,21 +135,6 @@ def head(width, height, arrow: bool = True) -> str:
             f'<rect width="{width}" height="{height}" fill="#ffffff"/>\n')
 
 
-_EDGE = '<path class="%s" d="%s" data-src="%s" data-dst="%s" marker-end="url(#arrow)"><title>%s → %s: %s</title></path>'
-_EDGE_CLASS = {(False, False): "edge", (True, False): "edge ref", (False, True): "edge back", (True, True): "edge ref back"}
-_ELABEL = '<text class="elabel" x="%s" y="%s">%s</text>'
-_PATHS: dict[int, str] = {}     # number of points -> the path's % template ("M%d %d L%d %d ...")
-
-
-def _path(pts) -> str:
-    """An edge's ``d``: its points joined by lines."""
-    n = len(pts)
-    template = _PATHS.get(n)
-    if template is None:
-        template = _PATHS[n] = "M" + " L".join(("%d %d",) * n)
-    return template % sum(pts, ())
-
-
 def render(view: View, placed: Layout, profile_name: str | None = None) -> str:
     """SVG text."""
     out: list[str] = []
@@ -166,13 +146,18 @@ def render(view: View, placed: Layout, profile_name: str | None = None) -> str:
     labels: list[str] = []
     labelled = set()
     for (src, dst, ref, label, _, _), (u, v, pts, _, back) in zip(view.edges, placed.routes):
+        d = ("M%d %d L%d %d" % (*pts[0], *pts[1]) if len(pts) == 2
+             else "M" + " L".join("%d %d" % p for p in pts))
+        cls = ("edge ref" if ref else "edge") + (" back" if back else "")
         # ids and labels are made of layer numbers and shapes: nothing to escape
-        add(_EDGE % (_EDGE_CLASS[ref, back], _path(pts), src, dst, src, dst, label))
+        add(f'<path class="{cls}" d="{d}" data-src="{src}" data-dst="{dst}" marker-end="url(#arrow)">'
+            f'<title>{src} → {dst}: {label}</title></path>')
         if u not in labelled:
             labelled.add(u)
             x, y, w, h, _, _ = boxes[u]
             shadow = 5 if units[u].folded else 0
-            labels.append(_ELABEL % (x + w // 2 + 4 + shadow, y + h + 11 + shadow, label.partition(" ")[0]))
+            labels.append(f'<text class="elabel" x="{x + w // 2 + 4 + shadow}" y="{y + h + 11 + shadow}">'
+                          f'{label.split(" ")[0]}</text>')
         if ref and " ch " in label:
             x, y, w, _, _, _ = boxes[v]
             labels.append(f'<text class="elabel" x="{x + w // 2 + 4}" y="{y - 4}">{label.split(" ", 1)[1]}</text>')

@@ -199,23 +199,20 @@ def _conf_text(layer: Layer) -> tuple:
         CATEGORY.get(kind, "other")
 
 
-_DETAIL = "layer %d [%s] line %s\ninput %dx%dx%d → output %s"     # a layer's tooltip, its first two lines
-
-
 def _layer_unit(layer: Layer, layers, marks: dict, shares, memo: dict, shape: str) -> Unit:
-    i, kind, section, conf, refs, (iw, ih, ic), _, _, _, _, _, params, _, bflops, _ = layer
     # twin sections (the very same lines) share one conf dict: what comes from it is worked out once
-    found = memo.get(id(conf))
+    found = memo.get(id(layer.conf))
     if found is None:
-        found = memo[id(conf)] = _conf_text(layer)
-    wrapped, joined, head, category = found
-    lines = (f"{i}{head}", *wrapped, "→ " + shape)
-    detail = _DETAIL % (i, kind, section.line, iw, ih, ic, shape)
-    if refs:
-        detail += "\nreads layers " + ", ".join(map(str, refs)) + _slice(layer, layers)
-    floats = sum(params)
+        found = memo[id(layer.conf)] = _conf_text(layer)
+    wrapped, joined, kind, category = found
+    i = layer.index
+    lines = (f"{i}{kind}", *wrapped, "→ " + shape)
+    detail = f"layer {i} [{layer.type}] line {layer.section.line}\ninput {'%dx%dx%d' % layer.input} → output {shape}"
+    if layer.refs:
+        detail += "\nreads layers " + ", ".join(map(str, layer.refs)) + _slice(layer, layers)
+    floats = sum(layer.params)
     if floats:
-        detail = f"{detail}{joined}\nparams {floats:,}  BFLOPs {bflops:.3f}"
+        detail = f"{detail}{joined}\nparams {floats:,}  BFLOPs {layer.bflops:.3f}"
     elif joined:
         detail += joined
     t = f = None
