@@ -41,7 +41,7 @@ def temp_beside(path: str, suffix: str = ".tmp") -> tuple[int, str]:
     import tempfile
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise InputError("the output folder does not exist", path=path)
+        raise InputError("cannot write: the output folder does not exist", path=path)
     if os.path.isdir(path):
         raise InputError("cannot write: is a directory", path=path)
     try:
