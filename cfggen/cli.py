@@ -99,6 +99,9 @@ def main(argv: list[str] | None = None) -> None:
         rc = cli.main(args=argv, prog_name="cfggen", standalone_mode=False)
     except click.exceptions.Exit as exc:
         rc = exc.exit_code
+    except click.UsageError as exc:
+        _usage_line(exc)
+        rc = exc.exit_code
     except click.ClickException as exc:
         exc.show()
         rc = exc.exit_code
@@ -119,6 +122,15 @@ def main(argv: list[str] | None = None) -> None:
     if OWNS_PROCESS and QUICK_EXIT:
         _quick_exit(code)
     sys.exit(code)
+
+
+def _usage_line(exc: click.UsageError) -> None:
+    """A bad argument or option as one line (click's own form is a usage block, a blank line and the
+    message), then one hint line naming the command's help."""
+    command = exc.ctx.command_path if exc.ctx is not None else "cfggen"
+    message = " ".join(exc.format_message().split())
+    click.echo(f"{command}: error: {message}", err=True)
+    click.echo(f"hint: '{command} --help' lists its arguments and options", err=True)
 
 
 def _quick_exit(code: int) -> None:

@@ -27,6 +27,28 @@ class SizeType(click.ParamType):
 SIZE = SizeType()
 
 
+class FiniteFloat(click.ParamType):
+    """A float that is a number: 'nan' and 'inf', which Python's float() takes, are refused."""
+
+    name = "FLOAT"
+
+    def convert(self, value, param, ctx):
+        import math
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+FINITE = FiniteFloat()
+
+# a random seed: numpy's generators take any non-negative integer, and only those
+SEED = click.IntRange(min=0)
+
+
 def output_option(help_text: str = "Write to FILE (atomically) instead of standard output."):
     return click.option("-o", "--output", "output", type=click.Path(dir_okay=False, writable=True),
                         default=None, help=help_text)

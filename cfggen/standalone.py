@@ -179,8 +179,8 @@ def compose(name: str, head: str | None = None, classes: int | None = None, size
             raise UsageError("--hswish relu has fixed layers whose weights only cfggen import writes: use "
                              "cfggen import --hswish relu (for readers without hardtan, e.g. OpenCV)")
     mult = 1.0 if width_mult is None else float(width_mult)
-    if mult <= 0:
-        raise UsageError(f"--width-mult must be positive (got {mult})")
+    if not (0 < mult < float("inf")):     # nan fails both comparisons
+        raise UsageError(f"--width-mult must be a positive number (got {mult})")
     native = fam.resolution if resolution is None else resolution
     size_note = ""
     if size is not None:

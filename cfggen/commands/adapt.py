@@ -7,7 +7,7 @@ import sys
 import click
 
 from cfggen.errors import EXIT_OK, UsageError
-from cfggen.options import SIZE, output_option
+from cfggen.options import SEED, SIZE, output_option
 from cfggen.source import printable_bytes
 
 
@@ -84,7 +84,7 @@ def _from_data(doc, data_file, classes, anchors, size, seed):
 @click.option("--data", "data_file", type=click.Path(dir_okay=False), default=None,
               help="Darknet .data file: classes from its names= file, anchors and masks from the labels "
                    "of its train= list (as `cfggen anchors --cfg` computes them).")
-@click.option("--seed", type=int, default=0, show_default=True, help="With --data: seed of the anchor search.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="With --data: seed of the anchor search.")
 @click.option("--batch", type=int, default=None, help="New [net] batch.")
 @click.option("--subdivisions", type=int, default=None, help="New [net] subdivisions.")
 @click.option("--max-batches", "max_batches", type=int, default=None,

@@ -7,7 +7,7 @@ import sys
 import click
 
 from cfggen.errors import EXIT_OK
-from cfggen.options import SIZE, output_option
+from cfggen.options import FINITE, SEED, SIZE, output_option
 
 
 @click.command()
@@ -18,8 +18,8 @@ from cfggen.options import SIZE, output_option
               help="Network input size WxH the anchors are for (default: the cfg's width x height).")
 @click.option("--cfg", "cfg", type=click.Path(dir_okay=False), default=None,
               help="Detector cfg: anchor count and size from it, masks split by its heads' strides.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the search (same seed, same anchors).")
-@click.option("--thr", type=float, default=4.0, show_default=True,
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the search (same seed, same anchors).")
+@click.option("--thr", type=FINITE, default=4.0, show_default=True,
               help="Ultralytics' anchor-fit ratio threshold for BPR and AAT.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @output_option("Write the report to FILE (atomically) instead of standard output.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from cfggen.errors import UsageError
+from cfggen.options import FINITE
 from cfggen.generate import ACTIVATIONS, HEADS, NECKS
 
 
@@ -24,8 +25,8 @@ from cfggen.generate import ACTIVATIONS, HEADS, NECKS
               "or 4 (detector) images per pass].")
 @click.option("--blocks", metavar="STAGES", help="Custom stages: comma-separated block strings, "
               "e.g. r1_k3_s11_e1_i32_o16_se0.25,r2_k3_s22_e6_o24_se0.25.")
-@click.option("--width-mult", type=float, help="Width multiplier (overrides the variant's).")
-@click.option("--depth-mult", type=float, help="Depth multiplier (overrides the variant's).")
+@click.option("--width-mult", type=FINITE, help="Width multiplier (overrides the variant's).")
+@click.option("--depth-mult", type=FINITE, help="Depth multiplier (overrides the variant's).")
 @click.option("--resolution", type=int, help="Native resolution (overrides the variant's).")
 @click.option("--neck", type=click.Choice(NECKS), help="Detector neck: pan (the yolo head's FPN+PAN, "
               "default) or bifpn (EfficientDet's BiFPN over P3-P7; default for d0..d7).")
@@ -69,11 +70,12 @@ def build(variant, head, classes, size, activation, no_se, anchors, batch, subdi
                     bifpn_width=bifpn_width, bifpn_repeats=bifpn_repeats, levels=levels, compound=compound,
                     hswish=hswish)
     refuse(text, targets, variant)
+    if output:     # written first: an output that cannot be written is the one line on stderr
+        from cfggen.fileio import write_output
+        write_output(output, text)
     for note in notes + [loads_in_text(text, output or "<stdout>", targets)]:
         click.echo(note, err=True)
     if output:
-        from cfggen.fileio import write_output
-        write_output(output, text)
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)

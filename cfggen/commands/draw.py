@@ -51,3 +51,19 @@ def draw(cfg, output, size, collapse, device):
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
+    return _verdict(analysis, cfg)
+
+
+def _verdict(analysis, cfg) -> int:
+    """A network darknet cannot build as written is still drawn, its findings marked (the picture
+    shows where it breaks), but the run fails as ``validate``'s does: one line naming the first error
+    and its line, exit 1. Warnings alone are exit 0, as in ``validate`` without --strict."""
+    from cfggen.errors import EXIT_FINDINGS, EXIT_OK
+    errors = [d for d in analysis.findings if d.severity == "error"]
+    if not errors:
+        return EXIT_OK
+    first = errors[0]
+    where = ":".join(str(p) for p in (cfg, first.line) if p is not None)
+    more = f" (+{len(errors) - 1} more; cfggen validate lists them)" if len(errors) > 1 else ""
+    click.echo(f"{where}: error: {first.message} [{first.code}]; drawn with its findings marked{more}", err=True)
+    return EXIT_FINDINGS

@@ -7,7 +7,7 @@ import re
 import click
 
 from cfggen.errors import InputError, UsageError
-from cfggen.options import SIZE
+from cfggen.options import FINITE, SIZE
 
 # the fitted constant of the inference memory model: darknet's driver process with a trivial network
 # plus the allocator's slack (median residual over the 85 forward goldens; docs/profile.md)
@@ -30,9 +30,9 @@ def parse_bytes(text: str) -> int:
               help="Images per forward pass [default 1]; with --train, the training batch [default: [net] batch].")
 @click.option("--device", default=None, help="Preset: cpu (calibrated here), t4, rtx2070, rtx3090, a100, "
               "jetson-nano, jetson-xavier [default: cpu].")
-@click.option("--peak-gflops", type=float, default=None, help="Custom device: achievable GFLOP/s.")
-@click.option("--bandwidth-gbs", type=float, default=None, help="Custom device: achievable GB/s.")
-@click.option("--launch-us", type=float, default=None, help="Override the per-layer fixed cost (µs).")
+@click.option("--peak-gflops", type=FINITE, default=None, help="Custom device: achievable GFLOP/s.")
+@click.option("--bandwidth-gbs", type=FINITE, default=None, help="Custom device: achievable GB/s.")
+@click.option("--launch-us", type=FINITE, default=None, help="Override the per-layer fixed cost (µs).")
 @click.option("--precision", type=click.Choice(["fp32", "fp16"]), default="fp32", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
 @click.option("--layers/--no-layers", "show_layers", default=None,

@@ -11,6 +11,7 @@ import sys
 import click
 
 from cfggen.errors import EXIT_FINDINGS, EXIT_OK
+from cfggen.options import SEED
 
 IN_FILE = click.Path(dir_okay=False)
 OUT_FILE = click.Path(dir_okay=False, writable=True)
@@ -131,7 +132,7 @@ def extract(cfg, weights_path, layers, output, keep_seen):
 @weights.command()
 @click.argument("cfg", type=IN_FILE)
 @click.option("-o", "--output", "output", type=OUT_FILE, required=True, help="Output .weights file.")
-@click.option("--seed", type=int, default=None, help="Random seed (default: a fresh one, printed).")
+@click.option("--seed", type=SEED, default=None, help="Random seed (default: a fresh one, printed).")
 def init(cfg, output, seed):
     """Write freshly initialised weights for CFG (He-initialised kernels, BN at identity, biases 0)."""
     from cfggen.convert import weights as w

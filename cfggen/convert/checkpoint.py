@@ -140,6 +140,8 @@ def _open_torch(path: str) -> Checkpoint:
         raise InputError("holds pickled objects, not a plain state dict (torch's weights_only loader "
                          "refuses them); save model.state_dict() instead", path=path) from None
     except Exception as exc:  # noqa: BLE001 - torch raises anything from a foreign file (KeyError, ...)
+        if os.path.getsize(path) == 0:
+            raise InputError("not a PyTorch checkpoint: the file is empty (0 bytes)", path=path) from None
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"not a readable PyTorch checkpoint: {type(exc).__name__}: {first}"[:300],
                          path=path) from None

@@ -140,14 +140,14 @@ def import_checkpoint(checkpoint: str, prefix: str, naming: Naming | None = None
         base = os.path.basename(checkpoint)
         if base.lower().startswith("tf_"):
             # timm's tf_* ports: TF 'same' padding and BN eps 1e-3, not recorded in the keys
-            raise UsageError(f"{base}: a TF port (tf_*: TF 'same' padding, BN epsilon 1e-3) is not supported for "
-                             f"{naming.name} checkpoints; only PyTorch-trained ones")
+            raise UsageError(f"a TF port (tf_*: TF 'same' padding, BN epsilon 1e-3) is not supported for "
+                             f"{naming.name} checkpoints; only PyTorch-trained ones", path=checkpoint)
         candidates = naming.variants
         if variant is not None:
             fam = lookup(variant)
             if fam is None or fam.name not in naming.variants:
-                raise UsageError(f"--variant {variant}: {naming.name} checkpoints of this kind exist for "
-                                 f"{', '.join(naming.variants)}")
+                raise UsageError(f"a {naming.name} checkpoint, not one for --variant {variant}: checkpoints of this "
+                                 f"kind exist for {', '.join(naming.variants)}", path=checkpoint)
             candidates = (fam.name,)
         shapes = [shape_of(f"{m}.weight") for m in naming.classifier]
         found = next((shape[0] for shape in shapes if shape), None)

@@ -12,12 +12,10 @@ This module is the only one that imports numpy; ``validate`` never imports it.
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import queue
 import struct
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, NamedTuple, Sequence
@@ -528,27 +526,10 @@ def classes_hint(network, delta_bytes: int) -> str | None:
 # ------------------------------------------------------------------------------------------------
 # writing
 
-@contextlib.contextmanager
-def atomic_output(path: str) -> Iterator:
+def atomic_output(path: str):
     """A binary file handle on a temp file beside ``path``; replaces ``path`` only on success."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise InputError("the output folder does not exist", path=path)
-    if os.path.isdir(path):
-        raise InputError("is a directory", path=path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".cfggen-", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise InputError(f"cannot write there: {exc.strerror or exc}", path=path) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-        os.chmod(tmp, os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    from cfggen.fileio import atomic_file
+    return atomic_file(path)
 
 
 def _check_output(out_path: str, *inputs: str) -> None:

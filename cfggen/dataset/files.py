@@ -421,8 +421,9 @@ def _scan(data: bytes):
                                    f"line {line} has {count} number{'s' * (count != 1)}, not 5: darknet reads 5 "
                                    f"numbers per box across line breaks, so {shifted} box{'es' * (shifted != 1)} "
                                    f"from box {shifted_at[2]} on {'are' if shifted != 1 else 'is'} read shifted"))
-    return (np.array(ids, np.int32), np.array(vals, np.float32).reshape(-1, 4), np.array(lines, np.int32),
-            tuple(issues))
+    with np.errstate(over="ignore"):     # 1e300 in a label: inf in float32, as darknet's atof into a float
+        xywh = np.array(vals, np.float32).reshape(-1, 4)
+    return np.array(ids, np.int32), xywh, np.array(lines, np.int32), tuple(issues)
 
 
 def _line(data: bytes, newlines: list[int], line: int) -> bytes:
@@ -467,7 +468,8 @@ def _convert(tokens: list[bytes]):
     except (ValueError, OverflowError):
         return None
     # %d stores strtol's long into an int: truncation, as a C cast does
-    return ids.astype(np.int32), np.stack(cols, axis=1).astype(np.float32)
+    with np.errstate(over="ignore"):     # 1e300 in a label: inf in float32, as darknet's atof into a float
+        return ids.astype(np.int32), np.stack(cols, axis=1).astype(np.float32)
 
 
 def read_labels(path: str) -> LabelFile:

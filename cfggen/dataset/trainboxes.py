@@ -34,7 +34,8 @@ class TrainBoxes:
 
     def pixels(self, width: int, height: int) -> np.ndarray:
         """(w * width, h * height) as darknet computes them: float32 times int, in float32."""
-        return np.stack([self.wh[:, 0] * np.float32(width), self.wh[:, 1] * np.float32(height)], axis=1)
+        with np.errstate(over="ignore", invalid="ignore"):    # inf/nan labels stay inf/nan, as in darknet
+            return np.stack([self.wh[:, 0] * np.float32(width), self.wh[:, 1] * np.float32(height)], axis=1)
 
 
 def read_train_boxes(data_path: str, data=None) -> TrainBoxes:

@@ -76,18 +76,8 @@ def write_temp(model, path) -> tuple[str, int]:
     file never exists as one more in-memory copy of the weights.
     A caller that drops the model before ``commit`` frees the weights before the checker loads them.
     """
-    import tempfile
-
-    from cfggen.errors import InputError
-    folder = os.path.dirname(os.path.abspath(str(path)))
-    if not os.path.isdir(folder):
-        raise InputError("the output folder does not exist", path=str(path))
-    if os.path.isdir(str(path)):
-        raise InputError("is a directory", path=str(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".cfggen-", suffix=".onnx.tmp", dir=folder)
-    except OSError as exc:
-        raise InputError(f"cannot write there: {exc.strerror or exc}", path=str(path)) from None
+    from cfggen.fileio import temp_beside
+    fd, tmp = temp_beside(str(path), ".onnx.tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             size = _write_stream(model, fh)
@@ -102,11 +92,11 @@ def commit(tmp: str, path, *, check: bool = False) -> None:
     try:
         if check:
             _check_file(tmp)
-        os.chmod(tmp, os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644)
-        os.replace(tmp, str(path))
     except BaseException:
         _unlink(tmp)
         raise
+    from cfggen.fileio import replace_from
+    replace_from(tmp, str(path))
 
 
 def _unlink(p: str) -> None:

@@ -21,6 +21,11 @@ Stage = Union[BlockArgs, Sequence[BlockArgs]]   # one block string, or several (
 STEM_STRIDE = 2
 
 
+# a depth multiplier whose network has more blocks than this is refused before any is written
+# (the largest EfficientNet, B7 at depth 3.1, has 55)
+MAX_BLOCKS = 10_000
+
+
 @dataclass(frozen=True)
 class Block:
     """One MBConv block with every width resolved."""
@@ -119,7 +124,7 @@ def scale(stages: Sequence[Stage], width_mult: float, depth_mult: float, rules: 
     """
     if not stages:
         raise GenerateError("no blocks given")
-    if width_mult <= 0 or depth_mult <= 0:
+    if not (0 < width_mult < float("inf") and 0 < depth_mult < float("inf")):   # nan fails both
         raise GenerateError(f"width and depth multipliers must be positive (got {width_mult}, {depth_mult})")
     check_chaining(stages)
     rows = stage_rows(stages)
@@ -130,6 +135,9 @@ def scale(stages: Sequence[Stage], width_mult: float, depth_mult: float, rules: 
     stem = width(rows[0][0].in_filters or rules.stem, rules.fixed_stem_head)
     repeats = stage_repeats(rows, depth_mult, rules)
     total = sum(map(sum, repeats))
+    if total > MAX_BLOCKS:
+        raise GenerateError(f"depth multiplier {depth_mult:g} makes {total:,} blocks: more than {MAX_BLOCKS:,} "
+                            "(a cfg of millions of layers no reader builds)")
     blocks: list[Block] = []
     channels, out_stride = stem, STEM_STRIDE
     for stage_no, (row, counts) in enumerate(zip(rows, repeats), start=1):

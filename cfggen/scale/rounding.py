@@ -10,6 +10,9 @@ import math
 DIVISOR = 8  # TF depth_divisor: channel counts stay multiples of 8 (vector-friendly)
 
 
+INT_MAX = 2**31 - 1     # darknet reads filters= with atoi into an int
+
+
 def round_filters(filters: int, width_mult: float, divisor: int = DIVISOR) -> int:
     """Scale a channel count by ``width_mult`` and round it to a multiple of ``divisor``.
 
@@ -21,6 +24,10 @@ def round_filters(filters: int, width_mult: float, divisor: int = DIVISOR) -> in
     # Rounding down must not lose more than 10% of the channels: 16 * 1.2 = 19.2 -> 16 -> 24.
     if new < 0.9 * scaled:
         new += divisor
+    if new > INT_MAX:
+        from cfggen.errors import GenerateError
+        raise GenerateError(f"the width multiplier makes a layer of {new} channels: more than darknet's int holds "
+                            f"({INT_MAX}); it would read filters= as another number")
     return new
 
 

@@ -130,9 +130,7 @@ def load_names(data: str | None, names: str | None, missing_ok: bool = False) ->
                 raise UsageError(f"names={ref}: no such file (looked in the current folder and next to the "
                                  ".data file)", path=data)
     if names is not None:
-        if not os.path.isfile(names):
-            raise UsageError("no such names file", path=names)
-        from cfggen.dataset.files import read_names
+        from cfggen.dataset.files import read_names     # missing, a directory, binary: one-line input errors
         info.names = read_names(names)
         info.count, info.empty = len(info.names), _blank(info.names)
         info.names_path = names
