@@ -17,8 +17,6 @@ Needs valgrind (exits with a message when it is not installed).
 """
 from __future__ import annotations
 
-import argparse
-import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_instructions import ENV, count  # noqa: E402  (this folder: one callgrind run, its count)
+from bench_instructions import ENV, corpus_and_repo, count  # noqa: E402  (this folder: one callgrind run, its count)
 
 SETUP = ("import sys, glob; sys.path.insert(0, {repo!r}); from cfggen.cfg import read_file; "
          "from cfggen.lint.engine import analyze; from cfggen.draw import Picture, draw, place; "
@@ -46,16 +44,7 @@ STEPS = [
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--shared", default=str(HERE.parent.parent / "shared"))
-    ap.add_argument("--repo", default=str(HERE.parent))
-    args = ap.parse_args()
-    if shutil.which("valgrind") is None:
-        sys.exit("valgrind is not installed: this benchmark counts instructions with valgrind --tool=callgrind")
-    corpus = Path(args.shared) / "corpus" / "darknet"
-    if not any(corpus.rglob("*.cfg")):
-        sys.exit(f"no corpus at {corpus}: pass --shared")
-    repo = str(Path(args.repo).resolve())
+    corpus, repo = corpus_and_repo()
     setup = SETUP.format(repo=repo, corpus=str(corpus))
     subprocess.run([sys.executable, "-c", setup], cwd=repo, env=ENV, check=True)   # bytecode caches first
     codes = ["", *(code for _, code in STEPS)]

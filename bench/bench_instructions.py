@@ -52,7 +52,9 @@ def count(args: list[str], cwd: str) -> int:
     return int(lines[-1].split()[-1])
 
 
-def main() -> None:
+def corpus_and_repo() -> tuple[Path, str]:
+    """The command line every instruction bench takes (``--shared``, ``--repo``): the corpus folder and
+    the checkout to count; exits with a message when valgrind or the corpus is missing."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", default=str(HERE.parent.parent / "shared"))
     ap.add_argument("--repo", default=str(HERE.parent))
@@ -62,7 +64,11 @@ def main() -> None:
     corpus = Path(args.shared) / "corpus" / "darknet"
     if not any(corpus.rglob("*.cfg")):
         sys.exit(f"no corpus at {corpus}: pass --shared")
-    repo = str(Path(args.repo).resolve())
+    return corpus, str(Path(args.repo).resolve())
+
+
+def main() -> None:
+    corpus, repo = corpus_and_repo()
     setup = SETUP.format(repo=repo, corpus=str(corpus))
     cfg = str(corpus / "yolov4.cfg")
     # write the bytecode caches first, so that no run below counts compiling
