@@ -33,13 +33,14 @@ COMMANDS: dict[str, str] = {
 
 HELP = {
     "validate": "Check cfg files: shapes, wiring, heads, keys; every training size.",
-    "build": "Generate an EfficientNet (B0-B7, Lite0-4) cfg with a classifier or YOLO head.",
+    "build": "Generate a cfg (EfficientNet, MixNet, MobileNetV2/V3, GhostNet, ShuffleNetV2, PeleeNet, EfficientDet) "
+             "with a classifier or YOLO head.",
     "list": "List the generator's variants with layers, parameters and BFLOPs.",
     "rules": "List the lint rules, or print one rule's documentation.",
     "adapt": "Rewrite a detector cfg for a new class count, input size, anchors or batch, or a dataset (--data).",
     "weights": "Inspect, check, extract and initialise Darknet .weights files.",
     "profile": "Estimate per-layer time (roofline), FLOP vs time shares and darknet's memory.",
-    "import": "Import a pretrained PyTorch EfficientNet checkpoint into a darknet cfg + weights.",
+    "import": "Import a pretrained PyTorch checkpoint of a network `build` makes into a darknet cfg + weights.",
     "export": "Export a cfg + .weights to ONNX, computing what darknet's forward pass computes.",
     "draw": "Draw a cfg as SVG or HTML: layers, skips, folded blocks, findings, time share.",
     "anchors": "Anchors from a dataset's labels: darknet's avg IoU, Ultralytics' BPR, masks per head.",
