@@ -1,4 +1,4 @@
-"""``cfggen import``: a pretrained PyTorch EfficientNet/MixNet/MobileNetV2 checkpoint into a darknet cfg + weights.
+"""``cfggen import``: a pretrained PyTorch checkpoint of a network `cfggen build` makes into a darknet cfg + weights.
 
 numpy, safetensors and torch are imported only when the command runs (``cfggen.convert``).
 """
