@@ -309,11 +309,11 @@ def test_cli_size_changes_shapes():
     (["draw", "{dir}"], "is a directory"),
     (["draw", "{empty}"], "error:"),
 ])
-def test_cli_bad_input(tmp_path, args, message):
+def test_cli_bad_input(tmp_path, monkeypatch, args, message):
     empty = tmp_path / "empty.cfg"
     empty.write_text("# nothing\n")
     args = [a.format(data=DATA / "small.cfg", dir=tmp_path, empty=empty) for a in args]
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)      # restored after the test: its folder is removed when it passes
     code, out, err = run_cli(*args)
     assert code == 2, (out, err)
     assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
